@@ -1,0 +1,48 @@
+# Shared build settings: dependencies (Debian packages, found through pkg-config),
+# warnings, sanitizers and the helper that declares one static library per module.
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+
+set(HS_WARNINGS
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wvla
+  -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wformat=2
+  -Wundef -Wcast-align -Wpointer-arith -Wnull-dereference -Wimplicit-fallthrough
+  -Wmissing-declarations -Wredundant-decls -Wwrite-strings)
+if(HS_WERROR)
+  list(APPEND HS_WARNINGS -Werror)
+endif()
+
+set(HS_SAN_FLAGS "")
+if(HS_SANITIZE)
+  set(HS_SAN_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+endif()
+if(HS_FUZZ)
+  # Everything is instrumented for coverage; only fuzz targets link the libFuzzer main.
+  set(HS_SAN_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                   -fno-omit-frame-pointer)
+endif()
+add_compile_options(${HS_SAN_FLAGS})
+add_link_options(${HS_SAN_FLAGS})
+add_compile_definitions(HS_VERSION="${PROJECT_VERSION}")
+
+# hs_module(NAME DIR [DEPS ...]): a static library from every .c file in DIR.
+# Public headers live in include/hearsay/; a module may include any of them, but it only
+# links the modules it names, so reaching above its layer is a link error.
+function(hs_module name)
+  cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.c)
+  if(NOT srcs)
+    # A module with no sources yet is an interface library, so its users still configure.
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(${name} INTERFACE ${M_DEPS})
+    return()
+  endif()
+  add_library(${name} STATIC ${srcs})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include
+                                     PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE ${HS_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${M_DEPS})
+endfunction()

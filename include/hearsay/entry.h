@@ -1,0 +1,49 @@
+/*
+ * overlay/: state entries — one origin's signed value (or tombstone) for one of its keys.
+ *
+ *   origin[32] || key (name, 1..HS_STATE_KEY_MAX) || generation u64 || version u64 ||
+ *   kind u8 (0 value, 1 tombstone) || [value (bytes, 0..HS_STATE_VALUE_MAX) if kind 0] ||
+ *   sig[64]
+ *
+ * sig: BIP340 by origin over tagged_hash("hearsay/state/<network>", every byte before sig).
+ * Higher (generation, version) wins; equal (generation, version) with different bytes is
+ * equivocation. The entry id is BLAKE2b-256 of the whole signed encoding.
+ *
+ * A decoded entry borrows key and value from the buffer it was decoded from.
+ */
+#ifndef HEARSAY_ENTRY_H
+#define HEARSAY_ENTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/error.h"
+#include "hearsay/limits.h"
+#include "hearsay/wire.h"
+
+enum hs_entry_kind {
+	HS_ENTRY_VALUE = 0,
+	HS_ENTRY_TOMBSTONE = 1,
+};
+
+struct hs_entry {
+	uint8_t origin[HS_KEY_LEN];
+	const uint8_t *key;
+	size_t key_len;
+	uint64_t generation;
+	uint64_t version;
+	uint8_t kind;
+	const uint8_t *value; /* NULL with value_len 0 for a tombstone */
+	size_t value_len;
+	uint8_t sig[HS_SIG_LEN];
+};
+
+void hs_entry_read(struct hs_reader *r, struct hs_entry *e);
+void hs_entry_write(struct hs_writer *w, const struct hs_entry *e);
+HS_MUST_USE int hs_entry_decode(struct hs_entry *e, const uint8_t *data, size_t datalen);
+HS_MUST_USE int hs_entry_encode(const struct hs_entry *e, uint8_t *out, size_t outcap,
+                                size_t *outlen);
+size_t hs_entry_encoded_len(const struct hs_entry *e);
+
+#endif

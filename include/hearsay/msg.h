@@ -1,0 +1,134 @@
+/*
+ * overlay/: the messages peers exchange after the handshake.
+ *
+ * A frame is the plaintext of one Noise transport message: type u8 || body, at most
+ * HS_FRAME_MAX bytes. docs/PROTOCOL.md §5 gives every body byte by byte. Decoding checks
+ * every limit and canonical rule and rejects an unknown type with HS_ERR_UNKNOWN_TYPE.
+ *
+ * A decoded message borrows from the frame buffer it was decoded from (names, payloads,
+ * item lists); copy what must outlive that buffer.
+ *
+ * Attacker model: a peer may send any bytes as a frame. hs_msg_decode never reads outside
+ * the frame, never allocates, and its work is linear in the frame length.
+ */
+#ifndef HEARSAY_MSG_H
+#define HEARSAY_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/entry.h"
+#include "hearsay/error.h"
+#include "hearsay/limits.h"
+#include "hearsay/netaddr.h"
+#include "hearsay/record.h"
+#include "hearsay/rumor.h"
+
+enum hs_msg_type {
+	HS_MSG_HELLO = 1,
+	HS_MSG_PING = 2,
+	HS_MSG_PONG = 3,
+	HS_MSG_INV = 4,
+	HS_MSG_GETDATA = 5,
+	HS_MSG_NOTFOUND = 6,
+	HS_MSG_RUMOR = 7,
+	HS_MSG_STATE = 8,
+	HS_MSG_DISCONNECT = 9,
+};
+
+/* Kinds of inventory items. */
+enum hs_inv_kind {
+	HS_INV_RUMOR = 1,
+	HS_INV_STATE = 2,
+};
+
+/* Hello flags. */
+enum hs_hello_flags {
+	HS_HELLO_ALL_TOPICS = 1u << 0, /* relay and keep every topic; the topic list is empty */
+};
+
+/* Why a session ends. Unknown codes decode (they are informational) and read as "other". */
+enum hs_reason {
+	HS_REASON_OTHER = 0,
+	HS_REASON_PROTOCOL = 1,    /* a protocol violation (malformed or forbidden message) */
+	HS_REASON_NETWORK = 2,     /* another network */
+	HS_REASON_VERSION = 3,     /* unsupported protocol version */
+	HS_REASON_DUPLICATE = 4,   /* already connected to this identity */
+	HS_REASON_FULL = 5,        /* no free connection slot */
+	HS_REASON_BANNED = 6,      /* the peer is banned */
+	HS_REASON_SHUTDOWN = 7,    /* the node is stopping */
+	HS_REASON_TIMEOUT = 8,     /* idle or handshake timeout */
+	HS_REASON_MISBEHAVING = 9, /* score fell below the ban threshold */
+	HS_REASON_EVICTED = 10,    /* evicted to make room for another peer */
+	HS_REASON_SELF = 11,       /* connected to ourselves */
+};
+
+struct hs_name {
+	const uint8_t *p;
+	size_t len;
+};
+
+struct hs_msg_hello {
+	uint16_t version;
+	struct hs_name network;
+	struct hs_record record;     /* the sender's signed node record */
+	struct hs_netaddr your_addr; /* where the sender sees the receiver (family 0: unknown) */
+	uint8_t flags;               /* hs_hello_flags */
+	size_t ntopics;              /* strictly ascending (bytewise, shorter first on a tie) */
+	struct hs_name topics[HS_HELLO_TOPICS_MAX];
+};
+
+struct hs_msg_ping {
+	uint64_t nonce;
+};
+
+/* inv, getdata and notfound: count items of kind u8 || id[32]; kinds already validated. */
+struct hs_msg_inv {
+	size_t count;         /* 1..HS_INV_MAX */
+	const uint8_t *items; /* count * HS_INV_ITEM_LEN bytes */
+};
+#define HS_INV_ITEM_LEN 33
+
+struct hs_msg_rumor {
+	struct hs_rumor rumor;
+	const uint8_t *enc; /* the rumor's encoding inside the frame (its id is BLAKE2b of this) */
+	size_t enclen;
+};
+
+struct hs_msg_state {
+	size_t count; /* 1..HS_STATE_BATCH_MAX */
+	struct hs_entry entries[HS_STATE_BATCH_MAX];
+	const uint8_t *enc[HS_STATE_BATCH_MAX]; /* each entry's encoding inside the frame */
+	size_t enclen[HS_STATE_BATCH_MAX];
+};
+
+struct hs_msg_disconnect {
+	uint8_t reason;      /* hs_reason */
+	struct hs_name text; /* 0..HS_REASON_MAX bytes of printable ASCII (0x20..0x7e) */
+};
+
+struct hs_msg {
+	uint8_t type; /* hs_msg_type */
+	union {
+		struct hs_msg_hello hello;
+		struct hs_msg_ping ping; /* ping and pong */
+		struct hs_msg_inv inv;   /* inv, getdata, notfound */
+		struct hs_msg_rumor rumor;
+		struct hs_msg_state state;
+		struct hs_msg_disconnect disconnect;
+	} u;
+};
+
+/* Decodes one frame (type byte + body). */
+HS_MUST_USE int hs_msg_decode(struct hs_msg *m, const uint8_t *frame, size_t framelen);
+/* Encodes m (for rumor and state, from the decoded fields; enc/enclen are ignored). */
+HS_MUST_USE int hs_msg_encode(const struct hs_msg *m, uint8_t *out, size_t outcap, size_t *outlen);
+
+/* Item i of an inv-like list. */
+void hs_inv_item(const struct hs_msg_inv *inv, size_t i, uint8_t *kind, const uint8_t **id);
+
+const char *hs_msg_type_name(uint8_t type);
+const char *hs_reason_name(uint8_t reason);
+
+#endif
