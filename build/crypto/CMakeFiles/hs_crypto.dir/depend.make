@@ -1,2 +1,0 @@
-# Empty dependencies file for hs_crypto.
-# This may be replaced when dependencies are built.
