@@ -1,6 +1,11 @@
 # Shared build settings: dependencies (Debian packages, found through pkg-config),
 # warnings, sanitizers and the helper that declares one static library per module.
 
+# Assertions stay on in every build type: they guard our own invariants, never peer input,
+# and a broken invariant must stop the node rather than let it run on corrupt state.
+set(CMAKE_C_FLAGS_RELEASE "-O2" CACHE STRING "" FORCE)
+set(CMAKE_C_FLAGS_RELWITHDEBINFO "-O2 -g" CACHE STRING "" FORCE)
+
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
@@ -9,7 +14,8 @@ set(HS_WARNINGS
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wvla
   -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wformat=2
   -Wundef -Wcast-align -Wpointer-arith -Wnull-dereference -Wimplicit-fallthrough
-  -Wmissing-declarations -Wredundant-decls -Wwrite-strings)
+  -Wmissing-declarations -Wredundant-decls -Wwrite-strings
+  -Werror=implicit-function-declaration -Werror=incompatible-pointer-types)
 if(HS_WERROR)
   list(APPEND HS_WARNINGS -Werror)
 endif()

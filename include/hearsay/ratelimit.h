@@ -14,11 +14,11 @@
 struct hs_ratelimit {
 	uint64_t rate_per_s; /* tokens added per second */
 	uint64_t burst;      /* bucket capacity */
-	uint64_t milli;      /* current tokens, in thousandths of a token */
+	uint64_t nano;       /* current level, in nano-tokens (exact: no rounding) */
 	uint64_t last_ns;    /* time of the last refill */
 };
 
-/* Starts full. rate_per_s is clamped to 1e9 and burst to 1e12. */
+/* Starts full. rate_per_s and burst are clamped to 1e9. */
 void hs_ratelimit_init(struct hs_ratelimit *rl, uint64_t rate_per_s, uint64_t burst, uint64_t now);
 /* Takes cost tokens if available: true, else false and nothing is taken. */
 bool hs_ratelimit_take(struct hs_ratelimit *rl, uint64_t cost, uint64_t now);
