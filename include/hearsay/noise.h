@@ -12,9 +12,16 @@
  * Noise specification (revision 34): no message over 65535 bytes, and a cipher state refuses
  * to use nonce 2^64-1.
  *
+ * Invariants: a cipher state never uses a (key, nonce) pair twice and never uses nonce
+ * 2^64-1; a receive nonce advances only when a message authenticates; an X25519 result of all
+ * zeros (a low-order peer key) is refused, never mixed into the keys.
+ *
  * Attacker model: every message given to hs_noise_read() or hs_transport_decrypt() is peer
  * bytes: any length, any content, replayed or out of order. Failures return an error and leave
  * no secret behind; a failed handshake must be discarded.
+ *
+ * Ownership: inputs are borrowed for the call; output buffers belong to the caller. Objects are
+ * heap allocated and wiped (sodium_memzero) when deleted.
  */
 #ifndef HEARSAY_NOISE_H
 #define HEARSAY_NOISE_H
@@ -51,7 +58,8 @@ void hs_transport_set_nonces(struct hs_transport *t, uint64_t send_n, uint64_t r
 
 struct hs_noise;
 
-/* s_secret, e_secret: X25519 secret keys (clamped inside). The prologue is copied. */
+/* s_secret, e_secret: X25519 secret keys (clamped inside), copied. The prologue is hashed in
+ * at once (InitializeSymmetric + MixHash), so it need not outlive the call. */
 HS_MUST_USE int hs_noise_new(struct hs_noise **out, enum hs_noise_hash hash, bool initiator,
                              const uint8_t *prologue, size_t prologuelen,
                              const uint8_t s_secret[32], const uint8_t e_secret[32]);
@@ -60,22 +68,32 @@ void hs_noise_del(struct hs_noise *hs);
 /* True when it is this side's turn to write the next handshake message. */
 bool hs_noise_wants_write(const struct hs_noise *hs);
 bool hs_noise_is_done(const struct hs_noise *hs);
-/* Writes the next handshake message carrying payload. HS_ERR_STATE if it is not our turn. */
+/* Writes the next handshake message carrying payload (which must not overlap out).
+ * HS_ERR_STATE if it is not our turn, HS_ERR_TOO_LARGE if the message would exceed 65535 bytes,
+ * HS_ERR_BUFFER if outcap is too small: these three leave the state unchanged. */
 HS_MUST_USE int hs_noise_write(struct hs_noise *hs, uint8_t *out, size_t outcap, size_t *outlen,
                                const uint8_t *payload, size_t payloadlen);
-/* Reads the next handshake message and returns its decrypted payload. HS_ERR_STATE if it is
- * not the peer's turn, HS_ERR_TRUNCATED if too short for its tokens, HS_ERR_DECRYPT if a tag
- * fails. After an error the handshake is dead: every later call fails with HS_ERR_STATE. */
+/* Reads the next handshake message and returns its decrypted payload (payload may equal msg).
+ * HS_ERR_STATE if it is not the peer's turn and HS_ERR_BUFFER if payloadcap is too small: the
+ * caller's mistakes, which leave the state unchanged. Errors caused by the message itself:
+ * HS_ERR_TOO_LARGE (over 65535 bytes), HS_ERR_TRUNCATED (too short for its tokens and tag),
+ * HS_ERR_DECRYPT (a tag fails), HS_ERR_BAD_KEY (a peer key is a low-order point). After one of
+ * those the handshake is dead, its secrets wiped: every later call fails with HS_ERR_STATE. */
 HS_MUST_USE int hs_noise_read(struct hs_noise *hs, uint8_t *payload, size_t payloadcap,
                               size_t *payloadlen, const uint8_t *msg, size_t msglen);
-/* After the last message: the handshake hash (32 or 64 bytes) and the remote static key. */
+/* After the last message: the handshake hash; returns its length (32 or 64), or 0 (out
+ * untouched) if the handshake is not done. */
 size_t hs_noise_handshake_hash(const struct hs_noise *hs, uint8_t out[64]);
+/* The remote static key (32 bytes, inside hs) once the message carrying it has been read and
+ * authenticated; NULL before that or after a failure. */
 const uint8_t *hs_noise_remote_static(const struct hs_noise *hs);
-/* Splits into transport cipher states (send = the initiator's first for the initiator).
- * HS_ERR_STATE before the handshake is done. */
+/* Splits into transport cipher states (send = the initiator's first for the initiator) and
+ * wipes the handshake's secret keys. HS_ERR_STATE before the handshake is done or on a
+ * second call. The caller owns *out (hs_transport_del). */
 HS_MUST_USE int hs_noise_split(struct hs_noise *hs, struct hs_transport **out);
 
-/* X25519 public key of a secret key (clamped), e.g. to publish a static key. */
+/* X25519 public key of a secret key (clamped), e.g. to publish a static key. HS_ERR_BAD_KEY
+ * only if libsodium refuses. */
 HS_MUST_USE int hs_x25519_public(uint8_t pub[32], const uint8_t secret[32]);
 
 #endif

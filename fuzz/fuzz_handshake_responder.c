@@ -1,0 +1,16 @@
+/*
+ * The handshake as the responder, against any bytes: the input is a sequence of messages
+ * (2-byte little-endian length each, see handshake_fixture.h) read as the initiator's, with our
+ * own messages written whenever it is our turn; after completion the rest are transport
+ * messages. Keys and ephemerals are fixed, so the seeds (valid conversations written by
+ * gen_handshake_corpus.c) reach the transport.
+ */
+#include "handshake_fixture.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	hs_fix_drive(false, data, size);
+	return 0;
+}
