@@ -39,6 +39,9 @@ static const uint8_t *take(struct hs_reader *r, size_t n)
 		hs_reader_fail(r, HS_ERR_TRUNCATED);
 		return NULL;
 	}
+	static const uint8_t empty[1];
+	if (!r->data)
+		return empty; /* n == 0 on an empty reader: no pointer arithmetic on NULL */
 	const uint8_t *p = r->data + r->pos;
 	r->pos += n;
 	return p;
@@ -148,6 +151,12 @@ void hs_writer_init(struct hs_writer *w, uint8_t *data, size_t cap)
 	w->err = 0;
 }
 
+void hs_writer_fail(struct hs_writer *w, int err)
+{
+	if (w->err == 0)
+		w->err = err;
+}
+
 int hs_writer_end(const struct hs_writer *w)
 {
 	return w->err;
@@ -162,6 +171,8 @@ static uint8_t *room(struct hs_writer *w, size_t n)
 		w->err = HS_ERR_BUFFER;
 		return NULL;
 	}
+	if (!w->data)
+		return NULL; /* n == 0 into an empty writer */
 	uint8_t *p = w->data + w->len;
 	w->len += n;
 	return p;

@@ -7,9 +7,18 @@
  *
  * sig: BIP340 by origin over tagged_hash("hearsay/state/<network>", every byte before sig).
  * Higher (generation, version) wins; equal (generation, version) with different bytes is
- * equivocation. The entry id is BLAKE2b-256 of the whole signed encoding.
+ * equivocation. The entry id is BLAKE2b-256 of the whole signed encoding. The decoder does
+ * not verify the signature.
  *
- * A decoded entry borrows key and value from the buffer it was decoded from.
+ * Canonical rules (docs/PROTOCOL.md §5.4): the key is a name (hearsay/rumor.h); kind is 0 or 1
+ * (else HS_ERR_BAD_VALUE); a tombstone has no value field at all; a value is a minimal varint
+ * length <= HS_STATE_VALUE_MAX (else HS_ERR_TOO_LARGE) then the bytes — an empty value is a
+ * value, distinct from a tombstone.
+ *
+ * A decoded entry borrows key and value from the buffer it was decoded from. To encode, key
+ * must be non-NULL; value may be NULL only when value_len is 0; a tombstone has value_len 0.
+ *
+ * Attacker model: entries are relayed from any peer; every field is peer data.
  */
 #ifndef HEARSAY_ENTRY_H
 #define HEARSAY_ENTRY_H
@@ -39,8 +48,11 @@ struct hs_entry {
 	uint8_t sig[HS_SIG_LEN];
 };
 
+/* Streamed forms: errors are sticky. A failed read leaves *e all zero (NULL pointers);
+ * writing an invalid entry records HS_ERR_INVALID in w. */
 void hs_entry_read(struct hs_reader *r, struct hs_entry *e);
 void hs_entry_write(struct hs_writer *w, const struct hs_entry *e);
+/* Whole-buffer forms, as for rumors. */
 HS_MUST_USE int hs_entry_decode(struct hs_entry *e, const uint8_t *data, size_t datalen);
 HS_MUST_USE int hs_entry_encode(const struct hs_entry *e, uint8_t *out, size_t outcap,
                                 size_t *outlen);

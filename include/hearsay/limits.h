@@ -47,6 +47,35 @@ enum hs_limits {
 	HS_STATE_BATCH_MAX = 64,
 	/* Disconnect reasons are one line of text. */
 	HS_REASON_MAX = 128,
+	/* Node records in one addr answer (Bitcoin sends up to 1000 unsigned addresses; ours are
+	 * signed, so each costs a verification: 32 keep one answer cheap). */
+	HS_ADDR_MAX = 32,
+	/* Short ids in one pull digest (8 bytes each: 16 KB). A node holding more recent rumors
+	 * sends the newest and narrows its since. */
+	HS_PULL_IDS_MAX = 2048,
+	/* Rumors sent in answer to one pull; the next pull continues. */
+	HS_PULL_REPLY_MAX = 128,
+
+	/* --- sessions ---------------------------------------------------------------------- */
+	/* Sessions per node, inbound and outbound (Bitcoin: 125). Also the width of the per-rumor
+	 * "peer knows it" bitmap. */
+	HS_PEERS_MAX = 128,
+	/* Bytes queued for one peer before we stop serving it more data (Bitcoin pauses sends at
+	 * its send buffer limit); getdata answers wait until the queue drains below this. */
+	HS_SEND_HIGH_WATER = 256 * 1024,
+	/* A peer whose queue reaches this is too slow to keep: it is disconnected. */
+	HS_SEND_MAX = 4 * 1024 * 1024,
+	/* Ids a peer may have asked for and not yet been served (Bitcoin's vRecvGetData). */
+	HS_GETDATA_QUEUE_MAX = 4 * 1000,
+	/* Announcements queued for one peer between flushes (every input ends in a flush). */
+	HS_INV_QUEUE_MAX = 10000,
+	/* Events waiting for the driver; the pump drains them after every input. */
+	HS_EVENTS_MAX = 65536,
+
+	/* --- request scheduler (Bitcoin txrequest values) --------------------------------- */
+	HS_REQ_PEER_ANNOUNCED_MAX = 5000, /* MAX_PEER_TX_ANNOUNCEMENTS */
+	HS_REQ_PEER_INFLIGHT_MAX = 500,   /* one full inv can be requested in two rounds */
+	HS_REQ_ID_ANNOUNCERS_MAX = 16,    /* fallbacks beyond 16 announcers add nothing */
 };
 
 #endif

@@ -2,11 +2,31 @@
  * overlay/: the messages peers exchange after the handshake.
  *
  * A frame is the plaintext of one Noise transport message: type u8 || body, at most
- * HS_FRAME_MAX bytes. docs/PROTOCOL.md §5 gives every body byte by byte. Decoding checks
- * every limit and canonical rule and rejects an unknown type with HS_ERR_UNKNOWN_TYPE.
+ * HS_FRAME_MAX bytes. docs/PROTOCOL.md §6 gives every body byte by byte:
+ *
+ *   hello       version u16 || network (name, 1..HS_NETWORK_MAX) || record (hearsay/record.h)
+ *               || your_addr (family u8 0 = unknown and nothing follows, else a netaddr)
+ *               || flags u8 || ntopics varint (0..HS_HELLO_TOPICS_MAX) || ntopics × topic name
+ *   ping, pong  nonce u64
+ *   inv, getdata, notfound
+ *               count varint (1..HS_INV_MAX) || count × (kind u8 (1 rumor, 2 state) || id[32])
+ *   rumor       one rumor (hearsay/rumor.h)
+ *   state       count varint (1..HS_STATE_BATCH_MAX) || count × state entry (hearsay/entry.h)
+ *   disconnect  reason u8 (any value) || text (bytes, 0..HS_REASON_MAX, each 0x20..0x7e)
+ *
+ * Decoding checks every limit and canonical rule, returning the HS_ERR_* that says why:
+ * a frame over HS_FRAME_MAX or a count/length over its limit HS_ERR_TOO_LARGE; an unknown
+ * frame type or inventory item kind HS_ERR_UNKNOWN_TYPE; hello topics out of order or
+ * repeated HS_ERR_NONCANONICAL; unknown hello flag bits, topics listed with
+ * HS_HELLO_ALL_TOPICS, a zero count, a bad name or text byte HS_ERR_BAD_VALUE; bytes after
+ * the body HS_ERR_TRAILING. Encoding checks the same rules (HS_ERR_INVALID), including that
+ * the frame fits HS_FRAME_MAX: a state frame of HS_STATE_BATCH_MAX maximal entries does not,
+ * so the sender batches by size.
  *
  * A decoded message borrows from the frame buffer it was decoded from (names, payloads,
- * item lists); copy what must outlive that buffer.
+ * item lists, encodings); copy what must outlive that buffer. The decoder does not verify
+ * signatures: it exposes each signed object's encoding (hello record, rumor, state entries)
+ * so the caller can hash and verify exactly the bytes received.
  *
  * Attacker model: a peer may send any bytes as a frame. hs_msg_decode never reads outside
  * the frame, never allocates, and its work is linear in the frame length.
@@ -35,6 +55,9 @@ enum hs_msg_type {
 	HS_MSG_RUMOR = 7,
 	HS_MSG_STATE = 8,
 	HS_MSG_DISCONNECT = 9,
+	HS_MSG_GETADDR = 10,
+	HS_MSG_ADDR = 11,
+	HS_MSG_PULL = 12,
 };
 
 /* Kinds of inventory items. */
@@ -72,8 +95,11 @@ struct hs_name {
 struct hs_msg_hello {
 	uint16_t version;
 	struct hs_name network;
-	struct hs_record record;     /* the sender's signed node record */
-	struct hs_netaddr your_addr; /* where the sender sees the receiver (family 0: unknown) */
+	struct hs_record record;   /* the sender's signed node record */
+	const uint8_t *record_enc; /* its encoding inside the frame, for the signature check */
+	size_t record_enclen;
+	struct hs_netaddr your_addr; /* where the sender sees the receiver; family 0 (and every
+	                              * other field zero): the sender does not know */
 	uint8_t flags;               /* hs_hello_flags */
 	size_t ntopics;              /* strictly ascending (bytewise, shorter first on a tie) */
 	struct hs_name topics[HS_HELLO_TOPICS_MAX];
@@ -108,6 +134,21 @@ struct hs_msg_disconnect {
 	struct hs_name text; /* 0..HS_REASON_MAX bytes of printable ASCII (0x20..0x7e) */
 };
 
+/* addr: 1..HS_ADDR_MAX signed node records, in answer to a getaddr. */
+struct hs_msg_addr {
+	size_t count;
+	struct hs_record records[HS_ADDR_MAX];
+};
+
+/* pull: "here is what I hold since since_ms; send me what I lack". Each id is
+ * SipHash-2-4(salt, rumor id) as u64 LE, strictly ascending. */
+struct hs_msg_pull {
+	uint8_t salt[16];
+	uint64_t since_ms;
+	size_t count;       /* 0..HS_PULL_IDS_MAX */
+	const uint8_t *ids; /* count * 8 bytes */
+};
+
 struct hs_msg {
 	uint8_t type; /* hs_msg_type */
 	union {
@@ -117,18 +158,29 @@ struct hs_msg {
 		struct hs_msg_rumor rumor;
 		struct hs_msg_state state;
 		struct hs_msg_disconnect disconnect;
+		struct hs_msg_addr addr;
+		struct hs_msg_pull pull;
 	} u;
 };
 
-/* Decodes one frame (type byte + body). */
+/* Decodes one frame (type byte + body). On error the body is zeroed and m->type keeps the
+ * frame's type byte (0 for an empty frame), for logging. */
 HS_MUST_USE int hs_msg_decode(struct hs_msg *m, const uint8_t *frame, size_t framelen);
-/* Encodes m (for rumor and state, from the decoded fields; enc/enclen are ignored). */
+/* Encodes m (for hello, rumor and state, from the decoded fields; record_enc, enc and enclen
+ * are ignored). HS_ERR_INVALID if m breaks a rule or would exceed HS_FRAME_MAX; HS_ERR_BUFFER
+ * if it does not fit outcap (< HS_FRAME_MAX); *outlen set only on success. */
 HS_MUST_USE int hs_msg_encode(const struct hs_msg *m, uint8_t *out, size_t outcap, size_t *outlen);
 
-/* Item i of an inv-like list. */
+/* Item i (< inv->count; a larger i is the caller's bug and aborts) of an inv-like list. */
 void hs_inv_item(const struct hs_msg_inv *inv, size_t i, uint8_t *kind, const uint8_t **id);
 
+/* "hello", "ping", ...; "unknown" for another type. */
+/* Short id i of a pull digest; whether sid is in it (binary search: the list is sorted). */
+uint64_t hs_pull_id(const struct hs_msg_pull *pull, size_t i);
+bool hs_pull_has(const struct hs_msg_pull *pull, uint64_t sid);
+
 const char *hs_msg_type_name(uint8_t type);
+/* "other", "protocol", ...; an unknown code reads as "other". */
 const char *hs_reason_name(uint8_t reason);
 
 #endif

@@ -33,7 +33,7 @@ struct hs_writer {
 	uint8_t *data;
 	size_t cap;
 	size_t len;
-	int err; /* 0 or HS_ERR_BUFFER once a write did not fit */
+	int err; /* 0 or the first error: HS_ERR_BUFFER, or what hs_writer_fail recorded */
 };
 
 void hs_reader_init(struct hs_reader *r, const uint8_t *data, size_t len);
@@ -60,7 +60,9 @@ const uint8_t *hs_read_name(struct hs_reader *r, size_t *len, size_t max);
 bool hs_read_bool(struct hs_reader *r);
 
 void hs_writer_init(struct hs_writer *w, uint8_t *data, size_t cap);
-/* HS_ERR_BUFFER if any write did not fit, else 0. */
+/* Records err (e.g. HS_ERR_INVALID from an encoder's check) unless an error is recorded. */
+void hs_writer_fail(struct hs_writer *w, int err);
+/* The first error recorded, else 0. */
 HS_MUST_USE int hs_writer_end(const struct hs_writer *w);
 
 void hs_write_u8(struct hs_writer *w, uint8_t v);

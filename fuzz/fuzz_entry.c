@@ -1,0 +1,43 @@
+/*
+ * libFuzzer target: state entries. A decoded entry must be canonical: re-encoding gives the
+ * input bytes and decoding those gives an equal entry; a tombstone carries no value.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearsay/entry.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t out[HS_STATE_VALUE_MAX + 256];
+
+static bool bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct hs_entry e, again;
+	if (hs_entry_decode(&e, data, size) != 0)
+		return 0;
+	if (e.kind > HS_ENTRY_TOMBSTONE || e.key_len == 0 || e.key_len > HS_STATE_KEY_MAX ||
+	    e.value_len > HS_STATE_VALUE_MAX ||
+	    (e.kind == HS_ENTRY_TOMBSTONE && (e.value != NULL || e.value_len != 0)) ||
+	    (e.kind == HS_ENTRY_VALUE && e.value == NULL))
+		abort();
+	size_t len = 0;
+	if (hs_entry_encode(&e, out, sizeof(out), &len) != 0 || len != size ||
+	    len != hs_entry_encoded_len(&e) || memcmp(out, data, size) != 0)
+		abort();
+	if (hs_entry_decode(&again, out, len) != 0 ||
+	    memcmp(again.origin, e.origin, sizeof(e.origin)) != 0 ||
+	    !bytes_equal(again.key, again.key_len, e.key, e.key_len) ||
+	    again.generation != e.generation || again.version != e.version ||
+	    again.kind != e.kind ||
+	    !bytes_equal(again.value, again.value_len, e.value, e.value_len) ||
+	    memcmp(again.sig, e.sig, sizeof(e.sig)) != 0)
+		abort();
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* State entries: canonical encoding (see hearsay/entry.h). */
+#include <string.h>
+
+#include "hearsay/crypto.h"
+#include "hearsay/entry.h"
+
+void hs_entry_read(struct hs_reader *r, struct hs_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	const uint8_t *origin = hs_read_fixed(r, HS_KEY_LEN);
+	if (origin)
+		memcpy(e->origin, origin, HS_KEY_LEN);
+	e->key = hs_read_name(r, &e->key_len, HS_STATE_KEY_MAX);
+	e->generation = hs_read_u64(r);
+	e->version = hs_read_u64(r);
+	e->kind = hs_read_u8(r);
+	if (e->kind == HS_ENTRY_VALUE)
+		e->value = hs_read_bytes(r, &e->value_len, HS_STATE_VALUE_MAX);
+	else if (e->kind != HS_ENTRY_TOMBSTONE)
+		hs_reader_fail(r, HS_ERR_BAD_VALUE);
+	const uint8_t *sig = hs_read_fixed(r, HS_SIG_LEN);
+	if (sig)
+		memcpy(e->sig, sig, HS_SIG_LEN);
+	if (r->err)
+		memset(e, 0, sizeof(*e));
+}
+
+static bool entry_is_valid(const struct hs_entry *e)
+{
+	if (!e->key || !hs_name_is_valid(e->key, e->key_len, HS_STATE_KEY_MAX))
+		return false;
+	switch (e->kind) {
+	case HS_ENTRY_VALUE:
+		return e->value_len <= HS_STATE_VALUE_MAX && (e->value || e->value_len == 0);
+	case HS_ENTRY_TOMBSTONE:
+		return e->value_len == 0;
+	default:
+		return false;
+	}
+}
+
+void hs_entry_write(struct hs_writer *w, const struct hs_entry *e)
+{
+	if (!entry_is_valid(e)) {
+		hs_writer_fail(w, HS_ERR_INVALID);
+		return;
+	}
+	hs_write_fixed(w, e->origin, HS_KEY_LEN);
+	hs_write_bytes(w, e->key, e->key_len);
+	hs_write_u64(w, e->generation);
+	hs_write_u64(w, e->version);
+	hs_write_u8(w, e->kind);
+	if (e->kind == HS_ENTRY_VALUE)
+		hs_write_bytes(w, e->value, e->value_len);
+	hs_write_fixed(w, e->sig, HS_SIG_LEN);
+}
+
+size_t hs_entry_encoded_len(const struct hs_entry *e)
+{
+	size_t n = HS_KEY_LEN + hs_varint_len(e->key_len) + e->key_len + 8 + 8 + 1 + HS_SIG_LEN;
+	if (e->kind == HS_ENTRY_VALUE)
+		n += hs_varint_len(e->value_len) + e->value_len;
+	return n;
+}
+
+int hs_entry_decode(struct hs_entry *e, const uint8_t *data, size_t datalen)
+{
+	struct hs_reader r;
+	hs_reader_init(&r, data, datalen);
+	hs_entry_read(&r, e);
+	int err = hs_reader_end(&r);
+	if (err)
+		memset(e, 0, sizeof(*e));
+	return err;
+}
+
+int hs_entry_encode(const struct hs_entry *e, uint8_t *out, size_t outcap, size_t *outlen)
+{
+	struct hs_writer w;
+	hs_writer_init(&w, out, outcap);
+	hs_entry_write(&w, e);
+	int err = hs_writer_end(&w);
+	if (err == 0)
+		*outlen = w.len;
+	return err;
+}
