@@ -1,0 +1,124 @@
+/*
+ * overlay/: the request scheduler — which announced id to request from which peer, and when.
+ *
+ * Bitcoin Core's txrequest, simplified to "first announcer first". Pure data with explicit
+ * time; the node feeds it announcements (inv), arrivals, notfounds and departures, and polls
+ * it for the (peer, id) requests to send now.
+ *
+ * Specification (tests/unit/test_reqsched.c checks an implementation against a naive model of
+ * exactly these rules):
+ *
+ *  - An announcement is (peer, id, reqtime, seq, state), state CANDIDATE, REQUESTED or FAILED;
+ *    at most one per (peer, id). seq is a counter: earlier announcements have smaller seq.
+ *  - The scheduler's current time is the largest now given to poll so far (0 before the first
+ *    poll); a poll with a smaller now acts at the current time. (Time never runs backwards
+ *    here, so a candidate once due stays due.)
+ *  - announce(peer, id, reqtime): no-op returning 0 if (peer, id) exists, in any state (a peer
+ *    that failed an id is not asked for it again until the id is forgotten). Refused
+ *    (HS_ERR_FULL) if the peer already has peer_announced_max announcements of any state, or
+ *    the id has id_announcers_max announcements of any state. Else a CANDIDATE with the next
+ *    seq.
+ *    Rationale: FAILED announcements count against the peer's limit (as COMPLETED ones do in
+ *    Bitcoin's txrequest), otherwise a peer could pin up to id_announcers_max - 1 failed
+ *    announcements on every live id and the total would not be bounded by the per-peer limit.
+ *  - An id is *requestable* at time now when it has no REQUESTED announcement and has a
+ *    CANDIDATE with reqtime <= now whose peer has fewer than peer_inflight_max REQUESTED
+ *    announcements. Its chosen candidate is the one among those with the smallest seq.
+ *  - poll(now): first expires every REQUESTED announcement with expiry <= now (it becomes
+ *    FAILED: a timeout); then repeatedly takes the requestable id whose chosen candidate has
+ *    the smallest seq, marks that candidate REQUESTED with expiry = now + request_timeout
+ *    (saturating at UINT64_MAX), and outputs (peer, id) — until nothing is requestable or the
+ *    output is full. Requestability is re-evaluated after each output: a peer that reaches
+ *    its in-flight limit stops being chosen within the same poll.
+ *  - received(id): the object arrived (from anyone) or was judged: every announcement of id
+ *    is removed.
+ *  - notfound(peer, id): that peer's announcement of id (CANDIDATE or REQUESTED) becomes
+ *    FAILED; no-op if there is none or it already FAILED.
+ *  - peer_gone(peer): every announcement of peer is removed.
+ *  - Whenever every remaining announcement of an id is FAILED, all of them are removed (the
+ *    id is forgotten; a later inv starts afresh).
+ *  - next_deadline(): the time at which the node should poll next: the smallest of: the
+ *    current time if some id is requestable at it (the last poll's output was full, or
+ *    something became requestable since); reqtime of a CANDIDATE, later than the current
+ *    time, of an id that has no REQUESTED announcement; expiry of a REQUESTED announcement;
+ *    UINT64_MAX if none. A due candidate held back only by its peer's in-flight limit does
+ *    not count: it becomes requestable when one of that peer's requests completes (received,
+ *    notfound, peer_gone — which the node follows with a poll anyway — or a timeout, which is
+ *    itself a deadline), so counting its past reqtime would make the node spin. A future
+ *    reqtime of such a candidate still counts: at worst one early wake-up per candidate.
+ *  - Peer numbers are below HS_PEERS_MAX: announce refuses others (HS_ERR_INVALID); the other
+ *    calls ignore them (introspection answers false or 0).
+ *
+ * Bounds: each peer holds at most peer_announced_max announcements, so there are at most
+ * HS_PEERS_MAX * peer_announced_max in all (and as many ids); each id has at most
+ * id_announcers_max. Memory follows the most ever held, up to those bounds, and does not
+ * grow with churn (no lazy deletion). Peer numbers are the node's slot indices, below
+ * HS_PEERS_MAX.
+ *
+ * Cost (n announcements, k = id_announcers_max): one expected-O(1) id lookup, then announce
+ * is O(k + log n); received and notfound O(k log n); peer_gone O(k log n) per announcement
+ * of the peer; poll O(k log n) per request made, timeout or candidate falling due, never a
+ * scan (O(1) when there is nothing to do); next_deadline O(1). Only new and announce
+ * allocate, so only they can fail; the pools grow by doubling and are kept for reuse.
+ *
+ * Attacker model: peers choose the ids and the timing of inv, notfound and data. A peer can
+ * delay an id by at most request_timeout before the next announcer is asked, and can hold at
+ * most peer_announced_max announcements. Ids are hashed under the secret key given to
+ * hs_reqsched_new, so a peer cannot grind ids that collide in the index.
+ */
+#ifndef HEARSAY_OVERLAY_REQSCHED_H
+#define HEARSAY_OVERLAY_REQSCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/error.h"
+#include "hearsay/limits.h"
+
+/* A zero count takes its default. */
+struct hs_reqsched_config {
+	size_t peer_announced_max;   /* default HS_REQ_PEER_ANNOUNCED_MAX; at most 2^20 */
+	size_t peer_inflight_max;    /* default HS_REQ_PEER_INFLIGHT_MAX */
+	size_t id_announcers_max;    /* default HS_REQ_ID_ANNOUNCERS_MAX */
+	uint64_t request_timeout_ns; /* must be > 0 */
+};
+
+struct hs_request {
+	uint32_t peer;
+	uint8_t id[HS_ID_LEN];
+};
+
+struct hs_reqsched; /* opaque */
+
+/* key: 16 secret random bytes keying the id index (copied, wiped by hs_reqsched_del).
+ * HS_ERR_INVALID on a bad config, HS_ERR_NOMEM. */
+HS_MUST_USE int hs_reqsched_new(struct hs_reqsched **out, const struct hs_reqsched_config *cfg,
+                                const uint8_t key[16]);
+void hs_reqsched_del(struct hs_reqsched *rs);
+
+/* 0, or HS_ERR_FULL (announcement refused), HS_ERR_NOMEM, HS_ERR_INVALID (peer out of range). */
+HS_MUST_USE int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer,
+                                     const uint8_t id[HS_ID_LEN], uint64_t reqtime);
+/* Outputs up to max requests to make now, in the order made; returns how many (out may be NULL
+ * when max is 0). *timeouts (if not NULL) gets the number of requests that expired in this
+ * call. */
+size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request *out, size_t max,
+                        size_t *timeouts);
+void hs_reqsched_received(struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN]);
+void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN]);
+void hs_reqsched_peer_gone(struct hs_reqsched *rs, uint32_t peer);
+uint64_t hs_reqsched_next_deadline(const struct hs_reqsched *rs);
+
+/* Introspection for tests and invariants. */
+bool hs_reqsched_is_requested(const struct hs_reqsched *rs, uint32_t peer,
+                              const uint8_t id[HS_ID_LEN]);
+bool hs_reqsched_has_id(const struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN]);
+size_t hs_reqsched_count(const struct hs_reqsched *rs); /* all announcements */
+/* The peer's announcements of any state: what peer_announced_max limits. */
+size_t hs_reqsched_peer_count(const struct hs_reqsched *rs, uint32_t peer);
+size_t hs_reqsched_peer_inflight(const struct hs_reqsched *rs, uint32_t peer);
+/* Checks every internal invariant (indexes agree, counts match); false on a bug. */
+bool hs_reqsched_check(const struct hs_reqsched *rs);
+
+#endif
