@@ -1,0 +1,273 @@
+/*
+ * overlay/: the hearsay protocol core — one node, sans-IO.
+ *
+ * The driver (hearsayd's libuv loop, or the simulator) owns sockets, clocks, files and
+ * randomness; the node owns the protocol. The driver pumps it:
+ *
+ *   1. feed one input: hs_node_peer_open / hs_node_recv / hs_node_peer_closed /
+ *      hs_node_dial_failed / hs_node_publish / hs_node_timer;
+ *   2. for every peer with output (hs_node_pending), pull bytes into its own buffer with
+ *      hs_node_write and send them;
+ *   3. drain events with hs_node_poll_event (deliveries, dial and close requests, records to
+ *      save, peer up/down);
+ *   4. re-arm one timer at hs_node_next_deadline.
+ *
+ * Time: `now` is nanoseconds since the Unix epoch, never decreasing from one call to the next
+ * (the driver derives it from a monotonic clock and the wall clock at start). One value serves
+ * both timeouts and the rumor clock-skew window.
+ *
+ * The only callbacks are capabilities (struct hs_caps): random bytes, sign, verify, validate,
+ * log. They never call back into the node, so there are no re-entrancy rules.
+ *
+ * Ownership: inputs are borrowed for the call; what the node keeps, it copies. Output buffers
+ * belong to the caller. An event's pointers stay valid until the next call into the node.
+ *
+ * Attacker model: every byte given to hs_node_recv is the peer's, who may send anything, at
+ * any rate, in any order, and replay anything it has seen. No peer input can crash the node,
+ * make it allocate beyond the limits in limits.h, or reach an assertion. Faults a peer
+ * provably commits (bad signature, malformed frame, protocol violation) count against it;
+ * unknown or late data is ignored, not punished.
+ */
+#ifndef HEARSAY_NODE_H
+#define HEARSAY_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/crypto.h"
+#include "hearsay/error.h"
+#include "hearsay/handshake.h"
+#include "hearsay/limits.h"
+#include "hearsay/netaddr.h"
+#include "hearsay/record.h"
+#include "hearsay/rumor.h"
+
+#define HS_NS_PER_MS 1000000ull
+#define HS_NS_PER_S  1000000000ull
+
+/* What the application's validator says about a rumor (gossipsub's accept/reject/ignore). */
+enum hs_verdict {
+	HS_ACCEPT = 0, /* store, deliver and relay */
+	HS_REJECT = 1, /* invalid: drop, remember the id, count a fault against the sender */
+	HS_IGNORE = 2, /* not for us: drop and remember the id, no penalty */
+};
+
+enum hs_log_level {
+	HS_LOG_ERROR = 0,
+	HS_LOG_WARN = 1,
+	HS_LOG_INFO = 2,
+	HS_LOG_DEBUG = 3,
+};
+
+/* Capabilities: the node's only way to reach randomness, the identity key and the application.
+ * None may call into the node. */
+struct hs_caps {
+	void *ctx; /* passed to every capability */
+	/* Fills out with outlen unpredictable bytes. Required. */
+	void (*random)(void *ctx, uint8_t *out, size_t outlen);
+	/* BIP340-signs digest with the node's identity key. Required. */
+	int (*sign)(void *ctx, uint8_t sig[HS_SIG_LEN], const uint8_t digest[32]);
+	/* Like hs_verify. Required. */
+	int (*verify)(void *ctx, const uint8_t pub[HS_KEY_LEN], const uint8_t sig[HS_SIG_LEN],
+	              const uint8_t digest[32]);
+	/* Judges a signature-checked rumor. Optional (NULL accepts everything). */
+	enum hs_verdict (*validate)(void *ctx, const struct hs_rumor *rumor,
+	                            const uint8_t id[HS_ID_LEN]);
+	/* One log line, no newline. Optional. */
+	void (*log)(void *ctx, enum hs_log_level level, const char *line);
+};
+
+/* Protocol settings. hs_node_config_default() fills every field with its documented default;
+ * docs/KNOBS.md explains what each does, and hearsay-sim shows it. */
+struct hs_node_config {
+	const char *network;          /* network name, e.g. "main" */
+	uint8_t identity[HS_KEY_LEN]; /* our public key (the secret stays behind caps.sign) */
+	uint64_t generation;          /* restart counter, persisted by the driver */
+	uint64_t services;            /* hs_services bits advertised in our record */
+	size_t naddrs;                /* our listening addresses, advertised in our record */
+	struct hs_netaddr addrs[HS_RECORD_ADDRS_MAX];
+
+	/* Transport: the handshake needs the Noise static key (crypto-owned) and the identity's
+	 * signature over it (hs_handshake_prove). Borrowed; must outlive the node. */
+	const struct hs_crypto *crypto;
+	const struct hs_noise_static *noise_static;
+	uint8_t noise_proof[HS_SIG_LEN];
+
+	/* Topics: when all_topics, relay and deliver every topic; else only these. */
+	bool all_topics;
+	size_t ntopics;
+	const char *topics[HS_HELLO_TOPICS_MAX];
+
+	/* Connections. */
+	size_t outbound_target; /* outbound sessions to keep (default 8) */
+	size_t peers_max;       /* all sessions, inbound included (default 32, <= HS_PEERS_MAX) */
+	uint64_t handshake_timeout_ns; /* open -> hello done (default 10 s) */
+	uint64_t ping_interval_ns;     /* default 30 s */
+	uint64_t idle_timeout_ns;      /* nothing received for this long: close (default 90 s) */
+	uint64_t dial_interval_ns;     /* pacing of new outbound dials (default 500 ms) */
+
+	/* Dissemination knobs. */
+	size_t eager_push;              /* fanout: peers that get a new rumor pushed eagerly */
+	uint64_t pull_interval_ns;      /* interval: digest exchange with one random peer */
+	uint64_t relay_age_ns;          /* aging: rumors older than this are not announced */
+	uint64_t retention_ns;          /* retention: rumors kept and served this long */
+	uint64_t clock_skew_ns;         /* rumors from further in the future are refused */
+	uint64_t request_timeout_ns;    /* getdata unanswered: ask the next announcer */
+	uint64_t lazy_request_delay_ns; /* wait this long for an eager push before a getdata */
+	size_t store_max;               /* rumors kept (count) */
+	size_t store_bytes_max;         /* rumors kept (bytes) */
+	size_t seen_max;                /* ids remembered */
+	size_t addrbook_max;            /* node records remembered */
+
+	/* Abuse limits: per-peer frames per second (burst 2x) and signature checks per second. */
+	uint64_t peer_frames_per_s;
+	uint64_t peer_verifies_per_s;
+	/* Fault points at which a peer is disconnected (until the score table replaces this). */
+	uint32_t fault_disconnect;
+};
+
+/* Fills cfg with defaults; the caller then sets network, identity, crypto, noise_static,
+ * noise_proof and addresses. */
+void hs_node_config_default(struct hs_node_config *cfg);
+
+struct hs_node;
+
+/* Copies what it keeps from cfg (topics, addresses); caps is copied. Seeds (addresses to
+ * bootstrap from) are added with hs_node_add_seed. */
+HS_MUST_USE int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg,
+                            const struct hs_caps *caps, uint64_t now);
+void hs_node_del(struct hs_node *node);
+
+/* ---- inputs ------------------------------------------------------------------------- */
+
+/* A bootstrap address: dialled first, asked for addresses, then dropped once the node has
+ * other outbound peers (Bitcoin's -seednode). */
+HS_MUST_USE int hs_node_add_seed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
+/* A persistent peer: always kept connected (bitcoind's -addnode / -connect). */
+HS_MUST_USE int hs_node_add_peer(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
+/* A node record learned elsewhere (the store at start): verified, then added to the book. */
+HS_MUST_USE int hs_node_add_record(struct hs_node *node, const uint8_t *rec, size_t reclen,
+                                   uint64_t now);
+
+/* A connection opened. inbound: accepted by us; else the result of an HS_EV_DIAL for addr.
+ * *peer is the node's handle for it. HS_ERR_FULL if no slot is free (close the socket). */
+HS_MUST_USE int hs_node_peer_open(struct hs_node *node, uint64_t *peer, bool inbound,
+                                  const struct hs_netaddr *addr, uint64_t now);
+/* Bytes read from the peer's socket, any amount. A misbehaving peer is not an error: the node
+ * queues an HS_EV_CLOSE for it. HS_ERR_NOT_FOUND for an unknown handle. */
+HS_MUST_USE int hs_node_recv(struct hs_node *node, uint64_t peer, const uint8_t *data,
+                             size_t datalen, uint64_t now);
+/* The socket closed (by either side); the handle is dead afterwards. */
+void hs_node_peer_closed(struct hs_node *node, uint64_t peer, uint64_t now);
+/* An HS_EV_DIAL for addr could not connect. */
+void hs_node_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
+/* Signs and spreads a new rumor. id receives its id. HS_ERR_INVALID for a bad topic or
+ * oversize payload. */
+HS_MUST_USE int hs_node_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *topic,
+                                const uint8_t *payload, size_t payloadlen, uint64_t now);
+/* The deadline passed (or any time: early calls are harmless). */
+void hs_node_timer(struct hs_node *node, uint64_t now);
+/* Asks every peer to leave politely (disconnect SHUTDOWN) and closes them. */
+void hs_node_shutdown(struct hs_node *node, uint64_t now);
+/* Closes a session on the operator's request. */
+HS_MUST_USE int hs_node_disconnect(struct hs_node *node, uint64_t peer, uint64_t now);
+
+/* ---- outputs ------------------------------------------------------------------------ */
+
+/* Bytes waiting to be written to peer. */
+size_t hs_node_pending(const struct hs_node *node, uint64_t peer);
+/* Moves up to destlen waiting bytes into dest; returns how many. */
+size_t hs_node_write(struct hs_node *node, uint64_t peer, uint8_t *dest, size_t destlen,
+                     uint64_t now);
+/* The earliest time hs_node_timer has work to do (UINT64_MAX: none). */
+uint64_t hs_node_next_deadline(const struct hs_node *node);
+
+enum hs_event_type {
+	HS_EV_DELIVER = 1,   /* a new valid rumor on a topic we take (including our own) */
+	HS_EV_DIAL = 2,      /* please connect to addr, then hs_node_peer_open / _dial_failed */
+	HS_EV_CLOSE = 3,     /* please close peer's socket once its pending bytes are written */
+	HS_EV_PEER_UP = 4,   /* a session completed its handshake and hello */
+	HS_EV_PEER_DOWN = 5, /* a session ended */
+	HS_EV_SAVE = 6,      /* persist this record (the driver's store) */
+	HS_EV_FAULT = 7,     /* a peer committed a provable fault (for logs and metrics) */
+};
+
+enum hs_save_kind {
+	HS_SAVE_RECORD = 1, /* a verified node record; key = node id */
+};
+
+struct hs_event {
+	enum hs_event_type type;
+	uint64_t peer;               /* CLOSE, PEER_UP, PEER_DOWN, FAULT */
+	uint8_t reason;              /* CLOSE, PEER_DOWN: hs_reason */
+	struct hs_netaddr addr;      /* DIAL; PEER_UP/DOWN: the peer's address */
+	uint8_t id[HS_ID_LEN];       /* DELIVER: rumor id; PEER_UP/DOWN/FAULT: peer identity */
+	bool inbound;                /* PEER_UP */
+	struct hs_rumor rumor;       /* DELIVER */
+	uint64_t received_ns;        /* DELIVER: when it arrived */
+	int fault;                   /* FAULT: hs_fault */
+	enum hs_save_kind save_kind; /* SAVE */
+	const uint8_t *key;          /* SAVE */
+	size_t keylen;
+	const uint8_t *value;
+	size_t valuelen;
+	const char *text; /* CLOSE, FAULT: a short human reason */
+};
+
+/* Next event, or false when none is queued. */
+bool hs_node_poll_event(struct hs_node *node, struct hs_event *ev);
+
+/* ---- introspection ------------------------------------------------------------------ */
+
+/* Provable faults a peer can commit, with their weight in fault points. */
+enum hs_fault {
+	HS_FAULT_MALFORMED = 1,   /* undecodable or non-canonical frame */
+	HS_FAULT_PROTOCOL = 2,    /* a message not allowed here (e.g. a second hello) */
+	HS_FAULT_BAD_SIG = 3,     /* an object with a bad signature */
+	HS_FAULT_REJECTED = 4,    /* a rumor the application rejected */
+	HS_FAULT_UNSOLICITED = 5, /* data nobody asked for, beyond what eager push allows */
+	HS_FAULT_FLOOD = 6,       /* over its frame or verification rate */
+	HS_FAULT_HANDSHAKE = 7,   /* a failed handshake */
+};
+
+struct hs_peer_info {
+	uint64_t peer;
+	uint8_t id[HS_KEY_LEN]; /* zero until the handshake proves it */
+	struct hs_netaddr addr;
+	bool inbound;
+	bool active;     /* hello exchanged */
+	uint64_t rtt_ns; /* smoothed round-trip time (0: unknown) */
+	uint64_t connected_ns;
+	uint32_t faults; /* fault points */
+	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+	bool eager; /* currently one of our eager-push targets */
+};
+
+/* Fills up to max entries; returns the number of sessions. */
+size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_t max);
+
+/* Counters for the node's whole life, for metrics and the simulator. */
+struct hs_node_stats {
+	uint64_t msgs_out[16], msgs_in[16]; /* by message type */
+	uint64_t bytes_out, bytes_in;       /* wire bytes, framing and Noise included */
+	uint64_t rumors_published, rumors_delivered;
+	uint64_t payload_copies_in; /* rumor frames received (full payload copies) */
+	uint64_t duplicates;        /* rumor frames whose id was already known */
+	uint64_t sig_checks, sig_failures;
+	uint64_t faults;
+	uint64_t requests_sent, requests_timed_out, notfound_sent;
+	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
+	uint64_t pulls_sent, pull_rumors_sent;
+	uint64_t dials;
+};
+
+void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);
+/* Our own current signed record (encoded); 0 or HS_ERR_BUFFER. */
+HS_MUST_USE int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap,
+                               size_t *outlen);
+/* Looks a retained rumor up by id: its encoding (borrowed until the next call into the node). */
+HS_MUST_USE int hs_node_get_rumor(const struct hs_node *node, const uint8_t id[HS_ID_LEN],
+                                  const uint8_t **enc, size_t *enclen);
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * Connections: keeping outbound_target outbound sessions, seeds, manual peers, and the address
+ * exchange that fills the address book.
+ *
+ * Outbound peers come from the address book, at most one per network group (IPv4 /16, IPv6
+ * /32), so an attacker holding many addresses in few groups cannot surround us. A dialled
+ * record names the identity that must answer; anyone else is refused. Seeds are asked for
+ * addresses and then left (Bitcoin's -seednode); manual peers are kept (-addnode).
+ * Addresses travel as signed node records: each is verified before it enters the book.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_impl.h"
+
+#define BACKOFF_BASE_NS (2 * HS_NS_PER_S)
+#define BACKOFF_MAX_NS  (600 * HS_NS_PER_S)
+#define ATTEMPTS_MAX    10 /* consecutive failures after which a record is forgotten */
+
+static uint64_t backoff(uint32_t failures)
+{
+	uint64_t d = BACKOFF_BASE_NS << (failures < 12 ? failures : 12);
+	return d < BACKOFF_MAX_NS ? d : BACKOFF_MAX_NS;
+}
+
+static bool is_outbound_kind(enum conn_kind k)
+{
+	return k == CONN_OUTBOUND || k == CONN_SEED;
+}
+
+/* ---- records --------------------------------------------------------------------------- */
+
+bool hs_connect_record_valid(struct hs_node *node, const struct hs_record *rec, const uint8_t *enc,
+                             size_t enclen)
+{
+	if (enclen < HS_SIG_LEN)
+		return false;
+	uint8_t digest[32];
+	hs_tag_hash(&node->tag_record, digest, enc, enclen - HS_SIG_LEN);
+	node->stats.sig_checks++;
+	if (node->caps.verify(node->caps.ctx, rec->id, rec->sig, digest) == 0)
+		return true;
+	node->stats.sig_failures++;
+	return false;
+}
+
+int hs_connect_sign_record(struct hs_node *node, uint64_t now)
+{
+	struct hs_record *r = &node->rec;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->id, node->cfg.identity, HS_KEY_LEN);
+	/* Restarts increment the generation, so seq keeps growing across them. */
+	r->seq = node->cfg.generation << 32 | ++node->rec_counter;
+	r->generation = node->cfg.generation;
+	r->time_s = now / HS_NS_PER_S;
+	r->services = node->cfg.services;
+	r->naddrs = node->cfg.naddrs;
+	memcpy(r->addrs, node->cfg.addrs, sizeof(r->addrs));
+	int err = hs_record_encode(r, node->rec_enc, sizeof(node->rec_enc), &node->rec_enclen);
+	if (err)
+		return err;
+	uint8_t digest[32];
+	hs_tag_hash(&node->tag_record, digest, node->rec_enc, node->rec_enclen - HS_SIG_LEN);
+	uint8_t *sig = node->rec_enc + node->rec_enclen - HS_SIG_LEN;
+	err = node->caps.sign(node->caps.ctx, sig, digest);
+	if (err)
+		return err;
+	memcpy(r->sig, sig, HS_SIG_LEN);
+	return 0;
+}
+
+/* Adds a record whose signature is already checked. */
+static void remember(struct hs_node *node, const struct hs_record *rec, const uint8_t group[8],
+                     uint64_t now)
+{
+	if (memcmp(rec->id, node->cfg.identity, HS_KEY_LEN) == 0 || rec->naddrs == 0)
+		return;
+	if (hs_addrbook_add(&node->book, rec, group, now) != 0)
+		hs_node_log(node, HS_LOG_DEBUG, "address book full");
+}
+
+/* Verifies a record unless the book already holds it at this seq or later, then adds it;
+ * false if its signature is bad. */
+static bool learn(struct hs_node *node, const struct hs_record *rec, const uint8_t group[8],
+                  uint64_t now)
+{
+	if (memcmp(rec->id, node->cfg.identity, HS_KEY_LEN) == 0 || rec->naddrs == 0)
+		return true;
+	const struct hs_book_entry *e = hs_addrbook_find(&node->book, rec->id);
+	if (e && e->rec.seq >= rec->seq)
+		return true; /* nothing new: skip the signature check */
+	uint8_t enc[HS_RECORD_MAX];
+	size_t enclen;
+	if (hs_record_encode(rec, enc, sizeof(enc), &enclen) != 0 ||
+	    !hs_connect_record_valid(node, rec, enc, enclen))
+		return false;
+	remember(node, rec, group, now);
+	return true;
+}
+
+/* ---- identity checks and session life --------------------------------------------------- */
+
+bool hs_connect_on_identity(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	if (memcmp(p->id, node->cfg.identity, HS_KEY_LEN) == 0) {
+		hs_peer_close(node, p, HS_REASON_SELF, "connected to ourselves", now);
+		return false;
+	}
+	if (p->has_expect && memcmp(p->id, p->expect_id, HS_KEY_LEN) != 0) {
+		/* The record is stale (the address changed hands) or a lie: either way this is not
+		 * the node we meant to reach. */
+		struct hs_book_entry *e = hs_addrbook_find(&node->book, p->expect_id);
+		if (e)
+			e->attempts++;
+		hs_peer_close(node, p, HS_REASON_PROTOCOL, "identity differs from its record", now);
+		return false;
+	}
+	if (hs_node_peer_by_id(node, p->id, p)) {
+		hs_peer_close(node, p, HS_REASON_DUPLICATE, "already connected to this node", now);
+		return false;
+	}
+	return true;
+}
+
+void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	uint8_t group[8];
+	hs_netaddr_group(&p->addr, group);
+	remember(node, &p->rec, group, now); /* checked with the hello */
+	struct hs_book_entry *e = hs_addrbook_find(&node->book, p->id);
+	if (e) {
+		e->connected = true;
+		if (p->kind != CONN_INBOUND) {
+			e->tried = true;
+			e->attempts = 0;
+			e->last_success_ns = now;
+		}
+	}
+	for (size_t i = 0; i < node->nmanual; i++)
+		if (hs_netaddr_equal(&node->manual[i].addr, &p->addr))
+			node->manual[i].failures = 0;
+	if (p->kind != CONN_INBOUND) {
+		struct hs_msg m = { .type = HS_MSG_GETADDR };
+		p->sent_getaddr = hs_peer_send(node, p, &m, now);
+	}
+}
+
+void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	struct hs_book_entry *e = p->has_id ? hs_addrbook_find(&node->book, p->id) : NULL;
+	if (e && !hs_node_peer_by_id(node, p->id, p))
+		e->connected = false;
+	if (p->kind == CONN_INBOUND || p->state == PS_ACTIVE)
+		return;
+	/* An outbound session that never became active counts as a failed attempt. */
+	if (e || (p->has_expect && (e = hs_addrbook_find(&node->book, p->expect_id)))) {
+		e->attempts++;
+		e->last_try_ns = now;
+	}
+	for (size_t i = 0; i < node->nmanual; i++) {
+		struct manual_addr *m = &node->manual[i];
+		if (hs_netaddr_equal(&m->addr, &p->addr))
+			m->next_try_ns = now + backoff(m->failures++);
+	}
+}
+
+/* ---- address exchange ------------------------------------------------------------------- */
+
+static void answer_getaddr(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	if (p->answered_getaddr)
+		return; /* one answer per session, as Bitcoin does: no scraping by repetition */
+	p->answered_getaddr = true;
+	static struct hs_msg zero;
+	struct hs_msg *m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	*m = zero;
+	m->type = HS_MSG_ADDR;
+	/* A uniform sample (reservoir) of the book, leaving out the asker itself. */
+	size_t seen = 0;
+	for (size_t i = 0; i < hs_addrbook_count(&node->book); i++) {
+		const struct hs_book_entry *e = hs_addrbook_at(&node->book, i);
+		if (memcmp(e->id, p->id, HS_KEY_LEN) == 0)
+			continue;
+		seen++;
+		if (m->u.addr.count < HS_ADDR_MAX)
+			m->u.addr.records[m->u.addr.count++] = e->rec;
+		else {
+			uint64_t j = hs_node_rand64(node) % seen;
+			if (j < HS_ADDR_MAX)
+				m->u.addr.records[j] = e->rec;
+		}
+	}
+	if (m->u.addr.count > 0)
+		hs_peer_send(node, p, m, now);
+	free(m);
+}
+
+static void on_addr(struct hs_node *node, struct peer *p, const struct hs_msg_addr *a, uint64_t now)
+{
+	if (!p->sent_getaddr || p->got_addr)
+		return; /* unsolicited: ignored (cheap to send, costly to verify) */
+	p->got_addr = true;
+	uint8_t group[8];
+	hs_netaddr_group(&p->addr, group);
+	for (size_t i = 0; i < a->count; i++) {
+		if (!learn(node, &a->records[i], group, now)) {
+			hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "node record with a bad signature",
+			              now);
+			return;
+		}
+	}
+	if (p->kind == CONN_SEED)
+		hs_peer_close(node, p, HS_REASON_OTHER, "address fetch done", now);
+}
+
+void hs_connect_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now)
+{
+	if (m->type == HS_MSG_GETADDR)
+		answer_getaddr(node, p, now);
+	else if (m->type == HS_MSG_ADDR)
+		on_addr(node, p, &m->u.addr, now);
+}
+
+/* ---- dialling ------------------------------------------------------------------------- */
+
+static bool dial_pending(const struct hs_node *node, const struct hs_netaddr *a)
+{
+	for (size_t i = 0; i < node->ndials; i++)
+		if (hs_netaddr_equal(&node->dials[i].addr, a))
+			return true;
+	return false;
+}
+
+static bool addr_connected(const struct hs_node *node, const struct hs_netaddr *a)
+{
+	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+		const struct peer *p = node->peers[s];
+		if (p && p->state != PS_CLOSING && hs_netaddr_equal(&p->addr, a))
+			return true;
+	}
+	return dial_pending(node, a);
+}
+
+/* True if an outbound session or dial already uses a's network group. */
+static bool group_used(const struct hs_node *node, const struct hs_netaddr *a)
+{
+	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+		const struct peer *p = node->peers[s];
+		if (p && p->state != PS_CLOSING && is_outbound_kind(p->kind) &&
+		    hs_netaddr_same_group(&p->addr, a))
+			return true;
+	}
+	for (size_t i = 0; i < node->ndials; i++)
+		if (is_outbound_kind(node->dials[i].kind) &&
+		    hs_netaddr_same_group(&node->dials[i].addr, a))
+			return true;
+	return false;
+}
+
+static void dial(struct hs_node *node, const struct hs_netaddr *addr, const uint8_t *id,
+                 enum conn_kind kind, uint64_t now)
+{
+	if (node->ndials >= HS_DIALS_MAX)
+		return;
+	struct pending_dial *d = &node->dials[node->ndials++];
+	memset(d, 0, sizeof(*d));
+	d->addr = *addr;
+	d->kind = kind;
+	d->started_ns = now;
+	if (id) {
+		memcpy(d->id, id, HS_KEY_LEN);
+		d->has_id = true;
+	}
+	node->stats.dials++;
+	struct hs_event ev = { .type = HS_EV_DIAL, .addr = *addr };
+	hs_event_push(node, &ev, NULL);
+}
+
+/* A uniformly random dialable book entry, or NULL. */
+static struct hs_book_entry *pick_candidate(struct hs_node *node, uint64_t now)
+{
+	struct hs_book_entry *pick = NULL;
+	uint64_t seen = 0;
+	for (size_t i = 0; i < hs_addrbook_count(&node->book); i++) {
+		struct hs_book_entry *e = hs_addrbook_at(&node->book, i);
+		if (e->connected || e->rec.naddrs == 0)
+			continue;
+		if (e->attempts > 0 && now < e->last_try_ns + backoff(e->attempts - 1))
+			continue;
+		const struct hs_netaddr *a = &e->rec.addrs[0];
+		if (addr_connected(node, a) || group_used(node, a))
+			continue;
+		seen++;
+		if (hs_node_rand64(node) % seen == 0)
+			pick = e;
+	}
+	return pick;
+}
+
+static size_t outbound_wanted(const struct hs_node *node)
+{
+	size_t n = 0;
+	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+		const struct peer *p = node->peers[s];
+		if (p && p->state != PS_CLOSING && is_outbound_kind(p->kind))
+			n++;
+	}
+	for (size_t i = 0; i < node->ndials; i++)
+		if (is_outbound_kind(node->dials[i].kind))
+			n++;
+	return n < node->cfg.outbound_target ? node->cfg.outbound_target - n : 0;
+}
+
+static void dial_manual(struct hs_node *node, bool seeds, uint64_t now)
+{
+	for (size_t i = 0; i < node->nmanual; i++) {
+		struct manual_addr *m = &node->manual[i];
+		if (m->seed != seeds || now < m->next_try_ns || addr_connected(node, &m->addr))
+			continue;
+		m->next_try_ns = now + backoff(m->failures);
+		dial(node, &m->addr, NULL, seeds ? CONN_SEED : CONN_MANUAL, now);
+		if (seeds)
+			return; /* one seed at a time is enough to learn addresses */
+	}
+}
+
+static void expire_dials(struct hs_node *node, uint64_t now)
+{
+	for (size_t i = 0; i < node->ndials;) {
+		if (now >= node->dials[i].started_ns + node->cfg.handshake_timeout_ns) {
+			struct hs_netaddr a = node->dials[i].addr;
+			hs_connect_dial_failed(node, &a, now);
+		} else {
+			i++;
+		}
+	}
+}
+
+void hs_connect_timer(struct hs_node *node, uint64_t now)
+{
+	expire_dials(node, now);
+	if (node->shutting_down || now < node->next_dial_ns)
+		return;
+	node->next_dial_ns = now + node->cfg.dial_interval_ns;
+	dial_manual(node, false, now);
+	if (outbound_wanted(node) == 0)
+		return;
+	struct hs_book_entry *e = pick_candidate(node, now);
+	if (e) {
+		e->last_try_ns = now;
+		dial(node, &e->rec.addrs[0], e->id, CONN_OUTBOUND, now);
+		return;
+	}
+	/* Nothing left to try in the book: ask a seed for more. */
+	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+		if (node->peers[s] && node->peers[s]->kind == CONN_SEED)
+			return;
+	for (size_t i = 0; i < node->ndials; i++)
+		if (node->dials[i].kind == CONN_SEED)
+			return;
+	dial_manual(node, true, now);
+}
+
+uint64_t hs_connect_deadline(const struct hs_node *node)
+{
+	uint64_t d = UINT64_MAX;
+	for (size_t i = 0; i < node->ndials; i++) {
+		uint64_t t = node->dials[i].started_ns + node->cfg.handshake_timeout_ns;
+		if (t < d)
+			d = t;
+	}
+	bool manual_down = false;
+	for (size_t i = 0; i < node->nmanual; i++)
+		if (!node->manual[i].seed && !addr_connected(node, &node->manual[i].addr))
+			manual_down = true;
+	if (!node->shutting_down && (manual_down || outbound_wanted(node) > 0) &&
+	    node->next_dial_ns < d)
+		d = node->next_dial_ns;
+	return d;
+}
+
+void hs_connect_on_open(struct hs_node *node, struct peer *p)
+{
+	for (size_t i = 0; i < node->ndials; i++) {
+		struct pending_dial *d = &node->dials[i];
+		if (!hs_netaddr_equal(&d->addr, &p->addr))
+			continue;
+		p->kind = d->kind;
+		if (d->has_id) {
+			memcpy(p->expect_id, d->id, HS_KEY_LEN);
+			p->has_expect = true;
+		}
+		node->dials[i] = node->dials[--node->ndials];
+		return;
+	}
+}
+
+void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now)
+{
+	for (size_t i = 0; i < node->ndials; i++) {
+		struct pending_dial *d = &node->dials[i];
+		if (!hs_netaddr_equal(&d->addr, addr))
+			continue;
+		struct hs_book_entry *e = d->has_id ? hs_addrbook_find(&node->book, d->id) : NULL;
+		if (e) {
+			e->attempts++;
+			e->last_try_ns = now;
+			if (e->attempts >= ATTEMPTS_MAX && !e->tried)
+				hs_addrbook_remove(&node->book, e->id);
+		}
+		for (size_t j = 0; j < node->nmanual; j++)
+			if (hs_netaddr_equal(&node->manual[j].addr, addr))
+				node->manual[j].next_try_ns =
+				        now + backoff(node->manual[j].failures++);
+		node->dials[i] = node->dials[--node->ndials];
+		return;
+	}
+}

@@ -1,0 +1,54 @@
+/* The node's event queue: a bounded ring of events for the driver to poll. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_impl.h"
+
+void hs_event_push(struct hs_node *node, const struct hs_event *ev, uint8_t *owned)
+{
+	if (node->ev_count == node->ev_cap) {
+		size_t ncap = node->ev_cap ? node->ev_cap * 2 : 16;
+		struct queued_event *n = ncap <= HS_EVENTS_MAX ? malloc(ncap * sizeof(*n)) : NULL;
+		if (!n) {
+			/* The driver has stopped polling; dropping is the only bounded choice. */
+			node->events_dropped++;
+			free(owned);
+			return;
+		}
+		for (size_t i = 0; i < node->ev_count; i++)
+			n[i] = node->events[(node->ev_head + i) % node->ev_cap];
+		free(node->events);
+		node->events = n;
+		node->ev_cap = ncap;
+		node->ev_head = 0;
+	}
+	struct queued_event *q = &node->events[(node->ev_head + node->ev_count) % node->ev_cap];
+	q->ev = *ev;
+	q->owned = owned;
+	node->ev_count++;
+}
+
+bool hs_node_poll_event(struct hs_node *node, struct hs_event *ev)
+{
+	free(node->ev_last_owned);
+	node->ev_last_owned = NULL;
+	if (node->ev_count == 0)
+		return false;
+	struct queued_event *q = &node->events[node->ev_head];
+	*ev = q->ev;
+	node->ev_last_owned = q->owned;
+	node->ev_head = (node->ev_head + 1) % node->ev_cap;
+	node->ev_count--;
+	return true;
+}
+
+void hs_event_queue_free(struct hs_node *node)
+{
+	free(node->ev_last_owned);
+	node->ev_last_owned = NULL;
+	for (size_t i = 0; i < node->ev_count; i++)
+		free(node->events[(node->ev_head + i) % node->ev_cap].owned);
+	free(node->events);
+	node->events = NULL;
+	node->ev_count = node->ev_cap = node->ev_head = 0;
+}

@@ -1,0 +1,456 @@
+/*
+ * The node: lifecycle, the public inputs, the pump and introspection (see hearsay/node.h).
+ *
+ * Every public input ends with flush(): scheduled getdata requests go out, announcement
+ * queues are emptied into inv frames and queued getdata is served. So after any call the only
+ * work left is what a deadline (hs_node_next_deadline) asks for.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_impl.h"
+
+void hs_node_config_default(struct hs_node_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->network = "main";
+	cfg->services = HS_SERVICE_RELAY;
+	cfg->all_topics = true;
+	cfg->outbound_target = 8;
+	cfg->peers_max = 64;
+	cfg->handshake_timeout_ns = 10 * HS_NS_PER_S;
+	cfg->ping_interval_ns = 30 * HS_NS_PER_S;
+	cfg->idle_timeout_ns = 90 * HS_NS_PER_S;
+	cfg->dial_interval_ns = 500 * HS_NS_PER_MS;
+	cfg->eager_push = 2;
+	cfg->pull_interval_ns = 5 * HS_NS_PER_S;
+	cfg->relay_age_ns = 60 * HS_NS_PER_S;
+	cfg->retention_ns = 600 * HS_NS_PER_S;
+	cfg->clock_skew_ns = 30 * HS_NS_PER_S;
+	cfg->request_timeout_ns = 2 * HS_NS_PER_S;
+	cfg->lazy_request_delay_ns = 0;
+	cfg->store_max = 100000;
+	cfg->store_bytes_max = 64u << 20;
+	cfg->seen_max = 200000;
+	cfg->addrbook_max = 4096;
+	cfg->peer_frames_per_s = 2000;
+	cfg->peer_verifies_per_s = 1000;
+	cfg->fault_disconnect = 100;
+}
+
+/* ---- small shared helpers ---------------------------------------------------------------- */
+
+uint64_t hs_node_rand64(struct hs_node *node)
+{
+	uint8_t b[8];
+	node->caps.random(node->caps.ctx, b, sizeof(b));
+	uint64_t v = 0;
+	for (unsigned i = 0; i < 8; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
+void hs_node_log(struct hs_node *node, enum hs_log_level level, const char *fmt, ...)
+{
+	if (!node->caps.log)
+		return;
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	node->caps.log(node->caps.ctx, level, line);
+}
+
+uint64_t hs_node_topic_hash(const struct hs_node *node, const uint8_t *topic, size_t topic_len)
+{
+	return hs_shorthash(node->secret, topic, topic_len);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+bool hs_node_takes_topic(const struct hs_node *node, const uint8_t *topic, size_t topic_len)
+{
+	if (node->cfg.all_topics)
+		return true;
+	uint64_t h = hs_node_topic_hash(node, topic, topic_len);
+	return bsearch(&h, node->topic_hash, node->cfg.ntopics, sizeof(h), cmp_u64) != NULL;
+}
+
+struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_KEY_LEN],
+                                const struct peer *except)
+{
+	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+		struct peer *p = node->peers[s];
+		if (p && p != except && p->has_id && p->state != PS_CLOSING &&
+		    memcmp(p->id, id, HS_KEY_LEN) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static struct peer *find(const struct hs_node *node, uint64_t handle)
+{
+	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+		if (node->peers[s] && node->peers[s]->handle == handle)
+			return node->peers[s];
+	return NULL;
+}
+
+static void flush(struct hs_node *node, uint64_t now)
+{
+	hs_gossip_flush(node, now);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+
+/* Topics sorted as the hello requires: bytewise, a prefix first. */
+static int cmp_topic(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+	int c = memcmp(x, y, lx < ly ? lx : ly);
+	return c ? c : (lx > ly) - (lx < ly);
+}
+
+static int copy_topics(struct hs_node *node, const struct hs_node_config *cfg)
+{
+	if (cfg->all_topics) {
+		node->cfg.ntopics = 0;
+		return 0;
+	}
+	if (cfg->ntopics > HS_HELLO_TOPICS_MAX)
+		return HS_ERR_INVALID;
+	const char *sorted[HS_HELLO_TOPICS_MAX];
+	for (size_t i = 0; i < cfg->ntopics; i++) {
+		const char *t = cfg->topics[i];
+		if (!t || !hs_name_is_valid(t, strlen(t), HS_TOPIC_MAX))
+			return HS_ERR_INVALID;
+		sorted[i] = t;
+	}
+	qsort(sorted, cfg->ntopics, sizeof(sorted[0]), cmp_topic);
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->ntopics; i++) {
+		if (n > 0 && strcmp(sorted[i], node->topic_names[n - 1]) == 0)
+			continue;
+		memcpy(node->topic_names[n], sorted[i], strlen(sorted[i]) + 1);
+		node->cfg.topics[n] = node->topic_names[n];
+		node->topic_hash[n] =
+		        hs_node_topic_hash(node, (const uint8_t *)sorted[i], strlen(sorted[i]));
+		n++;
+	}
+	node->cfg.ntopics = n;
+	qsort(node->topic_hash, n, sizeof(node->topic_hash[0]), cmp_u64);
+	return 0;
+}
+
+static bool config_valid(const struct hs_node_config *cfg, const struct hs_caps *caps)
+{
+	return cfg->network &&
+	       hs_name_is_valid(cfg->network, strlen(cfg->network), HS_NETWORK_MAX) &&
+	       cfg->crypto && cfg->noise_static && caps->random && caps->sign && caps->verify &&
+	       cfg->peers_max >= 1 && cfg->peers_max <= HS_PEERS_MAX &&
+	       cfg->outbound_target <= cfg->peers_max && cfg->naddrs <= HS_RECORD_ADDRS_MAX &&
+	       cfg->seen_max >= 1 && cfg->store_max >= 1 && cfg->store_bytes_max >= HS_FRAME_MAX &&
+	       cfg->pull_interval_ns > 0 && cfg->dial_interval_ns > 0 &&
+	       cfg->ping_interval_ns > 0 && cfg->request_timeout_ns > 0 &&
+	       cfg->retention_ns >= cfg->relay_age_ns && cfg->fault_disconnect > 0;
+}
+
+int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const struct hs_caps *caps,
+                uint64_t now)
+{
+	if (!config_valid(cfg, caps))
+		return HS_ERR_INVALID;
+	struct hs_node *node = calloc(1, sizeof(*node));
+	if (!node)
+		return HS_ERR_NOMEM;
+	node->cfg = *cfg;
+	node->caps = *caps;
+	memcpy(node->network, cfg->network, strlen(cfg->network) + 1);
+	node->cfg.network = node->network;
+	caps->random(caps->ctx, node->secret, sizeof(node->secret));
+	int err = copy_topics(node, cfg);
+	if (!err)
+		err = hs_tag_init(&node->tag_record, "record", node->network);
+	if (!err)
+		err = hs_tag_init(&node->tag_rumor, "rumor", node->network);
+	struct hs_reqsched_config rc = {
+		.peer_announced_max = HS_REQ_PEER_ANNOUNCED_MAX,
+		.peer_inflight_max = HS_REQ_PEER_INFLIGHT_MAX,
+		.id_announcers_max = HS_REQ_ID_ANNOUNCERS_MAX,
+		.request_timeout_ns = cfg->request_timeout_ns,
+	};
+	if (!err)
+		err = hs_reqsched_new(&node->reqs, &rc, node->secret);
+	if (err) {
+		free(node);
+		return err;
+	}
+	hs_rumorstore_init(&node->store, node->secret, cfg->store_max, cfg->store_bytes_max);
+	hs_seen_init(&node->seen, node->secret, cfg->seen_max);
+	hs_addrbook_init(&node->book, node->secret, cfg->addrbook_max);
+	node->next_dial_ns = now;
+	node->next_sweep_ns = now + HS_NS_PER_S;
+	node->next_pull_ns = now + hs_node_rand64(node) % cfg->pull_interval_ns;
+	err = hs_connect_sign_record(node, now);
+	if (err) {
+		hs_node_del(node);
+		return err;
+	}
+	*out = node;
+	return 0;
+}
+
+void hs_node_del(struct hs_node *node)
+{
+	if (!node)
+		return;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
+		if (node->peers[s])
+			hs_peer_free(node, node->peers[s]);
+	hs_reqsched_del(node->reqs);
+	hs_rumorstore_deinit(&node->store);
+	hs_seen_deinit(&node->seen);
+	hs_addrbook_deinit(&node->book);
+	hs_event_queue_free(node);
+	sodium_memzero(node->secret, sizeof(node->secret));
+	free(node);
+}
+
+/* ---- inputs ------------------------------------------------------------------------- */
+
+static int add_manual(struct hs_node *node, const struct hs_netaddr *addr, bool seed, uint64_t now)
+{
+	if (!addr || (addr->family != HS_AF_INET && addr->family != HS_AF_INET6) || addr->port == 0)
+		return HS_ERR_INVALID;
+	for (size_t i = 0; i < node->nmanual; i++)
+		if (hs_netaddr_equal(&node->manual[i].addr, addr))
+			return HS_ERR_EXISTS;
+	if (node->nmanual >= HS_MANUAL_MAX)
+		return HS_ERR_FULL;
+	struct manual_addr *m = &node->manual[node->nmanual++];
+	memset(m, 0, sizeof(*m));
+	m->addr = *addr;
+	m->seed = seed;
+	m->next_try_ns = now;
+	node->next_dial_ns = now;
+	return 0;
+}
+
+int hs_node_add_seed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now)
+{
+	return add_manual(node, addr, true, now);
+}
+
+int hs_node_add_peer(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now)
+{
+	return add_manual(node, addr, false, now);
+}
+
+int hs_node_add_record(struct hs_node *node, const uint8_t *rec, size_t reclen, uint64_t now)
+{
+	struct hs_record r;
+	int err = hs_record_decode(&r, rec, reclen);
+	if (err)
+		return err;
+	if (!hs_connect_record_valid(node, &r, rec, reclen))
+		return HS_ERR_BAD_SIG;
+	if (memcmp(r.id, node->cfg.identity, HS_KEY_LEN) == 0)
+		return 0;
+	static const uint8_t nogroup[8];
+	return hs_addrbook_add(&node->book, &r, nogroup, now);
+}
+
+int hs_node_peer_open(struct hs_node *node, uint64_t *peer, bool inbound,
+                      const struct hs_netaddr *addr, uint64_t now)
+{
+	if (node->shutting_down)
+		return HS_ERR_STATE;
+	struct peer *p;
+	int err = hs_peer_new(node, &p, inbound, addr, now);
+	if (err)
+		return err;
+	if (!inbound)
+		hs_connect_on_open(node, p);
+	*peer = p->handle;
+	flush(node, now);
+	return 0;
+}
+
+int hs_node_recv(struct hs_node *node, uint64_t peer, const uint8_t *data, size_t datalen,
+                 uint64_t now)
+{
+	struct peer *p = find(node, peer);
+	if (!p)
+		return HS_ERR_NOT_FOUND;
+	if (p->state != PS_CLOSING)
+		hs_peer_recv(node, p, data, datalen, now);
+	flush(node, now);
+	return 0;
+}
+
+void hs_node_peer_closed(struct hs_node *node, uint64_t peer, uint64_t now)
+{
+	struct peer *p = find(node, peer);
+	if (!p)
+		return;
+	hs_connect_on_closed(node, p, now);
+	if (p->up) {
+		struct hs_event ev = { .type = HS_EV_PEER_DOWN,
+			               .peer = p->handle,
+			               .addr = p->addr };
+		memcpy(ev.id, p->id, HS_KEY_LEN);
+		hs_event_push(node, &ev, NULL);
+	}
+	hs_peer_free(node, p);
+	flush(node, now);
+}
+
+void hs_node_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now)
+{
+	hs_connect_dial_failed(node, addr, now);
+	flush(node, now);
+}
+
+int hs_node_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *topic,
+                    const uint8_t *payload, size_t payloadlen, uint64_t now)
+{
+	int err = hs_gossip_publish(node, id, topic, payload, payloadlen, now);
+	flush(node, now);
+	return err;
+}
+
+void hs_node_timer(struct hs_node *node, uint64_t now)
+{
+	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+		if (node->peers[s])
+			hs_peer_timer(node, node->peers[s], now);
+	hs_connect_timer(node, now);
+	hs_gossip_timer(node, now);
+	flush(node, now);
+}
+
+void hs_node_shutdown(struct hs_node *node, uint64_t now)
+{
+	node->shutting_down = true;
+	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+		if (node->peers[s])
+			hs_peer_close(node, node->peers[s], HS_REASON_SHUTDOWN,
+			              "node shutting down", now);
+}
+
+int hs_node_disconnect(struct hs_node *node, uint64_t peer, uint64_t now)
+{
+	struct peer *p = find(node, peer);
+	if (!p)
+		return HS_ERR_NOT_FOUND;
+	hs_peer_close(node, p, HS_REASON_OTHER, "disconnected by the operator", now);
+	return 0;
+}
+
+/* ---- outputs --------------------------------------------------------------------------- */
+
+size_t hs_node_pending(const struct hs_node *node, uint64_t peer)
+{
+	const struct peer *p = find(node, peer);
+	return p ? hs_peer_pending(p) : 0;
+}
+
+size_t hs_node_write(struct hs_node *node, uint64_t peer, uint8_t *dest, size_t destlen,
+                     uint64_t now)
+{
+	struct peer *p = find(node, peer);
+	if (!p)
+		return 0;
+	size_t n = hs_peer_pending(p);
+	if (n > destlen)
+		n = destlen;
+	memcpy(dest, p->out.data + p->out.off, n);
+	p->out.off += n;
+	if (p->out.off == p->out.len)
+		p->out.off = p->out.len = 0;
+	/* Room in the queue again: answer more of what the peer asked for. */
+	if (p->getdataq.count > 0 && hs_peer_pending(p) < HS_SEND_HIGH_WATER)
+		flush(node, now);
+	return n;
+}
+
+uint64_t hs_node_next_deadline(const struct hs_node *node)
+{
+	uint64_t d = hs_gossip_deadline(node);
+	uint64_t c = hs_connect_deadline(node);
+	if (c < d)
+		d = c;
+	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+		if (!node->peers[s])
+			continue;
+		uint64_t t = hs_peer_deadline(node, node->peers[s]);
+		if (t < d)
+			d = t;
+	}
+	return d;
+}
+
+/* ---- introspection ---------------------------------------------------------------------- */
+
+size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_t max)
+{
+	size_t n = 0;
+	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+		const struct peer *p = node->peers[s];
+		if (!p)
+			continue;
+		if (n < max) {
+			struct hs_peer_info *i = &out[n];
+			memset(i, 0, sizeof(*i));
+			i->peer = p->handle;
+			if (p->has_id)
+				memcpy(i->id, p->id, HS_KEY_LEN);
+			i->addr = p->addr;
+			i->inbound = p->kind == CONN_INBOUND;
+			i->active = p->state == PS_ACTIVE;
+			i->rtt_ns = p->rtt_ns;
+			i->connected_ns = p->opened_ns;
+			i->faults = p->faults;
+			i->msgs_in = p->msgs_in;
+			i->msgs_out = p->msgs_out;
+			i->bytes_in = p->bytes_in;
+			i->bytes_out = p->bytes_out;
+			i->eager = p->eager;
+		}
+		n++;
+	}
+	return n;
+}
+
+void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats)
+{
+	*stats = node->stats;
+}
+
+int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap, size_t *outlen)
+{
+	if (outcap < node->rec_enclen)
+		return HS_ERR_BUFFER;
+	memcpy(out, node->rec_enc, node->rec_enclen);
+	*outlen = node->rec_enclen;
+	return 0;
+}
+
+int hs_node_get_rumor(const struct hs_node *node, const uint8_t id[HS_ID_LEN], const uint8_t **enc,
+                      size_t *enclen)
+{
+	const struct hs_stored_rumor *r = hs_idring_find(&node->store.ring, id);
+	if (!r)
+		return HS_ERR_NOT_FOUND;
+	*enc = r->enc;
+	*enclen = r->enclen;
+	return 0;
+}

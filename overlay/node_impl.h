@@ -1,0 +1,236 @@
+/*
+ * overlay/: the node's internal state, shared by its files:
+ *
+ *   node.c     lifecycle, the public inputs, the pump (flush), timers, introspection
+ *   event.c    the event queue handed to the driver
+ *   peer.c     sessions: framing, Noise handshake, transport, hello, ping, close, faults
+ *   gossip.c   rumors: publish, the validation pipeline, inv/getdata/notfound, relay, pull
+ *   connect.c  outbound connections, seeds, address exchange
+ *
+ * Invariants:
+ *  - peers[s] is NULL or a session whose slot is s; handles are never reused.
+ *  - A peer in PS_CLOSING accepts no input; its pending output may still be written.
+ *  - A stored rumor's knows-bit s is set only while slot s holds the same session (cleared
+ *    when the slot is freed).
+ *  - Every container is bounded by a limit in limits.h or the config.
+ */
+#ifndef HEARSAY_OVERLAY_NODE_IMPL_H
+#define HEARSAY_OVERLAY_NODE_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addrbook.h"
+#include "hearsay/crypto.h"
+#include "hearsay/handshake.h"
+#include "hearsay/msg.h"
+#include "hearsay/node.h"
+#include "hearsay/ratelimit.h"
+#include "reqsched.h"
+#include "rumorstore.h"
+#include "seen.h"
+
+enum peer_state {
+	PS_HANDSHAKE = 1, /* Noise XX in progress */
+	PS_HELLO = 2,     /* transport up, waiting for the peer's hello */
+	PS_ACTIVE = 3,    /* hello exchanged: gossip flows */
+	PS_CLOSING = 4,   /* close requested; output may still drain */
+};
+
+/* What kind of outbound connection a dial was for. */
+enum conn_kind {
+	CONN_INBOUND = 0,
+	CONN_OUTBOUND = 1, /* from the address book */
+	CONN_SEED = 2,     /* fetch addresses, then leave */
+	CONN_MANUAL = 3,   /* addnode / connect: always kept */
+};
+
+/* A byte queue: data[off, len) is pending. */
+struct bytebuf {
+	uint8_t *data;
+	size_t off, len, cap;
+};
+
+/* A FIFO of inventory items (kind u8 || id[32]). */
+struct itemq {
+	uint8_t *items;
+	size_t head, count, cap, max;
+};
+
+struct peer {
+	unsigned slot;
+	uint64_t handle;
+	enum peer_state state;
+	enum conn_kind kind;
+	struct hs_netaddr addr;
+
+	struct hs_handshake *hs;
+	struct hs_transport *tr;
+	uint8_t id[HS_KEY_LEN];
+	bool has_id;
+	uint8_t expect_id[HS_KEY_LEN]; /* dialled from a record: the identity it must prove */
+	bool has_expect;
+	bool sent_disconnect;
+
+	/* The peer's hello. */
+	struct hs_record rec;
+	bool all_topics;
+	size_t ntopics;
+	uint64_t topic_hash[HS_HELLO_TOPICS_MAX]; /* sorted, keyed by the node secret */
+
+	struct bytebuf in;  /* a partial frame */
+	struct bytebuf out; /* encrypted bytes for the driver */
+
+	uint64_t opened_ns, last_recv_ns;
+	uint64_t hs_sent_ns; /* when our last handshake message left: the first RTT sample */
+	uint64_t ping_due_ns, ping_sent_ns, ping_nonce;
+	bool ping_outstanding;
+	uint64_t rtt_ns; /* smoothed (TCP SRTT, gain 1/8); 0 = unknown */
+
+	struct hs_ratelimit frames_rl, verify_rl, pull_rl;
+	uint32_t faults;
+
+	struct itemq invq;     /* ids to announce at the next flush */
+	struct itemq getdataq; /* ids the peer asked for, served as its queue drains */
+	bool sent_getaddr, got_addr, answered_getaddr;
+	bool eager; /* chosen for eager push at the last relay */
+	bool up;    /* PEER_UP was reported: PEER_DOWN will be too */
+
+	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+};
+
+struct pending_dial {
+	struct hs_netaddr addr;
+	uint8_t id[HS_KEY_LEN];
+	bool has_id;
+	enum conn_kind kind;
+	uint64_t started_ns;
+};
+
+struct queued_event {
+	struct hs_event ev;
+	uint8_t *owned; /* buffer the event's pointers point into */
+};
+
+struct manual_addr {
+	struct hs_netaddr addr;
+	bool seed; /* seed (fetch addresses) or manual peer (keep) */
+	uint64_t next_try_ns;
+	uint32_t failures;
+};
+
+#define HS_MANUAL_MAX 64
+#define HS_DIALS_MAX  16
+
+struct hs_node {
+	struct hs_node_config cfg; /* topics and network point into the copies below */
+	struct hs_caps caps;
+	char network[HS_NETWORK_MAX + 1];
+	char topic_names[HS_HELLO_TOPICS_MAX][HS_TOPIC_MAX + 1];
+	uint64_t topic_hash[HS_HELLO_TOPICS_MAX]; /* our topics, sorted */
+	struct hs_tag tag_record, tag_rumor;
+	uint8_t secret[16]; /* keys every map over peer-chosen data */
+
+	struct peer *peers[HS_PEERS_MAX];
+	uint64_t next_handle;
+
+	struct hs_rumorstore store;
+	struct hs_seen seen;
+	struct hs_reqsched *reqs;
+	struct hs_addrbook book;
+
+	struct hs_record rec; /* our own, signed */
+	uint8_t rec_enc[HS_RECORD_MAX];
+	size_t rec_enclen;
+	uint32_t rec_counter;
+
+	struct manual_addr manual[HS_MANUAL_MAX];
+	size_t nmanual;
+	struct pending_dial dials[HS_DIALS_MAX];
+	size_t ndials;
+
+	struct queued_event *events;
+	size_t ev_head, ev_count, ev_cap;
+	uint8_t *ev_last_owned; /* freed at the next poll */
+
+	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns;
+	bool shutting_down;
+	struct hs_node_stats stats;
+	uint64_t events_dropped;
+};
+
+/* ---- node.c ---------------------------------------------------------------------------- */
+uint64_t hs_node_rand64(struct hs_node *node);
+void hs_node_log(struct hs_node *node, enum hs_log_level level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* True if we relay and deliver this topic. */
+bool hs_node_takes_topic(const struct hs_node *node, const uint8_t *topic, size_t topic_len);
+uint64_t hs_node_topic_hash(const struct hs_node *node, const uint8_t *topic, size_t topic_len);
+size_t hs_node_outbound_count(const struct hs_node *node);
+struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_KEY_LEN],
+                                const struct peer *except);
+
+/* ---- event.c --------------------------------------------------------------------------- */
+/* Queues ev; owned (may be NULL) is freed once the driver has seen the event. */
+void hs_event_push(struct hs_node *node, const struct hs_event *ev, uint8_t *owned);
+void hs_event_queue_free(struct hs_node *node);
+
+/* ---- peer.c ---------------------------------------------------------------------------- */
+HS_MUST_USE int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,
+                            const struct hs_netaddr *addr, uint64_t now);
+void hs_peer_free(struct hs_node *node, struct peer *p);
+void hs_peer_recv(struct hs_node *node, struct peer *p, const uint8_t *data, size_t len,
+                  uint64_t now);
+/* Encrypts and queues one message; false if the peer is closing or its queue overflowed (then
+ * it is being closed). */
+bool hs_peer_send(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now);
+/* Sends a disconnect (when possible) and asks the driver to close. */
+void hs_peer_close(struct hs_node *node, struct peer *p, uint8_t reason, const char *text,
+                   uint64_t now);
+/* Records a provable fault; may close the peer. */
+void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_fault fault, const char *text,
+                   uint64_t now);
+/* Pings, idle and handshake timeouts. */
+void hs_peer_timer(struct hs_node *node, struct peer *p, uint64_t now);
+uint64_t hs_peer_deadline(const struct hs_node *node, const struct peer *p);
+bool hs_peer_takes_topic(const struct hs_node *node, const struct peer *p, const uint8_t *topic,
+                         size_t topic_len);
+size_t hs_peer_pending(const struct peer *p);
+
+/* ---- itemq (peer.c) -------------------------------------------------------------------- */
+bool hs_itemq_push(struct itemq *q, uint8_t kind, const uint8_t id[HS_ID_LEN]);
+/* Pops up to max items into out (kind||id each); returns how many. */
+size_t hs_itemq_pop(struct itemq *q, uint8_t *out, size_t max);
+void hs_itemq_free(struct itemq *q);
+
+/* ---- gossip.c -------------------------------------------------------------------------- */
+void hs_gossip_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now);
+/* The peer became active: a catch-up pull if it is outbound. */
+void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now);
+/* Announce queues, getdata service, scheduled requests: called at the end of every input. */
+void hs_gossip_flush(struct hs_node *node, uint64_t now);
+void hs_gossip_timer(struct hs_node *node, uint64_t now);
+uint64_t hs_gossip_deadline(const struct hs_node *node);
+HS_MUST_USE int hs_gossip_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *topic,
+                                  const uint8_t *payload, size_t payloadlen, uint64_t now);
+
+/* ---- connect.c ------------------------------------------------------------------------- */
+void hs_connect_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now);
+/* The handshake proved the peer's identity: refuse self, duplicates, wrong identities. */
+bool hs_connect_on_identity(struct hs_node *node, struct peer *p, uint64_t now);
+/* Hello accepted: learn the record, ask for addresses. */
+void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now);
+void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now);
+void hs_connect_timer(struct hs_node *node, uint64_t now);
+uint64_t hs_connect_deadline(const struct hs_node *node);
+/* Matches an opened outbound connection to its dial. */
+void hs_connect_on_open(struct hs_node *node, struct peer *p);
+void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
+/* Signs (or re-signs) our record after an address change. */
+HS_MUST_USE int hs_connect_sign_record(struct hs_node *node, uint64_t now);
+/* Verifies a record's signature (through the verify capability). */
+bool hs_connect_record_valid(struct hs_node *node, const struct hs_record *rec, const uint8_t *enc,
+                             size_t enclen);
+
+#endif
