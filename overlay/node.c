@@ -454,3 +454,56 @@ int hs_node_get_rumor(const struct hs_node *node, const uint8_t id[HS_ID_LEN], c
 	*enclen = r->enclen;
 	return 0;
 }
+
+/* ---- invariants ------------------------------------------------------------------------- */
+
+static bool peer_ok(const struct hs_node *node, const struct peer *p, unsigned s)
+{
+	bool ok = p->slot == s && p->handle >= 1 && p->handle <= node->next_handle;
+	if (p->state == PS_HANDSHAKE)
+		ok = ok && p->hs && !p->tr;
+	if (p->state == PS_HELLO || p->state == PS_ACTIVE)
+		ok = ok && p->tr && p->has_id && !p->hs;
+	ok = ok && p->out.off <= p->out.len && p->out.len <= p->out.cap;
+	ok = ok && p->in.len <= 2 + (size_t)HS_NOISE_MSG_MAX;
+	ok = ok && (p->state != PS_HANDSHAKE || p->in.len <= 2 + (size_t)HS_HANDSHAKE_MSG_MAX);
+	ok = ok && p->invq.count <= p->invq.max && p->getdataq.count <= p->getdataq.max;
+	ok = ok && p->ntopics <= HS_HELLO_TOPICS_MAX;
+	ok = ok && hs_reqsched_peer_inflight(node->reqs, s) <= HS_REQ_PEER_INFLIGHT_MAX;
+	return ok;
+}
+
+bool hs_node_check(const struct hs_node *node)
+{
+	uint64_t used_words[HS_PEER_WORDS] = { 0 };
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		const struct peer *p = node->peers[s];
+		if (!p) {
+			if (hs_reqsched_peer_count(node->reqs, s) != 0)
+				return false; /* a freed slot keeps announcements */
+			continue;
+		}
+		if (s >= node->cfg.peers_max || !peer_ok(node, p, s))
+			return false;
+		used_words[s / 64] |= (uint64_t)1 << (s % 64);
+		for (unsigned t = s + 1; t < HS_PEERS_MAX; t++)
+			if (node->peers[t] && node->peers[t]->handle == p->handle)
+				return false;
+	}
+	size_t bytes = 0;
+	for (size_t i = 0; i < hs_rumorstore_count(&node->store); i++) {
+		const struct hs_stored_rumor *r = hs_rumorstore_newest(&node->store, i);
+		bytes += r->enclen;
+		for (unsigned w = 0; w < HS_PEER_WORDS; w++)
+			if (r->knows[w] & ~used_words[w])
+				return false; /* a bit for a slot nobody holds */
+		if ((size_t)r->topic_off + r->topic_len > r->enclen)
+			return false;
+	}
+	return bytes == node->store.bytes && bytes <= node->store.bytes_max &&
+	       hs_rumorstore_count(&node->store) <= node->cfg.store_max &&
+	       hs_seen_count(&node->seen) <= node->cfg.seen_max &&
+	       hs_addrbook_count(&node->book) <= node->cfg.addrbook_max &&
+	       node->ev_count <= HS_EVENTS_MAX && node->ndials <= HS_DIALS_MAX &&
+	       node->nmanual <= HS_MANUAL_MAX && hs_reqsched_check(node->reqs);
+}

@@ -218,8 +218,11 @@ static void tn_pump(struct tnet *net)
 					break;
 			}
 		}
-		for (size_t i = 0; i < net->count; i++)
+		for (size_t i = 0; i < net->count; i++) {
 			moved |= tn_events(net, (int)i);
+			if (!hs_node_check(net->n[i].node))
+				abort(); /* an invariant broke: a bug in the core */
+		}
 		if (!moved)
 			return;
 	}

@@ -266,6 +266,10 @@ void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);
 /* Our own current signed record (encoded); 0 or HS_ERR_BUFFER. */
 HS_MUST_USE int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap,
                                size_t *outlen);
+/* Checks the node's internal invariants (slots, queues, stores, scheduler, event queue);
+ * false means a bug in hearsay. For fuzzers, the simulator and tests; O(state size). */
+bool hs_node_check(const struct hs_node *node);
+
 /* Looks a retained rumor up by id: its encoding (borrowed until the next call into the node). */
 HS_MUST_USE int hs_node_get_rumor(const struct hs_node *node, const uint8_t id[HS_ID_LEN],
                                   const uint8_t **enc, size_t *enclen);
