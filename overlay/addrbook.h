@@ -20,7 +20,7 @@
 
 #include "hearsay/error.h"
 #include "hearsay/record.h"
-#include "idmap.h"
+#include "hearsay/idmap.h"
 
 struct hs_book_entry {
 	uint8_t id[HS_KEY_LEN];

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "hearsay/error.h"
-#include "idmap.h"
+#include "hearsay/idmap.h"
 
 struct hs_idring {
 	struct hs_idmap map;

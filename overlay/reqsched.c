@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "hearsay/crypto.h"
-#include "idmap.h"
+#include "hearsay/idmap.h"
 #include "reqsched.h"
 
 #define NONE UINT32_MAX

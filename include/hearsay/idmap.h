@@ -1,5 +1,5 @@
 /*
- * overlay/: a hash map from 32-byte ids to 32-bit values, keyed by a secret.
+ * crypto/: a hash map from 32-byte ids to 32-bit values, keyed by a secret.
  *
  * Ids (rumor ids, entry ids, node ids) are chosen by peers, who could grind them to collide
  * in a predictable hash; slots are therefore chosen by SipHash under a per-map secret key
@@ -8,8 +8,8 @@
  * power of two, grows by doubling up to what entries_max needs, and never beyond: a put past
  * entries_max fails with HS_ERR_FULL and the caller evicts first.
  */
-#ifndef HEARSAY_OVERLAY_IDMAP_H
-#define HEARSAY_OVERLAY_IDMAP_H
+#ifndef HEARSAY_IDMAP_H
+#define HEARSAY_IDMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "hearsay/crypto.h"
-#include "idmap.h"
+#include "hearsay/idmap.h"
 
 #define LOAD_NUM 3 /* grow past 3/4 full */
 #define LOAD_DEN 4
