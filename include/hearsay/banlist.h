@@ -1,0 +1,63 @@
+/*
+ * reputation/: bans — identities and IP addresses refused until a time.
+ *
+ * A ban names either a node identity (its 32-byte key) or an IP address (any port). The node
+ * refuses a banned address before the handshake and a banned identity right after it.
+ * Bans come from the score table (a peer whose score fell below the ban threshold) or from the
+ * operator (setban). Pure data with explicit time; bounded by bans_max: when full, the ban that
+ * expires first gives way. Persisted by the driver (sync writes: a ban must survive a crash).
+ */
+#ifndef HEARSAY_BANLIST_H
+#define HEARSAY_BANLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/error.h"
+#include "hearsay/netaddr.h"
+
+enum hs_ban_kind {
+	HS_BAN_ID = 1,   /* key = the 32-byte identity */
+	HS_BAN_ADDR = 2, /* key = family byte || 16 address bytes, zero padded */
+};
+
+enum hs_ban_reason {
+	HS_BAN_OPERATOR = 1,    /* setban */
+	HS_BAN_MISBEHAVING = 2, /* score fell below the ban threshold */
+};
+
+struct hs_ban {
+	uint8_t kind;
+	uint8_t key[32];
+	uint64_t created_ns;
+	uint64_t until_ns;
+	uint8_t reason;
+};
+
+struct hs_banlist {
+	struct hs_ban *bans;
+	size_t count, cap, bans_max;
+};
+
+void hs_banlist_init(struct hs_banlist *bl, size_t bans_max);
+void hs_banlist_deinit(struct hs_banlist *bl);
+/* The key of an address ban (port ignored). */
+void hs_ban_addr_key(const struct hs_netaddr *a, uint8_t key[32]);
+/* Adds or extends a ban. HS_ERR_NOMEM; HS_ERR_INVALID for an unknown kind. */
+HS_MUST_USE int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32],
+                               uint64_t until_ns, uint8_t reason, uint64_t now);
+/* True if a ban was removed. */
+bool hs_banlist_remove(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32]);
+bool hs_banlist_has_id(const struct hs_banlist *bl, const uint8_t id[32], uint64_t now);
+bool hs_banlist_has_addr(const struct hs_banlist *bl, const struct hs_netaddr *a, uint64_t now);
+/* Drops expired bans; returns how many. */
+size_t hs_banlist_expire(struct hs_banlist *bl, uint64_t now);
+void hs_banlist_clear(struct hs_banlist *bl);
+
+/* Persistence: kind u8 || key[32] || created u64 || until u64 || reason u8 (LE). */
+#define HS_BAN_ENCODED_LEN (1 + 32 + 8 + 8 + 1)
+void hs_ban_encode(const struct hs_ban *b, uint8_t out[HS_BAN_ENCODED_LEN]);
+HS_MUST_USE int hs_ban_decode(struct hs_ban *b, const uint8_t *data, size_t datalen);
+
+#endif

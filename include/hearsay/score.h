@@ -1,0 +1,106 @@
+/*
+ * reputation/: peer scores — how well each peer key (and each network group) has behaved.
+ *
+ * A score starts at 0, moves by weighted events (penalties for provable faults and abuse,
+ * small rewards for useful work), decays toward 0 with a half-life, and is capped on both
+ * sides. Rationale: a cap on the positive side means goodwill cannot be banked to absorb an
+ * attack later (gossipsub caps its positive terms the same way); decay lets an honest peer
+ * recover from a burst of flood points, and lets a ban-worthy peer return after its ban.
+ *
+ * Thresholds (DESIGN §4): below gossip_threshold we stop relaying to and from the peer, below
+ * graylist_threshold we ignore it, below ban_threshold we disconnect and ban it.
+ *
+ * Every score can be explained: each entry keeps a count and point total per event kind and
+ * its last HS_SCORE_EVENTS events.
+ *
+ * Pure data with explicit time; bounded by entries_max (when full, the entry nearest zero is
+ * forgotten: it says least). Keys are peer-chosen, so the map is secret-keyed.
+ */
+#ifndef HEARSAY_SCORE_H
+#define HEARSAY_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/error.h"
+#include "hearsay/idmap.h"
+
+/* Event kinds. 1..15 are the node's provable faults (enum hs_fault has the same numbers);
+ * persisted, so the numbers never change. */
+enum hs_score_kind {
+	HS_SCORE_MALFORMED = 1,
+	HS_SCORE_PROTOCOL = 2,
+	HS_SCORE_BAD_SIG = 3,
+	HS_SCORE_REJECTED = 4,
+	HS_SCORE_FLOOD = 6,
+	HS_SCORE_HANDSHAKE = 7,
+	HS_SCORE_DELIVERED = 16, /* first to deliver a valid rumor to us */
+	HS_SCORE_ANSWERED = 17,  /* answered a request */
+	HS_SCORE_KINDS = 18,
+};
+
+#define HS_SCORE_EVENTS 16
+
+struct hs_score_event {
+	uint64_t time_ns;
+	int32_t delta_milli; /* points × 1000 actually applied (after the caps) */
+	uint8_t kind;
+};
+
+struct hs_score_entry {
+	uint8_t key[32];
+	double value; /* at updated_ns */
+	uint64_t updated_ns;
+	uint32_t count[HS_SCORE_KINDS];              /* events of each kind, ever */
+	double points[HS_SCORE_KINDS];               /* points of each kind, ever (before decay) */
+	struct hs_score_event last[HS_SCORE_EVENTS]; /* ring, newest at (head - 1) */
+	uint8_t nlast, head;
+};
+
+struct hs_score_params {
+	double halflife_s;             /* default 600 */
+	double weight[HS_SCORE_KINDS]; /* points per event; defaults in hs_score_params_default */
+	double max, min;               /* caps: default +20 and -1000 */
+	double gossip_threshold;       /* default -20 */
+	double graylist_threshold;     /* default -50 */
+	double ban_threshold;          /* default -100 */
+};
+
+enum hs_standing {
+	HS_STANDING_GOOD = 0,
+	HS_STANDING_NO_GOSSIP = 1,
+	HS_STANDING_GRAYLIST = 2,
+	HS_STANDING_BAN = 3,
+};
+
+struct hs_scores {
+	struct hs_idmap map; /* key -> index */
+	struct hs_score_entry *entries;
+	size_t count, cap, entries_max;
+	struct hs_score_params params;
+};
+
+void hs_score_params_default(struct hs_score_params *p);
+void hs_scores_init(struct hs_scores *s, const uint8_t secret[16], size_t entries_max,
+                    const struct hs_score_params *params);
+void hs_scores_deinit(struct hs_scores *s);
+/* Applies one event to key's score; *value (if not NULL) gets the new score. */
+HS_MUST_USE int hs_scores_add(struct hs_scores *s, const uint8_t key[32], enum hs_score_kind kind,
+                              uint64_t now, double *value);
+/* The decayed score now (0 for an unknown key). */
+double hs_scores_value(const struct hs_scores *s, const uint8_t key[32], uint64_t now);
+enum hs_standing hs_scores_standing(const struct hs_scores *s, double value);
+const struct hs_score_entry *hs_scores_find(const struct hs_scores *s, const uint8_t key[32]);
+/* Forgets key's score (after its ban, or on an operator's request). */
+void hs_scores_forget(struct hs_scores *s, const uint8_t key[32]);
+const char *hs_score_kind_name(uint8_t kind);
+
+/* Persistence: a fixed little-endian layout (docs/OPERATIONS.md), versioned by its length. */
+#define HS_SCORE_ENTRY_ENCODED_LEN                                                                 \
+	(32 + 8 + 8 + HS_SCORE_KINDS * (4 + 8) + 1 + HS_SCORE_EVENTS * (8 + 4 + 1))
+void hs_score_entry_encode(const struct hs_score_entry *e, uint8_t out[HS_SCORE_ENTRY_ENCODED_LEN]);
+/* Loads a stored entry (replacing any in memory). HS_ERR_CORRUPT for a bad length. */
+HS_MUST_USE int hs_scores_load(struct hs_scores *s, const uint8_t *data, size_t datalen);
+
+#endif
