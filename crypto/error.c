@@ -24,6 +24,8 @@ const char *hs_strerror(int err)
 		return "input/output error";
 	case HS_ERR_CORRUPT:
 		return "stored data is corrupt";
+	case HS_ERR_BANNED:
+		return "banned";
 	case HS_ERR_TRUNCATED:
 		return "input truncated";
 	case HS_ERR_TOO_LARGE:

@@ -25,6 +25,7 @@ enum hs_err {
 	HS_ERR_FULL = -7,    /* a bounded container is at its limit */
 	HS_ERR_IO = -8,      /* the operating system refused (node/ and store/ only) */
 	HS_ERR_CORRUPT = -9, /* stored data failed its checks */
+	HS_ERR_BANNED = -10, /* the address or identity is banned */
 
 	/* decoding: bytes from a peer or a file */
 	HS_ERR_TRUNCATED = -20,    /* input ended inside a field */

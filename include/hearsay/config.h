@@ -1,0 +1,81 @@
+/*
+ * node/: hearsayd's configuration — bitcoind style.
+ *
+ * DATADIR/hearsay.conf holds key=value lines ('#' comments, no sections); every key is also a
+ * command-line flag -key=value (or --key=value; a bare -key means key=1), and flags override
+ * the file. Repeatable keys (connect, addnode, seednode, topics) accumulate within one source;
+ * given on the command line they replace the file's list. Unknown keys and bad values are
+ * errors that name the key, the source and the expected form. docs/CONFIG.md lists every key.
+ */
+#ifndef HEARSAY_CONFIG_H
+#define HEARSAY_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/limits.h"
+#include "hearsay/netaddr.h"
+
+#define HS_CONFIG_ADDRS_MAX 32
+#define HS_CONFIG_PATH_MAX  4096
+
+enum hs_config_result {
+	HS_CONFIG_OK = 0,
+	HS_CONFIG_HELP = 1,    /* --help was asked: print hs_config_usage, exit 0 */
+	HS_CONFIG_VERSION = 2, /* --version */
+	HS_CONFIG_USAGE = 64,  /* EX_USAGE: a bad command-line flag */
+	HS_CONFIG_BAD = 78,    /* EX_CONFIG: a bad config file or value */
+};
+
+struct hs_addr_list {
+	struct hs_netaddr addrs[HS_CONFIG_ADDRS_MAX];
+	size_t count;
+	bool from_cli; /* set on the command line: replaces the file's list */
+};
+
+struct hs_config {
+	char datadir[HS_CONFIG_PATH_MAX];
+	char conf[HS_CONFIG_PATH_MAX]; /* default DATADIR/hearsay.conf */
+	char network[HS_NETWORK_MAX + 1];
+	bool listen_on;               /* listen=0 disables listening */
+	struct hs_netaddr listen;     /* default 0.0.0.0:7070 */
+	struct hs_addr_list connect;  /* only these peers: no other outbound, no seeds */
+	struct hs_addr_list addnode;  /* always keep these connected */
+	struct hs_addr_list seednode; /* ask for addresses, then leave */
+	unsigned maxconnections;      /* default 64 */
+	unsigned maxoutbound;         /* default 8 */
+	uint64_t bantime_s;           /* default 86400 */
+	bool all_topics;              /* default: relay and keep every topic */
+	size_t ntopics;
+	char topics[HS_HELLO_TOPICS_MAX][HS_TOPIC_MAX + 1];
+	bool topics_from_cli;
+	char rpcsocket[HS_CONFIG_PATH_MAX]; /* default DATADIR/rpc.sock */
+	int loglevel;                       /* hs_log_level: error, warn, info (default), debug */
+	bool upnp;                          /* default off */
+	bool metrics_on;                    /* metrics=IP:PORT enables the Prometheus endpoint */
+	struct hs_netaddr metrics;
+	bool seed;                    /* bootnode mode: advertise the seed service */
+	struct hs_netaddr externalip; /* advertised address when it differs from listen */
+	bool externalip_set;
+	/* Dissemination knobs (docs/KNOBS.md); 0 keeps the core's default. */
+	unsigned eagerpush;
+	bool eagerpush_set;
+	uint64_t pullinterval_ms, relayage_s, retention_s;
+};
+
+/* Fills defaults, reads the file and the flags. On an error, err holds one line naming the key.
+ * argv[0] is skipped. */
+enum hs_config_result hs_config_load(struct hs_config *cfg, int argc, char **argv, char *err,
+                                     size_t errlen);
+/* Re-reads the config file for SIGHUP into fresh (flags still override). */
+enum hs_config_result hs_config_reload(const struct hs_config *current, struct hs_config *fresh,
+                                       int argc, char **argv, char *err, size_t errlen);
+/* The --help text. */
+const char *hs_config_usage(void);
+
+/* Parses "IPv4:PORT" or "[IPv6]:PORT" (port required unless default_port != 0). */
+bool hs_netaddr_parse(struct hs_netaddr *a, const char *text, uint16_t default_port);
+
+#endif

@@ -1,0 +1,14 @@
+/*
+ * node/: log lines on stderr — "2026-11-21T20:01:02.123Z INFO  text". One line per call,
+ * written with a single write so lines from one process never interleave mid-line.
+ */
+#ifndef HEARSAY_LOG_H
+#define HEARSAY_LOG_H
+
+#include "hearsay/node.h"
+
+void hs_log_set_level(enum hs_log_level level);
+enum hs_log_level hs_log_get_level(void);
+void hs_log(enum hs_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,580 @@
+/* hearsayd's configuration: file (inih) and flags (see hearsay/config.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "hearsay/config.h"
+#include "hearsay/crypto.h"
+#include "hearsay/node.h"
+
+#define DEFAULT_PORT 7070
+
+bool hs_netaddr_parse(struct hs_netaddr *a, const char *text, uint16_t default_port)
+{
+	char host[64];
+	const char *port = NULL;
+	memset(a, 0, sizeof(*a));
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+		if (!end || (size_t)(end - text - 1) >= sizeof(host))
+			return false;
+		memcpy(host, text + 1, (size_t)(end - text - 1));
+		host[end - text - 1] = '\0';
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return false;
+	} else {
+		const char *colon = strrchr(text, ':');
+		size_t n = colon ? (size_t)(colon - text) : strlen(text);
+		if (n >= sizeof(host) || (colon && strchr(text, ':') != colon))
+			return false;
+		memcpy(host, text, n);
+		host[n] = '\0';
+		port = colon ? colon + 1 : NULL;
+	}
+	long p = default_port;
+	if (port) {
+		char *endp;
+		errno = 0;
+		p = strtol(port, &endp, 10);
+		if (errno || *endp || endp == port)
+			return false;
+	}
+	if (p <= 0 || p > 65535)
+		return false;
+	uint8_t ip[16];
+	if (inet_pton(AF_INET, host, ip) == 1) {
+		*a = hs_netaddr_ipv4(ip[0], ip[1], ip[2], ip[3], (uint16_t)p);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, ip) == 1) {
+		*a = hs_netaddr_ipv6(ip, (uint16_t)p);
+		return true;
+	}
+	return false;
+}
+
+/* ---- key handlers ---------------------------------------------------------------------- */
+
+struct source {
+	struct hs_config *cfg;
+	bool cli;
+	const char *where; /* "the command line" or the file path */
+	int line;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+typedef bool (*setter)(struct source *src, const char *value, const char **expect);
+
+static bool parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || *end || end == v || v[0] == '-' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static bool set_path(char *dst, const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n >= HS_CONFIG_PATH_MAX)
+		return false;
+	memcpy(dst, v, n + 1);
+	return true;
+}
+
+static bool add_addr(struct source *src, struct hs_addr_list *l, const char *v)
+{
+	if (src->cli && !l->from_cli) {
+		l->count = 0; /* the command line replaces the file's list */
+		l->from_cli = true;
+	} else if (!src->cli && l->from_cli) {
+		return true;
+	}
+	if (l->count >= HS_CONFIG_ADDRS_MAX)
+		return false;
+	return hs_netaddr_parse(&l->addrs[l->count++], v, DEFAULT_PORT);
+}
+
+#define SETTER(name) static bool set_##name(struct source *src, const char *v, const char **expect)
+
+SETTER(datadir)
+{
+	*expect = "a directory path";
+	return src->cli || set_path(src->cfg->datadir, v); /* read from argv before the file */
+}
+
+SETTER(conf)
+{
+	(void)v;
+	*expect = "a file path (command line only)";
+	return src->cli;
+}
+
+SETTER(network)
+{
+	*expect = "1..32 printable characters without spaces";
+	size_t n = strlen(v);
+	if (!hs_name_is_valid(v, n, HS_NETWORK_MAX))
+		return false;
+	memcpy(src->cfg->network, v, n + 1);
+	return true;
+}
+
+SETTER(listen)
+{
+	*expect = "IP:PORT, or 0 to not listen";
+	if (strcmp(v, "0") == 0) {
+		src->cfg->listen_on = false;
+		return true;
+	}
+	src->cfg->listen_on = true;
+	return hs_netaddr_parse(&src->cfg->listen, v, DEFAULT_PORT);
+}
+
+SETTER(connect)
+{
+	*expect = "IP:PORT (repeatable)";
+	return add_addr(src, &src->cfg->connect, v);
+}
+
+SETTER(addnode)
+{
+	*expect = "IP:PORT (repeatable)";
+	return add_addr(src, &src->cfg->addnode, v);
+}
+
+SETTER(seednode)
+{
+	*expect = "IP:PORT (repeatable)";
+	return add_addr(src, &src->cfg->seednode, v);
+}
+
+SETTER(maxconnections)
+{
+	*expect = "an integer 1..128";
+	uint64_t n;
+	if (!parse_u64(v, 1, HS_PEERS_MAX, &n))
+		return false;
+	src->cfg->maxconnections = (unsigned)n;
+	return true;
+}
+
+SETTER(maxoutbound)
+{
+	*expect = "an integer 0..64";
+	uint64_t n;
+	if (!parse_u64(v, 0, 64, &n))
+		return false;
+	src->cfg->maxoutbound = (unsigned)n;
+	return true;
+}
+
+SETTER(bantime)
+{
+	*expect = "seconds, 1..31536000";
+	return parse_u64(v, 1, 31536000, &src->cfg->bantime_s);
+}
+
+SETTER(topics)
+{
+	*expect = "comma-separated topic names (1..64 printable characters each), or * for all";
+	struct hs_config *c = src->cfg;
+	if (src->cli && !c->topics_from_cli) {
+		c->ntopics = 0;
+		c->topics_from_cli = true;
+	} else if (!src->cli && c->topics_from_cli) {
+		return true;
+	}
+	if (strcmp(v, "*") == 0) {
+		c->all_topics = true;
+		c->ntopics = 0;
+		return true;
+	}
+	c->all_topics = false;
+	const char *p = v;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (!hs_name_is_valid(p, n, HS_TOPIC_MAX) || c->ntopics >= HS_HELLO_TOPICS_MAX)
+			return false;
+		memcpy(c->topics[c->ntopics], p, n);
+		c->topics[c->ntopics++][n] = '\0';
+		p += n + (comma ? 1 : 0);
+		if (comma && !*p)
+			return false;
+	}
+	return c->ntopics > 0;
+}
+
+SETTER(rpcsocket)
+{
+	*expect = "a socket path";
+	return set_path(src->cfg->rpcsocket, v) && strlen(v) < 100; /* sun_path is ~108 bytes */
+}
+
+SETTER(loglevel)
+{
+	*expect = "error, warn, info or debug";
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(v, names[i]) == 0) {
+			src->cfg->loglevel = i;
+			return true;
+		}
+	return false;
+}
+
+SETTER(upnp)
+{
+	*expect = "0 or 1";
+	return parse_bool(v, &src->cfg->upnp);
+}
+
+SETTER(seed)
+{
+	*expect = "0 or 1";
+	return parse_bool(v, &src->cfg->seed);
+}
+
+SETTER(metrics)
+{
+	*expect = "IP:PORT (loopback recommended), or 0 for off";
+	if (strcmp(v, "0") == 0) {
+		src->cfg->metrics_on = false;
+		return true;
+	}
+	src->cfg->metrics_on = true;
+	return hs_netaddr_parse(&src->cfg->metrics, v, 0);
+}
+
+SETTER(externalip)
+{
+	*expect = "IP:PORT";
+	src->cfg->externalip_set = true;
+	return hs_netaddr_parse(&src->cfg->externalip, v, DEFAULT_PORT);
+}
+
+SETTER(eagerpush)
+{
+	*expect = "an integer 0..64";
+	uint64_t n;
+	if (!parse_u64(v, 0, 64, &n))
+		return false;
+	src->cfg->eagerpush = (unsigned)n;
+	src->cfg->eagerpush_set = true;
+	return true;
+}
+
+SETTER(pullinterval)
+{
+	*expect = "milliseconds, 100..3600000";
+	return parse_u64(v, 100, 3600000, &src->cfg->pullinterval_ms);
+}
+
+SETTER(relayage)
+{
+	*expect = "seconds, 1..86400";
+	return parse_u64(v, 1, 86400, &src->cfg->relayage_s);
+}
+
+SETTER(retention)
+{
+	*expect = "seconds, 1..604800";
+	return parse_u64(v, 1, 604800, &src->cfg->retention_s);
+}
+
+struct key {
+	const char *name;
+	setter set;
+	const char *help;
+};
+
+static const struct key keys[] = {
+	{ "datadir", set_datadir, "data directory (default ~/.hearsay)" },
+	{ "conf", set_conf, "config file (default DATADIR/hearsay.conf)" },
+	{ "network", set_network, "network name (default main)" },
+	{ "listen", set_listen, "IP:PORT to accept peers on (default 0.0.0.0:7070; 0: none)" },
+	{ "connect", set_connect, "connect only to IP:PORT (repeatable)" },
+	{ "addnode", set_addnode, "keep a connection to IP:PORT (repeatable)" },
+	{ "seednode", set_seednode, "fetch addresses from IP:PORT, then leave (repeatable)" },
+	{ "maxconnections", set_maxconnections, "sessions at most, in and out (default 64)" },
+	{ "maxoutbound", set_maxoutbound, "outbound sessions to keep (default 8)" },
+	{ "bantime", set_bantime, "seconds a misbehaving peer stays banned (default 86400)" },
+	{ "topics", set_topics, "topics to relay and keep, comma-separated (default *: all)" },
+	{ "rpcsocket", set_rpcsocket, "JSON-RPC Unix socket (default DATADIR/rpc.sock)" },
+	{ "loglevel", set_loglevel, "error, warn, info or debug (default info)" },
+	{ "upnp", set_upnp, "map the listening port with UPnP (default 0)" },
+	{ "metrics", set_metrics, "Prometheus metrics on IP:PORT (default 0: off)" },
+	{ "seed", set_seed, "run as a seed/bootnode (default 0)" },
+	{ "externalip", set_externalip, "address to advertise, when not the listen address" },
+	{ "eagerpush", set_eagerpush, "peers that get new rumors pushed whole (default 2)" },
+	{ "pullinterval", set_pullinterval, "milliseconds between pull digests (default 5000)" },
+	{ "relayage", set_relayage, "seconds a rumor is announced after its birth (default 60)" },
+	{ "retention", set_retention, "seconds rumors are kept and served (default 600)" },
+};
+
+static bool apply(struct source *src, const char *name, const char *value)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(keys[i].name, name) != 0)
+			continue;
+		const char *expect = "";
+		if (keys[i].set(src, value, &expect))
+			return true;
+		if (src->cli)
+			snprintf(src->err, src->errlen,
+			         "bad value for -%s on %s: '%s' (expected %s)", name, src->where,
+			         value, expect);
+		else
+			snprintf(src->err, src->errlen,
+			         "bad value for '%s' in %s line %d: '%s' (expected %s)", name,
+			         src->where, src->line, value, expect);
+		return false;
+	}
+	if (src->cli)
+		snprintf(src->err, src->errlen, "unknown option -%s (see --help)", name);
+	else
+		snprintf(src->err, src->errlen,
+		         "unknown key '%s' in %s line %d (see hearsayd --help)", name, src->where,
+		         src->line);
+	return false;
+}
+
+/* inih (as Debian builds it) does not pass line numbers: a reader that counts them does. */
+struct counted_file {
+	FILE *f;
+	struct source *src;
+};
+
+static char *read_counted(char *str, int num, void *stream)
+{
+	struct counted_file *cf = stream;
+	char *line = fgets(str, num, cf->f);
+	if (line)
+		cf->src->line++;
+	return line;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct source *src = user;
+	if (src->failed)
+		return 0;
+	int lineno = src->line;
+	if (section[0]) {
+		snprintf(src->err, src->errlen, "sections are not used: [%s] in %s line %d",
+		         section, src->where, lineno);
+		src->failed = true;
+		return 0;
+	}
+	if (!apply(src, name, value)) {
+		src->failed = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- loading ------------------------------------------------------------------------- */
+
+static void defaults(struct hs_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	const char *home = getenv("HOME");
+	snprintf(c->datadir, sizeof(c->datadir), "%s/.hearsay", home ? home : ".");
+	memcpy(c->network, "main", 5);
+	c->listen_on = true;
+	c->listen = hs_netaddr_ipv4(0, 0, 0, 0, DEFAULT_PORT);
+	c->maxconnections = 64;
+	c->maxoutbound = 8;
+	c->bantime_s = 86400;
+	c->all_topics = true;
+	c->loglevel = HS_LOG_INFO;
+}
+
+/* Splits "-key=value" / "--key=value" / "-key". false if arg is not a flag. */
+static bool split_flag(const char *arg, char *name, size_t namecap, const char **value)
+{
+	if (arg[0] != '-')
+		return false;
+	arg += arg[1] == '-' ? 2 : 1;
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (n == 0 || n >= namecap)
+		return false;
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	*value = eq ? eq + 1 : "1";
+	return true;
+}
+
+/* First pass over argv: help, version, datadir and conf (needed to find the file). */
+static enum hs_config_result early_flags(struct hs_config *c, int argc, char **argv, char *err,
+                                         size_t errlen)
+{
+	for (int i = 1; i < argc; i++) {
+		char name[64];
+		const char *v;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-help") == 0 ||
+		    strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "-?") == 0)
+			return HS_CONFIG_HELP;
+		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-version") == 0)
+			return HS_CONFIG_VERSION;
+		if (!split_flag(argv[i], name, sizeof(name), &v)) {
+			snprintf(err, errlen,
+			         "unexpected argument '%s' (options look like -key=value)",
+			         argv[i]);
+			return HS_CONFIG_USAGE;
+		}
+		if (strcmp(name, "datadir") == 0 && !set_path(c->datadir, v)) {
+			snprintf(err, errlen, "bad value for -datadir: '%s'", v);
+			return HS_CONFIG_USAGE;
+		}
+		if (strcmp(name, "conf") == 0 && !set_path(c->conf, v)) {
+			snprintf(err, errlen, "bad value for -conf: '%s'", v);
+			return HS_CONFIG_USAGE;
+		}
+	}
+	return HS_CONFIG_OK;
+}
+
+static enum hs_config_result read_file(struct hs_config *c, bool explicit_conf, char *err,
+                                       size_t errlen)
+{
+	struct source src = { .cfg = c, .where = c->conf, .err = err, .errlen = errlen };
+	FILE *f = fopen(c->conf, "r");
+	if (!f) {
+		if (errno == ENOENT && !explicit_conf)
+			return HS_CONFIG_OK; /* no file: defaults and flags */
+		snprintf(err, errlen, "cannot read config file %s: %s", c->conf, strerror(errno));
+		return HS_CONFIG_BAD;
+	}
+	struct counted_file cf = { f, &src };
+	int rc = ini_parse_stream(read_counted, &cf, on_key, &src);
+	fclose(f);
+	if (src.failed)
+		return HS_CONFIG_BAD;
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot parse %s line %d (expected key=value)", c->conf, rc);
+		return HS_CONFIG_BAD;
+	}
+	return HS_CONFIG_OK;
+}
+
+static enum hs_config_result cli_flags(struct hs_config *c, int argc, char **argv, char *err,
+                                       size_t errlen)
+{
+	struct source src = {
+		.cfg = c, .cli = true, .where = "the command line", .err = err, .errlen = errlen
+	};
+	for (int i = 1; i < argc; i++) {
+		char name[64];
+		const char *v;
+		if (!split_flag(argv[i], name, sizeof(name), &v))
+			return HS_CONFIG_USAGE;
+		if (strcmp(name, "datadir") == 0 || strcmp(name, "conf") == 0)
+			continue;
+		if (strcmp(name, "repairstore") == 0)
+			continue; /* an action, handled by hearsayd */
+		if (!apply(&src, name, v))
+			return HS_CONFIG_USAGE;
+	}
+	return HS_CONFIG_OK;
+}
+
+static enum hs_config_result load(struct hs_config *c, int argc, char **argv, char *err,
+                                  size_t errlen)
+{
+	enum hs_config_result r = early_flags(c, argc, argv, err, errlen);
+	if (r != HS_CONFIG_OK)
+		return r;
+	bool explicit_conf = c->conf[0] != '\0';
+	if (!explicit_conf && snprintf(c->conf, sizeof(c->conf), "%s/hearsay.conf", c->datadir) >=
+	                              (int)sizeof(c->conf)) {
+		snprintf(err, errlen, "data directory path too long");
+		return HS_CONFIG_USAGE;
+	}
+	r = read_file(c, explicit_conf, err, errlen);
+	if (r == HS_CONFIG_OK)
+		r = cli_flags(c, argc, argv, err, errlen);
+	if (r == HS_CONFIG_OK && c->rpcsocket[0] == '\0') {
+		int n = snprintf(c->rpcsocket, sizeof(c->rpcsocket), "%s/rpc.sock", c->datadir);
+		if (n >= 100) {
+			snprintf(err, errlen,
+			         "the RPC socket path %s is too long for a Unix socket; set "
+			         "-rpcsocket to a shorter path",
+			         c->rpcsocket);
+			return HS_CONFIG_BAD;
+		}
+	}
+	if (r == HS_CONFIG_OK && c->maxoutbound > c->maxconnections) {
+		snprintf(err, errlen, "maxoutbound (%u) exceeds maxconnections (%u)",
+		         c->maxoutbound, c->maxconnections);
+		return HS_CONFIG_BAD;
+	}
+	return r;
+}
+
+enum hs_config_result hs_config_load(struct hs_config *cfg, int argc, char **argv, char *err,
+                                     size_t errlen)
+{
+	defaults(cfg);
+	return load(cfg, argc, argv, err, errlen);
+}
+
+enum hs_config_result hs_config_reload(const struct hs_config *current, struct hs_config *fresh,
+                                       int argc, char **argv, char *err, size_t errlen)
+{
+	defaults(fresh);
+	memcpy(fresh->datadir, current->datadir, sizeof(fresh->datadir));
+	return load(fresh, argc, argv, err, errlen);
+}
+
+const char *hs_config_usage(void)
+{
+	static char text[4096];
+	if (text[0])
+		return text;
+	size_t off = (size_t)snprintf(
+	        text, sizeof(text),
+	        "Usage: hearsayd [-key=value ...]\n\n"
+	        "hearsay node: a signed gossip overlay for open peer-to-peer networks.\n"
+	        "Every option may also be a line key=value in DATADIR/hearsay.conf;\n"
+	        "options on the command line override the file.\n\n"
+	        "Options:\n");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && off < sizeof(text); i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-16s %s\n",
+		                        keys[i].name, keys[i].help);
+	if (off < sizeof(text))
+		snprintf(text + off, sizeof(text) - off,
+		         "  -repairstore      rebuild a damaged store (DATADIR/store), then exit\n"
+		         "  --help            this text\n"
+		         "  --version         the version\n\n"
+		         "Signals: SIGINT/SIGTERM leave gracefully; SIGHUP re-reads the config "
+		         "file.\n");
+	return text;
+}

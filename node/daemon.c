@@ -1,0 +1,709 @@
+/*
+ * hearsayd's event loop: TCP connections, the core's timer, signals, start and stop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon_impl.h"
+#include "hearsay/daemon.h"
+#include "hearsay/keyfile.h"
+
+#define STOP_GRACE_MS 2000
+
+/* ---- time and capabilities --------------------------------------------------------------- */
+
+uint64_t hs_daemon_now(const struct hs_daemon *d)
+{
+	return d->wall0_ns + (uv_hrtime() - d->mono0_ns);
+}
+
+static void cap_random(void *ctx, uint8_t *out, size_t len)
+{
+	(void)ctx;
+	randombytes_buf(out, len);
+}
+
+static int cap_sign(void *ctx, uint8_t sig[64], const uint8_t digest[32])
+{
+	struct hs_daemon *d = ctx;
+	uint8_t aux[32];
+	randombytes_buf(aux, sizeof(aux));
+	return hs_identity_sign(d->crypto, d->id, sig, digest, aux);
+}
+
+static int cap_verify(void *ctx, const uint8_t pub[32], const uint8_t sig[64],
+                      const uint8_t digest[32])
+{
+	struct hs_daemon *d = ctx;
+	return hs_verify(d->crypto, pub, sig, digest);
+}
+
+static void cap_log(void *ctx, enum hs_log_level level, const char *line)
+{
+	(void)ctx;
+	hs_log(level, "%s", line);
+}
+
+/* ---- addresses -------------------------------------------------------------------------- */
+
+static void to_sockaddr(const struct hs_netaddr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == HS_AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+		s->sin_family = AF_INET;
+		s->sin_port = htons(a->port);
+		memcpy(&s->sin_addr, a->ip, 4);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(a->port);
+		memcpy(&s->sin6_addr, a->ip, 16);
+	}
+}
+
+static bool from_sockaddr(struct hs_netaddr *a, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+		const uint8_t *ip = (const uint8_t *)&s->sin_addr;
+		*a = hs_netaddr_ipv4(ip[0], ip[1], ip[2], ip[3], ntohs(s->sin_port));
+		return true;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+		*a = hs_netaddr_ipv6((const uint8_t *)&s->sin6_addr, ntohs(s->sin6_port));
+		return true;
+	}
+	return false;
+}
+
+/* ---- connections ------------------------------------------------------------------------ */
+
+static struct conn *conn_new(struct hs_daemon *d, bool outbound)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->d = d;
+	c->outbound = outbound;
+	uv_tcp_init(&d->loop, &c->tcp);
+	c->tcp.data = c;
+	c->next = d->conns;
+	if (d->conns)
+		d->conns->prev = c;
+	d->conns = c;
+	return c;
+}
+
+static void conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	struct hs_daemon *d = c->d;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	uint64_t peer = c->peer;
+	free(c->wbuf);
+	free(c);
+	if (peer && d->node) {
+		hs_node_peer_closed(d->node, peer, hs_daemon_now(d));
+		hs_daemon_pump(d);
+	}
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	uv_close((uv_handle_t *)&c->tcp, conn_closed);
+}
+
+static struct conn *conn_of_peer(struct hs_daemon *d, uint64_t peer)
+{
+	for (struct conn *c = d->conns; c; c = c->next)
+		if (c->peer == peer)
+			return c;
+	return NULL;
+}
+
+static void flush_conn(struct conn *c);
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct conn *c = req->data;
+	free(c->wbuf);
+	c->wbuf = NULL;
+	c->writing = false;
+	if (status < 0) {
+		hs_log(HS_LOG_DEBUG, "write to peer %llu failed: %s", (unsigned long long)c->peer,
+		       uv_strerror(status));
+		conn_close(c);
+		return;
+	}
+	flush_conn(c);
+	hs_daemon_pump(c->d);
+}
+
+/* Writes what the core holds for this connection (one write in flight at a time: the core's
+ * bounded queue is the backpressure), and closes it when asked and drained. */
+static void flush_conn(struct conn *c)
+{
+	struct hs_daemon *d = c->d;
+	if (c->closing || c->writing || !c->peer)
+		return;
+	size_t n = hs_node_pending(d->node, c->peer);
+	if (n > 0) {
+		c->wbuf = malloc(n);
+		if (!c->wbuf) {
+			conn_close(c);
+			return;
+		}
+		n = hs_node_write(d->node, c->peer, c->wbuf, n, hs_daemon_now(d));
+		uv_buf_t b = uv_buf_init((char *)c->wbuf, (unsigned)n);
+		c->wreq.data = c;
+		c->writing = true;
+		int rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+		if (rc < 0) {
+			free(c->wbuf);
+			c->wbuf = NULL;
+			c->writing = false;
+			conn_close(c);
+		}
+		return;
+	}
+	if (c->close_requested)
+		conn_close(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	struct conn *c = h->data;
+	*buf = uv_buf_init((char *)c->d->readbuf, sizeof(c->d->readbuf));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = s->data;
+	struct hs_daemon *d = c->d;
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	if (nread == 0 || c->close_requested || c->closing)
+		return;
+	int rc = hs_node_recv(d->node, c->peer, (const uint8_t *)buf->base, (size_t)nread,
+	                      hs_daemon_now(d));
+	if (rc)
+		conn_close(c);
+	hs_daemon_pump(d);
+}
+
+static bool start_session(struct conn *c, bool inbound)
+{
+	struct hs_daemon *d = c->d;
+	uv_tcp_nodelay(&c->tcp, 1);
+	int rc = hs_node_peer_open(d->node, &c->peer, inbound, &c->addr, hs_daemon_now(d));
+	if (rc) {
+		char a[HS_NETADDR_STRLEN];
+		hs_netaddr_format(&c->addr, a);
+		hs_log(HS_LOG_DEBUG, "refusing %s: %s", a, hs_strerror(rc));
+		c->peer = 0;
+		conn_close(c);
+		return false;
+	}
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	return true;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct hs_daemon *d = server->data;
+	if (status < 0)
+		return;
+	struct conn *c = conn_new(d, false);
+	if (!c)
+		return;
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+		conn_close(c);
+		return;
+	}
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	if (d->stopping || uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0 ||
+	    !from_sockaddr(&c->addr, &ss)) {
+		conn_close(c);
+		return;
+	}
+	start_session(c, true);
+	hs_daemon_pump(d);
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+	struct conn *c = req->data;
+	struct hs_daemon *d = c->d;
+	if (status < 0 || d->stopping) {
+		char a[HS_NETADDR_STRLEN];
+		hs_netaddr_format(&c->addr, a);
+		hs_log(HS_LOG_DEBUG, "cannot connect to %s: %s", a, uv_strerror(status));
+		hs_node_dial_failed(d->node, &c->addr, hs_daemon_now(d));
+		conn_close(c);
+		hs_daemon_pump(d);
+		return;
+	}
+	start_session(c, false);
+	hs_daemon_pump(d);
+}
+
+static void dial(struct hs_daemon *d, const struct hs_netaddr *addr)
+{
+	struct conn *c = conn_new(d, true);
+	if (!c) {
+		hs_node_dial_failed(d->node, addr, hs_daemon_now(d));
+		return;
+	}
+	c->addr = *addr;
+	struct sockaddr_storage ss;
+	/* Leave from our own listening address when it is a specific one, so peers see the
+	 * address (and network group) we advertise; many nodes on one host's loopback
+	 * (127.A.B.C) are then as distinct as nodes on different hosts. */
+	static const uint8_t any[16];
+	const struct hs_netaddr *l = &d->cfg.listen;
+	if (d->cfg.listen_on && l->family == addr->family &&
+	    memcmp(l->ip, any, l->family == HS_AF_INET ? 4 : 16) != 0) {
+		struct hs_netaddr src = *l;
+		src.port = 0;
+		to_sockaddr(&src, &ss);
+		if (uv_tcp_bind(&c->tcp, (const struct sockaddr *)&ss, 0) != 0)
+			hs_log(HS_LOG_DEBUG, "cannot bind the outbound source address");
+	}
+	to_sockaddr(addr, &ss);
+	c->creq.data = c;
+	if (uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect) != 0) {
+		hs_node_dial_failed(d->node, addr, hs_daemon_now(d));
+		conn_close(c);
+	}
+}
+
+/* ---- the pump ------------------------------------------------------------------------- */
+
+static void log_event(const struct hs_event *ev)
+{
+	char a[HS_NETADDR_STRLEN], id[17];
+	hs_netaddr_format(&ev->addr, a);
+	hs_hex(id, ev->id, 8);
+	if (ev->type == HS_EV_PEER_UP)
+		hs_log(HS_LOG_INFO, "peer %s up at %s (%s)", id, a, ev->inbound ? "in" : "out");
+	else if (ev->type == HS_EV_PEER_DOWN)
+		hs_log(HS_LOG_INFO, "peer %s at %s down", id, a);
+	else if (ev->type == HS_EV_FAULT)
+		hs_log(HS_LOG_WARN, "peer %s at %s: %s", id, a, ev->text);
+	else if (ev->type == HS_EV_CLOSE)
+		hs_log(HS_LOG_DEBUG, "closing %s: %s", a, ev->text);
+}
+
+static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
+{
+	log_event(ev);
+	switch (ev->type) {
+	case HS_EV_DELIVER:
+		d->deliveries++;
+		hs_rpc_notify_rumor(d, ev);
+		break;
+	case HS_EV_DIAL:
+		if (!d->stopping)
+			dial(d, &ev->addr);
+		else
+			hs_node_dial_failed(d->node, &ev->addr, hs_daemon_now(d));
+		break;
+	case HS_EV_CLOSE: {
+		struct conn *c = conn_of_peer(d, ev->peer);
+		if (c)
+			c->close_requested = true;
+		break;
+	}
+	case HS_EV_SAVE:
+		hs_persist_save(d, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct hs_daemon *d = t->data;
+	hs_node_timer(d->node, hs_daemon_now(d));
+	hs_daemon_pump(d);
+}
+
+static void rearm(struct hs_daemon *d)
+{
+	uint64_t deadline = hs_node_next_deadline(d->node), now = hs_daemon_now(d);
+	if (deadline == UINT64_MAX) {
+		uv_timer_stop(&d->timer);
+		return;
+	}
+	uint64_t ms = deadline > now ? (deadline - now + HS_NS_PER_MS - 1) / HS_NS_PER_MS : 0;
+	uv_timer_start(&d->timer, on_timer, ms, 0);
+}
+
+void hs_daemon_pump(struct hs_daemon *d)
+{
+	if (!d->node)
+		return;
+	struct hs_event ev;
+	while (hs_node_poll_event(d->node, &ev))
+		handle_event(d, &ev);
+	for (struct conn *c = d->conns; c; c = c->next)
+		flush_conn(c);
+	if (d->stopping && !d->conns)
+		uv_stop(&d->loop);
+	else
+		rearm(d);
+}
+
+/* ---- signals, stop, tick --------------------------------------------------------------- */
+
+static void on_stop_timer(uv_timer_t *t)
+{
+	struct hs_daemon *d = t->data;
+	hs_log(HS_LOG_INFO, "stop: closing remaining connections");
+	for (struct conn *c = d->conns; c; c = c->next)
+		conn_close(c);
+	uv_stop(&d->loop);
+}
+
+void hs_daemon_stop(struct hs_daemon *d, const char *why)
+{
+	if (d->stopping)
+		return;
+	hs_log(HS_LOG_INFO, "stopping (%s): telling peers we leave", why);
+	d->stopping = true;
+	if (d->listening) {
+		uv_close((uv_handle_t *)&d->listener, NULL);
+		d->listening = false;
+	}
+	hs_node_shutdown(d->node, hs_daemon_now(d));
+	uv_timer_start(&d->stop_timer, on_stop_timer, STOP_GRACE_MS, 0);
+	hs_daemon_pump(d);
+}
+
+static void reload(struct hs_daemon *d)
+{
+	struct hs_config fresh;
+	char err[512];
+	if (hs_config_reload(&d->cfg, &fresh, d->argc, d->argv, err, sizeof(err)) != HS_CONFIG_OK) {
+		hs_log(HS_LOG_ERROR, "reload: %s (keeping the running configuration)", err);
+		return;
+	}
+	hs_log_set_level((enum hs_log_level)fresh.loglevel);
+	uint64_t now = hs_daemon_now(d);
+	for (size_t i = 0; i < fresh.addnode.count; i++)
+		if (hs_node_add_peer(d->node, &fresh.addnode.addrs[i], now) == 0)
+			hs_log(HS_LOG_INFO, "reload: added a manual peer");
+	d->cfg.loglevel = fresh.loglevel;
+	d->cfg.bantime_s = fresh.bantime_s;
+	hs_log(HS_LOG_INFO,
+	       "reloaded %s (loglevel, addnode and bantime take effect; other keys "
+	       "need a restart)",
+	       d->cfg.conf);
+	hs_daemon_pump(d);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct hs_daemon *d = s->data;
+	if (signum == SIGHUP)
+		reload(d);
+	else
+		hs_daemon_stop(d, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct hs_daemon *d = t->data;
+	hs_metrics_update(d);
+}
+
+/* ---- start ------------------------------------------------------------------------------- */
+
+enum {
+	EX_OK = 0,
+	EX_USAGE = 64,
+	EX_DATAERR = 65,
+	EX_UNAVAILABLE = 69,
+	EX_SOFTWARE = 70,
+	EX_CANTCREAT = 73,
+	EX_IOERR = 74,
+	EX_NOPERM = 77,
+	EX_CONFIG = 78,
+};
+
+/* Logs one error line and returns the exit code. */
+__attribute__((format(printf, 2, 3))) static int fail(int code, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	hs_log(HS_LOG_ERROR, "%s", line);
+	return code;
+}
+
+static int prepare_datadir(const char *dir)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return fail(EX_CANTCREAT, "cannot create data directory %s", dir);
+	char probe[HS_CONFIG_PATH_MAX + 32];
+	snprintf(probe, sizeof(probe), "%s/.write-test", dir);
+	int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return fail(EX_CANTCREAT, "data directory %s is not writable", dir);
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+static int load_identity(struct hs_daemon *d)
+{
+	uint8_t seed[32];
+	randombytes_buf(seed, sizeof(seed));
+	if (hs_crypto_new(&d->crypto, seed) != 0)
+		return fail(EX_SOFTWARE, "%s", "cannot create the secp256k1 context");
+	char path[HS_CONFIG_PATH_MAX + 16], err[512];
+	snprintf(path, sizeof(path), "%s/identity.key", d->cfg.datadir);
+	int rc = hs_keyfile_load(&d->id, d->crypto, path, true, err, sizeof(err));
+	if (rc == HS_ERR_KEY_PERMS)
+		return fail(EX_NOPERM, "%s", err);
+	if (rc)
+		return fail(rc == HS_ERR_KEY_FILE ? EX_DATAERR : EX_IOERR, "%s", err);
+	uint8_t secret[32];
+	randombytes_buf(secret, sizeof(secret));
+	rc = hs_noise_static_new(&d->noise, secret);
+	sodium_memzero(secret, sizeof(secret));
+	return rc ? fail(EX_SOFTWARE, "%s", "cannot create the Noise static key") : 0;
+}
+
+static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
+{
+	const struct hs_config *c = &d->cfg;
+	hs_node_config_default(nc);
+	nc->network = c->network;
+	memcpy(nc->identity, hs_identity_pubkey(d->id), HS_KEY_LEN);
+	nc->generation = d->generation;
+	nc->crypto = d->crypto;
+	nc->noise_static = d->noise;
+	if (c->seed)
+		nc->services |= HS_SERVICE_SEED;
+	static const uint8_t any4[4];
+	if (c->externalip_set)
+		nc->addrs[nc->naddrs++] = c->externalip;
+	else if (c->listen_on &&
+	         !(c->listen.family == HS_AF_INET && memcmp(c->listen.ip, any4, 4) == 0))
+		nc->addrs[nc->naddrs++] = c->listen;
+	nc->all_topics = c->all_topics;
+	nc->ntopics = c->ntopics;
+	for (size_t i = 0; i < c->ntopics; i++)
+		nc->topics[i] = c->topics[i];
+	nc->peers_max = c->maxconnections;
+	nc->outbound_target = c->connect.count > 0 ? 0 : c->maxoutbound;
+	nc->bantime_ns = c->bantime_s * HS_NS_PER_S;
+	if (c->eagerpush_set)
+		nc->eager_push = c->eagerpush;
+	if (c->pullinterval_ms)
+		nc->pull_interval_ns = c->pullinterval_ms * HS_NS_PER_MS;
+	if (c->relayage_s)
+		nc->relay_age_ns = c->relayage_s * HS_NS_PER_S;
+	if (c->retention_s)
+		nc->retention_ns = c->retention_s * HS_NS_PER_S;
+	if (nc->relay_age_ns > nc->retention_ns)
+		nc->relay_age_ns = nc->retention_ns;
+}
+
+static int start_node(struct hs_daemon *d)
+{
+	struct hs_node_config nc;
+	node_config(d, &nc);
+	uint8_t aux[32];
+	randombytes_buf(aux, sizeof(aux));
+	if (hs_handshake_prove(d->crypto, d->id, d->cfg.network, d->noise, aux, nc.noise_proof))
+		return fail(EX_SOFTWARE, "%s", "cannot sign the Noise static key");
+	struct hs_caps caps = { .ctx = d,
+		                .random = cap_random,
+		                .sign = cap_sign,
+		                .verify = cap_verify,
+		                .log = cap_log };
+	uint64_t now = hs_daemon_now(d);
+	if (hs_node_new(&d->node, &nc, &caps, now) != 0)
+		return fail(EX_CONFIG, "%s", "the configuration does not make a valid node");
+	hs_persist_load(d);
+	const struct hs_config *c = &d->cfg;
+	for (size_t i = 0; i < c->connect.count; i++)
+		(void)!hs_node_add_peer(d->node, &c->connect.addrs[i], now);
+	for (size_t i = 0; i < c->addnode.count; i++)
+		(void)!hs_node_add_peer(d->node, &c->addnode.addrs[i], now);
+	for (size_t i = 0; c->connect.count == 0 && i < c->seednode.count; i++)
+		(void)!hs_node_add_seed(d->node, &c->seednode.addrs[i], now);
+	return 0;
+}
+
+static int start_listener(struct hs_daemon *d)
+{
+	if (!d->cfg.listen_on)
+		return 0;
+	char a[HS_NETADDR_STRLEN];
+	hs_netaddr_format(&d->cfg.listen, a);
+	struct sockaddr_storage ss;
+	to_sockaddr(&d->cfg.listen, &ss);
+	uv_tcp_init(&d->loop, &d->listener);
+	d->listener.data = d;
+	int rc = uv_tcp_bind(&d->listener, (const struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&d->listener, 128, on_connection);
+	if (rc) {
+		uv_close((uv_handle_t *)&d->listener, NULL);
+		char line[256];
+		snprintf(line, sizeof(line), "cannot listen on %s: %s", a, uv_strerror(rc));
+		return fail(EX_UNAVAILABLE, "%s", line);
+	}
+	d->listening = true;
+	hs_log(HS_LOG_INFO, "listening on %s", a);
+	return 0;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void teardown(struct hs_daemon *d)
+{
+	hs_upnp_stop(d);
+	hs_metrics_stop(d);
+	hs_rpc_stop(d);
+	/* Peers still open when the grace period ended: their slots go before the node. */
+	for (struct conn *c = d->conns; c; c = c->next)
+		c->peer = 0;
+	uv_walk(&d->loop, close_walk, NULL);
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+	while (d->conns) {
+		struct conn *c = d->conns;
+		d->conns = c->next;
+		free(c->wbuf);
+		free(c);
+	}
+	uv_loop_close(&d->loop);
+	hs_node_del(d->node);
+	d->node = NULL;
+	hs_persist_close(d);
+	hs_noise_static_del(d->noise);
+	hs_identity_del(d->id);
+	hs_crypto_del(d->crypto);
+}
+
+static int run(struct hs_daemon *d)
+{
+	int rc = prepare_datadir(d->cfg.datadir);
+	if (!rc)
+		rc = load_identity(d);
+	char err[512];
+	if (!rc && hs_persist_open(d, err, sizeof(err)) != 0)
+		rc = fail(strstr(err, "damaged") ? EX_DATAERR : EX_IOERR, "%s", err);
+	if (!rc)
+		rc = start_node(d);
+	if (!rc)
+		rc = start_listener(d);
+	if (!rc && hs_rpc_start(d, err, sizeof(err)) != 0)
+		rc = fail(EX_UNAVAILABLE, "%s", err);
+	if (!rc && d->cfg.metrics_on && hs_metrics_start(d, err, sizeof(err)) != 0)
+		rc = fail(EX_UNAVAILABLE, "%s", err);
+	if (rc)
+		return rc;
+	if (d->cfg.upnp)
+		hs_upnp_start(d);
+	char id[65];
+	hs_hex(id, hs_identity_pubkey(d->id), 32);
+	hs_log(HS_LOG_INFO, "hearsayd %s: node %s, network %s, generation %llu", HS_VERSION, id,
+	       d->cfg.network, (unsigned long long)d->generation);
+	uv_signal_init(&d->loop, &d->sig_int);
+	uv_signal_init(&d->loop, &d->sig_term);
+	uv_signal_init(&d->loop, &d->sig_hup);
+	d->sig_int.data = d->sig_term.data = d->sig_hup.data = d;
+	uv_signal_start(&d->sig_int, on_signal, SIGINT);
+	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
+	uv_timer_start(&d->tick, on_tick, 1000, 1000);
+	hs_daemon_pump(d);
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+	hs_log(HS_LOG_INFO, "stopped");
+	return d->exit_code;
+}
+
+int hs_daemon_main(int argc, char **argv)
+{
+	static struct hs_daemon daemon_state;
+	struct hs_daemon *d = &daemon_state;
+	char err[1024];
+	enum hs_config_result r = hs_config_load(&d->cfg, argc, argv, err, sizeof(err));
+	if (r == HS_CONFIG_HELP) {
+		fputs(hs_config_usage(), stdout);
+		return EX_OK;
+	}
+	if (r == HS_CONFIG_VERSION) {
+		printf("hearsayd %s (protocol %d)\n", HS_VERSION, HS_PROTOCOL_VERSION);
+		return EX_OK;
+	}
+	if (r != HS_CONFIG_OK) {
+		fprintf(stderr, "hearsayd: %s\n", err);
+		return r == HS_CONFIG_USAGE ? EX_USAGE : EX_CONFIG;
+	}
+	hs_log_set_level((enum hs_log_level)d->cfg.loglevel);
+	if (sodium_init() < 0)
+		return fail(EX_SOFTWARE, "%s", "cannot initialise libsodium");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-repairstore") == 0 || strcmp(argv[i], "--repairstore") == 0) {
+			char dir[HS_CONFIG_PATH_MAX + 8];
+			if (snprintf(dir, sizeof(dir), "%s/store", d->cfg.datadir) >=
+			    (int)sizeof(dir))
+				return fail(EX_USAGE, "data directory path too long");
+			if (hs_store_repair(dir, err, sizeof(err)) != 0)
+				return fail(EX_IOERR, "%s", err);
+			hs_log(HS_LOG_INFO, "repaired %s", dir);
+			return EX_OK;
+		}
+	}
+	d->argc = argc;
+	d->argv = argv;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d->wall0_ns = (uint64_t)ts.tv_sec * HS_NS_PER_S + (uint64_t)ts.tv_nsec;
+	d->mono0_ns = uv_hrtime();
+	d->started_ns = d->wall0_ns;
+	uv_loop_init(&d->loop);
+	uv_timer_init(&d->loop, &d->timer);
+	uv_timer_init(&d->loop, &d->stop_timer);
+	uv_timer_init(&d->loop, &d->tick);
+	d->timer.data = d->stop_timer.data = d->tick.data = d;
+	int rc = run(d);
+	teardown(d);
+	return rc;
+}

@@ -1,0 +1,141 @@
+/*
+ * node/: hearsayd's internals, shared by its files:
+ *
+ *   daemon.c   start, stop, the libuv loop, TCP connections, the timer and the pump
+ *   persist.c  the store: loading at start, writing what the core asks to save
+ *   rpc.c      the JSON-RPC server on the Unix socket (framing, auth, dispatch)
+ *   rpc_methods.c  the methods
+ *   metrics.c  Prometheus text on a loopback HTTP port
+ *   upnp.c     the optional UPnP port mapping, off the loop thread
+ *
+ * The driver is thin: it moves bytes, time and events between sockets, the store and the core
+ * (the pump: input -> write pending bytes -> handle events -> re-arm the one timer). It makes
+ * no protocol decisions.
+ */
+#ifndef HEARSAY_NODE_DAEMON_IMPL_H
+#define HEARSAY_NODE_DAEMON_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include <jansson.h>
+
+#include "hearsay/config.h"
+#include "hearsay/crypto.h"
+#include "hearsay/handshake.h"
+#include "hearsay/log.h"
+#include "hearsay/node.h"
+#include "hearsay/store.h"
+
+#define HS_RPC_LINE_MAX    (1024 * 1024)     /* one request */
+#define HS_RPC_BACKLOG_MAX (8 * 1024 * 1024) /* unread notifications before a client is dropped */
+
+struct hs_daemon;
+
+struct conn {
+	uv_tcp_t tcp;
+	struct hs_daemon *d;
+	struct conn *next, *prev;
+	uint64_t peer; /* the core's handle; 0 until opened */
+	struct hs_netaddr addr;
+	bool outbound;
+	bool writing;
+	bool close_requested; /* the core asked: close once pending bytes are written */
+	bool closing;         /* uv_close called */
+	uv_connect_t creq;
+	uv_write_t wreq;
+	uint8_t *wbuf;
+};
+
+struct rpc_client {
+	uv_pipe_t pipe;
+	struct hs_daemon *d;
+	struct rpc_client *next, *prev;
+	char *in;
+	size_t inlen, incap;
+	bool authed;
+	bool subscribed;
+	char topic[HS_TOPIC_MAX + 1]; /* empty: every topic */
+	bool closing;
+	size_t backlog; /* bytes written but not yet flushed */
+};
+
+struct hs_metrics;
+struct hs_upnp;
+
+struct hs_daemon {
+	struct hs_config cfg;
+	int argc;
+	char **argv;
+	uv_loop_t loop;
+	uv_tcp_t listener;
+	bool listening;
+	uv_timer_t timer;
+	uv_timer_t stop_timer;
+	uv_timer_t tick; /* once a second: metrics snapshot, store flush of scores */
+	uv_signal_t sig_int, sig_term, sig_hup;
+	uv_pipe_t rpc;
+	bool rpc_on;
+
+	struct hs_node *node;
+	struct hs_crypto *crypto;
+	struct hs_identity *id;
+	struct hs_noise_static *noise;
+	struct hs_store *store;
+	uint64_t generation;
+	uint64_t wall0_ns, mono0_ns, started_ns;
+
+	struct conn *conns;
+	struct rpc_client *clients;
+	char cookie[80];
+	char cookie_path[HS_CONFIG_PATH_MAX + 16];
+	bool stopping;
+	int exit_code;
+	uint64_t deliveries;
+
+	struct hs_metrics *metrics;
+	struct hs_upnp *upnp;
+	uint8_t readbuf[65536];
+};
+
+/* daemon.c */
+uint64_t hs_daemon_now(const struct hs_daemon *d);
+/* After any input to the core: write, handle events, re-arm the timer. */
+void hs_daemon_pump(struct hs_daemon *d);
+/* Begins a graceful stop (RPC stop, signals). */
+void hs_daemon_stop(struct hs_daemon *d, const char *why);
+
+/* persist.c */
+HS_MUST_USE int hs_persist_open(struct hs_daemon *d, char *err, size_t errlen);
+/* Loads records, bans and scores into the node. */
+void hs_persist_load(struct hs_daemon *d);
+void hs_persist_save(struct hs_daemon *d, const struct hs_event *ev);
+void hs_persist_close(struct hs_daemon *d);
+
+/* rpc.c */
+HS_MUST_USE int hs_rpc_start(struct hs_daemon *d, char *err, size_t errlen);
+void hs_rpc_stop(struct hs_daemon *d);
+/* A delivered rumor: notify subscribers. */
+void hs_rpc_notify_rumor(struct hs_daemon *d, const struct hs_event *ev);
+/* Sends one JSON value as a line to a client (takes a reference to v). */
+void hs_rpc_send(struct rpc_client *c, json_t *v);
+
+/* rpc_methods.c: the result for method/params, or NULL with *code and *message set. */
+json_t *hs_rpc_call(struct hs_daemon *d, struct rpc_client *c, const char *method, json_t *params,
+                    int *code, const char **message);
+/* Hex and address helpers shared by the methods and the CLI-facing output. */
+void hs_hex(char *out, const uint8_t *p, size_t n);
+bool hs_unhex(uint8_t *out, size_t n, const char *hex);
+json_t *hs_rumor_json(const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN]);
+
+/* metrics.c */
+HS_MUST_USE int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen);
+void hs_metrics_update(struct hs_daemon *d);
+void hs_metrics_stop(struct hs_daemon *d);
+
+/* upnp.c */
+void hs_upnp_start(struct hs_daemon *d);
+void hs_upnp_stop(struct hs_daemon *d);
+
+#endif

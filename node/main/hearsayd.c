@@ -1,0 +1,7 @@
+/* hearsayd: the hearsay node (hearsayd --help). */
+#include "hearsay/daemon.h"
+
+int main(int argc, char **argv)
+{
+	return hs_daemon_main(argc, argv);
+}

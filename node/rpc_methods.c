@@ -1,0 +1,528 @@
+/*
+ * The JSON-RPC methods (docs/RPC.md): bitcoin-cli names where they exist. Parameters are
+ * positional; a bad one answers -32602 with a message naming it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon_impl.h"
+#include "hearsay/banlist.h"
+
+#define E_PARAMS   (-32602)
+#define E_METHOD   (-32601)
+#define E_NOTFOUND (-32002)
+#define E_INTERNAL (-32603)
+#define PEERS_MAX  HS_PEERS_MAX
+
+void hs_hex(char *out, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+bool hs_unhex(uint8_t *out, size_t n, const char *hex)
+{
+	if (!hex || strlen(hex) != 2 * n)
+		return false;
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = hex[i];
+		int v = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (v < 0)
+			return false;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(v << 4);
+		else
+			out[i / 2] |= (uint8_t)v;
+	}
+	return true;
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	char h[2 * 64 + 1];
+	hs_hex(h, p, n);
+	return json_string(h);
+}
+
+static json_t *addr_json(const struct hs_netaddr *a)
+{
+	char s[HS_NETADDR_STRLEN];
+	hs_netaddr_format(a, s);
+	return json_string(s);
+}
+
+static bool printable(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return false;
+	return true;
+}
+
+json_t *hs_rumor_json(const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN])
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", hex_json(id, HS_ID_LEN));
+	json_object_set_new(o, "origin", hex_json(rm->origin, HS_KEY_LEN));
+	json_object_set_new(o, "topic", json_stringn((const char *)rm->topic, rm->topic_len));
+	json_object_set_new(o, "time_ms", json_integer((json_int_t)rm->time_ms));
+	/* data: the payload as text when it is printable ASCII; data_hex always. */
+	if (printable(rm->payload, rm->payload_len))
+		json_object_set_new(o, "data",
+		                    json_stringn((const char *)rm->payload, rm->payload_len));
+	else
+		json_object_set_new(o, "data", json_null());
+	char *h = malloc(2 * rm->payload_len + 1);
+	if (h) {
+		hs_hex(h, rm->payload, rm->payload_len);
+		json_object_set_new(o, "data_hex", json_string(h));
+		free(h);
+	}
+	return o;
+}
+
+/* ---- parameter helpers ----------------------------------------------------------------- */
+
+struct call {
+	struct hs_daemon *d;
+	struct rpc_client *c;
+	json_t *params;
+	int *code;
+	const char **message;
+};
+
+/* The last error message: valid until the next call (the loop is single-threaded). */
+static char last_error[256];
+
+__attribute__((format(printf, 3, 4))) static json_t *fail(struct call *k, int code, const char *fmt,
+                                                          ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	*k->code = code;
+	*k->message = last_error;
+	return NULL;
+}
+
+static const char *str_param(struct call *k, size_t i)
+{
+	return json_string_value(json_array_get(k->params, i));
+}
+
+/* A non-negative integer given as a JSON number or a decimal string. */
+static bool uint_param(struct call *k, size_t i, uint64_t *out)
+{
+	json_t *v = json_array_get(k->params, i);
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = (uint64_t)json_integer_value(v);
+		return true;
+	}
+	const char *s = json_string_value(v);
+	if (!s || !*s)
+		return false;
+	char *end;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (*end || s[0] == '-')
+		return false;
+	*out = n;
+	return true;
+}
+
+static bool too_many(struct call *k, size_t max)
+{
+	return json_array_size(k->params) > max;
+}
+
+/* "ADDR or ID": 64 hex digits are an id; anything else must parse as an address. */
+static bool target_param(struct call *k, size_t i, bool *is_id, uint8_t id[32],
+                         struct hs_netaddr *addr)
+{
+	const char *s = str_param(k, i);
+	if (!s)
+		return false;
+	if (strlen(s) == 64 && hs_unhex(id, 32, s)) {
+		*is_id = true;
+		return true;
+	}
+	*is_id = false;
+	return hs_netaddr_parse(addr, s, 1);
+}
+
+static uint64_t now(struct call *k)
+{
+	return hs_daemon_now(k->d);
+}
+
+/* ---- network ---------------------------------------------------------------------------- */
+
+static json_t *m_getnetworkinfo(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "getnetworkinfo takes no parameters");
+	struct hs_daemon *d = k->d;
+	struct hs_peer_info info[PEERS_MAX];
+	size_t n = hs_node_peers(d->node, info, PEERS_MAX), in = 0, active = 0;
+	for (size_t i = 0; i < n && i < PEERS_MAX; i++) {
+		in += info[i].inbound;
+		active += info[i].active;
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "id", hex_json(hs_identity_pubkey(d->id), 32));
+	json_object_set_new(o, "network", json_string(d->cfg.network));
+	json_object_set_new(o, "generation", json_integer((json_int_t)d->generation));
+	json_object_set_new(o, "listen",
+	                    d->cfg.listen_on ? addr_json(&d->cfg.listen) : json_null());
+	json_object_set_new(o, "connections", json_integer((json_int_t)active));
+	json_object_set_new(o, "connections_in", json_integer((json_int_t)in));
+	json_object_set_new(o, "connections_out", json_integer((json_int_t)(n - in)));
+	json_object_set_new(o, "version", json_string(HS_VERSION));
+	json_object_set_new(o, "protocolversion", json_integer(HS_PROTOCOL_VERSION));
+	json_object_set_new(o, "seed", json_boolean(d->cfg.seed));
+	json_object_set_new(o, "uptime",
+	                    json_integer((json_int_t)((now(k) - d->started_ns) / HS_NS_PER_S)));
+	return o;
+}
+
+static json_t *m_getpeerinfo(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "getpeerinfo takes no parameters");
+	struct hs_peer_info info[PEERS_MAX];
+	size_t n = hs_node_peers(k->d->node, info, PEERS_MAX);
+	json_t *a = json_array();
+	for (size_t i = 0; i < n && i < PEERS_MAX; i++) {
+		const struct hs_peer_info *p = &info[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "id", hex_json(p->id, 32));
+		json_object_set_new(o, "addr", addr_json(&p->addr));
+		json_object_set_new(o, "inbound", json_boolean(p->inbound));
+		json_object_set_new(o, "active", json_boolean(p->active));
+		json_object_set_new(o, "rtt_ms", json_real((double)p->rtt_ns / 1e6));
+		json_object_set_new(o, "score", json_real(p->score));
+		json_object_set_new(o, "eager", json_boolean(p->eager));
+		json_object_set_new(
+		        o, "conntime_s",
+		        json_integer((json_int_t)((now(k) - p->connected_ns) / HS_NS_PER_S)));
+		json_object_set_new(o, "bytes_sent", json_integer((json_int_t)p->bytes_out));
+		json_object_set_new(o, "bytes_recv", json_integer((json_int_t)p->bytes_in));
+		json_object_set_new(o, "msgs_sent", json_integer((json_int_t)p->msgs_out));
+		json_object_set_new(o, "msgs_recv", json_integer((json_int_t)p->msgs_in));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *m_getnodeaddresses(struct call *k)
+{
+	uint64_t count = 1;
+	if (too_many(k, 1) || (json_array_size(k->params) == 1 && !uint_param(k, 0, &count)))
+		return fail(k, E_PARAMS, "%s", "count must be a non-negative integer (0: all)");
+	size_t max = 4096;
+	struct hs_record *recs = malloc(max * sizeof(*recs));
+	if (!recs)
+		return fail(k, E_INTERNAL, "%s", "out of memory");
+	size_t n = hs_node_addresses(k->d->node, recs, max);
+	if (n > max)
+		n = max;
+	if (count && count < n)
+		n = (size_t)count;
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", hex_json(recs[i].id, 32));
+		json_object_set_new(o, "addr",
+		                    recs[i].naddrs ? addr_json(&recs[i].addrs[0]) : json_null());
+		json_object_set_new(o, "services", json_integer((json_int_t)recs[i].services));
+		json_object_set_new(o, "time", json_integer((json_int_t)recs[i].time_s));
+		json_object_set_new(o, "seq", json_integer((json_int_t)recs[i].seq));
+		json_array_append_new(a, o);
+	}
+	free(recs);
+	return a;
+}
+
+static json_t *m_addnode(struct call *k)
+{
+	struct hs_netaddr a;
+	const char *cmd = str_param(k, 1);
+	if (too_many(k, 2) || !str_param(k, 0) || !hs_netaddr_parse(&a, str_param(k, 0), 7070))
+		return fail(k, E_PARAMS, "%s", "addnode needs an address IP:PORT");
+	int rc;
+	if (cmd && strcmp(cmd, "add") == 0)
+		rc = hs_node_add_peer(k->d->node, &a, now(k));
+	else if (cmd && strcmp(cmd, "remove") == 0)
+		rc = hs_node_remove_peer(k->d->node, &a);
+	else if (cmd && strcmp(cmd, "onetry") == 0)
+		rc = hs_node_dial_once(k->d->node, &a, now(k));
+	else
+		return fail(k, E_PARAMS, "%s", "the command must be add, remove or onetry");
+	if (rc == HS_ERR_EXISTS)
+		return fail(k, -23, "%s", "node already added");
+	if (rc == HS_ERR_NOT_FOUND)
+		return fail(k, -24, "%s", "node has not been added");
+	if (rc)
+		return fail(k, E_INTERNAL, "%s", hs_strerror(rc));
+	return json_null();
+}
+
+static json_t *m_disconnectnode(struct call *k)
+{
+	bool is_id;
+	uint8_t id[32];
+	struct hs_netaddr a;
+	if (too_many(k, 1) || !target_param(k, 0, &is_id, id, &a))
+		return fail(k, E_PARAMS, "%s",
+		            "disconnectnode needs an address or a node id (hex)");
+	struct hs_peer_info info[PEERS_MAX];
+	size_t n = hs_node_peers(k->d->node, info, PEERS_MAX);
+	for (size_t i = 0; i < n && i < PEERS_MAX; i++) {
+		bool match = is_id ? memcmp(info[i].id, id, 32) == 0
+		                   : hs_netaddr_equal(&info[i].addr, &a);
+		if (match && hs_node_disconnect(k->d->node, info[i].peer, now(k)) == 0)
+			return json_null();
+	}
+	return fail(k, -29, "%s", "node not found in connected nodes");
+}
+
+/* ---- bans ------------------------------------------------------------------------------- */
+
+static json_t *m_setban(struct call *k)
+{
+	bool is_id;
+	uint8_t id[32], key[32];
+	struct hs_netaddr a;
+	const char *cmd = str_param(k, 1);
+	if (too_many(k, 3) || !target_param(k, 0, &is_id, id, &a))
+		return fail(k, E_PARAMS, "%s", "setban needs an IP address or a node id (hex)");
+	uint8_t kind = is_id ? HS_BAN_ID : HS_BAN_ADDR;
+	if (is_id)
+		memcpy(key, id, 32);
+	else
+		hs_ban_addr_key(&a, key);
+	if (cmd && strcmp(cmd, "remove") == 0) {
+		if (hs_node_unban(k->d->node, kind, key, now(k)) != 0)
+			return fail(k, -30, "%s", "unban failed: not banned");
+		return json_null();
+	}
+	if (!cmd || strcmp(cmd, "add") != 0)
+		return fail(k, E_PARAMS, "%s", "the command must be add or remove");
+	uint64_t secs = k->d->cfg.bantime_s;
+	if (json_array_size(k->params) == 3 && (!uint_param(k, 2, &secs) || secs == 0))
+		return fail(k, E_PARAMS, "%s", "bantime must be a positive number of seconds");
+	if (hs_node_ban(k->d->node, kind, key, now(k) + secs * HS_NS_PER_S, now(k)) != 0)
+		return fail(k, E_INTERNAL, "%s", "cannot ban");
+	return json_null();
+}
+
+static json_t *ban_json(const struct hs_ban *b)
+{
+	json_t *o = json_object();
+	if (b->kind == HS_BAN_ID) {
+		json_object_set_new(o, "id", hex_json(b->key, 32));
+	} else {
+		struct hs_netaddr a;
+		memset(&a, 0, sizeof(a));
+		a.family = b->key[0];
+		memcpy(a.ip, b->key + 1, a.family == HS_AF_INET ? 4 : 16);
+		char s[HS_NETADDR_STRLEN];
+		hs_netaddr_format(&a, s);
+		char *colon = strrchr(s, ':'); /* an address ban has no port */
+		if (colon)
+			*colon = '\0';
+		if (s[0] == '[') {
+			memmove(s, s + 1, strlen(s));
+			s[strlen(s) - 1] = '\0';
+		}
+		json_object_set_new(o, "address", json_string(s));
+	}
+	json_object_set_new(o, "ban_created",
+	                    json_integer((json_int_t)(b->created_ns / HS_NS_PER_S)));
+	json_object_set_new(o, "banned_until",
+	                    json_integer((json_int_t)(b->until_ns / HS_NS_PER_S)));
+	json_object_set_new(
+	        o, "reason",
+	        json_string(b->reason == HS_BAN_MISBEHAVING ? "misbehaving" : "operator"));
+	return o;
+}
+
+static json_t *m_listbanned(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "listbanned takes no parameters");
+	size_t max = 4096;
+	struct hs_ban *bans = malloc(max * sizeof(*bans));
+	if (!bans)
+		return fail(k, E_INTERNAL, "%s", "out of memory");
+	size_t n = hs_node_bans(k->d->node, bans, max, now(k));
+	json_t *a = json_array();
+	for (size_t i = 0; i < n && i < max; i++)
+		json_array_append_new(a, ban_json(&bans[i]));
+	free(bans);
+	return a;
+}
+
+static json_t *m_clearbanned(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "clearbanned takes no parameters");
+	hs_node_clear_bans(k->d->node, now(k));
+	return json_null();
+}
+
+static json_t *m_getscore(struct call *k)
+{
+	uint8_t id[32];
+	if (too_many(k, 1) || !hs_unhex(id, 32, str_param(k, 0)))
+		return fail(k, E_PARAMS, "%s", "getscore needs a node id (64 hex digits)");
+	const struct hs_score_entry *e;
+	double score = hs_node_score(k->d->node, id, now(k), &e);
+	json_t *o = json_object();
+	json_object_set_new(o, "id", hex_json(id, 32));
+	json_object_set_new(o, "score", json_real(score));
+	struct hs_score_params p;
+	hs_score_params_default(&p);
+	const char *standing = score <= p.ban_threshold        ? "ban"
+	                       : score <= p.graylist_threshold ? "graylist"
+	                       : score <= p.gossip_threshold   ? "no-gossip"
+	                                                       : "good";
+	json_object_set_new(o, "standing", json_string(standing));
+	struct hs_ban bans[64];
+	size_t nb = hs_node_bans(k->d->node, bans, 64, now(k));
+	bool banned = false;
+	for (size_t i = 0; i < nb && i < 64; i++)
+		banned |= bans[i].kind == HS_BAN_ID && memcmp(bans[i].key, id, 32) == 0;
+	json_object_set_new(o, "banned", json_boolean(banned));
+	json_t *totals = json_object(), *events = json_array();
+	for (unsigned kind = 1; e && kind < HS_SCORE_KINDS; kind++)
+		if (e->count[kind])
+			json_object_set_new(totals, hs_score_kind_name((uint8_t)kind),
+			                    json_pack("{s:i, s:f}", "count",
+			                              (json_int_t)e->count[kind], "points",
+			                              e->points[kind]));
+	for (unsigned i = 0; e && i < e->nlast; i++) {
+		const struct hs_score_event *ev =
+		        &e->last[((unsigned)e->head + HS_SCORE_EVENTS - e->nlast + i) %
+		                 HS_SCORE_EVENTS];
+		json_array_append_new(events,
+		                      json_pack("{s:I, s:s, s:f}", "time_ms",
+		                                (json_int_t)(ev->time_ns / HS_NS_PER_MS), "kind",
+		                                hs_score_kind_name(ev->kind), "points",
+		                                (double)ev->delta_milli / 1000.0));
+	}
+	json_object_set_new(o, "totals", totals);
+	json_object_set_new(o, "events", events);
+	return o;
+}
+
+/* ---- rumors ----------------------------------------------------------------------------- */
+
+static json_t *m_publish(struct call *k)
+{
+	const char *topic = str_param(k, 0), *data = str_param(k, 1);
+	if (too_many(k, 2) || !topic || !data)
+		return fail(k, E_PARAMS, "%s", "publish needs TOPIC and DATA");
+	uint8_t id[HS_ID_LEN];
+	int rc =
+	        hs_node_publish(k->d->node, id, topic, (const uint8_t *)data, strlen(data), now(k));
+	if (rc == HS_ERR_INVALID)
+		return fail(k, E_PARAMS, "%s",
+		            "invalid topic (1..64 printable characters, no spaces) or data over "
+		            "60000 bytes");
+	if (rc)
+		return fail(k, E_INTERNAL, "%s", hs_strerror(rc));
+	return json_pack("{s:o}", "id", hex_json(id, HS_ID_LEN));
+}
+
+static json_t *m_getrumor(struct call *k)
+{
+	uint8_t id[HS_ID_LEN];
+	if (too_many(k, 1) || !hs_unhex(id, HS_ID_LEN, str_param(k, 0)))
+		return fail(k, E_PARAMS, "%s", "getrumor needs a rumor id (64 hex digits)");
+	const uint8_t *enc;
+	size_t enclen;
+	struct hs_rumor rm;
+	if (hs_node_get_rumor(k->d->node, id, &enc, &enclen) != 0 ||
+	    hs_rumor_decode(&rm, enc, enclen) != 0)
+		return fail(k, E_NOTFOUND, "%s", "rumor not found (unknown, or past retention)");
+	return hs_rumor_json(&rm, id);
+}
+
+static json_t *m_subscribe(struct call *k)
+{
+	const char *topic = str_param(k, 0);
+	if (too_many(k, 1) || (json_array_size(k->params) == 1 &&
+	                       (!topic || !hs_name_is_valid(topic, strlen(topic), HS_TOPIC_MAX))))
+		return fail(k, E_PARAMS, "%s", "subscribe takes an optional valid TOPIC");
+	k->c->subscribed = true;
+	snprintf(k->c->topic, sizeof(k->c->topic), "%s", topic ? topic : "");
+	return json_pack("{s:s}", "subscribed", topic ? topic : "*");
+}
+
+/* ---- node ------------------------------------------------------------------------------- */
+
+static json_t *m_uptime(struct call *k)
+{
+	return json_integer((json_int_t)((now(k) - k->d->started_ns) / HS_NS_PER_S));
+}
+
+static json_t *m_stop(struct call *k)
+{
+	hs_daemon_stop(k->d, "RPC stop");
+	return json_string("hearsay stopping");
+}
+
+static json_t *m_help(struct call *k);
+
+struct method {
+	const char *name;
+	json_t *(*fn)(struct call *k);
+	const char *usage;
+};
+
+static const struct method methods[] = {
+	{ "getnetworkinfo", m_getnetworkinfo, "getnetworkinfo" },
+	{ "getpeerinfo", m_getpeerinfo, "getpeerinfo" },
+	{ "getnodeaddresses", m_getnodeaddresses, "getnodeaddresses [count]" },
+	{ "addnode", m_addnode, "addnode ADDR add|remove|onetry" },
+	{ "disconnectnode", m_disconnectnode, "disconnectnode ADDR|ID" },
+	{ "setban", m_setban, "setban IP|ID add|remove [seconds]" },
+	{ "listbanned", m_listbanned, "listbanned" },
+	{ "clearbanned", m_clearbanned, "clearbanned" },
+	{ "getscore", m_getscore, "getscore ID" },
+	{ "publish", m_publish, "publish TOPIC DATA" },
+	{ "getrumor", m_getrumor, "getrumor ID" },
+	{ "subscribe", m_subscribe, "subscribe [TOPIC]" },
+	{ "uptime", m_uptime, "uptime" },
+	{ "stop", m_stop, "stop" },
+	{ "help", m_help, "help" },
+};
+
+static json_t *m_help(struct call *k)
+{
+	(void)k;
+	json_t *a = json_array();
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		json_array_append_new(a, json_string(methods[i].usage));
+	return a;
+}
+
+json_t *hs_rpc_call(struct hs_daemon *d, struct rpc_client *c, const char *method, json_t *params,
+                    int *code, const char **message)
+{
+	struct call k = { .d = d, .c = c, .params = params, .code = code, .message = message };
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, method) == 0)
+			return methods[i].fn(&k);
+	return fail(&k, E_METHOD, "method not found: %s (see help)", method);
+}
