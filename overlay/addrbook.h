@@ -19,8 +19,8 @@
 #include <stdint.h>
 
 #include "hearsay/error.h"
-#include "hearsay/record.h"
 #include "hearsay/idmap.h"
+#include "hearsay/record.h"
 
 struct hs_book_entry {
 	uint8_t id[HS_KEY_LEN];

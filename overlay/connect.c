@@ -115,6 +115,10 @@ bool hs_connect_on_identity(struct hs_node *node, struct peer *p, uint64_t now)
 		hs_peer_close(node, p, HS_REASON_PROTOCOL, "identity differs from its record", now);
 		return false;
 	}
+	if (hs_banlist_has_id(&node->bans, p->id, now)) {
+		hs_peer_close(node, p, HS_REASON_BANNED, "banned", now);
+		return false;
+	}
 	if (hs_node_peer_by_id(node, p->id, p)) {
 		hs_peer_close(node, p, HS_REASON_DUPLICATE, "already connected to this node", now);
 		return false;
@@ -417,4 +421,52 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 		node->dials[i] = node->dials[--node->ndials];
 		return;
 	}
+}
+
+/* ---- the operator's address API ------------------------------------------------------- */
+
+static int cmp_success(const void *a, const void *b)
+{
+	const struct hs_book_entry *x = *(const struct hs_book_entry *const *)a;
+	const struct hs_book_entry *y = *(const struct hs_book_entry *const *)b;
+	return (x->last_success_ns < y->last_success_ns) -
+	       (x->last_success_ns > y->last_success_ns);
+}
+
+size_t hs_node_addresses(const struct hs_node *node, struct hs_record *out, size_t max)
+{
+	size_t n = hs_addrbook_count(&node->book);
+	const struct hs_book_entry **order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		order[i] = hs_addrbook_at(&node->book, i);
+	qsort(order, n, sizeof(*order), cmp_success);
+	for (size_t i = 0; i < n && i < max; i++)
+		out[i] = order[i]->rec;
+	free(order);
+	return n;
+}
+
+int hs_node_remove_peer(struct hs_node *node, const struct hs_netaddr *addr)
+{
+	for (size_t i = 0; i < node->nmanual; i++) {
+		if (!hs_netaddr_equal(&node->manual[i].addr, addr))
+			continue;
+		node->manual[i] = node->manual[--node->nmanual];
+		return 0;
+	}
+	return HS_ERR_NOT_FOUND;
+}
+
+int hs_node_dial_once(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now)
+{
+	if (!hs_netaddr_is_valid(addr))
+		return HS_ERR_INVALID;
+	if (addr_connected(node, addr))
+		return HS_ERR_EXISTS;
+	if (node->ndials >= HS_DIALS_MAX)
+		return HS_ERR_FULL;
+	dial(node, addr, NULL, CONN_MANUAL, now);
+	return 0;
 }

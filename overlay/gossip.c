@@ -79,7 +79,8 @@ static void relay(struct hs_node *node, struct hs_stored_rumor *r, uint64_t now)
 	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
 		struct peer *p = node->peers[s];
 		if (is_active(p) && !hs_knows(r, s) &&
-		    hs_peer_takes_topic(node, p, topic, r->topic_len))
+		    hs_peer_takes_topic(node, p, topic, r->topic_len) &&
+		    hs_reputation_standing(node, p, now) == HS_STANDING_GOOD)
 			want[n++] = p;
 	}
 	/* Partial selection sort: the eager_push lowest-RTT peers first. */
@@ -153,8 +154,10 @@ static void accept(struct hs_node *node, struct peer *from, const struct hs_rumo
 		hs_node_log(node, HS_LOG_WARN, "rumor store: %s", hs_strerror(err));
 		return;
 	}
-	if (from)
+	if (from) {
 		hs_knows_set(r, from->slot);
+		hs_reputation_event(node, from, HS_SCORE_DELIVERED, now);
+	}
 	deliver(node, r, now);
 	relay(node, r, now);
 }
@@ -203,6 +206,8 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 
 static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv *inv, uint64_t now)
 {
+	if (hs_reputation_standing(node, p, now) != HS_STANDING_GOOD)
+		return; /* below the gossip threshold: we take nothing from it */
 	for (size_t i = 0; i < inv->count; i++) {
 		uint8_t kind;
 		const uint8_t *id;

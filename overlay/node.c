@@ -38,6 +38,10 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->peer_frames_per_s = 2000;
 	cfg->peer_verifies_per_s = 1000;
 	cfg->fault_disconnect = 100;
+	cfg->bantime_ns = 86400 * HS_NS_PER_S;
+	hs_score_params_default(&cfg->score);
+	cfg->scores_max = 4096;
+	cfg->bans_max = 4096;
 }
 
 /* ---- small shared helpers ---------------------------------------------------------------- */
@@ -105,6 +109,7 @@ static struct peer *find(const struct hs_node *node, uint64_t handle)
 
 static void flush(struct hs_node *node, uint64_t now)
 {
+	node->stats_now_ns = now;
 	hs_gossip_flush(node, now);
 }
 
@@ -196,6 +201,8 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	hs_rumorstore_init(&node->store, node->secret, cfg->store_max, cfg->store_bytes_max);
 	hs_seen_init(&node->seen, node->secret, cfg->seen_max);
 	hs_addrbook_init(&node->book, node->secret, cfg->addrbook_max);
+	hs_scores_init(&node->scores, node->secret, cfg->scores_max, &cfg->score);
+	hs_banlist_init(&node->bans, cfg->bans_max);
 	node->next_dial_ns = now;
 	node->next_sweep_ns = now + HS_NS_PER_S;
 	node->next_pull_ns = now + hs_node_rand64(node) % cfg->pull_interval_ns;
@@ -219,6 +226,8 @@ void hs_node_del(struct hs_node *node)
 	hs_rumorstore_deinit(&node->store);
 	hs_seen_deinit(&node->seen);
 	hs_addrbook_deinit(&node->book);
+	hs_scores_deinit(&node->scores);
+	hs_banlist_deinit(&node->bans);
 	hs_event_queue_free(node);
 	sodium_memzero(node->secret, sizeof(node->secret));
 	free(node);
@@ -302,6 +311,7 @@ void hs_node_peer_closed(struct hs_node *node, uint64_t peer, uint64_t now)
 	if (!p)
 		return;
 	hs_connect_on_closed(node, p, now);
+	hs_reputation_session_end(node, p);
 	if (p->up) {
 		struct hs_event ev = { .type = HS_EV_PEER_DOWN,
 			               .peer = p->handle,
@@ -334,6 +344,7 @@ void hs_node_timer(struct hs_node *node, uint64_t now)
 			hs_peer_timer(node, node->peers[s], now);
 	hs_connect_timer(node, now);
 	hs_gossip_timer(node, now);
+	hs_reputation_sweep(node, now);
 	flush(node, now);
 }
 
@@ -419,6 +430,9 @@ size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_
 			i->rtt_ns = p->rtt_ns;
 			i->connected_ns = p->opened_ns;
 			i->faults = p->faults;
+			i->score = p->has_id ? hs_scores_value(&node->scores, p->id,
+			                                       node->stats_now_ns)
+			                     : 0.0;
 			i->msgs_in = p->msgs_in;
 			i->msgs_out = p->msgs_out;
 			i->bytes_in = p->bytes_in;
@@ -505,5 +519,6 @@ bool hs_node_check(const struct hs_node *node)
 	       hs_seen_count(&node->seen) <= node->cfg.seen_max &&
 	       hs_addrbook_count(&node->book) <= node->cfg.addrbook_max &&
 	       node->ev_count <= HS_EVENTS_MAX && node->ndials <= HS_DIALS_MAX &&
-	       node->nmanual <= HS_MANUAL_MAX && hs_reqsched_check(node->reqs);
+	       node->nmanual <= HS_MANUAL_MAX && node->scores.count <= node->cfg.scores_max &&
+	       node->bans.count <= node->cfg.bans_max && hs_reqsched_check(node->reqs);
 }

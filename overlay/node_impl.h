@@ -22,11 +22,13 @@
 #include <stdint.h>
 
 #include "addrbook.h"
+#include "hearsay/banlist.h"
 #include "hearsay/crypto.h"
 #include "hearsay/handshake.h"
 #include "hearsay/msg.h"
 #include "hearsay/node.h"
 #include "hearsay/ratelimit.h"
+#include "hearsay/score.h"
 #include "reqsched.h"
 #include "rumorstore.h"
 #include "seen.h"
@@ -139,6 +141,8 @@ struct hs_node {
 	struct hs_seen seen;
 	struct hs_reqsched *reqs;
 	struct hs_addrbook book;
+	struct hs_scores scores;
+	struct hs_banlist bans;
 
 	struct hs_record rec; /* our own, signed */
 	uint8_t rec_enc[HS_RECORD_MAX];
@@ -157,6 +161,7 @@ struct hs_node {
 	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns;
 	bool shutting_down;
 	struct hs_node_stats stats;
+	uint64_t stats_now_ns; /* the latest now seen: introspection reports scores at it */
 	uint64_t events_dropped;
 };
 
@@ -214,6 +219,19 @@ void hs_gossip_timer(struct hs_node *node, uint64_t now);
 uint64_t hs_gossip_deadline(const struct hs_node *node);
 HS_MUST_USE int hs_gossip_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *topic,
                                   const uint8_t *payload, size_t payloadlen, uint64_t now);
+
+/* ---- reputation.c ---------------------------------------------------------------------- */
+/* Applies a score event to the peer; a peer that falls below the ban threshold is banned
+ * (identity and address) for bantime and closed. */
+void hs_reputation_event(struct hs_node *node, struct peer *p, enum hs_score_kind kind,
+                         uint64_t now);
+/* The peer's standing now (GOOD for a peer without an identity yet). */
+enum hs_standing hs_reputation_standing(const struct hs_node *node, const struct peer *p,
+                                        uint64_t now);
+/* Lifts expired bans (saving their removal). */
+void hs_reputation_sweep(struct hs_node *node, uint64_t now);
+/* Saves the score of a peer whose session ends. */
+void hs_reputation_session_end(struct hs_node *node, const struct peer *p);
 
 /* ---- connect.c ------------------------------------------------------------------------- */
 void hs_connect_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now);

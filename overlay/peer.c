@@ -271,6 +271,9 @@ void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_fault fault, co
 	hs_event_push(node, &ev, owned);
 	hs_node_log(node, HS_LOG_INFO, "peer %llu fault: %s (%u points)",
 	            (unsigned long long)p->handle, text, p->faults);
+	/* The score follows the identity across sessions (and may ban it); the points decide
+	 * whether this session can go on at all. */
+	hs_reputation_event(node, p, (enum hs_score_kind)fault, now);
 	if (p->faults >= node->cfg.fault_disconnect)
 		hs_peer_close(node, p, HS_REASON_MISBEHAVING, text, now);
 }
@@ -434,6 +437,9 @@ static void dispatch(struct hs_node *node, struct peer *p, const struct hs_msg *
 		on_disconnect(node, p, &m->u.disconnect, now);
 		return;
 	}
+	if (hs_reputation_standing(node, p, now) >= HS_STANDING_GRAYLIST &&
+	    m->type != HS_MSG_PING && m->type != HS_MSG_PONG)
+		return; /* graylisted: heard, not listened to */
 	if (p->state == PS_HELLO) {
 		if (m->type == HS_MSG_HELLO)
 			on_hello(node, p, &m->u.hello, now);
@@ -544,6 +550,8 @@ int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,
 		slot++;
 	if (slot >= node->cfg.peers_max)
 		return HS_ERR_FULL;
+	if (hs_banlist_has_addr(&node->bans, addr, now))
+		return HS_ERR_BANNED;
 	struct peer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return HS_ERR_NOMEM;

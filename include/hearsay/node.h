@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hearsay/banlist.h"
 #include "hearsay/crypto.h"
 #include "hearsay/error.h"
 #include "hearsay/handshake.h"
@@ -42,6 +43,7 @@
 #include "hearsay/netaddr.h"
 #include "hearsay/record.h"
 #include "hearsay/rumor.h"
+#include "hearsay/score.h"
 
 #define HS_NS_PER_MS 1000000ull
 #define HS_NS_PER_S  1000000000ull
@@ -125,6 +127,12 @@ struct hs_node_config {
 	uint64_t peer_verifies_per_s;
 	/* Fault points at which a peer is disconnected (until the score table replaces this). */
 	uint32_t fault_disconnect;
+	/* How long a peer whose score falls below the ban threshold stays banned. */
+	uint64_t bantime_ns;
+	/* Score parameters (weights, decay, thresholds); hs_score_params_default. */
+	struct hs_score_params score;
+	size_t scores_max; /* peers whose scores are remembered */
+	size_t bans_max;
 };
 
 /* Fills cfg with defaults; the caller then sets network, identity, crypto, noise_static,
@@ -194,7 +202,10 @@ enum hs_event_type {
 };
 
 enum hs_save_kind {
-	HS_SAVE_RECORD = 1, /* a verified node record; key = node id */
+	HS_SAVE_RECORD = 1, /* a verified node record; key = node id, value = its encoding */
+	HS_SAVE_BAN = 2,    /* key = ban kind || ban key (33 bytes); value = hs_ban_encode; sync */
+	HS_SAVE_UNBAN = 3,  /* key as for BAN; no value: delete it; sync */
+	HS_SAVE_SCORE = 4,  /* key = node id; value = hs_score_entry_encode */
 };
 
 struct hs_event {
@@ -240,6 +251,7 @@ struct hs_peer_info {
 	uint64_t rtt_ns; /* smoothed round-trip time (0: unknown) */
 	uint64_t connected_ns;
 	uint32_t faults; /* fault points */
+	double score;    /* the peer's current score (hs_scores) */
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 	bool eager; /* currently one of our eager-push targets */
 };
@@ -266,6 +278,37 @@ void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);
 /* Our own current signed record (encoded); 0 or HS_ERR_BUFFER. */
 HS_MUST_USE int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap,
                                size_t *outlen);
+/* ---- reputation: bans and scores ------------------------------------------------------- */
+
+/* Bans an identity or IP address (hs_ban_kind) until until_ns, closing matching sessions.
+ * Emits HS_SAVE_BAN. */
+HS_MUST_USE int hs_node_ban(struct hs_node *node, uint8_t kind, const uint8_t key[32],
+                            uint64_t until_ns, uint64_t now);
+/* HS_ERR_NOT_FOUND if there was no such ban. Emits HS_SAVE_UNBAN. */
+HS_MUST_USE int hs_node_unban(struct hs_node *node, uint8_t kind, const uint8_t key[32],
+                              uint64_t now);
+/* Lifts every ban (emitting HS_SAVE_UNBAN for each). */
+void hs_node_clear_bans(struct hs_node *node, uint64_t now);
+/* Copies up to max current bans; returns how many there are. */
+size_t hs_node_bans(const struct hs_node *node, struct hs_ban *out, size_t max, uint64_t now);
+/* Restores what the driver saved (HS_SAVE_BAN / HS_SAVE_SCORE values) at start. */
+HS_MUST_USE int hs_node_load_ban(struct hs_node *node, const uint8_t *enc, size_t enclen);
+HS_MUST_USE int hs_node_load_score(struct hs_node *node, const uint8_t *enc, size_t enclen);
+/* A peer's score now, and its explanation (NULL if never scored). */
+double hs_node_score(const struct hs_node *node, const uint8_t id[HS_KEY_LEN], uint64_t now,
+                     const struct hs_score_entry **entry);
+
+/* ---- addresses ----------------------------------------------------------------------- */
+
+/* Copies up to max records from the address book (most recently successful first);
+ * returns how many the book holds. */
+size_t hs_node_addresses(const struct hs_node *node, struct hs_record *out, size_t max);
+/* Forgets a manual peer or seed (addnode remove). HS_ERR_NOT_FOUND if unknown. */
+HS_MUST_USE int hs_node_remove_peer(struct hs_node *node, const struct hs_netaddr *addr);
+/* Dials addr once, now (addnode onetry). */
+HS_MUST_USE int hs_node_dial_once(struct hs_node *node, const struct hs_netaddr *addr,
+                                  uint64_t now);
+
 /* Checks the node's internal invariants (slots, queues, stores, scheduler, event queue);
  * false means a bug in hearsay. For fuzzers, the simulator and tests; O(state size). */
 bool hs_node_check(const struct hs_node *node);
