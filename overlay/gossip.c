@@ -107,7 +107,10 @@ static void relay(struct hs_node *node, struct hs_stored_rumor *r, uint64_t now)
 
 static void remember(struct hs_node *node, const uint8_t id[HS_ID_LEN], uint64_t now)
 {
-	uint64_t ttl = node->cfg.retention_ns + node->cfg.clock_skew_ns;
+	/* The time window is closed ([now - retention, now + skew]) and an id is forgotten once
+	 * its expiry is no longer after now, so the extra nanosecond keeps a rumor from the edge
+	 * of the future remembered at the last instant the window still admits it. */
+	uint64_t ttl = node->cfg.retention_ns + node->cfg.clock_skew_ns + 1;
 	if (hs_seen_add(&node->seen, id, now + ttl, now) != 0)
 		hs_node_log(node, HS_LOG_WARN, "seen cache: cannot remember an id");
 	hs_reqsched_received(node->reqs, id);
@@ -223,7 +226,7 @@ static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv
 			continue;
 		/* Past the per-peer announcement limit the rest are ignored (txrequest does the
 		 * same): the ids still reach us through other announcers or pull. */
-		if (hs_reqsched_announce(node->reqs, p->slot, id,
+		if (hs_reqsched_announce(node->reqs, p->slot, id, kind,
 		                         now + node->cfg.lazy_request_delay_ns) != 0)
 			node->stats.announcements_dropped++;
 	}
@@ -307,7 +310,7 @@ static void send_requests(struct hs_node *node, uint64_t now)
 			for (size_t j = i; j < n; j++) {
 				if (done[j] || reqs[j].peer != reqs[i].peer)
 					continue;
-				items[k * HS_INV_ITEM_LEN] = HS_INV_RUMOR;
+				items[k * HS_INV_ITEM_LEN] = reqs[j].kind;
 				memcpy(items + k * HS_INV_ITEM_LEN + 1, reqs[j].id, HS_ID_LEN);
 				k++;
 				done[j] = true;

@@ -52,6 +52,7 @@ struct ann {
 
 struct idrec {
 	uint8_t id[HS_ID_LEN];
+	uint8_t kind;        /* the caller's kind of object, from the first announcement */
 	uint32_t head, tail; /* announcements, ascending seq; head links the free list */
 	uint32_t requested;  /* the REQUESTED announcement, or NONE */
 	uint32_t count;      /* announcements; 0 when the record is free */
@@ -383,7 +384,7 @@ static int reserve(struct hs_reqsched *rs, uint32_t p)
 	return heap_reserve(ready, cap < rs->announced_max ? cap : rs->announced_max);
 }
 
-static int rec_new(struct hs_reqsched *rs, uint32_t *out, const uint8_t id[HS_ID_LEN])
+static int rec_new(struct hs_reqsched *rs, uint32_t *out, const uint8_t id[HS_ID_LEN], uint8_t kind)
 {
 	uint32_t r = rs->rec_free;
 	int err = hs_idmap_put(&rs->ids, id, r);
@@ -393,6 +394,7 @@ static int rec_new(struct hs_reqsched *rs, uint32_t *out, const uint8_t id[HS_ID
 	rs->rec_free = rec->head;
 	*rec = (struct idrec){ .head = NONE, .tail = NONE, .requested = NONE };
 	memcpy(rec->id, id, HS_ID_LEN);
+	rec->kind = kind;
 	*out = r;
 	return 0;
 }
@@ -454,7 +456,7 @@ void hs_reqsched_del(struct hs_reqsched *rs)
 }
 
 int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN],
-                         uint64_t reqtime)
+                         uint8_t kind, uint64_t reqtime)
 {
 	if (peer >= HS_PEERS_MAX)
 		return HS_ERR_INVALID;
@@ -467,7 +469,7 @@ int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer, const uint8_t id
 		return HS_ERR_FULL;
 	int err = reserve(rs, peer);
 	if (!err && r == NONE)
-		err = rec_new(rs, &r, id);
+		err = rec_new(rs, &r, id, kind);
 	if (err)
 		return err;
 	struct idrec *rec = &rs->recs[r];
@@ -521,6 +523,7 @@ size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request 
 		uint32_t a = rs->peer[p].ready.v[0].idx;
 		ann_request(rs, a);
 		out[n].peer = p;
+		out[n].kind = rs->recs[rs->anns[a].rec].kind;
 		memcpy(out[n].id, rs->recs[rs->anns[a].rec].id, HS_ID_LEN);
 		n++;
 	}

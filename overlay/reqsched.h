@@ -13,8 +13,9 @@
  *  - The scheduler's current time is the largest now given to poll so far (0 before the first
  *    poll); a poll with a smaller now acts at the current time. (Time never runs backwards
  *    here, so a candidate once due stays due.)
- *  - announce(peer, id, reqtime): no-op returning 0 if (peer, id) exists, in any state (a peer
- *    that failed an id is not asked for it again until the id is forgotten). Refused
+ *  - announce(peer, id, kind, reqtime): (kind is carried with the id and returned with its
+ *    requests; it takes no part in scheduling) no-op returning 0 if (peer, id) exists, in any state
+ * (a peer that failed an id is not asked for it again until the id is forgotten). Refused
  *    (HS_ERR_FULL) if the peer already has peer_announced_max announcements of any state, or
  *    the id has id_announcers_max announcements of any state. Else a CANDIDATE with the next
  *    seq.
@@ -86,6 +87,7 @@ struct hs_reqsched_config {
 
 struct hs_request {
 	uint32_t peer;
+	uint8_t kind; /* as given with the id's first announcement (an inv item kind) */
 	uint8_t id[HS_ID_LEN];
 };
 
@@ -99,7 +101,7 @@ void hs_reqsched_del(struct hs_reqsched *rs);
 
 /* 0, or HS_ERR_FULL (announcement refused), HS_ERR_NOMEM, HS_ERR_INVALID (peer out of range). */
 HS_MUST_USE int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer,
-                                     const uint8_t id[HS_ID_LEN], uint64_t reqtime);
+                                     const uint8_t id[HS_ID_LEN], uint8_t kind, uint64_t reqtime);
 /* Outputs up to max requests to make now, in the order made; returns how many (out may be NULL
  * when max is 0). *timeouts (if not NULL) gets the number of requests that expired in this
  * call. */

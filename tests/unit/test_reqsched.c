@@ -333,7 +333,7 @@ static bool op_announce(struct run *r)
 	uint64_t d = rng_below(14), reqtime;
 	reqtime = d < 4 ? (r->now >= 4 - d ? r->now - (4 - d) : 0) : sat_add(r->now, d - 4);
 	make_id(id, i);
-	int got = hs_reqsched_announce(r->rs, peer, id, reqtime);
+	int got = hs_reqsched_announce(r->rs, peer, id, 1, reqtime);
 	int want = m_announce(&r->m, peer, i, reqtime);
 	if (verbose)
 		printf("  announce(%u, %u, %" PRIu64 ") = %d\n", peer, i, reqtime, want);
@@ -503,11 +503,11 @@ static void test_first_announcer_first(void)
 	struct hs_reqsched *rs = mk(10, 10, 4, 100);
 	struct hs_request q[16];
 	size_t to;
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 0), 0); /* 2 is first for X[1] */
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 1, 0), 0); /* 2 is first for X[1] */
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 1, 0), 0);
 	CHECK_EQ(hs_reqsched_next_deadline(rs), 0);
 	CHECK_EQ(poll16(rs, 0, q, &to), 2);
 	CHECK(req_is(&q[0], 1, X[0]));
@@ -528,7 +528,7 @@ static void test_timeout_moves_on(void)
 	struct hs_request q[16];
 	size_t to;
 	for (uint32_t p = 1; p <= 3; p++)
-		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 0), 0);
+		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 1, 0), 0);
 	CHECK_EQ(poll16(rs, 0, q, &to), 1);
 	CHECK(req_is(&q[0], 1, X[0]));
 	CHECK_EQ(poll16(rs, 99, q, &to), 0); /* the second announcer waits for the timeout */
@@ -539,8 +539,8 @@ static void test_timeout_moves_on(void)
 	CHECK(req_is(&q[0], 2, X[0]));
 	CHECK(!hs_reqsched_is_requested(rs, 1, X[0]));
 	CHECK_EQ(hs_reqsched_peer_inflight(rs, 1), 0);
-	CHECK_EQ(hs_reqsched_peer_count(rs, 1), 1);        /* the FAILED one still counts */
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 0), 0); /* no-op: 1 is not asked again */
+	CHECK_EQ(hs_reqsched_peer_count(rs, 1), 1);           /* the FAILED one still counts */
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 0), 0); /* no-op: 1 is not asked again */
 	CHECK_EQ(hs_reqsched_count(rs), 3);
 	CHECK_EQ(poll16(rs, 200, q, &to), 1);
 	CHECK(req_is(&q[0], 3, X[0]));
@@ -550,7 +550,7 @@ static void test_timeout_moves_on(void)
 	CHECK_EQ(hs_reqsched_count(rs), 0);
 	CHECK_EQ(hs_reqsched_peer_count(rs, 1), 0);
 	CHECK_EQ(hs_reqsched_next_deadline(rs), UINT64_MAX);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 300), 0); /* a later inv starts afresh */
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 300), 0); /* a later inv starts afresh */
 	CHECK_EQ(poll16(rs, 300, q, &to), 1);
 	CHECK(req_is(&q[0], 1, X[0]));
 	CHECK(hs_reqsched_check(rs));
@@ -563,7 +563,7 @@ static void test_notfound_moves_on(void)
 	struct hs_request q[16];
 	size_t to;
 	for (uint32_t p = 1; p <= 3; p++)
-		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 0), 0);
+		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 1, 0), 0);
 	CHECK_EQ(poll16(rs, 5, q, &to), 1);
 	hs_reqsched_notfound(rs, 1, X[0]);
 	CHECK_EQ(hs_reqsched_peer_inflight(rs, 1), 0);
@@ -591,8 +591,8 @@ static void test_received_forgets(void)
 	struct hs_request q[16];
 	size_t to;
 	for (uint32_t p = 1; p <= 3; p++)
-		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 3, X[1], 50), 0);
+		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 3, X[1], 1, 50), 0);
 	CHECK_EQ(poll16(rs, 0, q, &to), 1);
 	hs_reqsched_notfound(rs, 2, X[0]);
 	hs_reqsched_received(rs, X[0]);
@@ -605,7 +605,7 @@ static void test_received_forgets(void)
 	CHECK_EQ(hs_reqsched_next_deadline(rs), 50);
 	hs_reqsched_received(rs, X[7]); /* unknown: nothing */
 	CHECK_EQ(poll16(rs, 10, q, &to), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 0), 0); /* afresh: 2 is asked now */
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 1, 0), 0); /* afresh: 2 is asked now */
 	CHECK_EQ(poll16(rs, 10, q, &to), 1);
 	CHECK(req_is(&q[0], 2, X[0]));
 	CHECK(hs_reqsched_check(rs));
@@ -617,11 +617,11 @@ static void test_peer_gone_hands_over(void)
 	struct hs_reqsched *rs = mk(10, 10, 4, 100);
 	struct hs_request q[16];
 	size_t to;
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[2], 0), 0); /* only 1 has X[2] */
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[2], 1, 0), 0); /* only 1 has X[2] */
 	CHECK_EQ(poll16(rs, 0, q, &to), 3);
 	CHECK_EQ(hs_reqsched_peer_inflight(rs, 1), 3);
 	hs_reqsched_peer_gone(rs, 1);
@@ -645,21 +645,21 @@ static void test_reqtime_delay(void)
 	struct hs_reqsched *rs = mk(10, 10, 4, 100);
 	struct hs_request q[16];
 	size_t to;
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 50), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 50), 0);
 	CHECK_EQ(poll16(rs, 0, q, &to), 0);
 	CHECK_EQ(hs_reqsched_next_deadline(rs), 50);
 	CHECK_EQ(poll16(rs, 49, q, &to), 0);
 	CHECK_EQ(poll16(rs, 50, q, &to), 1);
 	CHECK(req_is(&q[0], 1, X[0]));
 	/* An earlier announcer that is not due yet loses to a later one that is. */
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 200), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 60), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 1, 200), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 1, 60), 0);
 	CHECK_EQ(hs_reqsched_next_deadline(rs), 60);
 	CHECK_EQ(poll16(rs, 60, q, &to), 1);
 	CHECK(req_is(&q[0], 2, X[1]));
 	/* Both due: the earlier announcement wins even with the later reqtime. */
-	CHECK_EQ(hs_reqsched_announce(rs, 3, X[2], 70), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 4, X[2], 65), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 3, X[2], 1, 70), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 4, X[2], 1, 65), 0);
 	CHECK_EQ(poll16(rs, 70, q, &to), 1);
 	CHECK(req_is(&q[0], 3, X[2]));
 	CHECK(hs_reqsched_check(rs));
@@ -672,13 +672,13 @@ static void test_peer_announced_limit(void)
 	struct hs_request q[16];
 	size_t to;
 	for (int i = 0; i < 3; i++)
-		CHECK_EQ(hs_reqsched_announce(rs, 1, X[i], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[3], 0), HS_ERR_FULL);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 0), 0); /* existing: no-op even when full */
+		CHECK_EQ(hs_reqsched_announce(rs, 1, X[i], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[3], 1, 0), HS_ERR_FULL);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 0), 0); /* existing: no-op even when full */
 	CHECK_EQ(hs_reqsched_peer_count(rs, 1), 3);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[3], 0), 0); /* other peers are unaffected */
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[3], 1, 0), 0); /* other peers are unaffected */
 	hs_reqsched_received(rs, X[1]);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[3], 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[3], 1, 0), 0);
 	/* FAILED announcements count while the id lives: no pinning past the limit. */
 	CHECK_EQ(poll16(rs, 0, q, &to), 3);
 	hs_reqsched_notfound(rs, 2, X[3]);
@@ -694,7 +694,7 @@ static void test_peer_inflight_limit(void)
 	struct hs_request q[16];
 	size_t to;
 	for (int i = 0; i < 3; i++)
-		CHECK_EQ(hs_reqsched_announce(rs, 1, X[i], 0), 0);
+		CHECK_EQ(hs_reqsched_announce(rs, 1, X[i], 1, 0), 0);
 	CHECK_EQ(poll16(rs, 0, q, &to), 2);
 	CHECK(req_is(&q[0], 1, X[0]) && req_is(&q[1], 1, X[1]));
 	CHECK_EQ(hs_reqsched_peer_inflight(rs, 1), 2);
@@ -705,7 +705,7 @@ static void test_peer_inflight_limit(void)
 	CHECK_EQ(poll16(rs, 10, q, &to), 1); /* unblocked: the next poll asks */
 	CHECK(req_is(&q[0], 1, X[2]));
 	/* A timeout unblocks too, within the same poll. */
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[3], 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[3], 1, 0), 0);
 	CHECK_EQ(poll16(rs, 100, q, &to), 1);
 	CHECK_EQ(to, 1);
 	CHECK(req_is(&q[0], 1, X[3]));
@@ -713,9 +713,9 @@ static void test_peer_inflight_limit(void)
 
 	/* A blocked peer's id goes to the next announcer, within one poll. */
 	rs = mk(10, 1, 4, 100);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[1], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[1], 1, 0), 0);
 	CHECK_EQ(poll16(rs, 0, q, &to), 2);
 	CHECK(req_is(&q[0], 1, X[0]) && req_is(&q[1], 2, X[1]));
 	CHECK(hs_reqsched_check(rs));
@@ -728,13 +728,13 @@ static void test_id_announcer_limit(void)
 	struct hs_request q[16];
 	size_t to;
 	for (uint32_t p = 0; p < 3; p++)
-		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 0), HS_ERR_FULL);
+		CHECK_EQ(hs_reqsched_announce(rs, p, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 1, 0), HS_ERR_FULL);
 	CHECK_EQ(poll16(rs, 0, q, &to), 1);
 	hs_reqsched_notfound(rs, 0, X[0]); /* FAILED still takes its place */
-	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 0), HS_ERR_FULL);
+	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 1, 0), HS_ERR_FULL);
 	hs_reqsched_peer_gone(rs, 1);
-	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 3, X[0], 1, 0), 0);
 	CHECK_EQ(hs_reqsched_count(rs), 3);
 	CHECK(hs_reqsched_check(rs));
 	hs_reqsched_del(rs);
@@ -750,7 +750,7 @@ static void test_flood_bounded(void)
 	REQUIRE(hs_reqsched_new(&rs, &cfg, test_key) == 0);
 	for (uint32_t i = 0; i < 6000; i++) {
 		make_id(id, 1000 + i);
-		int err = hs_reqsched_announce(rs, 5, id, 0);
+		int err = hs_reqsched_announce(rs, 5, id, 1, 0);
 		ok += err == 0;
 		full += err == HS_ERR_FULL;
 	}
@@ -771,13 +771,13 @@ static void test_flood_bounded(void)
 	for (uint32_t p = 0; p < HS_PEERS_MAX; p++)
 		for (uint32_t i = 0; i < 25; i++) {
 			make_id(id, (i + p) % 40); /* overlapping ids */
-			int err = hs_reqsched_announce(rs, p, id, 0);
+			int err = hs_reqsched_announce(rs, p, id, 1, 0);
 			CHECK(err == 0 || err == HS_ERR_FULL);
 		}
 	for (uint32_t p = 0; p < HS_PEERS_MAX; p++)
 		for (uint32_t i = 0; i < 25; i++) {
 			make_id(id, 100 + p * 25 + i); /* fresh ids */
-			CHECK(hs_reqsched_announce(rs, p, id, 0) == 0 ||
+			CHECK(hs_reqsched_announce(rs, p, id, 1, 0) == 0 ||
 			      hs_reqsched_peer_count(rs, p) == 20);
 		}
 	CHECK_EQ(hs_reqsched_count(rs), HS_PEERS_MAX * 20);
@@ -790,10 +790,10 @@ static void test_invalid_peers(void)
 	struct hs_reqsched *rs = mk(10, 10, 4, 100);
 	struct hs_request q[16];
 	size_t to;
-	CHECK_EQ(hs_reqsched_announce(rs, HS_PEERS_MAX, X[0], 0), HS_ERR_INVALID);
-	CHECK_EQ(hs_reqsched_announce(rs, UINT32_MAX, X[0], 0), HS_ERR_INVALID);
+	CHECK_EQ(hs_reqsched_announce(rs, HS_PEERS_MAX, X[0], 1, 0), HS_ERR_INVALID);
+	CHECK_EQ(hs_reqsched_announce(rs, UINT32_MAX, X[0], 1, 0), HS_ERR_INVALID);
 	CHECK(!hs_reqsched_has_id(rs, X[0]));
-	CHECK_EQ(hs_reqsched_announce(rs, HS_PEERS_MAX - 1, X[0], 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, HS_PEERS_MAX - 1, X[0], 1, 0), 0);
 	CHECK_EQ(poll16(rs, 0, q, &to), 1);
 	CHECK(req_is(&q[0], HS_PEERS_MAX - 1, X[0]));
 	hs_reqsched_notfound(rs, HS_PEERS_MAX, X[0]);
@@ -835,7 +835,7 @@ static void test_poll_output_full(void)
 	struct hs_request q[16];
 	size_t to = 7;
 	for (int i = 0; i < 5; i++)
-		CHECK_EQ(hs_reqsched_announce(rs, 1, X[i], 0), 0);
+		CHECK_EQ(hs_reqsched_announce(rs, 1, X[i], 1, 0), 0);
 	CHECK_EQ(hs_reqsched_poll(rs, 20, q, 2, &to), 2);
 	CHECK_EQ(to, 0);
 	CHECK(req_is(&q[0], 1, X[0]) && req_is(&q[1], 1, X[1]));
@@ -853,7 +853,7 @@ static void test_time(void)
 	struct hs_request q[16];
 	size_t to;
 	CHECK_EQ(poll16(rs, 1000, q, &to), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 500), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 500), 0);
 	CHECK_EQ(hs_reqsched_next_deadline(rs), 1000);
 	CHECK_EQ(poll16(rs, 10, q, &to), 1); /* an earlier now acts at 1000 */
 	CHECK_EQ(hs_reqsched_next_deadline(rs), 1100);
@@ -861,8 +861,8 @@ static void test_time(void)
 
 	/* Expiry saturates at the end of time. */
 	rs = mk(10, 10, 4, 100);
-	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 0), 0);
-	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 1, X[0], 1, 0), 0);
+	CHECK_EQ(hs_reqsched_announce(rs, 2, X[0], 1, 0), 0);
 	CHECK_EQ(poll16(rs, UINT64_MAX - 50, q, &to), 1);
 	CHECK_EQ(hs_reqsched_next_deadline(rs), UINT64_MAX);
 	CHECK_EQ(poll16(rs, UINT64_MAX - 1, q, &to), 0);
