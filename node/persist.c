@@ -41,6 +41,8 @@ static bool load_one(void *ctx, const uint8_t *key, size_t keylen, const uint8_t
 		rc = hs_node_add_record(l->d->node, val, vallen, hs_daemon_now(l->d));
 	else if (l->table == HS_TABLE_BAN)
 		rc = hs_node_load_ban(l->d->node, val, vallen);
+	else if (l->table == HS_TABLE_STATE)
+		rc = hs_node_load_state(l->d->node, val, vallen, hs_daemon_now(l->d));
 	else
 		rc = hs_node_load_score(l->d->node, val, vallen);
 	if (rc == 0)
@@ -57,7 +59,8 @@ void hs_persist_load(struct hs_daemon *d)
 		const char *name;
 	} tables[] = { { HS_TABLE_BAN, "bans" },
 		       { HS_TABLE_SCORE, "scores" },
-		       { HS_TABLE_RECORD, "node records" } };
+		       { HS_TABLE_RECORD, "node records" },
+		       { HS_TABLE_STATE, "state entries" } };
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		struct load_ctx l = { .d = d, .table = tables[i].table };
 		int rc = hs_store_each(d->store, tables[i].table, load_one, &l);
@@ -84,9 +87,16 @@ void hs_persist_save(struct hs_daemon *d, const struct hs_event *ev)
 	case HS_SAVE_UNBAN:
 		rc = hs_store_del(d->store, HS_TABLE_BAN, ev->key, ev->keylen, true);
 		break;
-	case HS_SAVE_SCORE:
+		case HS_SAVE_SCORE:
 		rc = hs_store_put(d->store, HS_TABLE_SCORE, ev->key, ev->keylen, ev->value,
-		                  ev->valuelen, false);
+				  ev->valuelen, false);
+		break;
+	case HS_SAVE_STATE:
+		rc = hs_store_put(d->store, HS_TABLE_STATE, ev->key, ev->keylen, ev->value,
+				  ev->valuelen, false);
+		break;
+	case HS_SAVE_UNSTATE:
+		rc = hs_store_del(d->store, HS_TABLE_STATE, ev->key, ev->keylen, false);
 		break;
 	}
 	if (rc)

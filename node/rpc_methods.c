@@ -469,6 +469,107 @@ static json_t *m_subscribe(struct call *k)
 	return json_pack("{s:s}", "subscribed", topic ? topic : "*");
 }
 
+/* ---- state ------------------------------------------------------------------------------ */
+
+static json_t *entry_json(const struct hs_entry *e, const uint8_t id[HS_ID_LEN])
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", hex_json(id, HS_ID_LEN));
+	json_object_set_new(o, "origin", hex_json(e->origin, HS_KEY_LEN));
+	json_object_set_new(o, "key", json_stringn((const char *)e->key, e->key_len));
+	json_object_set_new(o, "generation", json_integer((json_int_t)e->generation));
+	json_object_set_new(o, "version", json_integer((json_int_t)e->version));
+	json_object_set_new(o, "deleted", json_boolean(e->kind == HS_ENTRY_TOMBSTONE));
+	if (e->kind == HS_ENTRY_VALUE && printable(e->value, e->value_len))
+		json_object_set_new(o, "value", json_stringn((const char *)e->value, e->value_len));
+	else
+		json_object_set_new(o, "value", json_null());
+	char *h = malloc(2 * e->value_len + 1);
+	if (h) {
+		hs_hex(h, e->value, e->value_len);
+		json_object_set_new(o, "value_hex", json_string(h));
+		free(h);
+	}
+	return o;
+}
+
+static json_t *own_entry(struct call *k, const char *key, const uint8_t id[HS_ID_LEN])
+{
+	struct hs_entry e;
+	if (hs_node_get_state(k->d->node, hs_identity_pubkey(k->d->id), key, &e) != 0)
+		return fail(k, E_INTERNAL, "%s", "the entry vanished");
+	return entry_json(&e, id);
+}
+
+static json_t *m_setstate(struct call *k)
+{
+	const char *key = str_param(k, 0), *value = str_param(k, 1);
+	if (too_many(k, 2) || !key || !value)
+		return fail(k, E_PARAMS, "%s", "setstate needs KEY and VALUE");
+	uint8_t id[HS_ID_LEN];
+	int rc = hs_node_set_state(k->d->node, key, (const uint8_t *)value, strlen(value), id,
+	                           now(k));
+	if (rc == HS_ERR_INVALID)
+		return fail(k, E_PARAMS, "%s",
+		            "invalid key (1..64 printable characters, no spaces) or value over "
+		            "4096 bytes");
+	if (rc == HS_ERR_FULL)
+		return fail(k, E_PARAMS, "%s", "too many keys (256 per node)");
+	if (rc)
+		return fail(k, E_INTERNAL, "%s", hs_strerror(rc));
+	return own_entry(k, key, id);
+}
+
+static json_t *m_delstate(struct call *k)
+{
+	const char *key = str_param(k, 0);
+	if (too_many(k, 1) || !key)
+		return fail(k, E_PARAMS, "%s", "delstate needs KEY");
+	struct hs_entry e;
+	if (hs_node_get_state(k->d->node, hs_identity_pubkey(k->d->id), key, &e) != 0)
+		return fail(k, E_NOTFOUND, "%s", "no such key");
+	uint8_t id[HS_ID_LEN];
+	int rc = hs_node_del_state(k->d->node, key, id, now(k));
+	if (rc)
+		return fail(k, E_INTERNAL, "%s", hs_strerror(rc));
+	return own_entry(k, key, id);
+}
+
+static json_t *m_getstate(struct call *k)
+{
+	uint8_t origin[HS_KEY_LEN];
+	const char *key = str_param(k, 1);
+	if (too_many(k, 2) || !hs_unhex(origin, HS_KEY_LEN, str_param(k, 0)) || !key)
+		return fail(k, E_PARAMS, "%s", "getstate needs ORIGIN (64 hex digits) and KEY");
+	struct hs_entry e;
+	if (hs_node_get_state(k->d->node, origin, key, &e) != 0)
+		return fail(k, E_NOTFOUND, "%s", "no entry for that origin and key");
+	uint8_t id[HS_ID_LEN];
+	uint8_t enc[HS_KEY_LEN + HS_STATE_KEY_MAX + HS_STATE_VALUE_MAX + 128];
+	size_t len;
+	if (hs_entry_encode(&e, enc, sizeof(enc), &len) != 0)
+		return fail(k, E_INTERNAL, "%s", "cannot encode the entry");
+	hs_blake2b256(id, enc, len);
+	return entry_json(&e, id);
+}
+
+static void list_one(void *ctx, const struct hs_entry *e, const uint8_t id[HS_ID_LEN])
+{
+	json_array_append_new(ctx, entry_json(e, id));
+}
+
+static json_t *m_liststate(struct call *k)
+{
+	uint8_t origin[HS_KEY_LEN];
+	bool one = json_array_size(k->params) == 1;
+	if (too_many(k, 1) || (one && !hs_unhex(origin, HS_KEY_LEN, str_param(k, 0))))
+		return fail(k, E_PARAMS, "%s",
+		            "liststate takes an optional ORIGIN (64 hex digits)");
+	json_t *a = json_array();
+	hs_node_each_state(k->d->node, one ? origin : NULL, list_one, a);
+	return a;
+}
+
 /* ---- node ------------------------------------------------------------------------------- */
 
 static json_t *m_uptime(struct call *k)
@@ -503,6 +604,10 @@ static const struct method methods[] = {
 	{ "publish", m_publish, "publish TOPIC DATA" },
 	{ "getrumor", m_getrumor, "getrumor ID" },
 	{ "subscribe", m_subscribe, "subscribe [TOPIC]" },
+	{ "setstate", m_setstate, "setstate KEY VALUE" },
+	{ "delstate", m_delstate, "delstate KEY" },
+	{ "getstate", m_getstate, "getstate ORIGIN KEY" },
+	{ "liststate", m_liststate, "liststate [ORIGIN]" },
 	{ "uptime", m_uptime, "uptime" },
 	{ "stop", m_stop, "stop" },
 	{ "help", m_help, "help" },

@@ -463,6 +463,8 @@ int hs_node_dial_once(struct hs_node *node, const struct hs_netaddr *addr, uint6
 {
 	if (!hs_netaddr_is_valid(addr))
 		return HS_ERR_INVALID;
+	if (node->shutting_down)
+		return HS_ERR_STATE; /* hs_node_peer_open would refuse the connection anyway */
 	if (addr_connected(node, addr))
 		return HS_ERR_EXISTS;
 	if (node->ndials >= HS_DIALS_MAX)

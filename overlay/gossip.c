@@ -215,8 +215,10 @@ static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv
 		uint8_t kind;
 		const uint8_t *id;
 		hs_inv_item(inv, i, &kind, &id);
-		if (kind != HS_INV_RUMOR)
-			continue; /* state inventory is handled by the state layer */
+		if (kind == HS_INV_STATE) {
+			hs_state_on_inv_item(node, p, id, now);
+			continue;
+		}
 		struct hs_stored_rumor *r = hs_rumorstore_find(&node->store, id, now);
 		if (r) {
 			hs_knows_set(r, p->slot);
@@ -260,18 +262,24 @@ static void serve_getdata(struct hs_node *node, struct peer *p, uint64_t now)
 {
 	uint8_t batch[64 * HS_INV_ITEM_LEN], missing[64 * HS_INV_ITEM_LEN];
 	while (is_active(p) && p->getdataq.count > 0 && hs_peer_pending(p) < HS_SEND_HIGH_WATER) {
-		size_t n = hs_itemq_pop(&p->getdataq, batch, 64), nmissing = 0;
+		size_t n = hs_itemq_pop(&p->getdataq, batch, 64), nmissing = 0, nstate = 0;
+		uint8_t state_items[64 * HS_INV_ITEM_LEN];
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *it = batch + i * HS_INV_ITEM_LEN;
-			struct hs_stored_rumor *r =
-			        it[0] == HS_INV_RUMOR
-			                ? hs_rumorstore_find(&node->store, it + 1, now)
-			                : NULL;
+			if (it[0] == HS_INV_STATE) {
+				memcpy(state_items + HS_INV_ITEM_LEN * nstate++, it,
+				       HS_INV_ITEM_LEN);
+				continue;
+			}
+			struct hs_stored_rumor *r = hs_rumorstore_find(&node->store, it + 1, now);
 			if (r)
 				send_stored(node, p, r, now);
 			else
 				memcpy(missing + HS_INV_ITEM_LEN * nmissing++, it, HS_INV_ITEM_LEN);
 		}
+		if (nstate > 0)
+			nmissing += hs_state_serve(node, p, state_items, nstate,
+			                           missing + HS_INV_ITEM_LEN * nmissing, now);
 		if (nmissing > 0 && is_active(p)) {
 			node->stats.notfound_sent += nmissing;
 			send_items(node, p, HS_MSG_NOTFOUND, missing, nmissing, now);
@@ -445,17 +453,25 @@ void hs_gossip_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg 
 	case HS_MSG_PULL:
 		on_pull(node, p, &m->u.pull, now);
 		break;
+	case HS_MSG_STATE:
+		hs_state_on_frame(node, p, &m->u.state, now);
+		break;
+	case HS_MSG_SYNC:
+		hs_state_on_sync(node, p, &m->u.sync, now);
+		break;
 	default:
-		break; /* state frames: handled once the state layer exists; ignored meanwhile */
+		break;
 	}
 }
 
 void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 {
 	/* Catch up from each new outbound peer on everything it still retains. */
-	if (p->kind != CONN_INBOUND)
+	if (p->kind != CONN_INBOUND) {
 		send_pull(node, p, now > node->cfg.retention_ns ? now - node->cfg.retention_ns : 0,
 		          now);
+		hs_state_send_sync(node, p, now);
+	}
 }
 
 void hs_gossip_flush(struct hs_node *node, uint64_t now)
@@ -479,10 +495,12 @@ void hs_gossip_timer(struct hs_node *node, uint64_t now)
 	}
 	if (now >= node->next_pull_ns) {
 		struct peer *p = random_active_peer(node);
-		if (p)
+		if (p) {
 			send_pull(node, p,
 			          now > node->cfg.relay_age_ns ? now - node->cfg.relay_age_ns : 0,
 			          now);
+			hs_state_send_sync(node, p, now);
+		}
 		/* Jitter of up to a quarter interval keeps nodes from pulling in lockstep. */
 		uint64_t jitter = hs_node_rand64(node) % (node->cfg.pull_interval_ns / 4 + 1);
 		node->next_pull_ns = now + node->cfg.pull_interval_ns - jitter;

@@ -159,6 +159,19 @@ static void read_pull(struct hs_reader *r, struct hs_msg_pull *pl)
 	}
 }
 
+static void read_sync(struct hs_reader *r, struct hs_msg_sync *sy)
+{
+	sy->count = (size_t)hs_read_varint(r, HS_SYNC_ORIGINS_MAX);
+	sy->items = hs_read_fixed(r, sy->count * HS_SYNC_ITEM_LEN);
+	for (size_t i = 1; sy->items && i < sy->count; i++) {
+		if (memcmp(sy->items + (i - 1) * HS_SYNC_ITEM_LEN, sy->items + i * HS_SYNC_ITEM_LEN,
+		           HS_KEY_LEN) >= 0) {
+			hs_reader_fail(r, HS_ERR_NONCANONICAL);
+			break;
+		}
+	}
+}
+
 static void read_body(struct hs_reader *r, struct hs_msg *m)
 {
 	switch (m->type) {
@@ -190,6 +203,9 @@ static void read_body(struct hs_reader *r, struct hs_msg *m)
 		break;
 	case HS_MSG_PULL:
 		read_pull(r, &m->u.pull);
+		break;
+	case HS_MSG_SYNC:
+		read_sync(r, &m->u.sync);
 		break;
 	default:
 		hs_reader_fail(r, HS_ERR_UNKNOWN_TYPE); /* no-op on an empty frame: truncated */
@@ -317,6 +333,20 @@ static void write_pull(struct hs_writer *w, const struct hs_msg_pull *pl)
 	hs_write_fixed(w, pl->ids, pl->count * 8);
 }
 
+static void write_sync(struct hs_writer *w, const struct hs_msg_sync *sy)
+{
+	bool ok = sy->count <= HS_SYNC_ORIGINS_MAX && (sy->items || sy->count == 0);
+	for (size_t i = 1; ok && i < sy->count; i++)
+		ok = memcmp(sy->items + (i - 1) * HS_SYNC_ITEM_LEN,
+		            sy->items + i * HS_SYNC_ITEM_LEN, HS_KEY_LEN) < 0;
+	if (!ok) {
+		hs_writer_fail(w, HS_ERR_INVALID);
+		return;
+	}
+	hs_write_varint(w, sy->count);
+	hs_write_fixed(w, sy->items, sy->count * HS_SYNC_ITEM_LEN);
+}
+
 static void write_body(struct hs_writer *w, const struct hs_msg *m)
 {
 	switch (m->type) {
@@ -348,6 +378,9 @@ static void write_body(struct hs_writer *w, const struct hs_msg *m)
 		break;
 	case HS_MSG_PULL:
 		write_pull(w, &m->u.pull);
+		break;
+	case HS_MSG_SYNC:
+		write_sync(w, &m->u.sync);
 		break;
 	default:
 		hs_writer_fail(w, HS_ERR_INVALID);
@@ -408,6 +441,44 @@ bool hs_pull_has(const struct hs_msg_pull *pull, uint64_t sid)
 	return false;
 }
 
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (unsigned b = 0; b < 8; b++)
+		v |= (uint64_t)p[b] << (8 * b);
+	return v;
+}
+
+void hs_sync_item(const struct hs_msg_sync *sync, size_t i, const uint8_t **origin,
+                  uint64_t *generation, uint64_t *version)
+{
+	if (i >= sync->count)
+		abort(); /* the caller's bug: never reachable from peer bytes */
+	const uint8_t *it = sync->items + i * HS_SYNC_ITEM_LEN;
+	*origin = it;
+	*generation = le64(it + HS_KEY_LEN);
+	*version = le64(it + HS_KEY_LEN + 8);
+}
+
+bool hs_sync_find(const struct hs_msg_sync *sync, const uint8_t origin[HS_KEY_LEN],
+                  uint64_t *generation, uint64_t *version)
+{
+	size_t lo = 0, hi = sync->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const uint8_t *o;
+		hs_sync_item(sync, mid, &o, generation, version);
+		int c = memcmp(o, origin, HS_KEY_LEN);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 const char *hs_msg_type_name(uint8_t type)
 {
 	static const char *const names[] = {
@@ -423,6 +494,7 @@ const char *hs_msg_type_name(uint8_t type)
 		[HS_MSG_GETADDR] = "getaddr",
 		[HS_MSG_ADDR] = "addr",
 		[HS_MSG_PULL] = "pull",
+		[HS_MSG_SYNC] = "sync",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];

@@ -186,6 +186,8 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 		err = hs_tag_init(&node->tag_record, "record", node->network);
 	if (!err)
 		err = hs_tag_init(&node->tag_rumor, "rumor", node->network);
+	if (!err)
+		err = hs_tag_init(&node->tag_state, "state", node->network);
 	struct hs_reqsched_config rc = {
 		.peer_announced_max = HS_REQ_PEER_ANNOUNCED_MAX,
 		.peer_inflight_max = HS_REQ_PEER_INFLIGHT_MAX,
@@ -203,6 +205,7 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	hs_addrbook_init(&node->book, node->secret, cfg->addrbook_max);
 	hs_scores_init(&node->scores, node->secret, cfg->scores_max, &cfg->score);
 	hs_banlist_init(&node->bans, cfg->bans_max);
+	hs_state_init(node);
 	node->next_dial_ns = now;
 	node->next_sweep_ns = now + HS_NS_PER_S;
 	node->next_pull_ns = now + hs_node_rand64(node) % cfg->pull_interval_ns;
@@ -228,6 +231,7 @@ void hs_node_del(struct hs_node *node)
 	hs_addrbook_deinit(&node->book);
 	hs_scores_deinit(&node->scores);
 	hs_banlist_deinit(&node->bans);
+	hs_statestore_deinit(&node->state);
 	hs_event_queue_free(node);
 	sodium_memzero(node->secret, sizeof(node->secret));
 	free(node);
@@ -383,8 +387,10 @@ size_t hs_node_write(struct hs_node *node, uint64_t peer, uint8_t *dest, size_t 
 	size_t n = hs_peer_pending(p);
 	if (n > destlen)
 		n = destlen;
-	memcpy(dest, p->out.data + p->out.off, n);
-	p->out.off += n;
+	if (n > 0) { /* out.data is NULL until the first output: no arithmetic on it */
+		memcpy(dest, p->out.data + p->out.off, n);
+		p->out.off += n;
+	}
 	if (p->out.off == p->out.len)
 		p->out.off = p->out.len = 0;
 	/* Room in the queue again: answer more of what the peer asked for. */

@@ -32,6 +32,7 @@
 #include "reqsched.h"
 #include "rumorstore.h"
 #include "seen.h"
+#include "statestore.h"
 
 enum peer_state {
 	PS_HANDSHAKE = 1, /* Noise XX in progress */
@@ -131,7 +132,7 @@ struct hs_node {
 	char network[HS_NETWORK_MAX + 1];
 	char topic_names[HS_HELLO_TOPICS_MAX][HS_TOPIC_MAX + 1];
 	uint64_t topic_hash[HS_HELLO_TOPICS_MAX]; /* our topics, sorted */
-	struct hs_tag tag_record, tag_rumor;
+	struct hs_tag tag_record, tag_rumor, tag_state;
 	uint8_t secret[16]; /* keys every map over peer-chosen data */
 
 	struct peer *peers[HS_PEERS_MAX];
@@ -143,6 +144,8 @@ struct hs_node {
 	struct hs_addrbook book;
 	struct hs_scores scores;
 	struct hs_banlist bans;
+	struct hs_statestore state;
+	uint64_t own_version; /* versions of our state entries, this generation */
 
 	struct hs_record rec; /* our own, signed */
 	uint8_t rec_enc[HS_RECORD_MAX];
@@ -232,6 +235,20 @@ enum hs_standing hs_reputation_standing(const struct hs_node *node, const struct
 void hs_reputation_sweep(struct hs_node *node, uint64_t now);
 /* Saves the score of a peer whose session ends. */
 void hs_reputation_session_end(struct hs_node *node, const struct peer *p);
+
+/* ---- state.c ------------------------------------------------------------------------- */
+void hs_state_init(struct hs_node *node);
+void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg_state *ms,
+                       uint64_t now);
+void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_sync *sy,
+                      uint64_t now);
+void hs_state_on_inv_item(struct hs_node *node, struct peer *p, const uint8_t id[HS_ID_LEN],
+                          uint64_t now);
+/* Sends the held entries among these getdata ids; returns how many were missing (their
+ * items are copied to missing). */
+size_t hs_state_serve(struct hs_node *node, struct peer *p, const uint8_t *items, size_t n,
+                      uint8_t *missing, uint64_t now);
+void hs_state_send_sync(struct hs_node *node, struct peer *p, uint64_t now);
 
 /* ---- connect.c ------------------------------------------------------------------------- */
 void hs_connect_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now);

@@ -163,6 +163,9 @@ static size_t frame_bound(const struct hs_msg *m)
 	case HS_MSG_PULL:
 		n += 16 + 8 + 3 + m->u.pull.count * 8;
 		break;
+	case HS_MSG_SYNC:
+		n += 3 + m->u.sync.count * HS_SYNC_ITEM_LEN;
+		break;
 	default:
 		break;
 	}
@@ -597,6 +600,7 @@ void hs_peer_free(struct hs_node *node, struct peer *p)
 {
 	hs_reqsched_peer_gone(node->reqs, p->slot);
 	hs_rumorstore_forget_peer(&node->store, p->slot);
+	hs_statestore_forget_peer(&node->state, p->slot);
 	node->peers[p->slot] = NULL;
 	hs_handshake_del(p->hs);
 	hs_transport_del(p->tr);

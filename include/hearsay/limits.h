@@ -53,6 +53,13 @@ enum hs_limits {
 	/* Short ids in one pull digest (8 bytes each: 16 KB). A node holding more recent rumors
 	 * sends the newest and narrows its since. */
 	HS_PULL_IDS_MAX = 2048,
+	/* Keys one origin may hold in every node's state store: one origin cannot crowd out
+	 * the others. */
+	HS_STATE_KEYS_PER_ORIGIN = 256,
+	/* Origins in one state digest (sync): 48 bytes each, under 50 KB. */
+	HS_SYNC_ORIGINS_MAX = 1024,
+	/* State entries sent in answer to one digest; the next sync continues. */
+	HS_SYNC_REPLY_MAX = 256,
 	/* Rumors sent in answer to one pull; the next pull continues. */
 	HS_PULL_REPLY_MAX = 128,
 

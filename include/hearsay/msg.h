@@ -58,6 +58,7 @@ enum hs_msg_type {
 	HS_MSG_GETADDR = 10,
 	HS_MSG_ADDR = 11,
 	HS_MSG_PULL = 12,
+	HS_MSG_SYNC = 13,
 };
 
 /* Kinds of inventory items. */
@@ -149,6 +150,15 @@ struct hs_msg_pull {
 	const uint8_t *ids; /* count * 8 bytes */
 };
 
+/* sync: the sender's state digest — per origin the highest (generation, version) it holds,
+ * origins strictly ascending. The receiver sends the entries the sender lacks. */
+struct hs_msg_sync {
+	size_t count; /* 0..HS_SYNC_ORIGINS_MAX */
+	const uint8_t
+	        *items; /* count * HS_SYNC_ITEM_LEN: origin[32] || generation u64 || version u64 */
+};
+#define HS_SYNC_ITEM_LEN 48
+
 struct hs_msg {
 	uint8_t type; /* hs_msg_type */
 	union {
@@ -160,6 +170,7 @@ struct hs_msg {
 		struct hs_msg_disconnect disconnect;
 		struct hs_msg_addr addr;
 		struct hs_msg_pull pull;
+		struct hs_msg_sync sync;
 	} u;
 };
 
@@ -178,6 +189,12 @@ void hs_inv_item(const struct hs_msg_inv *inv, size_t i, uint8_t *kind, const ui
 /* Short id i of a pull digest; whether sid is in it (binary search: the list is sorted). */
 uint64_t hs_pull_id(const struct hs_msg_pull *pull, size_t i);
 bool hs_pull_has(const struct hs_msg_pull *pull, uint64_t sid);
+
+/* Item i of a sync digest; the item for origin (binary search), false if absent. */
+void hs_sync_item(const struct hs_msg_sync *sync, size_t i, const uint8_t **origin,
+                  uint64_t *generation, uint64_t *version);
+bool hs_sync_find(const struct hs_msg_sync *sync, const uint8_t origin[HS_KEY_LEN],
+                  uint64_t *generation, uint64_t *version);
 
 const char *hs_msg_type_name(uint8_t type);
 /* "other", "protocol", ...; an unknown code reads as "other". */

@@ -37,6 +37,7 @@
 
 #include "hearsay/banlist.h"
 #include "hearsay/crypto.h"
+#include "hearsay/entry.h"
 #include "hearsay/error.h"
 #include "hearsay/handshake.h"
 #include "hearsay/limits.h"
@@ -199,13 +200,16 @@ enum hs_event_type {
 	HS_EV_PEER_DOWN = 5, /* a session ended */
 	HS_EV_SAVE = 6,      /* persist this record (the driver's store) */
 	HS_EV_FAULT = 7,     /* a peer committed a provable fault (for logs and metrics) */
+	HS_EV_STATE = 8,     /* a state entry changed (on-change): entry is the new one */
 };
 
 enum hs_save_kind {
-	HS_SAVE_RECORD = 1, /* a verified node record; key = node id, value = its encoding */
-	HS_SAVE_BAN = 2,    /* key = ban kind || ban key (33 bytes); value = hs_ban_encode; sync */
-	HS_SAVE_UNBAN = 3,  /* key as for BAN; no value: delete it; sync */
-	HS_SAVE_SCORE = 4,  /* key = node id; value = hs_score_entry_encode */
+	HS_SAVE_RECORD = 1,  /* a verified node record; key = node id, value = its encoding */
+	HS_SAVE_BAN = 2,     /* key = ban kind || ban key (33 bytes); value = hs_ban_encode; sync */
+	HS_SAVE_UNBAN = 3,   /* key as for BAN; no value: delete it; sync */
+	HS_SAVE_SCORE = 4,   /* key = node id; value = hs_score_entry_encode */
+	HS_SAVE_STATE = 5,   /* key = origin || state key; value = the entry's encoding */
+	HS_SAVE_UNSTATE = 6, /* key as for STATE; no value: the entry was evicted, delete it */
 };
 
 struct hs_event {
@@ -216,6 +220,7 @@ struct hs_event {
 	uint8_t id[HS_ID_LEN];       /* DELIVER: rumor id; PEER_UP/DOWN/FAULT: peer identity */
 	bool inbound;                /* PEER_UP */
 	struct hs_rumor rumor;       /* DELIVER */
+	struct hs_entry entry;       /* STATE */
 	uint64_t received_ns;        /* DELIVER: when it arrived */
 	int fault;                   /* FAULT: hs_fault */
 	enum hs_save_kind save_kind; /* SAVE */
@@ -297,6 +302,31 @@ HS_MUST_USE int hs_node_load_score(struct hs_node *node, const uint8_t *enc, siz
 /* A peer's score now, and its explanation (NULL if never scored). */
 double hs_node_score(const struct hs_node *node, const uint8_t id[HS_KEY_LEN], uint64_t now,
                      const struct hs_score_entry **entry);
+
+/* ---- replicated state -------------------------------------------------------------------- */
+
+/* Signs and spreads a new value for one of our own keys (version counting up within this
+ * generation). id (if not NULL) receives the entry id. HS_ERR_INVALID for a bad key or an
+ * oversize value; HS_ERR_FULL at HS_STATE_KEYS_PER_ORIGIN keys. */
+HS_MUST_USE int hs_node_set_state(struct hs_node *node, const char *key, const uint8_t *value,
+                                  size_t valuelen, uint8_t id[HS_ID_LEN], uint64_t now);
+/* Signs and spreads a tombstone for one of our keys. */
+HS_MUST_USE int hs_node_del_state(struct hs_node *node, const char *key, uint8_t id[HS_ID_LEN],
+                                  uint64_t now);
+/* The entry for (origin, key): decoded into *e, borrowing from the node until the next call.
+ * HS_ERR_NOT_FOUND if none. */
+HS_MUST_USE int hs_node_get_state(const struct hs_node *node, const uint8_t origin[HS_KEY_LEN],
+                                  const char *key, struct hs_entry *e);
+/* Calls fn for every held entry (of one origin, or all when origin is NULL). */
+void hs_node_each_state(const struct hs_node *node, const uint8_t *origin,
+                        void (*fn)(void *ctx, const struct hs_entry *e,
+                                   const uint8_t id[HS_ID_LEN]),
+                        void *ctx);
+/* Restores a saved entry (HS_SAVE_STATE value) at start: verified, then merged. */
+HS_MUST_USE int hs_node_load_state(struct hs_node *node, const uint8_t *enc, size_t enclen,
+                                   uint64_t now);
+/* Equivocations seen (two signed entries for one origin, key, generation and version). */
+size_t hs_node_equivocations(const struct hs_node *node);
 
 /* ---- addresses ----------------------------------------------------------------------- */
 

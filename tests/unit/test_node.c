@@ -170,6 +170,53 @@ static void test_idle_and_ping(void)
 	tn_free(&net);
 }
 
+/* State set on one node reaches the others (inv / getdata), newer versions replace older,
+ * tombstones delete, and a node that joins later catches up through digest sync. */
+static void test_state_spreads_and_syncs(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	for (int i = 0; i < 4; i++)
+		tn_add(&net, "test", NULL);
+	tn_connect(&net, 0, 1);
+	tn_connect(&net, 1, 2);
+	const uint8_t *origin = hs_identity_pubkey(net.n[0].id);
+	uint8_t id[HS_ID_LEN];
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "height", (const uint8_t *)"41", 2, id, net.now),
+	         0);
+	tn_pump(&net);
+	struct hs_entry e;
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(hs_node_get_state(net.n[i].node, origin, "height", &e), 0);
+		CHECK(e.value_len == 2 && memcmp(e.value, "41", 2) == 0);
+	}
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "height", (const uint8_t *)"42", 2, id, net.now),
+	         0);
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "tip", (const uint8_t *)"abc", 3, NULL, net.now),
+	         0);
+	CHECK_EQ(hs_node_del_state(net.n[0].node, "tip", NULL, net.now), 0);
+	tn_pump(&net);
+	CHECK_EQ(hs_node_get_state(net.n[2].node, origin, "height", &e), 0);
+	CHECK(e.value_len == 2 && memcmp(e.value, "42", 2) == 0);
+	CHECK_EQ(e.version, 2);
+	CHECK_EQ(hs_node_get_state(net.n[2].node, origin, "tip", &e), 0);
+	CHECK_EQ(e.kind, HS_ENTRY_TOMBSTONE);
+	/* Node 3 joins late: its catch-up sync brings everything. */
+	tn_connect(&net, 3, 2);
+	tn_pump(&net);
+	CHECK_EQ(hs_node_get_state(net.n[3].node, origin, "height", &e), 0);
+	CHECK(e.value_len == 2 && memcmp(e.value, "42", 2) == 0);
+	CHECK_EQ(hs_node_get_state(net.n[3].node, origin, "tip", &e), 0);
+	/* Bad keys and oversize values are refused. */
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "has space", (const uint8_t *)"x", 1, NULL,
+	                           net.now),
+	         HS_ERR_INVALID);
+	static uint8_t big[HS_STATE_VALUE_MAX + 1];
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "big", big, sizeof(big), NULL, net.now),
+	         HS_ERR_INVALID);
+	CHECK_EQ(hs_node_equivocations(net.n[1].node), 0);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -182,5 +229,6 @@ int main(void)
 	RUN(test_oversize_handshake_frame);
 	RUN(test_pull_catch_up);
 	RUN(test_idle_and_ping);
+	RUN(test_state_spreads_and_syncs);
 	return hs_test_done();
 }

@@ -1,0 +1,424 @@
+/*
+ * Replicated state: each node's signed key/value entries, spread to every node.
+ *
+ * A node writes only its own keys; each write is an entry signed by it, carrying (generation,
+ * version): the generation counts the node's restarts, the version counts its writes within one
+ * generation, so a restarted node's fresh state always wins. New entries are announced by id
+ * (inv kind 2) and fetched with getdata like rumors; anti-entropy repairs the rest:
+ * Cassandra-style digest sync, where a node sends one random peer (and every new outbound
+ * peer) its per-origin (generation, highest version) and gets back the entries it lacks,
+ * at most HS_SYNC_REPLY_MAX per round — incremental, never the whole store.
+ *
+ * Validation, cheapest first: dedup by entry id, per-peer signature budget, signature (tag
+ * hearsay/state/<network>), merge. An entry older than the one held is remembered (so it is not
+ * fetched again) and ignored; a bad signature is the sender's provable fault.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_impl.h"
+
+static void on_evict(void *ctx, const struct hs_state_slot *slot);
+
+/* The per-peer "has it or was told" bit of an entry, as for rumors. */
+static bool knows(const struct hs_state_slot *sl, unsigned s)
+{
+	return (sl->knows[s / 64] >> (s % 64)) & 1u;
+}
+
+static void know(struct hs_state_slot *sl, unsigned s)
+{
+	sl->knows[s / 64] |= (uint64_t)1 << (s % 64);
+}
+
+void hs_state_init(struct hs_node *node)
+{
+	hs_statestore_init(&node->state, node->secret, 65536, 64u << 20);
+	node->state.on_evict = on_evict;
+	node->state.evict_ctx = node;
+}
+
+/* ---- saving and events ------------------------------------------------------------------ */
+
+/* origin || key, from an entry's encoding. */
+static size_t state_key(uint8_t out[HS_KEY_LEN + HS_STATE_KEY_MAX], const struct hs_entry *e)
+{
+	memcpy(out, e->origin, HS_KEY_LEN);
+	memcpy(out + HS_KEY_LEN, e->key, e->key_len);
+	return HS_KEY_LEN + e->key_len;
+}
+
+static void save(struct hs_node *node, const uint8_t *enc, size_t enclen, bool remove)
+{
+	struct hs_entry e;
+	if (hs_entry_decode(&e, enc, enclen) != 0)
+		return;
+	uint8_t *buf = malloc(HS_KEY_LEN + HS_STATE_KEY_MAX + enclen);
+	if (!buf)
+		return;
+	size_t kl = state_key(buf, &e);
+	memcpy(buf + kl, enc, enclen);
+	struct hs_event ev = { .type = HS_EV_SAVE,
+		               .save_kind = remove ? HS_SAVE_UNSTATE : HS_SAVE_STATE };
+	ev.key = buf;
+	ev.keylen = kl;
+	ev.value = remove ? NULL : buf + kl;
+	ev.valuelen = remove ? 0 : enclen;
+	hs_event_push(node, &ev, buf);
+}
+
+static void on_evict(void *ctx, const struct hs_state_slot *slot)
+{
+	save(ctx, slot->enc, slot->enclen, true);
+}
+
+static void changed(struct hs_node *node, const struct hs_state_slot *sl)
+{
+	uint8_t *copy = malloc(sl->enclen);
+	if (!copy)
+		return;
+	memcpy(copy, sl->enc, sl->enclen);
+	struct hs_event ev = { .type = HS_EV_STATE };
+	memcpy(ev.id, sl->id, HS_ID_LEN);
+	if (hs_entry_decode(&ev.entry, copy, sl->enclen) != 0) {
+		free(copy);
+		return;
+	}
+	hs_event_push(node, &ev, copy);
+}
+
+/* Announces a new entry to every peer in good standing that does not have it. */
+static void relay(struct hs_node *node, struct hs_state_slot *sl, uint64_t now)
+{
+	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+		struct peer *p = node->peers[s];
+		if (!p || p->state != PS_ACTIVE || knows(sl, s))
+			continue;
+		if (hs_reputation_standing(node, p, now) != HS_STANDING_GOOD)
+			continue;
+		if (hs_itemq_push(&p->invq, HS_INV_STATE, sl->id))
+			know(sl, s);
+	}
+}
+
+/* Merges one signature-checked entry; saves, reports and relays it when it is new. */
+static enum hs_apply merge(struct hs_node *node, const struct hs_entry *e, const uint8_t *enc,
+                           size_t enclen, const uint8_t id[HS_ID_LEN], bool spread, uint64_t now)
+{
+	enum hs_apply r = HS_APPLY_OLDER;
+	struct hs_state_slot *sl;
+	int err = hs_statestore_apply(&node->state, e, enc, enclen, id, now, &r, &sl);
+	if (err) {
+		hs_node_log(node, HS_LOG_WARN, "state store: %s", hs_strerror(err));
+		return HS_APPLY_OLDER;
+	}
+	if (r == HS_APPLY_EQUIVOCATION)
+		hs_node_log(node, HS_LOG_WARN,
+		            "state: an origin signed two entries for one version");
+	if (!sl)
+		return r;
+	if (spread)
+		save(node, enc, enclen, false);
+	changed(node, sl);
+	if (spread)
+		relay(node, sl, now);
+	return r;
+}
+
+/* ---- receiving ---------------------------------------------------------------------------- */
+
+static bool signature_ok(struct hs_node *node, const struct hs_entry *e, const uint8_t *enc,
+                         size_t enclen)
+{
+	uint8_t digest[32];
+	hs_tag_hash(&node->tag_state, digest, enc, enclen - HS_SIG_LEN);
+	node->stats.sig_checks++;
+	if (node->caps.verify(node->caps.ctx, e->origin, e->sig, digest) == 0)
+		return true;
+	node->stats.sig_failures++;
+	return false;
+}
+
+static void remember(struct hs_node *node, const uint8_t id[HS_ID_LEN], uint64_t now)
+{
+	/* State has no clock of its own: an older entry stays older, so its id is remembered
+	 * only long enough to stop refetching it from the peers announcing it now. */
+	if (hs_seen_add(&node->seen, id, now + node->cfg.retention_ns, now) != 0)
+		hs_node_log(node, HS_LOG_WARN, "seen cache: cannot remember an id");
+	hs_reqsched_received(node->reqs, id);
+}
+
+void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg_state *ms,
+                       uint64_t now)
+{
+	for (size_t i = 0; i < ms->count && p->state == PS_ACTIVE; i++) {
+		const struct hs_entry *e = &ms->entries[i];
+		uint8_t id[HS_ID_LEN];
+		hs_blake2b256(id, ms->enc[i], ms->enclen[i]);
+		struct hs_state_slot *have = hs_statestore_by_id(&node->state, id);
+		if (have || hs_seen_has(&node->seen, id, now)) {
+			if (have)
+				know(have, p->slot);
+			hs_reqsched_received(node->reqs, id);
+			continue;
+		}
+		if (!hs_ratelimit_take(&p->verify_rl, 1, now)) {
+			hs_peer_fault(node, p, HS_FAULT_FLOOD, "over the signature-check budget",
+			              now);
+			return;
+		}
+		if (!signature_ok(node, e, ms->enc[i], ms->enclen[i])) {
+			remember(node, id, now);
+			hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "state entry with a bad signature",
+			              now);
+			return;
+		}
+		hs_reqsched_received(node->reqs, id);
+		enum hs_apply r = merge(node, e, ms->enc[i], ms->enclen[i], id, true, now);
+		have = hs_statestore_by_id(&node->state, id);
+		if (have)
+			know(have, p->slot);
+		if (r == HS_APPLY_NEWER)
+			hs_reputation_event(node, p, HS_SCORE_DELIVERED, now);
+		else
+			remember(node, id, now);
+	}
+}
+
+void hs_state_on_inv_item(struct hs_node *node, struct peer *p, const uint8_t id[HS_ID_LEN],
+                          uint64_t now)
+{
+	struct hs_state_slot *have = hs_statestore_by_id(&node->state, id);
+	if (have) {
+		know(have, p->slot);
+		return;
+	}
+	if (hs_seen_has(&node->seen, id, now))
+		return;
+	if (hs_reqsched_announce(node->reqs, p->slot, id, HS_INV_STATE,
+	                         now + node->cfg.lazy_request_delay_ns) != 0)
+		node->stats.announcements_dropped++;
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+/* Sends entries in state frames of at most HS_STATE_BATCH_MAX entries and one frame's bytes. */
+struct batch {
+	struct hs_msg m;
+	size_t bytes;
+};
+
+static void batch_flush(struct hs_node *node, struct peer *p, struct batch *b, uint64_t now)
+{
+	if (b->m.u.state.count > 0)
+		hs_peer_send(node, p, &b->m, now);
+	b->m.u.state.count = 0;
+	b->bytes = 0;
+}
+
+static void batch_add(struct hs_node *node, struct peer *p, struct batch *b,
+                      struct hs_state_slot *sl, uint64_t now)
+{
+	if (b->m.u.state.count == HS_STATE_BATCH_MAX || b->bytes + sl->enclen + 8 > HS_FRAME_MAX)
+		batch_flush(node, p, b, now);
+	size_t i = b->m.u.state.count;
+	if (hs_entry_decode(&b->m.u.state.entries[i], sl->enc, sl->enclen) != 0)
+		return;
+	b->m.u.state.count++;
+	b->bytes += sl->enclen;
+	know(sl, p->slot);
+}
+
+static struct batch *batch_new(void)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	if (b)
+		b->m.type = HS_MSG_STATE;
+	return b;
+}
+
+size_t hs_state_serve(struct hs_node *node, struct peer *p, const uint8_t *items, size_t n,
+                      uint8_t *missing, uint64_t now)
+{
+	struct batch *b = batch_new();
+	size_t nmissing = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *it = items + i * HS_INV_ITEM_LEN;
+		struct hs_state_slot *sl = b ? hs_statestore_by_id(&node->state, it + 1) : NULL;
+		if (sl)
+			batch_add(node, p, b, sl, now);
+		else
+			memcpy(missing + HS_INV_ITEM_LEN * nmissing++, it, HS_INV_ITEM_LEN);
+	}
+	if (b)
+		batch_flush(node, p, b, now);
+	free(b);
+	return nmissing;
+}
+
+static int cmp_origin(const void *a, const void *b)
+{
+	return memcmp(a, b, HS_KEY_LEN);
+}
+
+void hs_state_send_sync(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	size_t n = node->state.norigins;
+	if (n > HS_SYNC_ORIGINS_MAX)
+		n = HS_SYNC_ORIGINS_MAX; /* a window that starts at a random origin each round */
+	uint8_t *items = malloc(n * HS_SYNC_ITEM_LEN + 1);
+	if (!items)
+		return;
+	size_t start = node->state.norigins ? hs_node_rand64(node) % node->state.norigins : 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct hs_state_origin *o =
+		        &node->state.origins[(start + i) % node->state.norigins];
+		uint8_t *it = items + i * HS_SYNC_ITEM_LEN;
+		memcpy(it, o->origin, HS_KEY_LEN);
+		for (unsigned b = 0; b < 8; b++) {
+			it[HS_KEY_LEN + b] = (uint8_t)(o->generation >> (8 * b));
+			it[HS_KEY_LEN + 8 + b] = (uint8_t)(o->version >> (8 * b));
+		}
+	}
+	qsort(items, n, HS_SYNC_ITEM_LEN, cmp_origin);
+	struct hs_msg m = { .type = HS_MSG_SYNC };
+	m.u.sync.count = n;
+	m.u.sync.items = items;
+	hs_peer_send(node, p, &m, now);
+	free(items);
+}
+
+static bool older(uint64_t g1, uint64_t v1, uint64_t g2, uint64_t v2)
+{
+	return g1 < g2 || (g1 == g2 && v1 < v2);
+}
+
+void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_sync *sy,
+                      uint64_t now)
+{
+	if (!hs_ratelimit_take(&p->pull_rl, 1, now)) {
+		hs_peer_fault(node, p, HS_FAULT_FLOOD, "syncs too often", now);
+		return;
+	}
+	struct batch *b = batch_new();
+	size_t sent = 0;
+	for (size_t i = 0; b && i < node->state.norigins && sent < HS_SYNC_REPLY_MAX; i++) {
+		const struct hs_state_origin *o = &node->state.origins[i];
+		uint64_t g = 0, v = 0;
+		bool known = hs_sync_find(sy, o->origin, &g, &v);
+		if (known && !older(g, v, o->generation, o->version))
+			continue;
+		for (uint32_t s = o->head; s != UINT32_MAX && sent < HS_SYNC_REPLY_MAX;) {
+			struct hs_state_slot *sl = &node->state.slots[s];
+			s = sl->onext;
+			if (known && !older(g, v, sl->generation, sl->version))
+				continue;
+			batch_add(node, p, b, sl, now);
+			sent++;
+		}
+	}
+	if (b)
+		batch_flush(node, p, b, now);
+	free(b);
+}
+
+/* ---- the public API -------------------------------------------------------------------------- */
+
+static int write_own(struct hs_node *node, const char *key, uint8_t kind, const uint8_t *value,
+                     size_t valuelen, uint8_t id[HS_ID_LEN], uint64_t now)
+{
+	size_t kl = key ? strlen(key) : 0;
+	if (!hs_name_is_valid(key, kl, HS_STATE_KEY_MAX) || valuelen > HS_STATE_VALUE_MAX ||
+	    (valuelen > 0 && !value))
+		return HS_ERR_INVALID;
+	struct hs_entry e = { .key = (const uint8_t *)key, .key_len = kl, .kind = kind };
+	memcpy(e.origin, node->cfg.identity, HS_KEY_LEN);
+	e.generation = node->cfg.generation;
+	e.version = node->own_version + 1;
+	e.value = kind == HS_ENTRY_VALUE ? value : NULL;
+	e.value_len = kind == HS_ENTRY_VALUE ? valuelen : 0;
+	size_t cap = hs_entry_encoded_len(&e), len;
+	uint8_t *enc = malloc(cap);
+	if (!enc)
+		return HS_ERR_NOMEM;
+	uint8_t digest[32], eid[HS_ID_LEN];
+	int err = hs_entry_encode(&e, enc, cap, &len);
+	if (!err) {
+		hs_tag_hash(&node->tag_state, digest, enc, len - HS_SIG_LEN);
+		err = node->caps.sign(node->caps.ctx, enc + len - HS_SIG_LEN, digest);
+	}
+	if (!err)
+		err = hs_entry_decode(&e, enc, len);
+	if (!err) {
+		hs_blake2b256(eid, enc, len);
+		node->own_version++;
+		if (merge(node, &e, enc, len, eid, true, now) != HS_APPLY_NEWER)
+			err = hs_statestore_get(&node->state, e.origin, e.key, e.key_len)
+			              ? 0
+			              : HS_ERR_FULL;
+		if (id)
+			memcpy(id, eid, HS_ID_LEN);
+	}
+	free(enc);
+	return err;
+}
+
+int hs_node_set_state(struct hs_node *node, const char *key, const uint8_t *value, size_t valuelen,
+                      uint8_t id[HS_ID_LEN], uint64_t now)
+{
+	int err = write_own(node, key, HS_ENTRY_VALUE, value, valuelen, id, now);
+	hs_gossip_flush(node, now);
+	return err;
+}
+
+int hs_node_del_state(struct hs_node *node, const char *key, uint8_t id[HS_ID_LEN], uint64_t now)
+{
+	int err = write_own(node, key, HS_ENTRY_TOMBSTONE, NULL, 0, id, now);
+	hs_gossip_flush(node, now);
+	return err;
+}
+
+int hs_node_get_state(const struct hs_node *node, const uint8_t origin[HS_KEY_LEN], const char *key,
+                      struct hs_entry *e)
+{
+	size_t kl = key ? strlen(key) : 0;
+	const struct hs_state_slot *sl =
+	        hs_statestore_get(&node->state, origin, (const uint8_t *)key, kl);
+	if (!sl)
+		return HS_ERR_NOT_FOUND;
+	return hs_entry_decode(e, sl->enc, sl->enclen);
+}
+
+void hs_node_each_state(const struct hs_node *node, const uint8_t *origin,
+                        void (*fn)(void *ctx, const struct hs_entry *e,
+                                   const uint8_t id[HS_ID_LEN]),
+                        void *ctx)
+{
+	for (size_t i = 0; i < node->state.cap; i++) {
+		const struct hs_state_slot *sl = &node->state.slots[i];
+		struct hs_entry e;
+		if (!sl->enc || (origin && memcmp(sl->origin, origin, HS_KEY_LEN) != 0) ||
+		    hs_entry_decode(&e, sl->enc, sl->enclen) != 0)
+			continue;
+		fn(ctx, &e, sl->id);
+	}
+}
+
+int hs_node_load_state(struct hs_node *node, const uint8_t *enc, size_t enclen, uint64_t now)
+{
+	struct hs_entry e;
+	int err = hs_entry_decode(&e, enc, enclen);
+	if (err)
+		return err;
+	if (!signature_ok(node, &e, enc, enclen))
+		return HS_ERR_BAD_SIG;
+	uint8_t id[HS_ID_LEN];
+	hs_blake2b256(id, enc, enclen);
+	merge(node, &e, enc, enclen, id, false, now);
+	return 0;
+}
+
+size_t hs_node_equivocations(const struct hs_node *node)
+{
+	return node->state.proofs_seen;
+}
