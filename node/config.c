@@ -468,7 +468,7 @@ static enum hs_config_result read_file(struct hs_config *c, bool explicit_conf, 
 	struct source src = { .cfg = c, .where = c->conf, .err = err, .errlen = errlen };
 	FILE *f = fopen(c->conf, "r");
 	if (!f) {
-		if (errno == ENOENT && !explicit_conf)
+		if ((errno == ENOENT || errno == ENOTDIR) && !explicit_conf)
 			return HS_CONFIG_OK; /* no file: defaults and flags */
 		snprintf(err, errlen, "cannot read config file %s: %s", c->conf, strerror(errno));
 		return HS_CONFIG_BAD;

@@ -622,16 +622,18 @@ static void teardown(struct hs_daemon *d)
 
 static int run(struct hs_daemon *d)
 {
+	/* Cheapest and most likely failures first, so a bad start says one line and leaves
+	 * nothing behind. */
 	int rc = prepare_datadir(d->cfg.datadir);
 	if (!rc)
 		rc = load_identity(d);
+	if (!rc)
+		rc = start_listener(d);
 	char err[512];
 	if (!rc && hs_persist_open(d, err, sizeof(err)) != 0)
 		rc = fail(strstr(err, "damaged") ? EX_DATAERR : EX_IOERR, "%s", err);
 	if (!rc)
 		rc = start_node(d);
-	if (!rc)
-		rc = start_listener(d);
 	if (!rc && hs_rpc_start(d, err, sizeof(err)) != 0)
 		rc = fail(EX_UNAVAILABLE, "%s", err);
 	if (!rc && d->cfg.metrics_on && hs_metrics_start(d, err, sizeof(err)) != 0)

@@ -138,9 +138,12 @@ static void handle_line(struct rpc_client *c, const char *line, size_t len)
 		int code = 0;
 		const char *message = NULL;
 		json_t *empty = params ? NULL : json_array();
-		json_t *result =
-		        hs_rpc_call(c->d, c, method, params ? params : empty, &code, &message);
+				json_t *result = hs_rpc_call(c->d, c, method, params ? params : empty, &code,
+					     &message);
 		json_decref(empty);
+		/* Rationale: what the call asked the store to keep is written before the reply
+		 * leaves, so an acknowledged write survives a crash right after it. */
+		hs_daemon_pump(c->d);
 		if (result)
 			hs_rpc_send(c, json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id,
 			                         "result", result));

@@ -75,8 +75,27 @@ static void remember(struct hs_node *node, const struct hs_record *rec, const ui
 {
 	if (memcmp(rec->id, node->cfg.identity, HS_KEY_LEN) == 0 || rec->naddrs == 0)
 		return;
-	if (hs_addrbook_add(&node->book, rec, group, now) != 0)
+	const struct hs_book_entry *e = hs_addrbook_find(&node->book, rec->id);
+	if (e && e->rec.seq >= rec->seq)
+		return;
+	if (hs_addrbook_add(&node->book, rec, group, now) != 0) {
 		hs_node_log(node, HS_LOG_DEBUG, "address book full");
+		return;
+	}
+	/* New or newer: ask the driver to keep it across restarts. */
+	uint8_t *buf = malloc(HS_KEY_LEN + HS_RECORD_MAX);
+	size_t len;
+	if (!buf || hs_record_encode(rec, buf + HS_KEY_LEN, HS_RECORD_MAX, &len) != 0) {
+		free(buf);
+		return;
+	}
+	memcpy(buf, rec->id, HS_KEY_LEN);
+	struct hs_event ev = { .type = HS_EV_SAVE, .save_kind = HS_SAVE_RECORD };
+	ev.key = buf;
+	ev.keylen = HS_KEY_LEN;
+	ev.value = buf + HS_KEY_LEN;
+	ev.valuelen = len;
+	hs_event_push(node, &ev, buf);
 }
 
 /* Verifies a record unless the book already holds it at this seq or later, then adds it;

@@ -277,12 +277,23 @@ int main(int argc, char **argv)
 		fclose(f);
 		return code;
 	}
-	print_result(json_object_get(r, "result"), o.text);
+	bool stream = strcmp(method, "subscribe") == 0;
+	if (stream && !o.text) {
+		/* A stream is one JSON object per line, the acknowledgement included. */
+		char *s = json_dumps(json_object_get(r, "result"), JSON_COMPACT);
+		puts(s ? s : "null");
+		free(s);
+	} else {
+		print_result(json_object_get(r, "result"), o.text);
+	}
+	fflush(stdout);
 	json_decref(r);
-	if (strcmp(method, "subscribe") == 0) {
-		signal(SIGINT, on_sigint);
-		signal(SIGTERM, on_sigint);
-		setvbuf(stdout, NULL, _IOLBF, 0);
+	if (stream) {
+		/* No SA_RESTART: the blocked read must return so the loop can end. */
+		struct sigaction sa = { .sa_handler = on_sigint };
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 		char *line;
 		while (!interrupted && (line = read_line(f)) != NULL) {
 			json_t *n = json_loads(line, 0, NULL);
@@ -290,8 +301,10 @@ int main(int argc, char **argv)
 			if (!n)
 				continue;
 			char *s = json_dumps(json_object_get(n, "params"), JSON_COMPACT);
-			if (s)
+			if (s) {
 				puts(s);
+				fflush(stdout);
+			}
 			free(s);
 			json_decref(n);
 		}

@@ -1,0 +1,96 @@
+"""Bad starts: unknown keys, bad values, bad flags, an unwritable data directory, a port in
+use, a key file others can read — each one clear error line and a non-zero exit, never a crash
+or a half-started node. Plus --help, --version and SIGHUP reload."""
+import os
+import signal
+import stat
+import subprocess
+import time
+
+from framework import BIN, check, run, wait_until
+
+HEARSAYD = os.path.join(BIN, "hearsayd")
+
+
+def start(args, timeout=20):
+    return subprocess.run([HEARSAYD] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def errors(r):
+    """The error lines: every stderr line without INFO (config errors are plain lines)."""
+    return [l for l in r.stderr.splitlines() if "INFO" not in l and "DEBUG" not in l]
+
+
+def expect(r, code, words, what):
+    lines = errors(r)
+    ok = r.returncode == code and len(lines) == 1 and all(w in lines[0] for w in words)
+    check(ok, "%s -> exit %d, one line naming %s%s" %
+          (what, code, words, "" if ok else " (got %d: %r)" % (r.returncode, lines)))
+
+
+def body(net):
+    root = net.root
+    d = os.path.join(root, "cfg")
+    os.makedirs(d)
+    conf = os.path.join(d, "hearsay.conf")
+    base = ["-datadir=" + d, "-listen=127.31.0.1:%d" % net.port]
+
+    r = start(["--help"])
+    check(r.returncode == 0 and "-maxconnections" in r.stdout, "--help lists the options")
+    r = start(["--version"])
+    check(r.returncode == 0 and r.stdout.startswith("hearsayd "), "--version")
+
+    with open(conf, "w") as f:
+        f.write("# a comment\nnetwork=ok\nfrobnicate=1\n")
+    expect(start(base), 78, ["frobnicate", "line 3"], "unknown key in the file")
+    with open(conf, "w") as f:
+        f.write("maxconnections=lots\n")
+    expect(start(base), 78, ["maxconnections", "lots", "1..128"], "bad value in the file")
+    with open(conf, "w") as f:
+        f.write("[section]\nnetwork=x\n")
+    expect(start(base), 78, ["section"], "an ini section")
+    os.unlink(conf)
+    expect(start(base + ["-bogus=1"]), 64, ["bogus"], "unknown flag")
+    expect(start(base + ["-bantime=0"]), 64, ["bantime"], "bad flag value")
+    expect(start(base + ["-maxconnections=4", "-maxoutbound=8"]), 78, ["maxoutbound"],
+           "maxoutbound above maxconnections")
+
+    blocker = os.path.join(root, "afile")
+    open(blocker, "w").close()
+    expect(start(["-datadir=" + os.path.join(blocker, "sub"), base[1]]), 73,
+           ["data directory"], "a data directory that cannot be created")
+
+    # A port in use: a second node on the same listen address.
+    d1 = os.path.join(root, "first")
+    first = subprocess.Popen([HEARSAYD, "-datadir=" + d1, base[1]],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: os.path.exists(os.path.join(d1, "rpc.sock")), 20, "the first node")
+    d2 = os.path.join(root, "second")
+    r = start(["-datadir=" + d2, base[1]])
+    expect(r, 69, ["cannot listen", "address already in use"], "a port in use")
+    check(not os.path.exists(os.path.join(d2, "rpc.sock")) and
+          not os.path.exists(os.path.join(d2, ".cookie")), "the failed node left no socket or cookie")
+    check(first.poll() is None, "the first node is unaffected")
+
+    # SIGHUP reloads the file.
+    with open(os.path.join(d1, "hearsay.conf"), "w") as f:
+        f.write("loglevel=debug\n")
+    first.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check(first.poll() is None, "SIGHUP does not stop the node")
+    first.send_signal(signal.SIGTERM)
+    check(first.wait(timeout=15) == 0, "the first node stopped cleanly")
+
+    # A key file others can read.
+    key = os.path.join(d1, "identity.key")
+    os.chmod(key, 0o644)
+    expect(start(["-datadir=" + d1, base[1]]), 77, ["identity.key", "chmod 600"],
+           "a key file with loose permissions")
+    os.chmod(key, 0o600)
+    with open(key, "a") as f:
+        f.write("junk\n")
+    r = start(["-datadir=" + d1, base[1]])
+    check(r.returncode == 65 and len(errors(r)) == 1, "a malformed key file -> exit 65, one line")
+
+
+run("config", body)
