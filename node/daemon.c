@@ -325,6 +325,9 @@ static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
 		d->deliveries++;
 		hs_rpc_notify_rumor(d, ev);
 		break;
+	case HS_EV_STATE:
+		hs_rpc_notify_state(d, ev);
+		break;
 	case HS_EV_DIAL:
 		if (!d->stopping)
 			dial(d, &ev->addr);

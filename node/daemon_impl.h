@@ -118,6 +118,9 @@ HS_MUST_USE int hs_rpc_start(struct hs_daemon *d, char *err, size_t errlen);
 void hs_rpc_stop(struct hs_daemon *d);
 /* A delivered rumor: notify subscribers. */
 void hs_rpc_notify_rumor(struct hs_daemon *d, const struct hs_event *ev);
+/* A state entry changed: notify subscribers without a topic filter. */
+void hs_rpc_notify_state(struct hs_daemon *d, const struct hs_event *ev);
+json_t *hs_entry_json(const struct hs_entry *e, const uint8_t id[HS_ID_LEN]);
 /* Sends one JSON value as a line to a client (takes a reference to v). */
 void hs_rpc_send(struct rpc_client *c, json_t *v);
 

@@ -299,6 +299,20 @@ void hs_rpc_stop(struct hs_daemon *d)
 		unlink(d->cookie_path);
 }
 
+void hs_rpc_notify_state(struct hs_daemon *d, const struct hs_event *ev)
+{
+	json_t *params = NULL;
+	for (struct rpc_client *c = d->clients; c; c = c->next) {
+		if (!c->subscribed || c->closing || c->topic[0])
+			continue;
+		if (!params)
+			params = hs_entry_json(&ev->entry, ev->id);
+		hs_rpc_send(c, json_pack("{s:s, s:s, s:O}", "jsonrpc", "2.0", "method", "state",
+					 "params", params));
+	}
+	json_decref(params);
+}
+
 void hs_rpc_notify_rumor(struct hs_daemon *d, const struct hs_event *ev)
 {
 	json_t *params = NULL;

@@ -390,18 +390,20 @@ static json_t *m_getscore(struct call *k)
 	json_t *o = json_object();
 	json_object_set_new(o, "id", hex_json(id, 32));
 	json_object_set_new(o, "score", json_real(score));
-	struct hs_score_params p;
-	hs_score_params_default(&p);
-	const char *standing = score <= p.ban_threshold        ? "ban"
-	                       : score <= p.graylist_threshold ? "graylist"
-	                       : score <= p.gossip_threshold   ? "no-gossip"
-	                                                       : "good";
-	json_object_set_new(o, "standing", json_string(standing));
 	struct hs_ban bans[64];
 	size_t nb = hs_node_bans(k->d->node, bans, 64, now(k));
 	bool banned = false;
 	for (size_t i = 0; i < nb && i < 64; i++)
 		banned |= bans[i].kind == HS_BAN_ID && memcmp(bans[i].key, id, 32) == 0;
+	struct hs_score_params p;
+	hs_score_params_default(&p);
+	/* While a ban holds the peer is banned, even as its score decays back toward zero. */
+	const char *standing = banned                          ? "banned"
+	                       : score <= p.ban_threshold      ? "ban"
+	                       : score <= p.graylist_threshold ? "graylist"
+	                       : score <= p.gossip_threshold   ? "no-gossip"
+	                                                       : "good";
+	json_object_set_new(o, "standing", json_string(standing));
 	json_object_set_new(o, "banned", json_boolean(banned));
 	json_t *totals = json_object(), *events = json_array();
 	for (unsigned kind = 1; e && kind < HS_SCORE_KINDS; kind++)
@@ -471,7 +473,7 @@ static json_t *m_subscribe(struct call *k)
 
 /* ---- state ------------------------------------------------------------------------------ */
 
-static json_t *entry_json(const struct hs_entry *e, const uint8_t id[HS_ID_LEN])
+json_t *hs_entry_json(const struct hs_entry *e, const uint8_t id[HS_ID_LEN])
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", hex_json(id, HS_ID_LEN));
@@ -498,7 +500,7 @@ static json_t *own_entry(struct call *k, const char *key, const uint8_t id[HS_ID
 	struct hs_entry e;
 	if (hs_node_get_state(k->d->node, hs_identity_pubkey(k->d->id), key, &e) != 0)
 		return fail(k, E_INTERNAL, "%s", "the entry vanished");
-	return entry_json(&e, id);
+	return hs_entry_json(&e, id);
 }
 
 static json_t *m_setstate(struct call *k)
@@ -550,12 +552,12 @@ static json_t *m_getstate(struct call *k)
 	if (hs_entry_encode(&e, enc, sizeof(enc), &len) != 0)
 		return fail(k, E_INTERNAL, "%s", "cannot encode the entry");
 	hs_blake2b256(id, enc, len);
-	return entry_json(&e, id);
+	return hs_entry_json(&e, id);
 }
 
 static void list_one(void *ctx, const struct hs_entry *e, const uint8_t id[HS_ID_LEN])
 {
-	json_array_append_new(ctx, entry_json(e, id));
+	json_array_append_new(ctx, hs_entry_json(e, id));
 }
 
 static json_t *m_liststate(struct call *k)

@@ -1,16 +1,6 @@
 #!/bin/sh
-# make demo: two hearsay processes on loopback complete a real Noise XX handshake over TCP,
-# each proves its secp256k1 identity, one sends a signed rumor, the other verifies it.
+# make demo: a local hearsay network of 24 real nodes, shown live (scripts/demo.py).
 set -eu
 build=${1:-build}
-bin="$build/bin/hearsay-pair"
-[ -x "$bin" ] || { echo "demo: $bin not built (run make build)" >&2; exit 1; }
-dir=$(mktemp -d /tmp/hearsay-demo.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-port=$(( 20000 + $$ % 20000 ))
-echo "== hearsay demo: two nodes on 127.0.0.1:$port, network 'demo' =="
-"$bin" listen "127.0.0.1:$port" -datadir="$dir/a" &
-listener=$!
-"$bin" connect "127.0.0.1:$port" -datadir="$dir/b"
-wait "$listener"
-echo "== done: handshake proven both ways, rumor signature verified =="
+[ -x "$build/bin/hearsayd" ] || { echo "demo: $build/bin/hearsayd not built" >&2; exit 1; }
+exec python3 "$(dirname "$0")/demo.py" "$build/bin"
