@@ -438,12 +438,6 @@ static void on_signal(uv_signal_t *s, int signum)
 		hs_daemon_stop(d, signum == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
-static void on_tick(uv_timer_t *t)
-{
-	struct hs_daemon *d = t->data;
-	hs_metrics_update(d);
-}
-
 /* ---- start ------------------------------------------------------------------------------- */
 
 enum {
@@ -656,7 +650,6 @@ static int run(struct hs_daemon *d)
 	uv_signal_start(&d->sig_int, on_signal, SIGINT);
 	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
-	uv_timer_start(&d->tick, on_tick, 1000, 1000);
 	hs_daemon_pump(d);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	hs_log(HS_LOG_INFO, "stopped");
@@ -706,8 +699,7 @@ int hs_daemon_main(int argc, char **argv)
 	uv_loop_init(&d->loop);
 	uv_timer_init(&d->loop, &d->timer);
 	uv_timer_init(&d->loop, &d->stop_timer);
-	uv_timer_init(&d->loop, &d->tick);
-	d->timer.data = d->stop_timer.data = d->tick.data = d;
+	d->timer.data = d->stop_timer.data = d;
 	int rc = run(d);
 	teardown(d);
 	return rc;

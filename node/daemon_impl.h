@@ -5,7 +5,7 @@
  *   persist.c  the store: loading at start, writing what the core asks to save
  *   rpc.c      the JSON-RPC server on the Unix socket (framing, auth, dispatch)
  *   rpc_methods.c  the methods
- *   metrics.c  Prometheus text on a loopback HTTP port
+ *   metrics.c  Prometheus text on a loopback HTTP port (a small GET responder on the loop)
  *   upnp.c     the optional UPnP port mapping, off the loop thread
  *
  * The driver is thin: it moves bytes, time and events between sockets, the store and the core
@@ -73,7 +73,6 @@ struct hs_daemon {
 	bool listening;
 	uv_timer_t timer;
 	uv_timer_t stop_timer;
-	uv_timer_t tick; /* once a second: metrics snapshot, store flush of scores */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	uv_pipe_t rpc;
 	bool rpc_on;
@@ -134,7 +133,6 @@ json_t *hs_rumor_json(const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN]);
 
 /* metrics.c */
 HS_MUST_USE int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen);
-void hs_metrics_update(struct hs_daemon *d);
 void hs_metrics_stop(struct hs_daemon *d);
 
 /* upnp.c */

@@ -87,13 +87,13 @@ void hs_persist_save(struct hs_daemon *d, const struct hs_event *ev)
 	case HS_SAVE_UNBAN:
 		rc = hs_store_del(d->store, HS_TABLE_BAN, ev->key, ev->keylen, true);
 		break;
-		case HS_SAVE_SCORE:
+	case HS_SAVE_SCORE:
 		rc = hs_store_put(d->store, HS_TABLE_SCORE, ev->key, ev->keylen, ev->value,
-				  ev->valuelen, false);
+		                  ev->valuelen, false);
 		break;
 	case HS_SAVE_STATE:
 		rc = hs_store_put(d->store, HS_TABLE_STATE, ev->key, ev->keylen, ev->value,
-				  ev->valuelen, false);
+		                  ev->valuelen, false);
 		break;
 	case HS_SAVE_UNSTATE:
 		rc = hs_store_del(d->store, HS_TABLE_STATE, ev->key, ev->keylen, false);

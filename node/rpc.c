@@ -138,8 +138,8 @@ static void handle_line(struct rpc_client *c, const char *line, size_t len)
 		int code = 0;
 		const char *message = NULL;
 		json_t *empty = params ? NULL : json_array();
-				json_t *result = hs_rpc_call(c->d, c, method, params ? params : empty, &code,
-					     &message);
+		json_t *result =
+		        hs_rpc_call(c->d, c, method, params ? params : empty, &code, &message);
 		json_decref(empty);
 		/* Rationale: what the call asked the store to keep is written before the reply
 		 * leaves, so an acknowledged write survives a crash right after it. */
@@ -308,7 +308,7 @@ void hs_rpc_notify_state(struct hs_daemon *d, const struct hs_event *ev)
 		if (!params)
 			params = hs_entry_json(&ev->entry, ev->id);
 		hs_rpc_send(c, json_pack("{s:s, s:s, s:O}", "jsonrpc", "2.0", "method", "state",
-					 "params", params));
+		                         "params", params));
 	}
 	json_decref(params);
 }

@@ -29,7 +29,8 @@ BAD = [
 
 
 def body(net):
-    a = net.add().start()
+    metrics = "127.0.0.1:%d" % (net.port + 1)
+    a = net.add(["-metrics=" + metrics]).start()
     for args, code, words in BAD:
         r = a.rpc_raw(*args)
         ok = (r.returncode != 0 and r.stderr.startswith("error %d:" % code) and
@@ -65,6 +66,10 @@ def body(net):
     check(not any("not for the subscriber" in l for l in lines), "subscribe filters by topic")
     sub.terminate()
     sub.wait()
+    import urllib.request
+    text = urllib.request.urlopen("http://%s/metrics" % metrics, timeout=10).read().decode()
+    check("hearsay_rumors_published_total 3" in text and "hearsay_peers" in text,
+          "Prometheus metrics count the 3 published rumors")
     check(a.stop() == 0, "the node stopped cleanly")
 
 
