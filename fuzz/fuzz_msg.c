@@ -98,6 +98,9 @@ static bool msg_eq(const struct hs_msg *a, const struct hs_msg *b)
 			ok = record_eq(&a->u.addr.records[i], &b->u.addr.records[i]);
 		return ok;
 	}
+	case HS_MSG_SYNC:
+		return bytes_eq(a->u.sync.items, a->u.sync.count * HS_SYNC_ITEM_LEN,
+		                b->u.sync.items, b->u.sync.count * HS_SYNC_ITEM_LEN);
 	case HS_MSG_PULL:
 		return memcmp(a->u.pull.salt, b->u.pull.salt, 16) == 0 &&
 		       a->u.pull.since_ms == b->u.pull.since_ms &&
@@ -129,6 +132,9 @@ static bool encodings_ok(const struct hs_msg *msg, const uint8_t *data, size_t s
 		return inside(msg->u.rumor.enc, msg->u.rumor.enclen, data, size) &&
 		       hs_rumor_decode(&rm, msg->u.rumor.enc, msg->u.rumor.enclen) == 0 &&
 		       rumor_eq(&rm, &msg->u.rumor.rumor);
+	case HS_MSG_SYNC:
+		return msg->u.sync.count == 0 ||
+		       inside(msg->u.sync.items, msg->u.sync.count * HS_SYNC_ITEM_LEN, data, size);
 	case HS_MSG_PULL:
 		return msg->u.pull.count == 0 ||
 		       inside(msg->u.pull.ids, msg->u.pull.count * 8, data, size);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -675,6 +676,8 @@ int hs_daemon_main(int argc, char **argv)
 		return r == HS_CONFIG_USAGE ? EX_USAGE : EX_CONFIG;
 	}
 	hs_log_set_level((enum hs_log_level)d->cfg.loglevel);
+	/* A peer that vanishes mid-write must cost a write error, not the process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
 		return fail(EX_SOFTWARE, "%s", "cannot initialise libsodium");
 	for (int i = 1; i < argc; i++) {

@@ -248,6 +248,7 @@ int main(int argc, char **argv)
 	int code = parse_opts(&o, argc, argv);
 	if (code)
 		return code;
+	signal(SIGPIPE, SIG_IGN); /* a node that stops mid-request is an error line, not a crash */
 	char *cookie = read_cookie(o.datadir, &code);
 	if (!cookie)
 		return code;

@@ -85,6 +85,7 @@ def body(net):
     have = {b.get("address") for b in c.call("listbanned")}
     check(set(bans) <= have, "all %d bans survived" % len(bans))
     c.close()
+    check(peer.proc.poll() is None, "the peer survived 20 partners dying mid-session")
     check(a.stop() == 0 and peer.stop() == 0, "both nodes stopped cleanly")
 
 

@@ -190,6 +190,9 @@ static bool msg_eq(const struct hs_msg *a, const struct hs_msg *b)
 			ok = record_eq(&a->u.addr.records[i], &b->u.addr.records[i]);
 		return ok;
 	}
+	case HS_MSG_SYNC:
+		return bytes_eq(a->u.sync.items, a->u.sync.count * HS_SYNC_ITEM_LEN,
+		                b->u.sync.items, b->u.sync.count * HS_SYNC_ITEM_LEN);
 	case HS_MSG_PULL:
 		return memcmp(a->u.pull.salt, b->u.pull.salt, 16) == 0 &&
 		       a->u.pull.since_ms == b->u.pull.since_ms &&
@@ -468,12 +471,12 @@ static void test_unknown_and_empty(void)
 	CHECK_EQ(decode_hex(""), HS_ERR_TRUNCATED);
 	CHECK_EQ(m.type, 0);
 	CHECK_EQ(decode_hex("00"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(decode_hex("0d"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(decode_hex("0d0102"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(m.type, 13);
+	CHECK_EQ(decode_hex("0e"), HS_ERR_UNKNOWN_TYPE);
+	CHECK_EQ(decode_hex("0e0102"), HS_ERR_UNKNOWN_TYPE);
+	CHECK_EQ(m.type, 14);
 	CHECK_EQ(decode_hex("ff"), HS_ERR_UNKNOWN_TYPE);
 	CHECK_EQ(decode_hex("80"), HS_ERR_UNKNOWN_TYPE);
-	for (unsigned t = HS_MSG_PULL + 1; t < 256; t++) {
+	for (unsigned t = HS_MSG_SYNC + 1; t < 256; t++) {
 		frame[0] = (uint8_t)t;
 		CHECK_EQ(hs_msg_decode(&m, frame, 1), HS_ERR_UNKNOWN_TYPE);
 	}
@@ -485,7 +488,7 @@ static void test_unknown_and_empty(void)
 	size_t len;
 	msg.type = 0;
 	CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), HS_ERR_INVALID);
-	msg.type = HS_MSG_PULL + 1;
+	msg.type = HS_MSG_SYNC + 1;
 	CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), HS_ERR_INVALID);
 }
 
@@ -854,13 +857,14 @@ static void test_names(void)
 	CHECK(strcmp(hs_msg_type_name(HS_MSG_DISCONNECT), "disconnect") == 0);
 	CHECK(strcmp(hs_msg_type_name(0), "unknown") == 0);
 	CHECK(strcmp(hs_msg_type_name(HS_MSG_PULL), "pull") == 0);
-	CHECK(strcmp(hs_msg_type_name(13), "unknown") == 0);
+	CHECK(strcmp(hs_msg_type_name(HS_MSG_SYNC), "sync") == 0);
+	CHECK(strcmp(hs_msg_type_name(14), "unknown") == 0);
 	CHECK(strcmp(hs_msg_type_name(255), "unknown") == 0);
 	CHECK(strcmp(hs_reason_name(HS_REASON_PROTOCOL), "protocol") == 0);
 	CHECK(strcmp(hs_reason_name(HS_REASON_SELF), "self") == 0);
 	CHECK(strcmp(hs_reason_name(12), "other") == 0);
 	CHECK(strcmp(hs_reason_name(255), "other") == 0);
-	for (unsigned t = 1; t <= HS_MSG_PULL; t++)
+	for (unsigned t = 1; t <= HS_MSG_SYNC; t++)
 		CHECK(strcmp(hs_msg_type_name((uint8_t)t), "unknown") != 0);
 }
 
@@ -948,6 +952,58 @@ static void test_addr_pull_malformed(void)
 	CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), HS_ERR_INVALID);
 }
 
+/* ---- sync ---------------------------------------------------------------------------- */
+
+static uint8_t sync_items[HS_SYNC_ORIGINS_MAX * HS_SYNC_ITEM_LEN];
+
+static void make_sync(struct hs_msg *msg, size_t count)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->type = HS_MSG_SYNC;
+	for (size_t i = 0; i < count; i++) { /* origins ascending: first two bytes = i */
+		uint8_t *it = sync_items + i * HS_SYNC_ITEM_LEN;
+		memset(it, 0x11, HS_KEY_LEN);
+		memset(it + HS_KEY_LEN, 0, 16);
+		it[0] = (uint8_t)(i >> 8);
+		it[1] = (uint8_t)i;
+		it[32] = (uint8_t)(i + 1); /* generation */
+		it[40] = 7;                /* version */
+	}
+	msg->u.sync.count = count;
+	msg->u.sync.items = sync_items;
+}
+
+static void test_sync(void)
+{
+	struct hs_msg msg;
+	make_sync(&msg, 0);
+	CHECK_EQ(roundtrip(&msg), 2);
+	make_sync(&msg, 3);
+	CHECK_EQ(roundtrip(&msg), 1 + 1 + 3 * HS_SYNC_ITEM_LEN);
+	make_sync(&msg, HS_SYNC_ORIGINS_MAX);
+	size_t len = roundtrip(&msg);
+	CHECK(len <= HS_FRAME_MAX);
+	CHECK_EQ(hs_msg_decode(&m, frame, len), 0);
+	const uint8_t *o;
+	uint64_t g, v;
+	hs_sync_item(&m.u.sync, 5, &o, &g, &v);
+	CHECK(o[1] == 5 && g == 6 && v == 7);
+	uint8_t want[32];
+	memcpy(want, sync_items + 700 * HS_SYNC_ITEM_LEN, 32);
+	CHECK(hs_sync_find(&m.u.sync, want, &g, &v) && g == (uint64_t)(700 + 1) % 256);
+	want[31] ^= 1;
+	CHECK(!hs_sync_find(&m.u.sync, want, &g, &v));
+	/* Origins must be strictly ascending; counts bounded. */
+	make_sync(&msg, 3);
+	CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), 0);
+	memcpy(frame + 2 + HS_SYNC_ITEM_LEN, frame + 2, HS_SYNC_ITEM_LEN); /* a repeated origin */
+	CHECK_EQ(hs_msg_decode(&m, frame, len), HS_ERR_NONCANONICAL);
+	sync_items[HS_SYNC_ITEM_LEN + 1] = 0; /* second origin below... equal to the first */
+	CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), HS_ERR_INVALID);
+	CHECK_EQ(decode_hex("0d8108"), HS_ERR_TOO_LARGE); /* 1025 origins */
+	CHECK_EQ(decode_hex("0d01"), HS_ERR_TRUNCATED);
+}
+
 int main(void)
 {
 	RUN(test_hello_roundtrip);
@@ -969,6 +1025,7 @@ int main(void)
 	RUN(test_disconnect_malformed);
 	RUN(test_addr_pull_roundtrip);
 	RUN(test_addr_pull_malformed);
+	RUN(test_sync);
 	RUN(test_names);
 	return hs_test_done();
 }

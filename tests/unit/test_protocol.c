@@ -312,6 +312,23 @@ static size_t build_frame_pull(uint8_t *out)
 	return encode_msg(&m, out);
 }
 
+/* The digest of a node holding the entry examples of §5.4: the test key's origin, generation 1,
+ * version 43 (the tombstone's). */
+static size_t build_frame_sync(uint8_t *out)
+{
+	uint8_t item[HS_SYNC_ITEM_LEN];
+	memcpy(item, hs_identity_pubkey(key), 32);
+	memset(item + 32, 0, 16);
+	item[32] = 1;
+	item[40] = 43;
+	struct hs_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = HS_MSG_SYNC;
+	m.u.sync.count = 1;
+	m.u.sync.items = item;
+	return encode_msg(&m, out);
+}
+
 static size_t build_test_pubkey(uint8_t *out)
 {
 	memcpy(out, hs_identity_pubkey(key), 32);
@@ -358,6 +375,7 @@ static struct example examples[] = {
 	{ "frame-getaddr", K_FRAME, build_frame_getaddr, NULL, false },
 	{ "frame-addr", K_FRAME, build_frame_addr, NULL, false },
 	{ "frame-pull", K_FRAME, build_frame_pull, NULL, false },
+	{ "frame-sync", K_FRAME, build_frame_sync, NULL, false },
 };
 #define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
 
@@ -698,6 +716,7 @@ static void test_protocol_sections(void)
 		"## §5 Signed objects",
 		"## §6 Frames",
 		"### §6.9 pull (type 12)",
+		"### §6.10 sync (type 13)",
 		"## §7 Disconnect reasons",
 		"## §8 Limits",
 		"## §9 Session and dissemination rules",
