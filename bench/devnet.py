@@ -14,11 +14,13 @@ import random
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from hearsay_rpc import Client as Rpc  # noqa: E402
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else "build-bench/bin"
 OUT = sys.argv[2] if len(sys.argv) > 2 else "bench/results"
@@ -26,31 +28,6 @@ N = 32
 RUMORS = 100
 IDLE_S = 30
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-class Rpc:
-    def __init__(self, datadir):
-        with open(os.path.join(datadir, ".cookie")) as f:
-            cookie = f.read().strip()
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(os.path.join(datadir, "rpc.sock"))
-        self.buf = b""
-        self.n = 0
-        self.call("auth", cookie)
-
-    def call(self, method, *params):
-        self.n += 1
-        req = {"jsonrpc": "2.0", "id": self.n, "method": method, "params": list(params)}
-        self.sock.sendall((json.dumps(req) + "\n").encode())
-        while True:
-            while b"\n" not in self.buf:
-                self.buf += self.sock.recv(65536)
-            line, self.buf = self.buf.split(b"\n", 1)
-            msg = json.loads(line)
-            if msg.get("id") == self.n:
-                if msg.get("error"):
-                    raise RuntimeError(msg["error"]["message"])
-                return msg["result"]
 
 
 def wait_for(pred, timeout, what):
@@ -103,10 +80,8 @@ def measure_latency(rpcs, subs, rng):
             now = time.perf_counter()
             for sk in ready:
                 i = socks[sk]
-                subs[i].buf += sk.recv(65536)
-                while b"\n" in subs[i].buf:
-                    line, subs[i].buf = subs[i].buf.split(b"\n", 1)
-                    msg = json.loads(line)
+                subs[i].read_buffered()
+                for msg in subs[i].messages():
                     if msg.get("method") == "rumor" and msg["params"]["id"] == rid \
                             and i in pending:
                         pending.discard(i)
@@ -143,7 +118,7 @@ def main():
             s.call("subscribe", "bench")
         lat = measure_latency(rpcs, subs, rng)
         for s in subs:
-            s.sock.close()
+            s.close()
         # Idle: no publishes; sample CPU ticks and bytes sent over a quiet window.
         time.sleep(2)
         t0 = time.time()
@@ -155,7 +130,7 @@ def main():
         bps = [(bytes_sent(r) - s) / dt for r, s in zip(rpcs, sent0)]
         rss = [rss_kb(p.pid) for _, p in procs]
         for r in rpcs:
-            r.sock.close()
+            r.close()
         for _, p in procs:
             p.send_signal(signal.SIGTERM)
         clean = sum(p.wait(timeout=20) == 0 for _, p in procs)

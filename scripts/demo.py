@@ -1,71 +1,45 @@
-#!/ usr / bin / env python3
-""
-        "make demo: a local hearsay network of real nodes, shown live.
+#!/usr/bin/env python3
+"""make demo: a local hearsay network of real nodes, shown live.
 
-        24 hearsayd processes on 127.A.0.1(a different / 16 network group each),
-        two of them seeds, bootstrap into an overlay;
-one publishes a signed rumor and another sets a state entry while a live line counts the nodes that
-        have it;
-a misbehaving peer(hearsay - mallory,
-                   a separate test tool) sends a rumor with a forged signature and is banned,
-        with the score explanation;
-then every node stops cleanly.""
-                              "
-        import json import os import select import shutil import signal import socket import
-                subprocess import sys import tempfile import time
+24 hearsayd processes on 127.A.0.1 (a different /16 network group each), two of them seeds,
+bootstrap into an overlay; one publishes a signed rumor and another sets a state entry while a
+live line counts the nodes that have it; a misbehaving peer (hearsay-mallory, a separate test
+tool) sends a rumor with a forged signature and is banned, with the score explanation; then
+every node stops cleanly.
+"""
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 
-                        BIN = sys.argv[1] if len (sys.argv) >
-                              1 else os.path.join(os.path.dirname(__file__), "..", "build",
-                                                  "bin") N = 24 NETWORK = "demo" TTY =
-                                      sys.stdout
-                                              .isatty()
+from hearsay_rpc import Client as Rpc
 
-                                                      def say(text = "")
-    : print(text, flush = True)
+BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..",
+                                                          "build", "bin")
+N = 24
+NETWORK = "demo"
+TTY = sys.stdout.isatty()
 
-              def live(text)
-    : if TTY : sys.stdout.write("\r\033[K" + text) sys.stdout.flush()
 
-                       class Rpc
-    : ""
-      "A JSON-RPC connection to one node (cookie auth, one object per line)."
-      ""
+def say(text=""):
+    print(text, flush=True)
 
-      def __init__(self, datadir)
-    : with open(os.path.join(datadir, ".cookie")) as f
-    : cookie = f.read().strip() self.sock = socket.socket(socket.AF_UNIX,
-                                                          socket.SOCK_STREAM) self.sock
-                                                    .connect(os.path.join(datadir,
-                                                                          "rpc.sock")) self.buf =
-                                              b "" self.n = 0 self.call("auth", cookie)
 
-                                                                    def send(self, method, *params)
-    : self.n
-        += 1 req = {
-	           "jsonrpc" : "2.0",
-	           "id" : self.n,
-	           "method" : method,
-	           "params" : list(params)
-           } self.sock
-                           .sendall((json.dumps(req) + "\n").encode())
+def live(text):
+    if TTY:
+        sys.stdout.write("\r\033[K" + text)
+        sys.stdout.flush()
 
-                                   def line(self)
-    : while b "\n" not in self.buf : chunk = self.sock
-                                                     .recv(65536) if not chunk
-    : raise ConnectionError("node closed the connection") self.buf
-        += chunk line,
-                        self.buf = self.buf.split(b "\n", 1) return json
-                                           .loads(line)
 
-                                                   def call(self, method, *params)
-    : self.send(method, *params) while True
-    : msg = self.line() if "id" in msg and msg["id"] == self.n : if msg.get("error")
-    : raise RuntimeError(msg["error"]["message"]) return msg["result"]
-
-      def wait_for(pred, timeout, what)
-    : end = time.time() + timeout while time.time() < end:
-try:
-	if pred ():
+def wait_for(pred, timeout, what):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if pred():
                 return
         except (OSError, ConnectionError, RuntimeError, ValueError):
             pass
@@ -87,11 +61,8 @@ def watch(subs, method, match, label, timeout=10.0):
         ready, _, _ = select.select(list(socks), [], [], 0.05)
         for sk in ready:
             i = socks[sk]
-            sub = subs[i]
-            sub.buf += sk.recv(65536)
-            while b"\n" in sub.buf:
-                line, sub.buf = sub.buf.split(b"\n", 1)
-                msg = json.loads(line)
+            subs[i].read_buffered()
+            for msg in subs[i].messages():
                 if msg.get("method") == method and match(msg["params"]):
                     seen.add(i)
         live("  %s %s %2d/%d nodes  %6.1f ms" % (label, bar(len(seen), len(subs)), len(seen),
@@ -103,27 +74,54 @@ def watch(subs, method, match, label, timeout=10.0):
     return len(seen)
 
 
+def start_nodes(root, port):
+    addrs = ["127.%d.0.1:%d" % (10 + i, port) for i in range(N)]
+    procs = []
+    for i in range(N):
+        d = os.path.join(root, "node%02d" % i)
+        os.makedirs(d)
+        args = [os.path.join(BIN, "hearsayd"), "-datadir=" + d, "-listen=" + addrs[i],
+                "-network=" + NETWORK]
+        if i < 2:
+            args += ["-seed=1", "-addnode=" + addrs[1 - i]]
+        else:
+            args += ["-seednode=" + addrs[0], "-seednode=" + addrs[1]]
+        log = open(os.path.join(d, "log"), "wb")
+        procs.append((d, subprocess.Popen(args, stdout=log, stderr=log)))
+    return addrs, procs
+
+
+def show_misbehaviour(rpcs, addrs):
+    say("-- a misbehaving peer (hearsay-mallory) sends node 9 a rumor with a forged signature")
+    m = subprocess.run([os.path.join(BIN, "hearsay-mallory"), "badsig-rumor", addrs[9],
+                        "-network=" + NETWORK, "-bind=127.66.0.1"], capture_output=True,
+                       text=True, timeout=30)
+    for line in m.stdout.splitlines():
+        say("   " + line)
+    mid = m.stdout.split()[1].rstrip(":")
+    sc = rpcs[9].call("getscore", mid)
+    say("   node 9: getscore %s... -> score %.1f, standing %s" %
+        (mid[:16], sc["score"], sc["standing"]))
+    for ev in sc["events"]:
+        say("     event: %-14s %+.0f points" % (ev["kind"], ev["points"]))
+    for b in rpcs[9].call("listbanned"):
+        what = b.get("id", b.get("address"))
+        say("     banned: %s (%s) for %d s" % (what[:24], b["reason"],
+                                              b["banned_until"] - b["ban_created"]))
+    honest = rpcs[9].call("getpeerinfo")
+    say("   node 9 still serves its %d honest peers" % sum(p["active"] for p in honest))
+
+
 def main():
     root = tempfile.mkdtemp(prefix="hearsay-demo-")
     port = 17000 + os.getpid() % 2000
     procs = []
     ok = False
-		try
-		    : say("== hearsay demo: %d nodes on loopback, network '%s' ==" % (N, NETWORK))
-		              say("   data in %s; each node on 127.A.0.1:%d, a /16 network group "
-		                  "of its own" %
-		                  (root, port)) addrs = ["127.%d.0.1:%d" % (10 + i, port) for i in range(N)]
-        for i in range(N):
-            d = os.path.join(root, "node%02d" % i)
-            os.makedirs(d)
-            args = [os.path.join(BIN, "hearsayd"), "-datadir=" + d, "-listen=" + addrs[i],
-                    "-network=" + NETWORK]
-            if i < 2:
-                args += ["-seed=1", "-addnode=" + addrs[1 - i]]
-            else:
-                args += ["-seednode=" + addrs[0], "-seednode=" + addrs[1]]
-            log = open(os.path.join(d, "log"), "wb")
-            procs.append((d, subprocess.Popen(args, stdout=log, stderr=log)))
+    try:
+        say("== hearsay demo: %d nodes on loopback, network '%s' ==" % (N, NETWORK))
+        say("   data in %s; each node on 127.A.0.1:%d, a /16 network group of its own" %
+            (root, port))
+        addrs, procs = start_nodes(root, port)
         t0 = time.time()
         wait_for(lambda: all(os.path.exists(os.path.join(d, "rpc.sock")) for d, _ in procs),
                  20, "the nodes to start")
@@ -149,36 +147,15 @@ def main():
         say("-- node 5 (%s...) sets state height=815000" % sid[:16])
         entry = rpcs[5].call("setstate", "height", "815000")
         watch(subs, "state", lambda p: p["id"] == entry["id"], "state height ")
-        check = rpcs[23].call("getstate", sid, "height")
+        got = rpcs[23].call("getstate", sid, "height")
         say("   node 23 reads it back: height=%s (generation %d, version %d, signed by %s...)" %
-            (check["value"], check["generation"], check["version"], check["origin"][:16]))
+            (got["value"], got["generation"], got["version"], got["origin"][:16]))
 
-        say("-- a misbehaving peer (hearsay-mallory) sends node 9 a rumor with a forged "
-            "signature")
-        victim = addrs[9]
-        m = subprocess.run([os.path.join(BIN, "hearsay-mallory"), "badsig-rumor", victim,
-                            "-network=" + NETWORK, "-bind=127.66.0.1"], capture_output=True,
-                           text=True, timeout=30)
-        for line in m.stdout.splitlines():
-            say("   " + line)
-        mid = m.stdout.split()[1].rstrip(":")
-        sc = rpcs[9].call("getscore", mid)
-        say("   node 9: getscore %s... -> score %.1f, standing %s, banned %s" %
-            (mid[:16], sc["score"], sc["standing"], sc["banned"]))
-        for ev in sc["events"]:
-            say("     event: %-14s %+.0f points" % (ev["kind"], ev["points"]))
-        for b in rpcs[9].call("listbanned"):
-            what = b.get("id", b.get("address"))
-            say("     banned: %s (%s) for %d s" % (what[:24], b["reason"],
-                                                  b["banned_until"] - b["ban_created"]))
-        honest = rpcs[9].call("getpeerinfo")
-        say("   node 9 still serves its %d honest peers" % sum(p["active"] for p in honest))
+        show_misbehaviour(rpcs, addrs)
 
         say("-- stopping every node (SIGTERM: each tells its peers it leaves)")
-        for sub in subs:
-            sub.sock.close()
-        for r in rpcs:
-            r.sock.close()
+        for c in subs + rpcs:
+            c.close()
         for _, p in procs:
             p.send_signal(signal.SIGTERM)
         codes = [p.wait(timeout=20) for _, p in procs]
