@@ -130,3 +130,54 @@ int hs_verify(const struct hs_crypto *crypto, const uint8_t pub[32], const uint8
 		return HS_ERR_BAD_SIG;
 	return 0;
 }
+
+/* ---- parsed-key cache ---------------------------------------------------------------------- */
+
+struct keycache_slot {
+	uint8_t pub[32];
+	secp256k1_xonly_pubkey parsed;
+	bool used;
+};
+
+struct hs_keycache {
+	uint8_t key[16];
+	size_t mask;
+	struct keycache_slot slots[];
+};
+
+int hs_keycache_new(struct hs_keycache **out, const uint8_t secret[16], size_t slots)
+{
+	size_t n = 1;
+	while (n < slots && n < ((size_t)1 << 20))
+		n *= 2;
+	struct hs_keycache *kc = calloc(1, sizeof(*kc) + n * sizeof(kc->slots[0]));
+	if (!kc)
+		return HS_ERR_NOMEM;
+	memcpy(kc->key, secret, 16);
+	kc->mask = n - 1;
+	*out = kc;
+	return 0;
+}
+
+void hs_keycache_del(struct hs_keycache *kc)
+{
+	free(kc);
+}
+
+int hs_verify_cached(const struct hs_crypto *crypto, struct hs_keycache *kc, const uint8_t pub[32],
+                     const uint8_t sig[64], const uint8_t digest[32])
+{
+	struct keycache_slot *s = &kc->slots[hs_shorthash(kc->key, pub, 32) & kc->mask];
+	if (!s->used || memcmp(s->pub, pub, 32) != 0) {
+		secp256k1_xonly_pubkey xpub;
+		if (!secp256k1_xonly_pubkey_parse(crypto->ctx, &xpub, pub))
+			return HS_ERR_BAD_KEY; /* invalid keys are not cached: they cost their parse
+			                        */
+		memcpy(s->pub, pub, 32);
+		s->parsed = xpub;
+		s->used = true;
+	}
+	if (!secp256k1_schnorrsig_verify(crypto->ctx, sig, digest, 32, &s->parsed))
+		return HS_ERR_BAD_SIG;
+	return 0;
+}

@@ -45,7 +45,7 @@ static int cap_verify(void *ctx, const uint8_t pub[32], const uint8_t sig[64],
                       const uint8_t digest[32])
 {
 	struct hs_daemon *d = ctx;
-	return hs_verify(d->crypto, pub, sig, digest);
+	return hs_verify_cached(d->crypto, d->keys, pub, sig, digest);
 }
 
 static void cap_log(void *ctx, enum hs_log_level level, const char *line)
@@ -483,7 +483,9 @@ static int load_identity(struct hs_daemon *d)
 {
 	uint8_t seed[32];
 	randombytes_buf(seed, sizeof(seed));
-	if (hs_crypto_new(&d->crypto, seed) != 0)
+	uint8_t cache_key[16];
+	randombytes_buf(cache_key, sizeof(cache_key));
+	if (hs_crypto_new(&d->crypto, seed) != 0 || hs_keycache_new(&d->keys, cache_key, 4096) != 0)
 		return fail(EX_SOFTWARE, "%s", "cannot create the secp256k1 context");
 	char path[HS_CONFIG_PATH_MAX + 16], err[512];
 	snprintf(path, sizeof(path), "%s/identity.key", d->cfg.datadir);
@@ -615,6 +617,7 @@ static void teardown(struct hs_daemon *d)
 	hs_persist_close(d);
 	hs_noise_static_del(d->noise);
 	hs_identity_del(d->id);
+	hs_keycache_del(d->keys);
 	hs_crypto_del(d->crypto);
 }
 

@@ -81,6 +81,7 @@ struct hs_daemon {
 	struct hs_crypto *crypto;
 	struct hs_identity *id;
 	struct hs_noise_static *noise;
+	struct hs_keycache *keys; /* parsed public keys of recent signers */
 	struct hs_store *store;
 	uint64_t generation;
 	uint64_t wall0_ns, mono0_ns, started_ns;
