@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every benchmark program in BUILD/bench (bench_*), each with the results directory
-# bench/results as its argument, and shows what each one prints and which result files it
-# wrote. New benches are picked up by name; nothing here needs to change for them.
+# bench/results as its argument, then every bench/*.sh script with BUILD and that directory,
+# and shows what each one prints and which result files it wrote. New benches are picked up by
+# name; nothing here needs to change for them.
 #   usage: scripts/bench.sh BUILD_DIR
 set -eu
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
@@ -26,6 +27,18 @@ for b in "$build"/bench/bench_*; do
 	touch "$marker"
 	if ! "$b" "$out"; then
 		echo "bench: $(basename "$b") failed" >&2
+		status=1
+	fi
+	find "$out" -type f -newer "$marker" | sort | sed 's/^/   result: /'
+done
+# Scripted benches (bench/*.sh, e.g. the simulator's): each gets the build and results dirs.
+for sh in "$root"/bench/*.sh; do
+	[ -f "$sh" ] || continue
+	found=$((found + 1))
+	echo "== $(basename "$sh")"
+	touch "$marker"
+	if ! sh "$sh" "$build" "$out"; then
+		echo "bench: $(basename "$sh") failed" >&2
 		status=1
 	fi
 	find "$out" -type f -newer "$marker" | sort | sed 's/^/   result: /'

@@ -1,0 +1,399 @@
+/*
+ * hearsay-sim: the command line around the simulator library (sim/sim.h).
+ *
+ *   hearsay-sim --nodes N --rumors R --seed S [--loss P] [--json] [--csv FILE] [--plot FILE]
+ *
+ * Prints one JSON object with --json (the contract in docs/SIM.md), readable text otherwise;
+ * a progress bar goes to stderr when stderr is a terminal. Exit status: 0 after a run, 64 for
+ * a bad command line, 1 when the run or an output file fails.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hearsay/node.h"
+#include "sim.h"
+
+#define EXIT_USAGE 64
+
+struct cli {
+	struct hs_sim_config cfg;
+	bool json, rss, quiet;
+	const char *csv, *plot;
+};
+
+/* How an option's value is read, and where it goes (an offset into struct cli). */
+enum opt_kind {
+	K_NODES,     /* read in the first pass: the defaults depend on it */
+	K_SIZE,      /* size_t, 0..max */
+	K_U64,       /* uint64_t, 0..max */
+	K_PROB,      /* double in [0, max] */
+	K_MS,        /* duration in ms (fractions allowed) -> uint64_t ns */
+	K_S,         /* duration in s -> uint64_t ns */
+	K_SWITCH,    /* bool set to true; takes no value */
+	K_STR,       /* const char * */
+	K_LATENCY,   /* MIN-MAX in ms */
+	K_DIST,      /* uniform | exp | geo */
+	K_PARTITION, /* START_S:END_S:FRACTION */
+	K_HELP,
+	K_VERSION,
+};
+
+struct opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t off;
+	double max;
+	const char *arg; /* for --help; NULL for a switch */
+	const char *help;
+};
+
+#define AT(field) offsetof(struct cli, field)
+
+static const struct opt opts[] = {
+	{ "nodes", K_NODES, 0, 0, "N", "simulated nodes (default 1000)" },
+	{ "rumors", K_SIZE, AT(cfg.rumors), 1e6, "R", "rumors to publish (default 10)" },
+	{ "seed", K_U64, AT(cfg.seed), 0, "S", "the PRNG seed: same seed, same run (default 1)" },
+	{ "loss", K_PROB, AT(cfg.loss), 0.9, "P", "chunk loss probability, 0..0.9 (default 0)" },
+	{ "json", K_SWITCH, AT(json), 0, NULL, "print one JSON object instead of text" },
+	{ "csv", K_STR, AT(csv), 0, "FILE", "write coverage over time as CSV" },
+	{ "plot", K_STR, AT(plot), 0, "FILE", "write coverage over time as an SVG chart" },
+	{ "latency", K_LATENCY, 0, 0, "MIN-MAX",
+	  "one-way link latency range in ms (default 20-200)" },
+	{ "latency-dist", K_DIST, 0, 0, "D", "uniform | exp | geo (default uniform)" },
+	{ "partition", K_PARTITION, 0, 0, "A:B:F",
+	  "split a fraction F of nodes off from A to B s after the first publish" },
+	{ "eager-push", K_SIZE, AT(cfg.eager_push), 128, "K",
+	  "peers that get a new rumor whole (core default)" },
+	{ "pull-interval-ms", K_MS, AT(cfg.pull_interval_ns), 0, "MS",
+	  "pull interval (core default)" },
+	{ "relay-age-s", K_S, AT(cfg.relay_age_ns), 0, "S",
+	  "rumors older than this are not announced" },
+	{ "retention-s", K_S, AT(cfg.retention_ns), 0, "S", "rumors kept and served this long" },
+	{ "request-timeout-ms", K_MS, AT(cfg.request_timeout_ns), 0, "MS",
+	  "getdata unanswered: ask the next announcer" },
+	{ "lazy-delay-ms", K_MS, AT(cfg.lazy_delay_ns), 0, "MS",
+	  "wait for an eager push before a getdata" },
+	{ "outbound", K_SIZE, AT(cfg.outbound), 128, "N",
+	  "outbound sessions per node (core default)" },
+	{ "peers-max", K_SIZE, AT(cfg.peers_max), 128, "N",
+	  "sessions per node, inbound included (core default)" },
+	{ "payload", K_SIZE, AT(cfg.payload_len), 60000, "BYTES",
+	  "rumor payload size (default 256)" },
+	{ "seeds", K_SIZE, AT(cfg.seeds), 64, "N",
+	  "seed nodes every node bootstraps from (default 4)" },
+	{ "seeds-as-peers", K_SWITCH, AT(cfg.seeds_as_peers), 0, NULL,
+	  "seeds advertise an address and take regular peers" },
+	{ "groups", K_SIZE, AT(cfg.groups), 51200, "N",
+	  "IPv4 /16 groups the nodes spread over (default nodes/2)" },
+	{ "join-window-s", K_S, AT(cfg.join_window_ns), 0, "S",
+	  "nodes join spread over this (default 2 ms x nodes, 1..60)" },
+	{ "warmup-s", K_S, AT(cfg.warmup_ns), 0, "S",
+	  "after the join window, before the first publish (default 20)" },
+	{ "rumor-interval-ms", K_MS, AT(cfg.rumor_interval_ns), 0, "MS",
+	  "between publishes (default 100)" },
+	{ "tail-s", K_S, AT(cfg.tail_ns), 0, "S",
+	  "give up this long after the last publish (default 30)" },
+	{ "dial-timeout-ms", K_MS, AT(cfg.dial_timeout_ns), 0, "MS",
+	  "an unanswered dial fails after (default 3000)" },
+	{ "addrbook-max", K_SIZE, AT(cfg.addrbook_max), 1e6, "N",
+	  "node records per address book (default 256)" },
+	{ "check", K_SWITCH, AT(cfg.check), 0, NULL,
+	  "hs_node_check after every input; abort on a broken invariant" },
+	{ "verify-cache", K_SIZE, AT(cfg.verify_cache_max), 1 << 30, "N",
+	  "memoized verifications kept, 0 = off (default 262144)" },
+	{ "log", K_SWITCH, AT(cfg.node_log), 0, NULL, "print the cores' log lines on stderr" },
+	{ "rss", K_SWITCH, AT(rss), 0, NULL, "add peak_rss_kb to the report (not deterministic)" },
+	{ "quiet", K_SWITCH, AT(quiet), 0, NULL, "no progress bar" },
+	{ "help", K_HELP, 0, 0, NULL, "this text" },
+	{ "version", K_VERSION, 0, 0, NULL, "print the version" },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static _Noreturn void usage_error(const char *flag, const char *why)
+{
+	fprintf(stderr, "hearsay-sim: %s%s%s (see --help)\n", flag ? flag : "", flag ? ": " : "",
+	        why);
+	exit(EXIT_USAGE);
+}
+
+static void help(void)
+{
+	printf("usage: hearsay-sim [options]\n"
+	       "Runs N real hearsay cores under virtual time and reports how rumors spread.\n\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		char left[48];
+		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+		         opts[i].arg ? opts[i].arg : "");
+		printf("  %-28s %s\n", left, opts[i].help);
+	}
+	printf("\nSee docs/SIM.md for the network model and the exact meaning of every metric.\n");
+}
+
+static uint64_t parse_u64(const char *flag, const char *s, uint64_t max)
+{
+	char *end;
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		usage_error(flag, "expects a non-negative integer");
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		usage_error(flag, "integer out of range");
+	return v;
+}
+
+static double parse_double(const char *flag, const char *s, double lo, double hi)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s)
+		usage_error(flag, "expects a number");
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < lo || v > hi)
+		usage_error(flag, "number missing or out of range");
+	return v;
+}
+
+/* A duration given in unit_ns units (ms or s), fractions allowed, up to 10^7 s. */
+static uint64_t parse_time(const char *flag, const char *s, uint64_t unit_ns)
+{
+	double v = parse_double(flag, s, 0, 1e7 * 1e9 / (double)unit_ns);
+	return (uint64_t)llround(v * (double)unit_ns);
+}
+
+static void parse_latency(struct hs_sim_config *c, const char *flag, const char *s)
+{
+	char buf[64];
+	const char *dash = strchr(s, '-');
+	if (!dash || strlen(s) >= sizeof(buf))
+		usage_error(flag, "expects MIN-MAX in ms, e.g. 20-200");
+	memcpy(buf, s, (size_t)(dash - s));
+	buf[dash - s] = '\0';
+	c->latency_min_ns = parse_time(flag, buf, HS_NS_PER_MS);
+	c->latency_max_ns = parse_time(flag, dash + 1, HS_NS_PER_MS);
+}
+
+static void parse_dist(struct hs_sim_config *c, const char *flag, const char *v)
+{
+	if (strcmp(v, "uniform") == 0)
+		c->latency_dist = HS_SIM_LAT_UNIFORM;
+	else if (strcmp(v, "exp") == 0)
+		c->latency_dist = HS_SIM_LAT_EXP;
+	else if (strcmp(v, "geo") == 0)
+		c->latency_dist = HS_SIM_LAT_GEO;
+	else
+		usage_error(flag, "expects uniform, exp or geo");
+}
+
+static void parse_partition(struct hs_sim_config *c, const char *flag, const char *s)
+{
+	char buf[96];
+	if (strlen(s) >= sizeof(buf))
+		usage_error(flag, "expects START_S:END_S:FRACTION");
+	strcpy(buf, s);
+	char *a = buf, *b = strchr(a, ':'), *f = b ? strchr(b + 1, ':') : NULL;
+	if (!b || !f)
+		usage_error(flag, "expects START_S:END_S:FRACTION");
+	*b++ = '\0';
+	*f++ = '\0';
+	c->partition = true;
+	c->partition_start_ns = (int64_t)llround(parse_double(flag, a, -1e6, 1e6) * 1e9);
+	c->partition_end_ns = (int64_t)llround(parse_double(flag, b, -1e6, 1e6) * 1e9);
+	c->partition_fraction = parse_double(flag, f, 0, 1);
+}
+
+/* Stores one option's value (second pass). */
+static void apply(struct cli *cli, const struct opt *o, const char *flag, const char *v)
+{
+	void *at = (char *)cli + o->off;
+	switch (o->kind) {
+	case K_SIZE:
+		*(size_t *)at = (size_t)parse_u64(flag, v, (uint64_t)o->max);
+		break;
+	case K_U64:
+		*(uint64_t *)at = parse_u64(flag, v, UINT64_MAX);
+		break;
+	case K_PROB:
+		*(double *)at = parse_double(flag, v, 0, o->max);
+		break;
+	case K_MS:
+		*(uint64_t *)at = parse_time(flag, v, HS_NS_PER_MS);
+		break;
+	case K_S:
+		*(uint64_t *)at = parse_time(flag, v, HS_NS_PER_S);
+		break;
+	case K_SWITCH:
+		*(bool *)at = true;
+		break;
+	case K_STR:
+		*(const char **)at = v;
+		break;
+	case K_LATENCY:
+		parse_latency(&cli->cfg, flag, v);
+		break;
+	case K_DIST:
+		parse_dist(&cli->cfg, flag, v);
+		break;
+	case K_PARTITION:
+		parse_partition(&cli->cfg, flag, v);
+		break;
+	case K_NODES:
+	case K_HELP:
+	case K_VERSION:
+		break; /* the first pass took these */
+	}
+}
+
+static const struct opt *find_opt(const char *arg, const char **inline_val, char *name,
+                                  size_t namecap)
+{
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	const char *eq = strchr(arg + 2, '=');
+	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	if (len >= namecap)
+		return NULL;
+	memcpy(name, arg + 2, len);
+	name[len] = '\0';
+	*inline_val = eq ? eq + 1 : NULL;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* Pass 1 reads --nodes, --help and --version (the defaults depend on the node count);
+ * pass 2 applies every flag over those defaults. */
+static void parse(struct cli *cli, int argc, char **argv)
+{
+	size_t nodes = 1000;
+	for (int pass = 1; pass <= 2; pass++) {
+		if (pass == 2)
+			hs_sim_config_default(&cli->cfg, nodes);
+		for (int i = 1; i < argc; i++) {
+			char name[40];
+			const char *val;
+			const struct opt *o = find_opt(argv[i], &val, name, sizeof(name));
+			if (!o)
+				usage_error(argv[i], "unknown option");
+			bool takes_value = o->arg != NULL;
+			if (takes_value && !val) {
+				if (i + 1 >= argc)
+					usage_error(argv[i], "needs a value");
+				val = argv[++i];
+			} else if (!takes_value && val) {
+				usage_error(argv[i], "takes no value");
+			}
+			if (pass == 1 && o->kind == K_HELP) {
+				help();
+				exit(0);
+			}
+			if (pass == 1 && o->kind == K_VERSION) {
+				printf("hearsay-sim %s\n", HS_VERSION);
+				exit(0);
+			}
+			if (pass == 1 && o->kind == K_NODES)
+				nodes = (size_t)parse_u64("--nodes", val, 1000000);
+			if (pass == 2) {
+				char flag[48];
+				snprintf(flag, sizeof(flag), "--%s", o->name);
+				apply(cli, o, flag, val);
+			}
+		}
+	}
+	const char *why = hs_sim_config_check(&cli->cfg);
+	if (why)
+		usage_error(NULL, why);
+}
+
+/* ---- progress ---------------------------------------------------------------------------- */
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(void *ctx, const struct hs_sim_progress *p)
+{
+	double *last = ctx, t = wall_now();
+	if (t - *last < 0.1 && p->fraction < 1)
+		return;
+	*last = t;
+	char bar[41];
+	int fill = (int)(p->fraction * 40);
+	for (int i = 0; i < 40; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[40] = '\0';
+	fprintf(stderr, "\r[%s] %3.0f%% %-11s t=%7.1fs  deliveries %llu/%llu ", bar,
+	        100 * p->fraction, p->phase, p->virtual_s, (unsigned long long)p->deliveries,
+	        (unsigned long long)p->deliveries_max);
+	fflush(stderr);
+}
+
+static int write_file(const char *path, const struct hs_sim *sim, bool svg)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "hearsay-sim: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	int err = svg ? hs_sim_write_svg(f, sim) : hs_sim_write_csv(f, sim);
+	if (fclose(f) != 0 || err) {
+		fprintf(stderr, "hearsay-sim: %s: cannot write\n", path);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	memset(&cli, 0, sizeof(cli));
+	parse(&cli, argc, argv);
+	double last = 0;
+	bool bar = !cli.quiet && isatty(STDERR_FILENO);
+	if (bar) {
+		cli.cfg.progress = progress;
+		cli.cfg.progress_ctx = &last;
+	}
+	struct hs_sim *sim;
+	int err = hs_sim_new(&sim, &cli.cfg);
+	if (err) {
+		fprintf(stderr, "hearsay-sim: cannot set up: %s\n", hs_strerror(err));
+		return 1;
+	}
+	err = hs_sim_run(sim);
+	if (bar)
+		fprintf(stderr, "\n");
+	if (err) {
+		fprintf(stderr, "hearsay-sim: run failed: %s\n", hs_strerror(err));
+		hs_sim_del(sim);
+		return 1;
+	}
+	struct hs_sim_report rep;
+	hs_sim_get_report(sim, &rep);
+	struct rusage ru;
+	long rss = 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		rss = ru.ru_maxrss;
+	if (cli.json)
+		hs_sim_write_json(stdout, sim, &rep, cli.rss ? rss : 0);
+	else
+		hs_sim_write_text(stdout, sim, &rep, rss);
+	int status = 0;
+	if (cli.csv)
+		status |= write_file(cli.csv, sim, false);
+	if (cli.plot)
+		status |= write_file(cli.plot, sim, true);
+	hs_sim_del(sim);
+	return status;
+}

@@ -1,0 +1,202 @@
+/*
+ * Reports: one JSON object (the contract other tools read; docs/SIM.md), readable text, and
+ * the coverage-over-time series as CSV. Every number is printed with a fixed format, so two
+ * runs with the same seed print the same bytes apart from wall_s (and peak_rss_kb).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearsay/msg.h"
+#include "series.h"
+#include "sim_impl.h"
+
+static const char *dist_name(enum hs_sim_latency_dist d)
+{
+	return d == HS_SIM_LAT_EXP ? "exp" : d == HS_SIM_LAT_GEO ? "geo" : "uniform";
+}
+
+static void json_pct(FILE *f, const char *name, const struct hs_sim_pct *p)
+{
+	fprintf(f, "  \"%s\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n", name, p->p50,
+	        p->p99, p->max);
+}
+
+static void json_config(FILE *f, const struct hs_sim_config *c)
+{
+	fprintf(f,
+	        "  \"config\": {\"latency_ms\": {\"min\": %.3f, \"max\": %.3f, \"dist\": \"%s\"}, ",
+	        (double)c->latency_min_ns / 1e6, (double)c->latency_max_ns / 1e6,
+	        dist_name(c->latency_dist));
+	if (c->partition)
+		fprintf(f,
+		        "\"partition\": {\"start_s\": %.3f, \"end_s\": %.3f, \"fraction\": %.4f}, ",
+		        (double)c->partition_start_ns / 1e9, (double)c->partition_end_ns / 1e9,
+		        c->partition_fraction);
+	else
+		fprintf(f, "\"partition\": null, ");
+	fprintf(f,
+	        "\"groups\": %zu, \"seeds\": %zu, \"seeds_as_peers\": %s, \"join_window_s\": %.3f, "
+	        "\"warmup_s\": %.3f, "
+	        "\"rumor_interval_ms\": %.3f, \"tail_s\": %.3f, \"payload\": %zu, "
+	        "\"dial_timeout_ms\": %.3f,\n",
+	        c->groups, c->seeds, c->seeds_as_peers ? "true" : "false",
+	        (double)c->join_window_ns / 1e9, (double)c->warmup_ns / 1e9,
+	        (double)c->rumor_interval_ns / 1e6, (double)c->tail_ns / 1e9, c->payload_len,
+	        (double)c->dial_timeout_ns / 1e6);
+	fprintf(f,
+	        "             \"eager_push\": %zu, \"outbound\": %zu, \"peers_max\": %zu, "
+	        "\"addrbook_max\": %zu, \"pull_interval_ms\": %.3f, \"relay_age_s\": %.3f, "
+	        "\"retention_s\": %.3f, \"request_timeout_ms\": %.3f, \"lazy_delay_ms\": %.3f, "
+	        "\"check\": %s},\n",
+	        c->eager_push, c->outbound, c->peers_max, c->addrbook_max,
+	        (double)c->pull_interval_ns / 1e6, (double)c->relay_age_ns / 1e9,
+	        (double)c->retention_ns / 1e9, (double)c->request_timeout_ns / 1e6,
+	        (double)c->lazy_delay_ns / 1e6, c->check ? "true" : "false");
+}
+
+void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
+                       long peak_rss_kb)
+{
+	fprintf(f,
+	        "{\n  \"nodes\": %zu,\n  \"rumors\": %zu,\n  \"seed\": %llu,\n  \"loss\": %.6f,\n",
+	        r->nodes, r->rumors, (unsigned long long)r->seed, sim->cfg.loss);
+	fprintf(f, "  \"delivery_ratio\": %.6f,\n  \"residue\": %.6f,\n", r->delivery_ratio,
+	        r->residue);
+	json_pct(f, "latency_ms", &r->latency_ms);
+	json_pct(f, "flood_bound_ms", &r->flood_bound_ms);
+	fprintf(f, "  \"p99_over_flood_p99\": %.4f,\n", r->p99_over_flood_p99);
+	fprintf(f, "  \"payload_copies_per_node\": %.4f,\n", r->payload_copies_per_node);
+	fprintf(f, "  \"traffic_msgs_per_node\": %.4f,\n  \"traffic_bytes_per_node\": %.1f,\n",
+	        r->traffic_msgs_per_node, r->traffic_bytes_per_node);
+	fprintf(f, "  \"msgs_per_node_by_type\": {");
+	/* Every type the core names (hs_msg_type_name), plus "other" when it counted any. */
+	for (unsigned k = 0, first = 1; k < 16; k++) {
+		const char *name = k == 0 ? "other" : hs_msg_type_name((uint8_t)k);
+		if ((k == 0 || strcmp(name, "unknown") == 0) && r->msgs_per_node[k] == 0)
+			continue;
+		fprintf(f, "%s\"%s\": %.4f", first ? "" : ", ", name, r->msgs_per_node[k]);
+		first = 0;
+	}
+	fprintf(f, "},\n");
+	fprintf(f, "  \"time_avg_ms\": %.3f,\n  \"time_last_ms\": %.3f,\n", r->time_avg_ms,
+	        r->time_last_ms);
+	fprintf(f,
+	        "  \"paths\": {\"push_fraction\": %.4f, \"hops_mean\": %.3f, \"hops_max\": %.0f, "
+	        "\"pulled_hops_mean\": %.3f,\n            \"tree_ms\": {\"p50\": %.3f, \"p99\": "
+	        "%.3f, \"max\": %.3f},\n            \"slowest_1pct\": {\"latency_ms\": %.3f, "
+	        "\"flood_ms\": %.3f, \"tree_ms\": %.3f, \"hops\": %.3f, \"pulled_hops\": %.3f}},\n",
+	        r->push_fraction, r->hops_mean, r->hops_max, r->pulled_hops_mean, r->tree_ms.p50,
+	        r->tree_ms.p99, r->tree_ms.max, r->slow.latency_ms, r->slow.flood_ms,
+	        r->slow.tree_ms, r->slow.hops, r->slow.pulled_hops);
+	fprintf(f,
+	        "  \"protocol\": {\"duplicates_per_node\": %.4f, \"requests_per_node\": %.4f, "
+	        "\"request_timeouts_per_node\": %.4f, \"notfound_per_node\": %.4f, "
+	        "\"pulls_per_node\": %.4f, \"pull_rumors_per_node\": %.4f, \"faults\": %llu, "
+	        "\"flood_faults\": %llu, "
+	        "\"double_deliveries\": %llu},\n",
+	        r->duplicates_per_node, r->requests_per_node, r->request_timeouts_per_node,
+	        r->notfound_per_node, r->pulls_per_node, r->pull_rumors_per_node,
+	        (unsigned long long)r->faults, (unsigned long long)r->flood_faults,
+	        (unsigned long long)r->double_deliveries);
+	fprintf(f,
+	        "  \"overlay\": {\"sessions_mean\": %.3f, \"sessions_min\": %zu, \"sessions_max\": "
+	        "%zu, \"outbound_mean\": %.3f, \"isolated\": %zu, \"connections\": %llu, "
+	        "\"dials\": "
+	        "%llu, \"dials_failed\": %llu},\n",
+	        r->sessions_mean, r->sessions_min, r->sessions_max, r->outbound_mean, r->isolated,
+	        (unsigned long long)r->connections, (unsigned long long)r->dials,
+	        (unsigned long long)r->dials_failed);
+	fprintf(f, "  \"flood\": {\"pairs\": %llu, \"unreachable\": %llu, \"violations\": %llu},\n",
+	        (unsigned long long)r->flood_pairs, (unsigned long long)r->flood_unreachable,
+	        (unsigned long long)r->flood_violations);
+	fprintf(f,
+	        "  \"sim\": {\"events\": %llu, \"virtual_s\": %.3f, \"dissemination_s\": %.3f, "
+	        "\"verify_calls\": %llu, \"verify_real\": %llu, \"check_calls\": %llu},\n",
+	        (unsigned long long)r->events, r->virtual_s, r->dissem_s,
+	        (unsigned long long)r->verify_calls, (unsigned long long)r->verify_real,
+	        (unsigned long long)r->check_calls);
+	json_config(f, &sim->cfg);
+	if (peak_rss_kb > 0)
+		fprintf(f, "  \"peak_rss_kb\": %ld,\n", peak_rss_kb);
+	fprintf(f, "  \"wall_s\": %.3f\n}\n", r->wall_s);
+}
+
+void hs_sim_write_text(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
+                       long peak_rss_kb)
+{
+	const struct hs_sim_config *c = &sim->cfg;
+	fprintf(f,
+	        "hearsay-sim: %zu nodes, %zu rumors, seed %llu, loss %.3f, latency %.0f-%.0f ms "
+	        "%s\n",
+	        r->nodes, r->rumors, (unsigned long long)r->seed, c->loss,
+	        (double)c->latency_min_ns / 1e6, (double)c->latency_max_ns / 1e6,
+	        dist_name(c->latency_dist));
+	fprintf(f,
+	        "  eager_push %zu, outbound %zu, peers_max %zu, pull %.0f ms, lazy delay %.0f ms\n",
+	        c->eager_push, c->outbound, c->peers_max, (double)c->pull_interval_ns / 1e6,
+	        (double)c->lazy_delay_ns / 1e6);
+	fprintf(f,
+	        "overlay at first publish: %.2f sessions/node (min %zu, max %zu), %.2f outbound, "
+	        "%zu isolated\n",
+	        r->sessions_mean, r->sessions_min, r->sessions_max, r->outbound_mean, r->isolated);
+	fprintf(f, "delivery ratio     %.6f   (residue %.6f)\n", r->delivery_ratio, r->residue);
+	fprintf(f, "latency ms         p50 %8.1f  p99 %8.1f  max %8.1f\n", r->latency_ms.p50,
+	        r->latency_ms.p99, r->latency_ms.max);
+	fprintf(f, "flood bound ms     p50 %8.1f  p99 %8.1f  max %8.1f   (p99 ratio %.3f)\n",
+	        r->flood_bound_ms.p50, r->flood_bound_ms.p99, r->flood_bound_ms.max,
+	        r->p99_over_flood_p99);
+	fprintf(f, "time avg / last ms %.1f / %.1f\n", r->time_avg_ms, r->time_last_ms);
+	fprintf(f, "payload copies     %.3f per node per rumor (duplicates %.3f)\n",
+	        r->payload_copies_per_node, r->duplicates_per_node);
+	fprintf(f, "traffic            %.2f frames, %.0f bytes per node per rumor\n",
+	        r->traffic_msgs_per_node, r->traffic_bytes_per_node);
+	fprintf(f,
+	        "paths              %.1f%% of hops pushed, %.2f hops mean (%.2f not pushed), %.0f "
+	        "max; tree latency p50 %.1f p99 %.1f ms\n",
+	        100 * r->push_fraction, r->hops_mean, r->pulled_hops_mean, r->hops_max,
+	        r->tree_ms.p50, r->tree_ms.p99);
+	fprintf(f,
+	        "slowest 1%%         %.1f ms (flood %.1f, tree %.1f), %.2f hops, %.2f not pushed\n",
+	        r->slow.latency_ms, r->slow.flood_ms, r->slow.tree_ms, r->slow.hops,
+	        r->slow.pulled_hops);
+	fprintf(f,
+	        "requests           %.3f sent, %.3f timed out, %.3f notfound; pulls %.3f (%.3f "
+	        "rumors) per node per rumor\n",
+	        r->requests_per_node, r->request_timeouts_per_node, r->notfound_per_node,
+	        r->pulls_per_node, r->pull_rumors_per_node);
+	fprintf(f,
+	        "faults %llu (%llu rate limits), double deliveries %llu, flood violations %llu, "
+	        "unreachable %llu\n",
+	        (unsigned long long)r->faults, (unsigned long long)r->flood_faults,
+	        (unsigned long long)r->double_deliveries, (unsigned long long)r->flood_violations,
+	        (unsigned long long)r->flood_unreachable);
+	fprintf(f,
+	        "sim                %.1f s virtual, %llu events, %llu connections, %llu/%llu "
+	        "real verifications\n",
+	        r->virtual_s, (unsigned long long)r->events, (unsigned long long)r->connections,
+	        (unsigned long long)r->verify_real, (unsigned long long)r->verify_calls);
+	fprintf(f, "wall               %.2f s", r->wall_s);
+	if (peak_rss_kb > 0)
+		fprintf(f, ", peak RSS %.1f MiB", (double)peak_rss_kb / 1024);
+	fprintf(f, "\n");
+}
+
+int hs_sim_write_csv(FILE *f, const struct hs_sim *sim)
+{
+	struct sim_series s;
+	int err = sim_series_build(&s, sim);
+	if (err)
+		return err;
+	fprintf(f, "t_ms,mean,flood_mean");
+	for (size_t r = 0; r < s.rumors; r++)
+		fprintf(f, ",r%zu", r);
+	fprintf(f, "\n");
+	for (size_t i = 0; i < s.rows; i++) {
+		fprintf(f, "%.3f,%.6f,%.6f", (double)i * s.step_ms, s.mean[i], s.flood[i]);
+		for (size_t r = 0; r < s.rumors; r++)
+			fprintf(f, ",%.6f", s.per[r * s.rows + i]);
+		fprintf(f, "\n");
+	}
+	sim_series_free(&s);
+	return ferror(f) ? HS_ERR_IO : 0;
+}

@@ -1,0 +1,231 @@
+/*
+ * sim/: the simulator's internal state, shared by its files:
+ *
+ *   rng.c     the one seeded PRNG (xoshiro256**, seeded through splitmix64)
+ *   evq.c     the event queue: a binary heap ordered by (time, sequence number)
+ *   vcache.c  memoized signature verification
+ *   net.c     the network model: addresses, latencies, connections, chunks, loss, partitions
+ *   world.c   nodes, capabilities, the pump, the event loop and the scenario
+ *   metrics.c the flood bound (Dijkstra) and the report
+ *   output.c  JSON, text and CSV;  svg.c  the coverage chart
+ *
+ * Invariants:
+ *  - Every random draw comes from sim->rng, in an order fixed by the event order, so a run is
+ *    a function of its config and seed.
+ *  - A connection endpoint is PENDING until its node opened it, OPEN while the node holds a
+ *    handle for it (and it is listed in the node's eps), CLOSED once the node was told it
+ *    closed (or refused it); it never reopens.
+ *  - Per direction, chunks arrive in the order they were sent: each arrival time is at least
+ *    the previous one's, and equal times pop in push order (the sequence number).
+ *  - node->timer_at is the time of the node's one live timer event (UINT64_MAX: none); heap
+ *    entries for other times are stale and skipped.
+ */
+#ifndef HEARSAY_SIM_SIM_IMPL_H
+#define HEARSAY_SIM_SIM_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearsay/crypto.h"
+#include "hearsay/handshake.h"
+#include "hearsay/netaddr.h"
+#include "hearsay/node.h"
+#include "sim.h"
+
+#define SIM_NONE  UINT32_MAX
+#define SIM_NEVER UINT64_MAX
+#define SIM_PORT  7000
+#define SIM_T0_NS (HS_SIM_EPOCH_S * HS_NS_PER_S)
+
+/* ---- rng.c ----------------------------------------------------------------------------- */
+struct sim_rng {
+	uint64_t s[4];
+};
+
+void sim_rng_seed(struct sim_rng *r, uint64_t seed);
+uint64_t sim_rng_next(struct sim_rng *r);
+/* Uniform in [0, n), n > 0 (rejection sampling: no modulo bias). */
+uint64_t sim_rng_below(struct sim_rng *r, uint64_t n);
+/* Uniform in [0, 1) with 53 bits. */
+double sim_rng_unit(struct sim_rng *r);
+void sim_rng_bytes(struct sim_rng *r, uint8_t *out, size_t len);
+/* The splitmix64 finalizer: a stateless hash of x (per-pair draws). */
+uint64_t sim_mix64(uint64_t x);
+
+/* ---- evq.c ----------------------------------------------------------------------------- */
+enum sim_ev_kind {
+	SIM_EV_JOIN = 1,      /* a: node */
+	SIM_EV_TIMER = 2,     /* a: node */
+	SIM_EV_OPEN_IN = 3,   /* a: connection; the responder accepts */
+	SIM_EV_OPEN_OUT = 4,  /* a: connection; the dialler's connect completes */
+	SIM_EV_CHUNK = 5,     /* a: connection, b: receiving side, ptr: struct sim_chunk */
+	SIM_EV_DIAL_FAIL = 6, /* a: node, ptr: struct hs_netaddr */
+	SIM_EV_PUBLISH = 7,   /* a: rumor index */
+};
+
+struct sim_event {
+	uint64_t at_ns;
+	uint64_t seq;
+	uint32_t kind;
+	uint32_t a;
+	uint64_t b;
+	void *ptr; /* owned by the event while queued */
+};
+
+struct sim_evq {
+	struct sim_event *v;
+	size_t count, cap;
+	uint64_t next_seq;
+};
+
+HS_MUST_USE int sim_evq_push(struct sim_evq *q, uint64_t at_ns, uint32_t kind, uint32_t a,
+                             uint64_t b, void *ptr);
+/* The earliest event (ties: the first pushed); false when empty. */
+bool sim_evq_pop(struct sim_evq *q, struct sim_event *out);
+/* Frees the queue and every event's ptr. */
+void sim_evq_free(struct sim_evq *q);
+
+/* ---- vcache.c -------------------------------------------------------------------------- */
+struct sim_vcache {
+	uint8_t (*keys)[16]; /* 128-bit BLAKE2b prefix of pub || sig || digest */
+	int8_t *results;     /* hs_verify's answer; 0 in an empty way */
+	uint8_t *used;
+	uint8_t *next_way; /* round-robin replacement per set */
+	size_t sets;       /* a power of two; 4 ways each */
+	uint64_t calls, real;
+};
+
+#define SIM_VCACHE_WAYS 4
+
+HS_MUST_USE int sim_vcache_init(struct sim_vcache *c, size_t entries);
+void sim_vcache_deinit(struct sim_vcache *c);
+/* Like hs_verify, memoized. */
+int sim_vcache_verify(struct sim_vcache *c, const struct hs_crypto *crypto,
+                      const uint8_t pub[HS_KEY_LEN], const uint8_t sig[HS_SIG_LEN],
+                      const uint8_t digest[32]);
+
+/* ---- net.c ----------------------------------------------------------------------------- */
+enum sim_ep_state {
+	SIM_EP_PENDING = 0,
+	SIM_EP_OPEN = 1,
+	SIM_EP_CLOSED = 2,
+};
+
+/* Bytes written by one side in one pump (or a FIN when fin). */
+struct sim_chunk {
+	uint32_t len;
+	bool fin;
+	uint8_t data[];
+};
+
+/* A TCP connection: side 0 dialled, side 1 accepted. */
+struct sim_conn {
+	uint32_t node[2];
+	uint64_t handle[2];
+	uint8_t state[2]; /* enum sim_ep_state */
+	bool up[2];       /* the node reported PEER_UP and the session has not ended */
+	uint64_t latency_ns;
+	uint64_t last_arrival_ns[2];  /* per receiving side: the FIFO's tail */
+	struct hs_netaddr seen_as[2]; /* how side s's node sees the other end */
+};
+
+/* A node's open endpoint. */
+struct sim_ep {
+	uint64_t handle;
+	uint32_t conn;
+	uint8_t side;
+};
+
+struct sim_node {
+	struct hs_sim *sim;
+	uint32_t index;
+	bool joined;
+	uint8_t side; /* partition side */
+	float x, y;   /* position, for the geo latency model */
+	struct hs_node *node;
+	struct hs_identity *identity;
+	struct hs_noise_static *noise;
+	struct hs_netaddr addr;
+	uint64_t timer_at;
+	uint32_t stuck;     /* timer fired and the deadline did not move past now */
+	uint32_t ephemeral; /* next source port for a dial */
+	struct sim_ep *eps;
+	size_t neps, eps_cap;
+};
+
+struct hs_netaddr sim_node_addr(const struct hs_sim *sim, uint32_t i);
+/* The node listening at addr, or SIM_NONE. */
+uint32_t sim_lookup_addr(const struct hs_sim *sim, const struct hs_netaddr *addr);
+HS_MUST_USE int sim_addrmap_init(struct hs_sim *sim);
+uint64_t sim_pair_latency(const struct hs_sim *sim, uint32_t a, uint32_t b);
+bool sim_partitioned(const struct hs_sim *sim, uint32_t a, uint32_t b, uint64_t now);
+/* Sends a chunk from side `from` of c; takes ownership of ch. */
+HS_MUST_USE int sim_link_send(struct hs_sim *sim, uint32_t c, unsigned from, struct sim_chunk *ch);
+/* A node asked to dial addr. */
+HS_MUST_USE int sim_net_dial(struct hs_sim *sim, uint32_t node, const struct hs_netaddr *addr);
+HS_MUST_USE int sim_ep_add(struct sim_node *n, uint64_t handle, uint32_t conn, uint8_t side);
+struct sim_ep *sim_ep_find(struct sim_node *n, uint64_t handle);
+void sim_ep_remove(struct sim_node *n, uint64_t handle);
+
+/* ---- world.c ----------------------------------------------------------------------------- */
+struct sim_rumor {
+	uint8_t id[HS_ID_LEN];
+	uint32_t origin;
+	bool published;
+	uint64_t publish_ns;
+};
+
+/* Sums of every node's counters. */
+struct sim_totals {
+	uint64_t msgs_out[16];
+	uint64_t bytes_out, payload_copies_in, duplicates, requests_sent, requests_timed_out;
+	uint64_t notfound_sent, pulls_sent, pull_rumors_sent;
+};
+
+struct hs_sim {
+	struct hs_sim_config cfg;
+	struct sim_rng rng;
+	struct sim_evq evq;
+	struct sim_vcache vc;
+	struct hs_crypto *crypto;
+	struct sim_node *nodes;
+	uint32_t *addrmap; /* open addressing: IPv4 -> node index + 1 */
+	size_t addrmap_cap;
+	struct sim_conn *conns;
+	size_t nconns, conns_cap;
+	uint64_t now;
+	uint64_t publish0_ns; /* the first publish (absolute) */
+	uint64_t end_ns;      /* stop here (SIM_NEVER until the last publish) */
+
+	struct sim_rumor *rumors;
+	uint32_t *rumor_index; /* open addressing over rumor ids: index + 1 */
+	size_t rumor_index_cap, published;
+	uint64_t *deliver_ns; /* [rumor * nodes + node]: ns after publish, SIM_NEVER if never */
+	uint32_t *parent;     /* who sent the frame that delivered it (SIM_NONE: the origin) */
+	uint64_t *flood_ns;   /* the flood lower bound, SIM_NEVER if unreachable */
+	uint64_t deliveries, deliveries_max;
+	uint32_t cur_from; /* the sender of the chunk being processed, or SIM_NONE */
+
+	struct sim_totals base; /* at the first publish */
+	size_t sessions_min, sessions_max, isolated;
+	double sessions_mean, outbound_mean;
+
+	uint64_t events, dials, dials_failed, faults, double_deliveries, check_calls;
+	uint64_t flood_faults; /* faults of kind HS_FAULT_FLOOD (rate limits) */
+	uint64_t chunks_dropped;
+	double wall_s;
+	bool ran;
+};
+
+void sim_totals_sum(const struct hs_sim *sim, struct sim_totals *t);
+/* Fatal: a bug in hearsay or the simulator. Prints the seed and aborts. */
+_Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node);
+
+/* ---- metrics.c --------------------------------------------------------------------------- */
+/* Fills flood_ns for rumor r from its origin over the currently active sessions. */
+HS_MUST_USE int sim_flood_bound(struct hs_sim *sim, size_t r);
+/* Session counts at this moment (sessions_* fields). */
+void sim_count_sessions(struct hs_sim *sim);
+
+#endif

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""hearsay-sim's command line: help, version, bad flags (exit 64), text, CSV and SVG output.
+
+usage: cli.py HEARSAY_SIM WORKDIR
+"""
+import csv
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+FAILS = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+
+
+def run(sim, *args):
+    return subprocess.run([sim, *args], capture_output=True, text=True, timeout=600)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sim, work = sys.argv[1], sys.argv[2]
+    os.makedirs(work, exist_ok=True)
+
+    r = run(sim, "--help")
+    check(r.returncode == 0 and "--nodes" in r.stdout and "--partition" in r.stdout, "--help")
+    r = run(sim, "--version")
+    check(r.returncode == 0 and r.stdout.startswith("hearsay-sim "), "--version")
+
+    bad = [["--nodes"], ["--nodes", "0"], ["--nodes", "x"], ["--nodes", "-5"],
+           ["--loss", "1.5"], ["--loss", "nan"], ["--latency", "200-20"], ["--latency", "20"],
+           ["--latency-dist", "pareto"], ["--partition", "5:1:0.5"],
+           ["--partition", "1:5"], ["--partition", "1:5:1.5"], ["--bogus"], ["--json=1"],
+           ["--outbound", "65"], ["--seeds", "0"], ["--payload", "70000"], ["nodes"],
+           ["--relay-age-s", "700"], ["--seed", "18446744073709551616"],
+           ["--join-window-s", "5000"], ["--rumors", "0"], ["--groups", "0"]]
+    for args in bad:
+        r = run(sim, *args)
+        check(r.returncode == 64 and "hearsay-sim:" in r.stderr and r.stdout == "",
+              f"bad flags {args}: exit {r.returncode}, stderr {r.stderr.strip()!r}")
+
+    csv_path = os.path.join(work, "coverage.csv")
+    svg_path = os.path.join(work, "coverage.svg")
+    for p in (csv_path, svg_path):
+        if os.path.exists(p):
+            os.remove(p)
+    r = run(sim, "--nodes=40", "--rumors=3", "--seed=9", "--warmup-s", "10", "--csv", csv_path,
+            "--plot", svg_path, "--quiet", "--check")
+    check(r.returncode == 0, f"text run: exit {r.returncode}: {r.stderr}")
+    check("delivery ratio" in r.stdout and "flood bound" in r.stdout, "text report")
+
+    rows = list(csv.reader(open(csv_path)))
+    header = rows[0]
+    check(header[:3] == ["t_ms", "mean", "flood_mean"] and header[3:] == ["r0", "r1", "r2"],
+          f"csv header {header}")
+    data = [[float(x) for x in row] for row in rows[1:]]
+    check(len(data) >= 2, "csv rows")
+    check(all(0 <= v <= 1 for row in data for v in row[1:]), "csv fractions in [0, 1]")
+    check(all(a[0] < b[0] for a, b in zip(data, data[1:])), "csv time increasing")
+    for col in range(1, len(header)):
+        check(all(a[col] <= b[col] for a, b in zip(data, data[1:])), f"csv column {col} rises")
+    check(data[-1][1] == 1.0, "csv ends at full coverage")
+    check(all(row[2] >= row[1] for row in data), "the flood bound is never behind")
+
+    root = ET.parse(svg_path).getroot()
+    check(root.tag.endswith("svg"), "svg root")
+    lines = [e for e in root.iter() if e.tag.endswith("polyline")]
+    check(len(lines) == 3 + 2, f"svg polylines: {len(lines)}")
+
+    r = run(sim, "--csv", os.path.join(work, "no", "such", "dir.csv"), "--nodes", "5",
+            "--rumors", "1", "--warmup-s", "5", "--quiet", "--check")
+    check(r.returncode == 1 and "dir.csv" in r.stderr, "unwritable csv: exit 1")
+
+    if FAILS:
+        for f in FAILS:
+            print("FAIL", f, file=sys.stderr)
+        sys.exit(1)
+    print("cli: ok")
+
+
+if __name__ == "__main__":
+    main()
