@@ -30,20 +30,6 @@ static bool is_outbound_kind(enum conn_kind k)
 
 /* ---- records --------------------------------------------------------------------------- */
 
-bool hs_connect_record_valid(struct hs_node *node, const struct hs_record *rec, const uint8_t *enc,
-                             size_t enclen)
-{
-	if (enclen < HS_SIG_LEN)
-		return false;
-	uint8_t digest[32];
-	hs_tag_hash(&node->tag_record, digest, enc, enclen - HS_SIG_LEN);
-	node->stats.sig_checks++;
-	if (node->caps.verify(node->caps.ctx, rec->id, rec->sig, digest) == 0)
-		return true;
-	node->stats.sig_failures++;
-	return false;
-}
-
 int hs_connect_sign_record(struct hs_node *node, uint64_t now)
 {
 	struct hs_record *r = &node->rec;
@@ -83,19 +69,10 @@ static void remember(struct hs_node *node, const struct hs_record *rec, const ui
 		return;
 	}
 	/* New or newer: ask the driver to keep it across restarts. */
-	uint8_t *buf = malloc(HS_KEY_LEN + HS_RECORD_MAX);
+	uint8_t enc[HS_RECORD_MAX];
 	size_t len;
-	if (!buf || hs_record_encode(rec, buf + HS_KEY_LEN, HS_RECORD_MAX, &len) != 0) {
-		free(buf);
-		return;
-	}
-	memcpy(buf, rec->id, HS_KEY_LEN);
-	struct hs_event ev = { .type = HS_EV_SAVE, .save_kind = HS_SAVE_RECORD };
-	ev.key = buf;
-	ev.keylen = HS_KEY_LEN;
-	ev.value = buf + HS_KEY_LEN;
-	ev.valuelen = len;
-	hs_event_push(node, &ev, buf);
+	if (hs_record_encode(rec, enc, sizeof(enc), &len) == 0)
+		hs_event_save(node, HS_SAVE_RECORD, rec->id, HS_KEY_LEN, NULL, 0, enc, len);
 }
 
 /* Verifies a record unless the book already holds it at this seq or later, then adds it;
@@ -111,7 +88,7 @@ static bool learn(struct hs_node *node, const struct hs_record *rec, const uint8
 	uint8_t enc[HS_RECORD_MAX];
 	size_t enclen;
 	if (hs_record_encode(rec, enc, sizeof(enc), &enclen) != 0 ||
-	    !hs_connect_record_valid(node, rec, enc, enclen))
+	    !hs_node_signed_by(node, &node->tag_record, rec->id, enc, enclen))
 		return false;
 	remember(node, rec, group, now);
 	return true;

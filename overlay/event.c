@@ -52,3 +52,26 @@ void hs_event_queue_free(struct hs_node *node)
 	node->events = NULL;
 	node->ev_count = node->ev_cap = node->ev_head = 0;
 }
+
+void hs_event_save(struct hs_node *node, enum hs_save_kind kind, const uint8_t *key1,
+                   size_t key1len, const uint8_t *key2, size_t key2len, const uint8_t *value,
+                   size_t valuelen)
+{
+	size_t keylen = key1len + key2len;
+	uint8_t *buf = malloc(keylen + valuelen + 1);
+	if (!buf) {
+		node->events_dropped++;
+		return;
+	}
+	memcpy(buf, key1, key1len);
+	if (key2len)
+		memcpy(buf + key1len, key2, key2len);
+	if (valuelen)
+		memcpy(buf + keylen, value, valuelen);
+	struct hs_event ev = { .type = HS_EV_SAVE, .save_kind = kind };
+	ev.key = buf;
+	ev.keylen = keylen;
+	ev.value = value ? buf + keylen : NULL;
+	ev.valuelen = valuelen;
+	hs_event_push(node, &ev, buf);
+}

@@ -141,18 +141,6 @@ static bool admissible(struct hs_node *node, const struct hs_rumor *rm, const ui
 	return true;
 }
 
-static bool signature_ok(struct hs_node *node, const struct hs_rumor *rm, const uint8_t *enc,
-                         size_t enclen)
-{
-	uint8_t digest[32];
-	hs_tag_hash(&node->tag_rumor, digest, enc, enclen - HS_SIG_LEN);
-	node->stats.sig_checks++;
-	if (node->caps.verify(node->caps.ctx, rm->origin, rm->sig, digest) == 0)
-		return true;
-	node->stats.sig_failures++;
-	return false;
-}
-
 /* A new rumor passed every check: keep it, hand it to the application, pass it on. */
 static void accept(struct hs_node *node, struct peer *from, const struct hs_rumor *rm,
                    const uint8_t id[HS_ID_LEN], const uint8_t *enc, size_t enclen, uint64_t now)
@@ -197,7 +185,7 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 		hs_peer_fault(node, p, HS_FAULT_FLOOD, "over the signature-check budget", now);
 		return;
 	}
-	if (!signature_ok(node, rm, mr->enc, mr->enclen)) {
+	if (!hs_node_signed_by(node, &node->tag_rumor, rm->origin, mr->enc, mr->enclen)) {
 		remember(node, id, now);
 		hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "rumor with a bad signature", now);
 		return;

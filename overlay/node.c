@@ -99,6 +99,20 @@ struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_
 	return NULL;
 }
 
+bool hs_node_signed_by(struct hs_node *node, const struct hs_tag *tag,
+                       const uint8_t signer[HS_KEY_LEN], const uint8_t *enc, size_t enclen)
+{
+	if (enclen < HS_SIG_LEN)
+		return false;
+	uint8_t digest[32];
+	hs_tag_hash(tag, digest, enc, enclen - HS_SIG_LEN);
+	node->stats.sig_checks++;
+	if (node->caps.verify(node->caps.ctx, signer, enc + enclen - HS_SIG_LEN, digest) == 0)
+		return true;
+	node->stats.sig_failures++;
+	return false;
+}
+
 static struct peer *find(const struct hs_node *node, uint64_t handle)
 {
 	for (unsigned s = 0; s < node->cfg.peers_max; s++)
@@ -273,7 +287,7 @@ int hs_node_add_record(struct hs_node *node, const uint8_t *rec, size_t reclen, 
 	int err = hs_record_decode(&r, rec, reclen);
 	if (err)
 		return err;
-	if (!hs_connect_record_valid(node, &r, rec, reclen))
+	if (!hs_node_signed_by(node, &node->tag_record, r.id, rec, reclen))
 		return HS_ERR_BAD_SIG;
 	if (memcmp(r.id, node->cfg.identity, HS_KEY_LEN) == 0)
 		return 0;

@@ -174,6 +174,10 @@ void hs_node_log(struct hs_node *node, enum hs_log_level level, const char *fmt,
         __attribute__((format(printf, 3, 4)));
 /* True if we relay and deliver this topic. */
 bool hs_node_takes_topic(const struct hs_node *node, const uint8_t *topic, size_t topic_len);
+/* Checks a signed object: its last HS_SIG_LEN bytes are signer's BIP340 signature over the
+ * tagged hash of every byte before them (the rule for every signed object, PROTOCOL.md §4). */
+bool hs_node_signed_by(struct hs_node *node, const struct hs_tag *tag,
+                       const uint8_t signer[HS_KEY_LEN], const uint8_t *enc, size_t enclen);
 uint64_t hs_node_topic_hash(const struct hs_node *node, const uint8_t *topic, size_t topic_len);
 size_t hs_node_outbound_count(const struct hs_node *node);
 struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_KEY_LEN],
@@ -183,6 +187,10 @@ struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_
 /* Queues ev; owned (may be NULL) is freed once the driver has seen the event. */
 void hs_event_push(struct hs_node *node, const struct hs_event *ev, uint8_t *owned);
 void hs_event_queue_free(struct hs_node *node);
+/* Queues HS_EV_SAVE with key = key1 || key2 and value (NULL: a deletion); copies both. */
+void hs_event_save(struct hs_node *node, enum hs_save_kind kind, const uint8_t *key1,
+                   size_t key1len, const uint8_t *key2, size_t key2len, const uint8_t *value,
+                   size_t valuelen);
 
 /* ---- peer.c ---------------------------------------------------------------------------- */
 HS_MUST_USE int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,
@@ -264,8 +272,5 @@ void hs_connect_on_open(struct hs_node *node, struct peer *p);
 void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
 /* Signs (or re-signs) our record after an address change. */
 HS_MUST_USE int hs_connect_sign_record(struct hs_node *node, uint64_t now);
-/* Verifies a record's signature (through the verify capability). */
-bool hs_connect_record_valid(struct hs_node *node, const struct hs_record *rec, const uint8_t *enc,
-                             size_t enclen);
 
 #endif

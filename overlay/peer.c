@@ -393,7 +393,8 @@ static void on_hello(struct hs_node *node, struct peer *p, const struct hs_msg_h
 		              now);
 		return;
 	}
-	if (!hs_connect_record_valid(node, &h->record, h->record_enc, h->record_enclen)) {
+	if (!hs_node_signed_by(node, &node->tag_record, h->record.id, h->record_enc,
+	                       h->record_enclen)) {
 		hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "hello record with a bad signature", now);
 		return;
 	}

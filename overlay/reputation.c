@@ -13,41 +13,22 @@
 
 #include "node_impl.h"
 
-#define BAN_KEY_LEN 33
-
 static void save_score(struct hs_node *node, const uint8_t id[HS_KEY_LEN])
 {
 	const struct hs_score_entry *e = hs_scores_find(&node->scores, id);
 	if (!e)
 		return;
-	uint8_t *buf = malloc(HS_KEY_LEN + HS_SCORE_ENTRY_ENCODED_LEN);
-	if (!buf)
-		return;
-	memcpy(buf, id, HS_KEY_LEN);
-	hs_score_entry_encode(e, buf + HS_KEY_LEN);
-	struct hs_event ev = { .type = HS_EV_SAVE, .save_kind = HS_SAVE_SCORE };
-	ev.key = buf;
-	ev.keylen = HS_KEY_LEN;
-	ev.value = buf + HS_KEY_LEN;
-	ev.valuelen = HS_SCORE_ENTRY_ENCODED_LEN;
-	hs_event_push(node, &ev, buf);
+	uint8_t enc[HS_SCORE_ENTRY_ENCODED_LEN];
+	hs_score_entry_encode(e, enc);
+	hs_event_save(node, HS_SAVE_SCORE, id, HS_KEY_LEN, NULL, 0, enc, sizeof(enc));
 }
 
 static void save_ban(struct hs_node *node, const struct hs_ban *b, bool unban)
 {
-	uint8_t *buf = malloc(BAN_KEY_LEN + HS_BAN_ENCODED_LEN);
-	if (!buf)
-		return;
-	buf[0] = b->kind;
-	memcpy(buf + 1, b->key, 32);
-	hs_ban_encode(b, buf + BAN_KEY_LEN);
-	struct hs_event ev = { .type = HS_EV_SAVE,
-		               .save_kind = unban ? HS_SAVE_UNBAN : HS_SAVE_BAN };
-	ev.key = buf;
-	ev.keylen = BAN_KEY_LEN;
-	ev.value = unban ? NULL : buf + BAN_KEY_LEN;
-	ev.valuelen = unban ? 0 : HS_BAN_ENCODED_LEN;
-	hs_event_push(node, &ev, buf);
+	uint8_t enc[HS_BAN_ENCODED_LEN];
+	hs_ban_encode(b, enc);
+	hs_event_save(node, unban ? HS_SAVE_UNBAN : HS_SAVE_BAN, &b->kind, 1, b->key, 32,
+	              unban ? NULL : enc, unban ? 0 : sizeof(enc));
 }
 
 static bool peer_matches(const struct peer *p, uint8_t kind, const uint8_t key[32])

@@ -40,31 +40,12 @@ void hs_state_init(struct hs_node *node)
 
 /* ---- saving and events ------------------------------------------------------------------ */
 
-/* origin || key, from an entry's encoding. */
-static size_t state_key(uint8_t out[HS_KEY_LEN + HS_STATE_KEY_MAX], const struct hs_entry *e)
-{
-	memcpy(out, e->origin, HS_KEY_LEN);
-	memcpy(out + HS_KEY_LEN, e->key, e->key_len);
-	return HS_KEY_LEN + e->key_len;
-}
-
 static void save(struct hs_node *node, const uint8_t *enc, size_t enclen, bool remove)
 {
 	struct hs_entry e;
-	if (hs_entry_decode(&e, enc, enclen) != 0)
-		return;
-	uint8_t *buf = malloc(HS_KEY_LEN + HS_STATE_KEY_MAX + enclen);
-	if (!buf)
-		return;
-	size_t kl = state_key(buf, &e);
-	memcpy(buf + kl, enc, enclen);
-	struct hs_event ev = { .type = HS_EV_SAVE,
-		               .save_kind = remove ? HS_SAVE_UNSTATE : HS_SAVE_STATE };
-	ev.key = buf;
-	ev.keylen = kl;
-	ev.value = remove ? NULL : buf + kl;
-	ev.valuelen = remove ? 0 : enclen;
-	hs_event_push(node, &ev, buf);
+	if (hs_entry_decode(&e, enc, enclen) == 0)
+		hs_event_save(node, remove ? HS_SAVE_UNSTATE : HS_SAVE_STATE, e.origin, HS_KEY_LEN,
+		              e.key, e.key_len, remove ? NULL : enc, remove ? 0 : enclen);
 }
 
 static void on_evict(void *ctx, const struct hs_state_slot *slot)
@@ -127,18 +108,6 @@ static enum hs_apply merge(struct hs_node *node, const struct hs_entry *e, const
 
 /* ---- receiving ---------------------------------------------------------------------------- */
 
-static bool signature_ok(struct hs_node *node, const struct hs_entry *e, const uint8_t *enc,
-                         size_t enclen)
-{
-	uint8_t digest[32];
-	hs_tag_hash(&node->tag_state, digest, enc, enclen - HS_SIG_LEN);
-	node->stats.sig_checks++;
-	if (node->caps.verify(node->caps.ctx, e->origin, e->sig, digest) == 0)
-		return true;
-	node->stats.sig_failures++;
-	return false;
-}
-
 static void remember(struct hs_node *node, const uint8_t id[HS_ID_LEN], uint64_t now)
 {
 	/* State has no clock of its own: an older entry stays older, so its id is remembered
@@ -167,7 +136,8 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 			              now);
 			return;
 		}
-		if (!signature_ok(node, e, ms->enc[i], ms->enclen[i])) {
+		if (!hs_node_signed_by(node, &node->tag_state, e->origin, ms->enc[i],
+		                       ms->enclen[i])) {
 			remember(node, id, now);
 			hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "state entry with a bad signature",
 			              now);
@@ -410,7 +380,7 @@ int hs_node_load_state(struct hs_node *node, const uint8_t *enc, size_t enclen, 
 	int err = hs_entry_decode(&e, enc, enclen);
 	if (err)
 		return err;
-	if (!signature_ok(node, &e, enc, enclen))
+	if (!hs_node_signed_by(node, &node->tag_state, e.origin, enc, enclen))
 		return HS_ERR_BAD_SIG;
 	uint8_t id[HS_ID_LEN];
 	hs_blake2b256(id, enc, enclen);
