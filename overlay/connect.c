@@ -13,9 +13,10 @@
 
 #include "node_impl.h"
 
-#define BACKOFF_BASE_NS (2 * HS_NS_PER_S)
-#define BACKOFF_MAX_NS  (600 * HS_NS_PER_S)
-#define ATTEMPTS_MAX    10 /* consecutive failures after which a record is forgotten */
+#define BACKOFF_BASE_NS  (2 * HS_NS_PER_S)
+#define BACKOFF_MAX_NS   (600 * HS_NS_PER_S)
+#define ATTEMPTS_MAX     10 /* consecutive failures after which a record is forgotten */
+#define FEELER_LINGER_NS (5 * HS_NS_PER_S) /* a feeler stays long enough to trade digests */
 
 static uint64_t backoff(uint32_t failures)
 {
@@ -143,6 +144,8 @@ void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 		struct hs_msg m = { .type = HS_MSG_GETADDR };
 		p->sent_getaddr = hs_peer_send(node, p, &m, now);
 	}
+	if (p->kind == CONN_FEELER)
+		p->close_at_ns = now + FEELER_LINGER_NS;
 }
 
 void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
@@ -235,7 +238,7 @@ static bool dial_pending(const struct hs_node *node, const struct hs_netaddr *a)
 
 static bool addr_connected(const struct hs_node *node, const struct hs_netaddr *a)
 {
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		const struct peer *p = node->peers[s];
 		if (p && p->state != PS_CLOSING && hs_netaddr_equal(&p->addr, a))
 			return true;
@@ -246,7 +249,7 @@ static bool addr_connected(const struct hs_node *node, const struct hs_netaddr *
 /* True if an outbound session or dial already uses a's network group. */
 static bool group_used(const struct hs_node *node, const struct hs_netaddr *a)
 {
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		const struct peer *p = node->peers[s];
 		if (p && p->state != PS_CLOSING && is_outbound_kind(p->kind) &&
 		    hs_netaddr_same_group(&p->addr, a))
@@ -302,7 +305,7 @@ static struct hs_book_entry *pick_candidate(struct hs_node *node, uint64_t now)
 static size_t outbound_wanted(const struct hs_node *node)
 {
 	size_t n = 0;
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		const struct peer *p = node->peers[s];
 		if (p && p->state != PS_CLOSING && is_outbound_kind(p->kind))
 			n++;
@@ -338,9 +341,29 @@ static void expire_dials(struct hs_node *node, uint64_t now)
 	}
 }
 
+/* Every feeler interval, while our outbound slots are full, visit one random known node:
+ * its addresses, a catch-up pull and sync, then leave. Rationale: two halves of a network
+ * that lost every session across a partition find each other again, and the book's addresses
+ * get tested. */
+static void feeler(struct hs_node *node, uint64_t now)
+{
+	if (now < node->next_feeler_ns)
+		return;
+	node->next_feeler_ns = now + node->cfg.feeler_interval_ns;
+	if (outbound_wanted(node) > 0 || node->shutting_down)
+		return;
+	struct hs_book_entry *e = pick_candidate(node, now);
+	if (!e)
+		return;
+	e->last_try_ns = now;
+	node->stats.feelers++;
+	dial(node, &e->rec.addrs[0], e->id, CONN_FEELER, now);
+}
+
 void hs_connect_timer(struct hs_node *node, uint64_t now)
 {
 	expire_dials(node, now);
+	feeler(node, now);
 	if (node->shutting_down || now < node->next_dial_ns)
 		return;
 	node->next_dial_ns = now + node->cfg.dial_interval_ns;
@@ -354,7 +377,7 @@ void hs_connect_timer(struct hs_node *node, uint64_t now)
 		return;
 	}
 	/* Nothing left to try in the book: ask a seed for more. */
-	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
 		if (node->peers[s] && node->peers[s]->kind == CONN_SEED)
 			return;
 	for (size_t i = 0; i < node->ndials; i++)
@@ -365,7 +388,7 @@ void hs_connect_timer(struct hs_node *node, uint64_t now)
 
 uint64_t hs_connect_deadline(const struct hs_node *node)
 {
-	uint64_t d = UINT64_MAX;
+	uint64_t d = node->next_feeler_ns;
 	for (size_t i = 0; i < node->ndials; i++) {
 		uint64_t t = node->dials[i].started_ns + node->cfg.handshake_timeout_ns;
 		if (t < d)
@@ -417,6 +440,110 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 		node->dials[i] = node->dials[--node->ndials];
 		return;
 	}
+}
+
+/* ---- inbound eviction --------------------------------------------------------------------- */
+
+#define PROTECT_EACH 4 /* Bitcoin protects 4 peers on each of several grounds */
+
+static size_t live_sessions(const struct hs_node *node)
+{
+	size_t n = 0;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
+		n += node->peers[s] && node->peers[s]->state != PS_CLOSING;
+	return n;
+}
+
+/* Removes from c[0..n) the PROTECT_EACH best by better(a, b) among those that earn
+ * protection at all (better(a, NULL)); returns the new n. */
+static size_t protect(struct peer **c, size_t n, const struct hs_node *node, uint64_t now,
+                      bool (*better)(const struct hs_node *, const struct peer *,
+                                     const struct peer *, uint64_t))
+{
+	for (size_t k = 0; k < PROTECT_EACH && n > 0; k++) {
+		size_t best = SIZE_MAX;
+		for (size_t i = 0; i < n; i++)
+			if (better(node, c[i], NULL, now) &&
+			    (best == SIZE_MAX || better(node, c[i], c[best], now)))
+				best = i;
+		if (best == SIZE_MAX)
+			break;
+		c[best] = c[--n];
+	}
+	return n;
+}
+
+static bool better_score(const struct hs_node *node, const struct peer *a, const struct peer *b,
+                         uint64_t now)
+{
+	double va = hs_scores_value(&node->scores, a->id, now);
+	return b ? va > hs_scores_value(&node->scores, b->id, now) : va > 0;
+}
+
+static bool better_rtt(const struct hs_node *node, const struct peer *a, const struct peer *b,
+                       uint64_t now)
+{
+	(void)node;
+	(void)now;
+	return a->rtt_ns && (!b || !b->rtt_ns || a->rtt_ns < b->rtt_ns);
+}
+
+static bool older(const struct hs_node *node, const struct peer *a, const struct peer *b,
+                  uint64_t now)
+{
+	(void)node;
+	(void)now;
+	return a->opened_ns < b->opened_ns;
+}
+
+/* Bitcoin's AttemptToEvictConnection in small: protect the peers an attacker finds hardest to
+ * imitate (well-scored, fast, long-standing, from rare network groups), then evict the
+ * youngest session of the network group holding the most of the rest.
+ * Rationale: an attacker with many addresses in few groups can take slots only from itself. */
+static struct peer *eviction_victim(struct hs_node *node, uint64_t now)
+{
+	struct peer *c[HS_PEERS_MAX];
+	size_t n = 0;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		if (p && p->kind == CONN_INBOUND && p->state != PS_CLOSING)
+			c[n++] = p;
+	}
+	n = protect(c, n, node, now, better_score);
+	n = protect(c, n, node, now, better_rtt);
+	size_t keep_old = n / 2; /* half of the rest, the longest connected */
+	for (size_t k = 0; k < keep_old; k++) {
+		size_t best = 0;
+		for (size_t i = 1; i < n; i++)
+			if (older(node, c[i], c[best], now))
+				best = i;
+		c[best] = c[--n];
+	}
+	struct peer *victim = NULL;
+	size_t victim_group = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t same = 0;
+		for (size_t j = 0; j < n; j++)
+			same += hs_netaddr_same_group(&c[i]->addr, &c[j]->addr);
+		if (!victim || same > victim_group ||
+		    (same == victim_group && c[i]->opened_ns > victim->opened_ns)) {
+			victim = c[i];
+			victim_group = same;
+		}
+	}
+	return victim;
+}
+
+bool hs_connect_make_room(struct hs_node *node, bool inbound, uint64_t now)
+{
+	if (live_sessions(node) < node->cfg.peers_max)
+		return true;
+	struct peer *victim = inbound ? eviction_victim(node, now) : NULL;
+	if (!victim)
+		return false;
+	node->stats.evictions++;
+	hs_peer_close(node, victim, HS_REASON_EVICTED, "evicted to make room", now);
+	return true;
 }
 
 /* ---- the operator's address API ------------------------------------------------------- */

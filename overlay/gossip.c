@@ -83,7 +83,7 @@ static void relay(struct hs_node *node, struct hs_stored_rumor *r, bool near_ori
 	const uint8_t *topic = r->enc + r->topic_off;
 	struct peer *want[HS_PEERS_MAX];
 	size_t n = 0;
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (is_active(p) && !hs_knows(r, s) &&
 		    hs_peer_takes_topic(node, p, topic, r->topic_len) &&
@@ -390,7 +390,8 @@ static void on_pull(struct hs_node *node, struct peer *p, const struct hs_msg_pu
                     uint64_t now)
 {
 	if (!hs_ratelimit_take(&p->pull_rl, 1, now)) {
-		hs_peer_fault(node, p, HS_FAULT_FLOOD, "pulls too often", now);
+		/* Ignored, not punished: a stalled link delivers its held pulls in one burst. */
+		node->stats.repairs_refused++;
 		return;
 	}
 	uint64_t since =
@@ -416,7 +417,7 @@ static struct peer *random_active_peer(struct hs_node *node)
 {
 	struct peer *pick = NULL;
 	uint64_t seen = 0;
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		if (!is_active(node->peers[s]))
 			continue;
 		seen++;
@@ -475,7 +476,7 @@ void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 void hs_gossip_flush(struct hs_node *node, uint64_t now)
 {
 	send_requests(node, now);
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (!is_active(p))
 			continue;

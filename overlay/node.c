@@ -24,6 +24,7 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->ping_interval_ns = 30 * HS_NS_PER_S;
 	cfg->idle_timeout_ns = 90 * HS_NS_PER_S;
 	cfg->dial_interval_ns = 500 * HS_NS_PER_MS;
+	cfg->feeler_interval_ns = 120 * HS_NS_PER_S;
 	cfg->eager_push = 2;
 	cfg->pull_interval_ns = 5 * HS_NS_PER_S;
 	cfg->relay_age_ns = 60 * HS_NS_PER_S;
@@ -90,7 +91,7 @@ bool hs_node_takes_topic(const struct hs_node *node, const uint8_t *topic, size_
 struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_KEY_LEN],
                                 const struct peer *except)
 {
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (p && p != except && p->has_id && p->state != PS_CLOSING &&
 		    memcmp(p->id, id, HS_KEY_LEN) == 0)
@@ -115,7 +116,7 @@ bool hs_node_signed_by(struct hs_node *node, const struct hs_tag *tag,
 
 static struct peer *find(const struct hs_node *node, uint64_t handle)
 {
-	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
 		if (node->peers[s] && node->peers[s]->handle == handle)
 			return node->peers[s];
 	return NULL;
@@ -221,6 +222,7 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	hs_banlist_init(&node->bans, cfg->bans_max);
 	hs_state_init(node);
 	node->next_dial_ns = now;
+	node->next_feeler_ns = cfg->feeler_interval_ns ? now + cfg->feeler_interval_ns : UINT64_MAX;
 	node->next_sweep_ns = now + HS_NS_PER_S;
 	node->next_pull_ns = now + hs_node_rand64(node) % cfg->pull_interval_ns;
 	err = hs_connect_sign_record(node, now);
@@ -357,7 +359,7 @@ int hs_node_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *top
 
 void hs_node_timer(struct hs_node *node, uint64_t now)
 {
-	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
 		if (node->peers[s])
 			hs_peer_timer(node, node->peers[s], now);
 	hs_connect_timer(node, now);
@@ -369,7 +371,7 @@ void hs_node_timer(struct hs_node *node, uint64_t now)
 void hs_node_shutdown(struct hs_node *node, uint64_t now)
 {
 	node->shutting_down = true;
-	for (unsigned s = 0; s < node->cfg.peers_max; s++)
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
 		if (node->peers[s])
 			hs_peer_close(node, node->peers[s], HS_REASON_SHUTDOWN,
 			              "node shutting down", now);
@@ -419,7 +421,7 @@ uint64_t hs_node_next_deadline(const struct hs_node *node)
 	uint64_t c = hs_connect_deadline(node);
 	if (c < d)
 		d = c;
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		if (!node->peers[s])
 			continue;
 		uint64_t t = hs_peer_deadline(node, node->peers[s]);
@@ -434,7 +436,7 @@ uint64_t hs_node_next_deadline(const struct hs_node *node)
 size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_t max)
 {
 	size_t n = 0;
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		const struct peer *p = node->peers[s];
 		if (!p)
 			continue;
@@ -510,6 +512,7 @@ static bool peer_ok(const struct hs_node *node, const struct peer *p, unsigned s
 bool hs_node_check(const struct hs_node *node)
 {
 	uint64_t used_words[HS_PEER_WORDS] = { 0 };
+	size_t live = 0;
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		const struct peer *p = node->peers[s];
 		if (!p) {
@@ -517,8 +520,9 @@ bool hs_node_check(const struct hs_node *node)
 				return false; /* a freed slot keeps announcements */
 			continue;
 		}
-		if (s >= node->cfg.peers_max || !peer_ok(node, p, s))
+		if (!peer_ok(node, p, s))
 			return false;
+		live += p->state != PS_CLOSING;
 		used_words[s / 64] |= (uint64_t)1 << (s % 64);
 		for (unsigned t = s + 1; t < HS_PEERS_MAX; t++)
 			if (node->peers[t] && node->peers[t]->handle == p->handle)
@@ -534,7 +538,8 @@ bool hs_node_check(const struct hs_node *node)
 		if ((size_t)r->topic_off + r->topic_len > r->enclen)
 			return false;
 	}
-	return bytes == node->store.bytes && bytes <= node->store.bytes_max &&
+	return live <= node->cfg.peers_max && bytes == node->store.bytes &&
+	       bytes <= node->store.bytes_max &&
 	       hs_rumorstore_count(&node->store) <= node->cfg.store_max &&
 	       hs_seen_count(&node->seen) <= node->cfg.seen_max &&
 	       hs_addrbook_count(&node->book) <= node->cfg.addrbook_max &&

@@ -47,6 +47,7 @@ enum conn_kind {
 	CONN_OUTBOUND = 1, /* from the address book */
 	CONN_SEED = 2,     /* fetch addresses, then leave */
 	CONN_MANUAL = 3,   /* addnode / connect: always kept */
+	CONN_FEELER = 4,   /* a short visit: addresses, catch-up pull and sync, then leave */
 };
 
 /* A byte queue: data[off, len) is pending. */
@@ -97,8 +98,9 @@ struct peer {
 	struct itemq invq;     /* ids to announce at the next flush */
 	struct itemq getdataq; /* ids the peer asked for, served as its queue drains */
 	bool sent_getaddr, got_addr, answered_getaddr;
-	bool eager; /* chosen for eager push at the last relay */
-	bool up;    /* PEER_UP was reported: PEER_DOWN will be too */
+	bool eager;           /* chosen for eager push at the last relay */
+	bool up;              /* PEER_UP was reported: PEER_DOWN will be too */
+	uint64_t close_at_ns; /* a feeler leaves at this time (0: never) */
 
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 };
@@ -161,7 +163,7 @@ struct hs_node {
 	size_t ev_head, ev_count, ev_cap;
 	uint8_t *ev_last_owned; /* freed at the next poll */
 
-	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns;
+	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns, next_feeler_ns;
 	bool shutting_down;
 	struct hs_node_stats stats;
 	uint64_t stats_now_ns; /* the latest now seen: introspection reports scores at it */
@@ -267,6 +269,9 @@ void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now);
 void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now);
 void hs_connect_timer(struct hs_node *node, uint64_t now);
 uint64_t hs_connect_deadline(const struct hs_node *node);
+/* True if a new session may open: a free live slot, or (inbound) an inbound session evicted
+ * to make one. */
+bool hs_connect_make_room(struct hs_node *node, bool inbound, uint64_t now);
 /* Matches an opened outbound connection to its dial. */
 void hs_connect_on_open(struct hs_node *node, struct peer *p);
 void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);

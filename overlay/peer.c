@@ -549,13 +549,17 @@ void hs_peer_recv(struct hs_node *node, struct peer *p, const uint8_t *data, siz
 int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,
                 const struct hs_netaddr *addr, uint64_t now)
 {
-	unsigned slot = 0;
-	while (slot < node->cfg.peers_max && node->peers[slot])
-		slot++;
-	if (slot >= node->cfg.peers_max)
-		return HS_ERR_FULL;
 	if (hs_banlist_has_addr(&node->bans, addr, now))
 		return HS_ERR_BANNED;
+	/* Live sessions count against peers_max; closing ones drain in the spare slots, so an
+	 * eviction makes room at once. */
+	if (!hs_connect_make_room(node, inbound, now))
+		return HS_ERR_FULL;
+	unsigned slot = 0;
+	while (slot < HS_PEERS_MAX && node->peers[slot])
+		slot++;
+	if (slot >= HS_PEERS_MAX)
+		return HS_ERR_FULL;
 	struct peer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return HS_ERR_NOMEM;
@@ -621,6 +625,10 @@ void hs_peer_timer(struct hs_node *node, struct peer *p, uint64_t now)
 			hs_peer_close(node, p, HS_REASON_TIMEOUT, "handshake timeout", now);
 		return;
 	}
+	if (p->close_at_ns && now >= p->close_at_ns) {
+		hs_peer_close(node, p, HS_REASON_OTHER, "feeler visit done", now);
+		return;
+	}
 	if (now >= p->last_recv_ns + node->cfg.idle_timeout_ns) {
 		hs_peer_close(node, p, HS_REASON_TIMEOUT, "idle timeout", now);
 		return;
@@ -643,7 +651,8 @@ uint64_t hs_peer_deadline(const struct hs_node *node, const struct peer *p)
 	if (p->state != PS_ACTIVE)
 		return p->opened_ns + node->cfg.handshake_timeout_ns;
 	uint64_t idle = p->last_recv_ns + node->cfg.idle_timeout_ns;
-	return p->ping_due_ns < idle ? p->ping_due_ns : idle;
+	uint64_t d = p->ping_due_ns < idle ? p->ping_due_ns : idle;
+	return p->close_at_ns && p->close_at_ns < d ? p->close_at_ns : d;
 }
 
 bool hs_peer_takes_topic(const struct hs_node *node, const struct peer *p, const uint8_t *topic,

@@ -51,7 +51,7 @@ static int ban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint64
 	};
 	memcpy(b.key, key, 32);
 	save_ban(node, &b, false);
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (p && peer_matches(p, kind, key))
 			hs_peer_close(node, p,

@@ -71,7 +71,7 @@ static void changed(struct hs_node *node, const struct hs_state_slot *sl)
 /* Announces a new entry to every peer in good standing that does not have it. */
 static void relay(struct hs_node *node, struct hs_state_slot *sl, uint64_t now)
 {
-	for (unsigned s = 0; s < node->cfg.peers_max; s++) {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (!p || p->state != PS_ACTIVE || knows(sl, s))
 			continue;
@@ -267,7 +267,8 @@ void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_
                       uint64_t now)
 {
 	if (!hs_ratelimit_take(&p->pull_rl, 1, now)) {
-		hs_peer_fault(node, p, HS_FAULT_FLOOD, "syncs too often", now);
+		/* Ignored, not punished: a stalled link delivers its held syncs in one burst. */
+		node->stats.repairs_refused++;
 		return;
 	}
 	struct batch *b = batch_new();

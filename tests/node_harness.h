@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,9 +242,12 @@ static struct tlink *tn_connect(struct tnet *net, int a, int b)
 	l->used = true;
 	l->a = a;
 	l->b = b;
-	if (hs_node_peer_open(net->n[b].node, &l->pb, true, &net->n[a].addr, net->now) != 0 ||
-	    hs_node_peer_open(net->n[a].node, &l->pa, false, &net->n[b].addr, net->now) != 0)
+	int rb = hs_node_peer_open(net->n[b].node, &l->pb, true, &net->n[a].addr, net->now);
+	int ra = rb ? 0 : hs_node_peer_open(net->n[a].node, &l->pa, false, &net->n[b].addr, net->now);
+	if (rb || ra) {
+		fprintf(stderr, "tn_connect(%d, %d): %s\n", a, b, hs_strerror(rb ? rb : ra));
 		abort();
+	}
 	tn_pump(net);
 	return l;
 }

@@ -109,6 +109,8 @@ struct hs_node_config {
 	uint64_t ping_interval_ns;     /* default 30 s */
 	uint64_t idle_timeout_ns;      /* nothing received for this long: close (default 90 s) */
 	uint64_t dial_interval_ns;     /* pacing of new outbound dials (default 500 ms) */
+	uint64_t feeler_interval_ns;   /* a short visit to a random known node (default 120 s;
+	                                * 0: none): repairs across partitions, tests addresses */
 
 	/* Dissemination knobs. */
 	size_t eager_push;              /* fanout: peers that get a new rumor pushed eagerly */
@@ -276,6 +278,9 @@ struct hs_node_stats {
 	uint64_t requests_sent, requests_timed_out, notfound_sent;
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
 	uint64_t pulls_sent, pull_rumors_sent;
+	uint64_t repairs_refused; /* pulls and syncs over a peer's rate, ignored */
+	uint64_t evictions;       /* inbound sessions closed to make room for another */
+	uint64_t feelers;         /* short outbound sessions made to repair and test */
 	uint64_t dials;
 };
 

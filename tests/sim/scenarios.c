@@ -31,24 +31,21 @@ static struct hs_sim *run(const struct hs_sim_config *c, struct hs_sim_report *r
 }
 
 /* The assertions every scenario shares; false (and the seed printed) on any failure. */
-static void check_full(const struct hs_sim *sim, const struct hs_sim_report *r, const char *extra,
-                       bool stalls)
+static void check_full(const struct hs_sim *sim, const struct hs_sim_report *r, const char *extra)
 {
 	const struct hs_sim_config *c = hs_sim_config_of(sim);
 	int before = hs_test_failed_checks;
 	CHECK(r->delivery_ratio == 1.0);
 	CHECK(r->residue == 0.0);
 	CHECK_EQ(r->double_deliveries, 0);
-	/* Honest nodes commit no fault. After a stall (a partition) TCP hands over the backlog in
-	 * one burst, which can trip a receiver's pull/sync rate limit: only those are tolerated
-	 * there (a known issue, docs/SIM.md). */
-	if (stalls)
-		CHECK_EQ(r->faults, r->flood_faults);
-	else
-		CHECK_EQ(r->faults, 0);
+	/* Honest nodes commit no fault, a stall included: the burst of held pulls and syncs a
+	 * healed link hands over is ignored, not punished. */
+	CHECK_EQ(r->faults, 0);
 	CHECK_EQ(r->flood_unreachable, 0);
 	CHECK_EQ(r->flood_violations, 0);
-	CHECK(r->check_calls > r->events); /* one per input, and more: joins, seeds */
+	/* hs_node_check ran (after every input to a node; a long idle run pops many timer
+	 * events that feed no node, so there is no fixed ratio to events). */
+	CHECK(r->check_calls >= c->nodes);
 	CHECK_EQ(r->isolated, 0);
 	CHECK(r->payload_copies_per_node >= (double)(c->nodes - 1) / (double)c->nodes - 1e-9);
 	/* Pair by pair: the origin at 0, everyone else no earlier than the flood bound. */
@@ -82,7 +79,7 @@ static void test_deliver(void)
 	base_config(&c, 120, 11);
 	struct hs_sim_report r;
 	struct hs_sim *sim = run(&c, &r);
-	check_full(sim, &r, "--warmup-s 15", false);
+	check_full(sim, &r, "--warmup-s 15");
 	CHECK(r.sessions_mean >= (double)c.outbound); /* every node filled its outbound slots */
 	CHECK(r.push_fraction > 0.3);                 /* eager push carries a good share */
 	hs_sim_del(sim);
@@ -95,12 +92,12 @@ static void test_loss(void)
 	c.loss = 0.05;
 	struct hs_sim_report r, r0;
 	struct hs_sim *sim = run(&c, &r);
-	check_full(sim, &r, "--warmup-s 15", false);
+	check_full(sim, &r, "--warmup-s 15");
 	hs_sim_del(sim);
 	/* The same network without loss is faster: retransmissions cost time, never data. */
 	c.loss = 0;
 	sim = run(&c, &r0);
-	check_full(sim, &r0, "--warmup-s 15", false);
+	check_full(sim, &r0, "--warmup-s 15");
 	CHECK(r.latency_ms.max > r0.latency_ms.max);
 	hs_sim_del(sim);
 }
@@ -117,8 +114,29 @@ static void test_partition_heals(void)
 	c.partition_fraction = 0.4;
 	struct hs_sim_report r;
 	struct hs_sim *sim = run(&c, &r);
-	check_full(sim, &r, "--warmup-s 15 --partition -2:12:0.4", true);
+	check_full(sim, &r, "--warmup-s 15 --partition -2:12:0.4");
 	CHECK(r.latency_ms.max >= 11000.0); /* the far side waited for the heal */
+	hs_sim_del(sim);
+}
+
+/* Half the nodes are cut off for two minutes, longer than the idle timeout: every session
+ * across the cut times out and each half refills its outbound slots from its own side. The
+ * halves find each other again through feelers (short visits to random known nodes, with a
+ * catch-up pull and sync), which carry the rumors across. */
+static void test_long_partition_heals(void)
+{
+	struct hs_sim_config c;
+	base_config(&c, 80, 14);
+	c.rumors = 5;
+	c.partition = true;
+	c.partition_start_ns = -1 * (int64_t)HS_NS_PER_S;
+	c.partition_end_ns = 120 * (int64_t)HS_NS_PER_S;
+	c.partition_fraction = 0.5;
+	c.tail_ns = 240 * HS_NS_PER_S;
+	struct hs_sim_report r;
+	struct hs_sim *sim = run(&c, &r);
+	check_full(sim, &r, "--warmup-s 15 --partition -1:120:0.5 --tail-s 240");
+	CHECK(r.latency_ms.max >= 120000.0); /* the far side waited for the heal */
 	hs_sim_del(sim);
 }
 
@@ -144,7 +162,7 @@ static void test_knobs(void)
 		c.latency_dist = cases[i].dist;
 		struct hs_sim_report r;
 		struct hs_sim *sim = run(&c, &r);
-		check_full(sim, &r, cases[i].extra, false);
+		check_full(sim, &r, cases[i].extra);
 		if (cases[i].eager == 0)
 			CHECK(r.push_fraction <
 			      0.05); /* only the rare lucky timing looks like one */
@@ -185,8 +203,11 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } scenarios[] = {
-	{ "deliver", test_deliver },           { "loss", test_loss },
-	{ "partition", test_partition_heals }, { "knobs", test_knobs },
+	{ "deliver", test_deliver },
+	{ "loss", test_loss },
+	{ "partition", test_partition_heals },
+	{ "knobs", test_knobs },
+	{ "long_partition", test_long_partition_heals },
 	{ "determinism", test_determinism },
 };
 

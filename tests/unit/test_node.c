@@ -217,6 +217,41 @@ static void test_state_spreads_and_syncs(void)
 	tn_free(&net);
 }
 
+static void small_inbound(struct hs_node_config *cfg)
+{
+	cfg->peers_max = 4;
+	cfg->outbound_target = 0;
+}
+
+/* A full node evicts an inbound session to take a new one: never one of the longest
+ * standing, preferring the network group that holds the most sessions. */
+static void test_inbound_eviction(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", small_inbound);
+	for (int i = 1; i <= 5; i++)
+		tn_add(&net, "test", NULL);
+	/* Nodes 3 and 4 share a network group (10.50/16); the others have their own. */
+	net.n[3].addr = hs_netaddr_ipv4(10, 50, 0, 3, 7000);
+	net.n[4].addr = hs_netaddr_ipv4(10, 50, 0, 4, 7000);
+	struct tlink *l[6];
+	for (int i = 1; i <= 4; i++) {
+		l[i] = tn_connect(&net, i, 0);
+		tn_advance(&net, HS_NS_PER_S); /* distinct connection ages */
+	}
+	CHECK_EQ(hs_node_peers(net.n[0].node, NULL, 0), 4);
+	l[5] = tn_connect(&net, 5, 0);
+	struct hs_node_stats st;
+	hs_node_get_stats(net.n[0].node, &st);
+	CHECK_EQ(st.evictions, 1);
+	CHECK(!l[5]->closed);                  /* the newcomer got in */
+	CHECK(!l[1]->closed && !l[2]->closed); /* the two longest standing are protected */
+	CHECK(l[4]->closed);                   /* the youngest of the crowded group went */
+	CHECK(!l[3]->closed);
+	CHECK_EQ(net.n[4].last_reason, HS_REASON_EVICTED);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -230,5 +265,6 @@ int main(void)
 	RUN(test_pull_catch_up);
 	RUN(test_idle_and_ping);
 	RUN(test_state_spreads_and_syncs);
+	RUN(test_inbound_eviction);
 	return hs_test_done();
 }
