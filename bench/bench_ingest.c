@@ -103,7 +103,7 @@ struct bench {
 
 static struct bench B;
 
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "bench_ingest: %s\n", what);
 	exit(1);

@@ -265,7 +265,7 @@ void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_fault fault, co
 {
 	p->faults += fault_points(fault);
 	node->stats.faults++;
-	struct hs_event ev = { .type = HS_EV_FAULT, .peer = p->handle, .fault = fault };
+	struct hs_event ev = { .type = HS_EV_FAULT, .peer = p->handle, .fault = (int)fault };
 	ev.addr = p->addr;
 	if (p->has_id)
 		memcpy(ev.id, p->id, HS_KEY_LEN);
