@@ -254,6 +254,8 @@ int hs_scores_load(struct hs_scores *s, const uint8_t *data, size_t datalen)
 		              (uint32_t)p[3] << 24;
 		p += 4;
 		e->points[k] = bitsd(get64(&p));
+		if (!isfinite(e->points[k]))
+			e->points[k] = 0;
 	}
 	e->nlast = *p++ % (HS_SCORE_EVENTS + 1);
 	e->head = (uint8_t)(e->nlast % HS_SCORE_EVENTS);
