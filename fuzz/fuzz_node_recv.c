@@ -8,8 +8,10 @@
  *
  *   - hs_node_check() holds (the core's own invariants);
  *   - no session holds more than HS_SEND_MAX + one frame of output;
- *   - the sessions hs_node_peers() reports are exactly those opened and not yet closed, and
- *     hs_node_peer_open refuses (HS_ERR_FULL) exactly when all NPEERS slots are taken;
+ *   - the sessions hs_node_peers() reports are exactly those opened and not yet closed;
+ *     hs_node_peer_open refuses (HS_ERR_FULL) only when NPEERS sessions are live (not
+ *     closing), an outbound open then always, an inbound one unless an inbound session is
+ *     evicted for it;
  *   - events are well formed: a DELIVER rumor re-encodes to bytes whose BLAKE2b is ev.id, is
  *     on a topic the node takes (unless it is the node's own) and, with the default seen cache,
  *     no id is delivered twice; PEER_UP at most once per session, with the inbound flag the
@@ -70,7 +72,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NPEERS        8 /* the node's peers_max: the harness mirrors every slot */
+#define NPEERS        8            /* the node's peers_max: live sessions at most */
+#define NSLOTS        (2 * NPEERS) /* sessions the harness mirrors: live plus closing ones */
 #define NKNOWN        64
 #define NHELD         16
 #define NGETDATA      64
@@ -115,7 +118,7 @@ struct held {
 struct run {
 	struct hs_node *node;
 	uint64_t now, rng, hrng, fresh;
-	struct remote peer[NPEERS];
+	struct remote peer[NSLOTS];
 	uint8_t known[NKNOWN][HS_ID_LEN];
 	size_t nknown, known_next;
 	struct held held[NHELD];
@@ -189,7 +192,7 @@ static struct held *held_newest(struct run *r, size_t i)
 
 static struct remote *remote_by_handle(struct run *r, uint64_t handle)
 {
-	for (size_t i = 0; i < NPEERS; i++)
+	for (size_t i = 0; i < NSLOTS; i++)
 		if (r->peer[i].used && r->peer[i].handle == handle)
 			return &r->peer[i];
 	return NULL;
@@ -198,7 +201,7 @@ static struct remote *remote_by_handle(struct run *r, uint64_t handle)
 static size_t open_count(const struct run *r)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < NPEERS; i++)
+	for (size_t i = 0; i < NSLOTS; i++)
 		n += r->peer[i].used;
 	return n;
 }
@@ -210,7 +213,7 @@ static struct remote *pick(struct run *r, uint8_t b)
 	if (n == 0)
 		return NULL;
 	size_t k = b % n;
-	for (size_t i = 0; i < NPEERS; i++)
+	for (size_t i = 0; i < NSLOTS; i++)
 		if (r->peer[i].used && k-- == 0)
 			return &r->peer[i];
 	return NULL;
@@ -304,7 +307,7 @@ static void node_start(struct run *r, uint8_t c)
 static void run_reset(struct run *r)
 {
 	hs_node_del(r->node);
-	for (size_t i = 0; i < NPEERS; i++) {
+	for (size_t i = 0; i < NSLOTS; i++) {
 		hs_handshake_del(r->peer[i].hs);
 		hs_transport_del(r->peer[i].tr);
 		r->peer[i].hs = NULL;
@@ -664,8 +667,8 @@ static void close_peer(struct run *r, struct remote *rm);
 static void check_node(struct run *r)
 {
 	CHECK(hs_node_check(r->node));
-	struct hs_peer_info info[NPEERS + 1];
-	size_t n = hs_node_peers(r->node, info, NPEERS + 1);
+	struct hs_peer_info info[NSLOTS + 1];
+	size_t n = hs_node_peers(r->node, info, NSLOTS + 1);
 	CHECK(n == open_count(r));
 	for (size_t i = 0; i < n; i++) {
 		struct remote *rm = remote_by_handle(r, info[i].peer);
@@ -1138,21 +1141,32 @@ static void send_valid_hello(struct run *r, struct remote *rm)
 static void open_session(struct run *r, uint8_t f, const struct hs_netaddr *addr, bool inbound)
 {
 	struct remote *rm = NULL;
-	for (size_t i = 0; i < NPEERS && !rm; i++)
-		if (!r->peer[i].used)
+	size_t live = 0;
+	for (size_t i = 0; i < NSLOTS; i++) {
+		if (!r->peer[i].used && !rm)
 			rm = &r->peer[i];
+		live += r->peer[i].used && !(*hflag(r, r->peer[i].handle) & H_CLOSE);
+	}
+	if (!rm)
+		return; /* the harness mirrors at most NSLOTS sessions; the node would hold more */
 	uint64_t h = 0;
 	int err = hs_node_peer_open(r->node, &h, inbound, addr, r->now);
 	if (r->shutdown) {
 		CHECK(err == HS_ERR_STATE);
 		return;
 	}
-	if (!rm) {
-		CHECK(err == HS_ERR_FULL);
-		return;
-	}
 	if (err == HS_ERR_BANNED)
 		return; /* an earlier session from this address was banned */
+	/* Full: an outbound open is refused; an inbound one evicts an inbound session (whose
+	 * CLOSE follows) or, when none may go, is refused. */
+	CHECK(live <= NPEERS);
+	if (live == NPEERS) {
+		CHECK(err == HS_ERR_FULL || (inbound && err == 0));
+		if (err)
+			return;
+	} else {
+		CHECK(err != HS_ERR_FULL);
+	}
 	CHECK(err == 0 && h > r->last_handle && h < HANDLES_MAX);
 	r->last_handle = h;
 	r->hflags[h] = H_OPEN;
@@ -1286,7 +1300,7 @@ static void op_peer(struct run *r, struct rd *in, unsigned op)
 
 static void op_pump(struct run *r)
 {
-	for (size_t i = 0; i < NPEERS; i++) {
+	for (size_t i = 0; i < NSLOTS; i++) {
 		struct remote *rm = &r->peer[i];
 		if (!rm->used)
 			continue;
