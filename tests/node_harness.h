@@ -243,7 +243,8 @@ static struct tlink *tn_connect(struct tnet *net, int a, int b)
 	l->a = a;
 	l->b = b;
 	int rb = hs_node_peer_open(net->n[b].node, &l->pb, true, &net->n[a].addr, net->now);
-	int ra = rb ? 0 : hs_node_peer_open(net->n[a].node, &l->pa, false, &net->n[b].addr, net->now);
+	int ra = rb ? 0
+	            : hs_node_peer_open(net->n[a].node, &l->pa, false, &net->n[b].addr, net->now);
 	if (rb || ra) {
 		fprintf(stderr, "tn_connect(%d, %d): %s\n", a, b, hs_strerror(rb ? rb : ra));
 		abort();
