@@ -1,9 +1,11 @@
 #!/bin/sh
 # The simulator benchmark: hearsay-sim at 1,000 nodes x 50 rumors (without and with 5% loss),
-# at 10,000 nodes x 10 rumors, and the eager-push trade-off at 1,000 x 50 (eager_push 0, 1, 2,
-# 3, 4, 6, 8). Writes RESULTS_DIR/sim.json: each run's full JSON report (with peak RSS) and a
-# table of copies against latency for the sweep. Called by scripts/bench.sh (make bench) with
-# the Release build; docs/SIM.md explains every figure.
+# at 10,000 nodes x 10 rumors, and the eager-push trade-off at 1,000 x 50: the receiver-driven
+# policy (docs/PROTOCOL.md §9.3, docs/KNOBS.md) with eager_push 0..4 at the default cover, and
+# with eager_cover 0, 20, 35, 50, 100 at eager_push 2 and 3. Writes RESULTS_DIR/sim.json: each
+# run's full JSON report (with peak RSS) and a table of copies against latency for the sweep.
+# Called by scripts/bench.sh (make bench) with the Release build; docs/SIM.md explains every
+# figure.
 #   usage: bench/sim.sh BUILD_DIR RESULTS_DIR
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 BUILD_DIR RESULTS_DIR" >&2; exit 2; }
@@ -25,20 +27,29 @@ run() { # name, then hearsay-sim flags
 run n1000 --nodes 1000 --rumors 50 --seed 1
 run n1000_loss5 --nodes 1000 --rumors 50 --seed 1 --loss 0.05
 run n10000 --nodes 10000 --rumors 10 --seed 1
-for k in 0 1 3 4 6 8; do
-	run "eager$k" --nodes 1000 --rumors 50 --seed 1 --eager-push "$k"
+# The default is eager_push 2, eager_cover 35: n1000 is that row of the sweep.
+for k in 0 1 2 3 4; do
+	for c in 0 20 35 50 100; do
+		[ "$k" = 2 ] && [ "$c" = 35 ] && continue
+		# eager_cover matters only when a node may ask for two pushers or more.
+		[ "$c" != 35 ] && [ "$k" != 2 ] && [ "$k" != 3 ] && continue
+		run "eager${k}_cover$c" --nodes 1000 --rumors 50 --seed 1 --eager-push "$k" \
+			--eager-cover "$c"
+	done
 done
-cp "$tmp/n1000.json" "$tmp/eager2.json"
+cp "$tmp/n1000.json" "$tmp/eager2_cover35.json"
 
 python3 - "$tmp" "$out/sim.json" <<'EOF'
 import json, os, platform, sys
 tmp, dest = sys.argv[1], sys.argv[2]
 load = lambda n: json.load(open(os.path.join(tmp, n + ".json")))
 sweep = []
-for k in (0, 1, 2, 3, 4, 6, 8):
-    r = load(f"eager{k}")
+for k, c in [(0, 35), (1, 35), (2, 0), (2, 20), (2, 35), (2, 50), (2, 100), (3, 0), (3, 20),
+             (3, 35), (3, 50), (3, 100), (4, 35)]:
+    r = load(f"eager{k}_cover{c}")
     sweep.append({
         "eager_push": k,
+        "eager_cover_pct": c,
         "payload_copies_per_node": r["payload_copies_per_node"],
         "latency_p99_ms": r["latency_ms"]["p99"],
         "flood_bound_p99_ms": r["flood_bound_ms"]["p99"],
@@ -47,6 +58,7 @@ for k in (0, 1, 2, 3, 4, 6, 8):
         "push_fraction": r["paths"]["push_fraction"],
         "requests_per_node": r["protocol"]["requests_per_node"],
         "traffic_bytes_per_node": r["traffic_bytes_per_node"],
+        "push_frames_per_node": r["msgs_per_node_by_type"].get("push", 0),
     })
 cpu = "unknown"
 try:
@@ -73,8 +85,8 @@ for name, r in doc["runs"].items():
     print(f"   {name}: delivery {r['delivery_ratio']}, p99 {r['latency_ms']['p99']} ms "
           f"(flood {r['flood_bound_ms']['p99']}), copies {r['payload_copies_per_node']}, "
           f"wall {r['wall_s']} s, peak RSS {r.get('peak_rss_kb', 0) // 1024} MiB")
-print("   eager_push  copies  p99/flood-p99")
+print("   eager_push  eager_cover  copies  p99/flood-p99")
 for row in sweep:
-    print(f"   {row['eager_push']:10d}  {row['payload_copies_per_node']:6.3f}  "
-          f"{row['p99_over_flood_p99']:.3f}")
+    print(f"   {row['eager_push']:10d}  {row['eager_cover_pct']:11d}  "
+          f"{row['payload_copies_per_node']:6.3f}  {row['p99_over_flood_p99']:.3f}")
 EOF

@@ -106,6 +106,8 @@ static bool msg_eq(const struct hs_msg *a, const struct hs_msg *b)
 		       a->u.pull.since_ms == b->u.pull.since_ms &&
 		       bytes_eq(a->u.pull.ids, a->u.pull.count * 8, b->u.pull.ids,
 		                b->u.pull.count * 8);
+	case HS_MSG_PUSH:
+		return a->u.push.mode == b->u.push.mode;
 	default:
 		return false;
 	}
@@ -138,6 +140,8 @@ static bool encodings_ok(const struct hs_msg *msg, const uint8_t *data, size_t s
 	case HS_MSG_PULL:
 		return msg->u.pull.count == 0 ||
 		       inside(msg->u.pull.ids, msg->u.pull.count * 8, data, size);
+	case HS_MSG_PUSH: /* one byte, one of three modes: its only encoding is the input */
+		return size == 2 && msg->u.push.mode == data[1] && msg->u.push.mode <= 2;
 	case HS_MSG_STATE:
 		for (size_t i = 0; i < msg->u.state.count; i++) {
 			const uint8_t *p = msg->u.state.enc[i];

@@ -1036,6 +1036,9 @@ static bool build(struct run *r, struct remote *rm, struct rd *in, uint8_t t, ui
 	case HS_MSG_PULL:
 		build_pull(r, in);
 		return true;
+	case HS_MSG_PUSH: /* M % 3: prune, graft or decline */
+		B.m.u.push.mode = (uint8_t)(rd_u8(in) % 3u);
+		return true;
 	default:
 		return false;
 	}
@@ -1098,7 +1101,7 @@ static void op_struct(struct run *r, struct rd *in)
 	if (!rm)
 		return;
 	if (!build(r, rm, in, t, &mode)) {
-		/* An unassigned type: ignored by the node, without penalty. */
+		/* An unassigned type (0 or 15): ignored by the node, without penalty. */
 		size_t len = rd_u8(in);
 		g_pt[0] = t;
 		rd_fill(in, g_pt + 1, len, len);

@@ -211,6 +211,7 @@ static json_t *m_getpeerinfo(struct call *k)
 		json_object_set_new(o, "rtt_ms", json_real((double)p->rtt_ns / 1e6));
 		json_object_set_new(o, "score", json_real(p->score));
 		json_object_set_new(o, "eager", json_boolean(p->eager));
+		json_object_set_new(o, "pushes_to_us", json_boolean(p->pushes_to_us));
 		json_object_set_new(
 		        o, "conntime_s",
 		        json_integer((json_int_t)((now(k) - p->connected_ns) / HS_NS_PER_S)));

@@ -7,10 +7,18 @@
  * per-peer signature budget -> signature -> application validator -> store, deliver, relay.
  * A duplicate never reaches signature verification. Only provable faults are penalised.
  *
- * Relay: a new rumor is pushed whole to the eager_push peers with the lowest round-trip time
- * that do not have it (to all of them at its origin and at the origin's own peers), and
- * announced by id to every other peer that takes its topic and does not have it. A peer that
- * lacks an announced id asks the first announcer (reqsched.c).
+ * Relay (docs/PROTOCOL.md §9.3): a new rumor is pushed whole to the peers that asked for it
+ * (push frame, graft) — to all peers at its origin and at the origin's own peers — and
+ * announced by id to every other peer that takes its topic and does not have it. The receiver
+ * chooses who pushes to it: the peers that most often told it first of new rumors, one where
+ * one such peer covers eager_cover of its first tellings, else up to eager_push. A peer that
+ * lacks an announced id asks the first announcer (reqsched.c), at once if that is a pusher or
+ * would answer before the pushers' copy usually comes, else after giving the pushers that time.
+ *
+ * Attacker model for push: a peer can make us push full copies only while it is one of at
+ * most eager_receivers_max grafted peers; it earns a place among our pushers only by being
+ * first with valid rumors not its own, and loses it by ceasing to be; a pusher that withholds
+ * costs latency, never delivery, since inv/getdata and pull go on regardless.
  * Every few seconds a node sends one random peer a digest of the ids it holds (pull); the peer
  * answers with the rumors missing from it. That repairs whatever push missed and brings a
  * joining node up to date.
@@ -62,53 +70,274 @@ static void deliver(struct hs_node *node, const struct hs_stored_rumor *r, uint6
 	hs_event_push(node, &ev, copy);
 }
 
-/* ---- relay ----------------------------------------------------------------------------- */
+/* ---- eager push: who pushes to whom ---------------------------------------------------- */
+
+/* A peer's share of first tellings, in units of 1/FIRSTS_ONE. */
+#define FIRSTS_ONE (1u << 16)
+/* Shares are averaged over the last FIRSTS_WINDOW new rumors (over all of them until then).
+ * Rationale: who is on our fastest path is a stable property of the overlay, so a long memory
+ * beats a quick one (hearsay-sim: windows of 4 and 8 did worse than 32); the plain average at
+ * first makes a new node's choice useful after its first rumor. */
+#define FIRSTS_WINDOW 32
+/* Until it has judged this many rumors a node asks eager_push peers (by RTT at first): one
+ * observation is no evidence that a single pusher covers its first tellings. */
+#define PUSH_WARMUP 8
+/* A peer that declined our graft is not asked again before this. */
+#define DECLINE_BACKOFF_NS (60 * HS_NS_PER_S)
 
 static uint64_t rtt_key(const struct peer *p)
 {
 	return p->rtt_ns ? p->rtt_ns : UINT64_MAX; /* unknown RTT sorts last */
 }
 
-/* Pushes r to the eager_push fastest peers lacking it; announces it to the rest. Near its
- * origin (we published it, or the origin itself sent it to us) a rumor is pushed to every peer
- * lacking it, unless eager push is off altogether.
+static void send_push(struct hs_node *node, struct peer *p, uint8_t mode, uint64_t now)
+{
+	struct hs_msg m = { .type = HS_MSG_PUSH };
+	m.u.push.mode = mode;
+	hs_peer_send(node, p, &m, now);
+}
+
+/* A push frame: the peer grafts or prunes itself as our eager receiver, or declines ours.
+ * Rationale: at most eager_receivers_max peers get every rumor from us whole, so no peer (or
+ * set of peers) can make us send full copies without bound; the rest are declined and fall
+ * back to their next choice, and inv/getdata still serves them. */
+static void on_push(struct hs_node *node, struct peer *p, const struct hs_msg_push *pu,
+                    uint64_t now)
+{
+	if (pu->mode == HS_PUSH_GRAFT && !p->eager) {
+		size_t n = 0;
+		for (unsigned s = 0; s < HS_PEERS_MAX; s++)
+			n += is_active(node->peers[s]) && node->peers[s]->eager;
+		if (n < node->cfg.eager_receivers_max) {
+			p->eager = true;
+		} else {
+			node->stats.grafts_declined++;
+			send_push(node, p, HS_PUSH_DECLINE, now);
+		}
+	} else if (pu->mode == HS_PUSH_PRUNE) {
+		p->eager = false;
+	} else if (pu->mode == HS_PUSH_DECLINE) {
+		p->declined_until_ns = now + DECLINE_BACKOFF_NS;
+		if (p->pusher) {
+			/* The prune makes both ends agree even if this answers an older graft. */
+			p->pusher = false;
+			send_push(node, p, HS_PUSH_PRUNE, now);
+		}
+	}
+}
+
+/* Whether we may ask p to push to us: an active, regular session in good standing. */
+static bool may_push_to_us(struct hs_node *node, const struct peer *p, uint64_t now)
+{
+	return is_active(p) && p->kind != CONN_FEELER && p->kind != CONN_SEED &&
+	       p->declined_until_ns <= now &&
+	       hs_reputation_standing(node, p, now) == HS_STANDING_GOOD;
+}
+
+/* Candidate order: share of first tellings, then round-trip time, then slot. */
+static bool ranks_above(const struct peer *a, const struct peer *b)
+{
+	if (a->firsts != b->firsts)
+		return a->firsts > b->firsts;
+	if (rtt_key(a) != rtt_key(b))
+		return rtt_key(a) < rtt_key(b);
+	return a->slot < b->slot;
+}
+
+static void set_pusher(struct hs_node *node, struct peer *p, bool on, uint64_t now)
+{
+	p->pusher = on;
+	if (is_active(p))
+		send_push(node, p, on ? HS_PUSH_GRAFT : HS_PUSH_PRUNE, now);
+}
+
+/* How many pushers we want: after the warm-up, the fewest top-ranked candidates whose shares
+ * of first tellings add up to eager_cover_pct of all candidates' shares; at most eager_push. */
+static size_t pushers_wanted(struct hs_node *node, uint64_t now)
+{
+	size_t want = node->cfg.eager_push;
+	if (want <= 1 || node->judged < PUSH_WARMUP || node->cfg.eager_cover_pct >= 100)
+		return want;
+	struct peer *c[HS_PEERS_MAX];
+	size_t n = 0;
+	uint64_t total = 0, got = 0;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		if (p && may_push_to_us(node, p, now)) {
+			c[n++] = p;
+			total += p->firsts;
+		}
+	}
+	if (total == 0)
+		return want;
+	for (size_t k = 0; k < want && k < n; k++) {
+		size_t best = k; /* partial selection sort: the k-th ranked candidate */
+		for (size_t j = k + 1; j < n; j++)
+			if (ranks_above(c[j], c[best]))
+				best = j;
+		struct peer *t = c[k];
+		c[k] = c[best];
+		c[best] = t;
+		got += c[k]->firsts;
+		if (got * 100 >= total * node->cfg.eager_cover_pct)
+			return k + 1;
+	}
+	return want;
+}
+
+/* Grafts and prunes until our pushers are the wanted number of eligible peers and no other
+ * candidate has told us first more often than the weakest of them. */
+static void choose_pushers(struct hs_node *node, uint64_t now)
+{
+	size_t want = pushers_wanted(node, now);
+	for (;;) {
+		struct peer *worst = NULL, *best = NULL;
+		size_t have = 0;
+		for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+			struct peer *p = node->peers[s];
+			if (!p)
+				continue;
+			if (!may_push_to_us(node, p, now)) {
+				if (p->pusher)
+					set_pusher(node, p, false, now);
+			} else if (p->pusher) {
+				have++;
+				if (!worst || ranks_above(worst, p))
+					worst = p;
+			} else if (!best || ranks_above(p, best)) {
+				best = p;
+			}
+		}
+		if (have > want) {
+			set_pusher(node, worst, false, now);
+		} else if (have < want && best) {
+			set_pusher(node, best, true, now);
+		} else if (worst && best && best->firsts > worst->firsts) {
+			set_pusher(node, worst, false, now);
+			set_pusher(node, best, true, now);
+		} else {
+			return;
+		}
+	}
+}
+
+/* The teller log: who first told us of each recent rumor id, and when. Direct-mapped under a
+ * keyed hash, so a peer cannot aim ids at one entry; an overwritten entry only loses one
+ * observation. */
+static struct teller *teller_slot(struct hs_node *node, const uint8_t id[HS_ID_LEN])
+{
+	return &node->tellers[hs_shorthash(node->secret, id, HS_ID_LEN) % HS_TELLERS_MAX];
+}
+
+static struct teller *teller_find(struct hs_node *node, const uint8_t id[HS_ID_LEN])
+{
+	struct teller *t = teller_slot(node, id);
+	return t->used && memcmp(t->id, id, HS_ID_LEN) == 0 ? t : NULL;
+}
+
+/* p told us of an id that is new to us (by inv, or by sending the rumor): log it unless
+ * someone told us first. Rationale: a pusher is asked to push, so its inv earns nothing; a
+ * peer that accepted our graft and only announces loses its share and its place. */
+static void teller_note(struct hs_node *node, const struct peer *p, const uint8_t id[HS_ID_LEN],
+                        bool by_push, uint64_t now)
+{
+	if (teller_find(node, id))
+		return;
+	struct teller *t = teller_slot(node, id);
+	memcpy(t->id, id, HS_ID_LEN);
+	t->used = true;
+	t->first_ns = now;
+	t->slot = (uint8_t)p->slot;
+	t->handle = p->pusher && !by_push ? 0 : p->handle;
+}
+
+/* A pusher's copy came lag_ns after the first word of its rumor: keep the usual lag and its
+ * mean deviation, smoothed as TCP smooths RTT (gains 1/8 and 1/4). */
+static void note_push_lag(struct hs_node *node, const struct peer *p, const uint8_t id[HS_ID_LEN],
+                          uint64_t now)
+{
+	const struct teller *t = teller_find(node, id);
+	if (!p->pusher || !t || now <= t->first_ns)
+		return;
+	uint64_t lag = now - t->first_ns;
+	if (node->push_lag_ns == 0) {
+		node->push_lag_ns = lag;
+		node->push_lagdev_ns = lag / 2;
+		return;
+	}
+	uint64_t dev = lag > node->push_lag_ns ? lag - node->push_lag_ns : node->push_lag_ns - lag;
+	node->push_lagdev_ns = (3 * node->push_lagdev_ns + dev) / 4;
+	node->push_lag_ns = (7 * node->push_lag_ns + lag) / 8;
+}
+
+/* A new rumor proved valid: every share decays, and the peer that told us of it first earns
+ * one telling. Rationale: credit waits for validity, so announcing ids buys nothing; and a
+ * peer earns nothing for its own rumors, so publishing cannot buy a fast relay's place. */
+static void credit_first(struct hs_node *node, const struct hs_stored_rumor *r,
+                         const struct hs_rumor *rm, struct peer *from, uint64_t now)
+{
+	teller_note(node, from, r->id, true, now);
+	note_push_lag(node, from, r->id, now);
+	const struct teller *t = teller_find(node, r->id);
+	struct peer *first = t && t->handle ? node->peers[t->slot] : NULL;
+	if (first && (first->handle != t->handle ||
+	              (first->has_id && memcmp(first->id, rm->origin, HS_KEY_LEN) == 0)))
+		first = NULL;
+	if (node->judged < FIRSTS_WINDOW)
+		node->judged++;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		if (p)
+			p->firsts = p->firsts - p->firsts / node->judged +
+			            (p == first ? FIRSTS_ONE / node->judged : 0);
+	}
+}
+
+/* How long to give our pushers before asking p, which announced an id we lack: nothing if p
+ * is a pusher, if we have none or know no lag yet, or if p's round trip is shorter than the
+ * usual lag of our pushers' copies (it would likely answer first); else that usual lag plus
+ * twice its mean deviation (the recipe of TCP's retransmission timeout), at most
+ * eager_wait_max. */
+static uint64_t push_wait(const struct hs_node *node, const struct peer *p)
+{
+	if (p->pusher || node->push_lag_ns == 0 || p->rtt_ns < node->push_lag_ns)
+		return 0;
+	bool pushers = false;
+	for (unsigned s = 0; s < HS_PEERS_MAX && !pushers; s++)
+		pushers = is_active(node->peers[s]) && node->peers[s]->pusher;
+	if (!pushers)
+		return 0;
+	uint64_t wait = node->push_lag_ns + 2 * node->push_lagdev_ns;
+	return wait < node->cfg.eager_wait_max_ns ? wait : node->cfg.eager_wait_max_ns;
+}
+
+/* ---- relay ----------------------------------------------------------------------------- */
+
+/* Pushes r whole to the peers that grafted us, and announces it by id to the other peers that
+ * take its topic and do not have it. At its origin, and at a peer that got it from its origin,
+ * it is pushed to all of them (unless eager push is off).
  * Rationale: while few nodes hold a rumor, whole copies cost little (about degree^2 in all,
- * whatever the network size), and every hop taken by push instead of inv/getdata saves two
- * link latencies on every path through it. Measured by hearsay-sim (docs/SIM.md): 1,000 nodes,
- * p99 latency 2.17 -> 1.83 x the flood bound for 2.74 -> 2.86 payload copies per node. */
-static void relay(struct hs_node *node, struct hs_stored_rumor *r, bool near_origin, uint64_t now)
+ * whatever the network size), and there the pushers learned from other rumors point the wrong
+ * way. hearsay-sim, 1,000 nodes x 50 rumors, seed 1: without it p99 latency is 2.97 x the
+ * flood bound at 1.94 payload copies per node, with it 1.37 x at 1.88 (docs/KNOBS.md). */
+static void relay(struct hs_node *node, struct hs_stored_rumor *r, const struct peer *from,
+                  uint64_t now)
 {
 	if (now > r->origin_ns && now - r->origin_ns > node->cfg.relay_age_ns)
 		return; /* aged out: kept for pull and getdata, no longer announced */
 	const uint8_t *topic = r->enc + r->topic_off;
-	struct peer *want[HS_PEERS_MAX];
-	size_t n = 0;
+	bool flood = node->cfg.eager_push > 0 &&
+	             (!from || (from->has_id && memcmp(from->id, r->enc, HS_KEY_LEN) == 0));
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
-		if (is_active(p) && !hs_knows(r, s) &&
-		    hs_peer_takes_topic(node, p, topic, r->topic_len) &&
-		    hs_reputation_standing(node, p, now) == HS_STANDING_GOOD)
-			want[n++] = p;
-	}
-	/* Partial selection sort: the eager_push lowest-RTT peers first. */
-	size_t eager = node->cfg.eager_push < n ? node->cfg.eager_push : n;
-	if (near_origin && node->cfg.eager_push > 0)
-		eager = n;
-	for (size_t i = 0; i < eager; i++) {
-		size_t best = i;
-		for (size_t j = i + 1; j < n; j++)
-			if (rtt_key(want[j]) < rtt_key(want[best]))
-				best = j;
-		struct peer *t = want[i];
-		want[i] = want[best];
-		want[best] = t;
-		want[i]->eager = true;
-		send_stored(node, want[i], r, now);
-	}
-	for (size_t i = eager; i < n; i++) {
-		want[i]->eager = false;
-		if (hs_itemq_push(&want[i]->invq, HS_INV_RUMOR, r->id))
-			hs_knows_set(r, want[i]->slot);
+		if (!is_active(p) || hs_knows(r, s) ||
+		    !hs_peer_takes_topic(node, p, topic, r->topic_len) ||
+		    hs_reputation_standing(node, p, now) != HS_STANDING_GOOD)
+			continue;
+		if (flood || p->eager)
+			send_stored(node, p, r, now);
+		else if (hs_itemq_push(&p->invq, HS_INV_RUMOR, r->id))
+			hs_knows_set(r, s);
 	}
 }
 
@@ -157,10 +386,10 @@ static void accept(struct hs_node *node, struct peer *from, const struct hs_rumo
 	if (from) {
 		hs_knows_set(r, from->slot);
 		hs_reputation_event(node, from, HS_SCORE_DELIVERED, now);
+		credit_first(node, r, rm, from, now);
 	}
 	deliver(node, r, now);
-	relay(node, r, !from || (from->has_id && memcmp(from->id, rm->origin, HS_KEY_LEN) == 0),
-	      now);
+	relay(node, r, from, now);
 }
 
 static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rumor *mr,
@@ -173,8 +402,10 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 	struct hs_stored_rumor *have = hs_rumorstore_find(&node->store, id, now);
 	if (have || hs_seen_has(&node->seen, id, now)) {
 		node->stats.duplicates++;
-		if (have)
+		if (have) {
 			hs_knows_set(have, p->slot);
+			note_push_lag(node, p, id, now);
+		}
 		hs_reqsched_received(node->reqs, id);
 		return;
 	}
@@ -224,11 +455,13 @@ static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv
 		}
 		if (hs_seen_has(&node->seen, id, now))
 			continue;
+		uint64_t reqtime = now + node->cfg.lazy_request_delay_ns + push_wait(node, p);
 		/* Past the per-peer announcement limit the rest are ignored (txrequest does the
 		 * same): the ids still reach us through other announcers or pull. */
-		if (hs_reqsched_announce(node->reqs, p->slot, id, kind,
-		                         now + node->cfg.lazy_request_delay_ns) != 0)
+		if (hs_reqsched_announce(node->reqs, p->slot, id, kind, reqtime) != 0)
 			node->stats.announcements_dropped++;
+		else
+			teller_note(node, p, id, false, now);
 	}
 }
 
@@ -458,6 +691,9 @@ void hs_gossip_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg 
 	case HS_MSG_SYNC:
 		hs_state_on_sync(node, p, &m->u.sync, now);
 		break;
+	case HS_MSG_PUSH:
+		on_push(node, p, &m->u.push, now);
+		break;
 	default:
 		break;
 	}
@@ -475,6 +711,7 @@ void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 
 void hs_gossip_flush(struct hs_node *node, uint64_t now)
 {
+	choose_pushers(node, now);
 	send_requests(node, now);
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];

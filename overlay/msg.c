@@ -172,6 +172,19 @@ static void read_sync(struct hs_reader *r, struct hs_msg_sync *sy)
 	}
 }
 
+static bool push_mode_is_known(uint8_t mode)
+{
+	return mode == HS_PUSH_PRUNE || mode == HS_PUSH_GRAFT || mode == HS_PUSH_DECLINE;
+}
+
+static void read_push(struct hs_reader *r, struct hs_msg_push *pu)
+{
+	pu->mode = hs_read_u8(r);
+	/* Rationale: one byte, three meanings; anything else is not a frame this version sent. */
+	if (r->err == 0 && !push_mode_is_known(pu->mode))
+		hs_reader_fail(r, HS_ERR_BAD_VALUE);
+}
+
 static void read_body(struct hs_reader *r, struct hs_msg *m)
 {
 	switch (m->type) {
@@ -206,6 +219,9 @@ static void read_body(struct hs_reader *r, struct hs_msg *m)
 		break;
 	case HS_MSG_SYNC:
 		read_sync(r, &m->u.sync);
+		break;
+	case HS_MSG_PUSH:
+		read_push(r, &m->u.push);
 		break;
 	default:
 		hs_reader_fail(r, HS_ERR_UNKNOWN_TYPE); /* no-op on an empty frame: truncated */
@@ -382,6 +398,12 @@ static void write_body(struct hs_writer *w, const struct hs_msg *m)
 	case HS_MSG_SYNC:
 		write_sync(w, &m->u.sync);
 		break;
+	case HS_MSG_PUSH:
+		if (push_mode_is_known(m->u.push.mode))
+			hs_write_u8(w, m->u.push.mode);
+		else
+			hs_writer_fail(w, HS_ERR_INVALID);
+		break;
 	default:
 		hs_writer_fail(w, HS_ERR_INVALID);
 		break;
@@ -495,6 +517,7 @@ const char *hs_msg_type_name(uint8_t type)
 		[HS_MSG_ADDR] = "addr",
 		[HS_MSG_PULL] = "pull",
 		[HS_MSG_SYNC] = "sync",
+		[HS_MSG_PUSH] = "push",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];

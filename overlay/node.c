@@ -26,6 +26,9 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->dial_interval_ns = 500 * HS_NS_PER_MS;
 	cfg->feeler_interval_ns = 120 * HS_NS_PER_S;
 	cfg->eager_push = 2;
+	cfg->eager_cover_pct = 35;
+	cfg->eager_receivers_max = 16;
+	cfg->eager_wait_max_ns = 500 * HS_NS_PER_MS;
 	cfg->pull_interval_ns = 5 * HS_NS_PER_S;
 	cfg->relay_age_ns = 60 * HS_NS_PER_S;
 	cfg->retention_ns = 600 * HS_NS_PER_S;
@@ -460,6 +463,7 @@ size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_
 			i->bytes_in = p->bytes_in;
 			i->bytes_out = p->bytes_out;
 			i->eager = p->eager;
+			i->pushes_to_us = p->pusher;
 		}
 		n++;
 	}

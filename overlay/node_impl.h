@@ -98,7 +98,11 @@ struct peer {
 	struct itemq invq;     /* ids to announce at the next flush */
 	struct itemq getdataq; /* ids the peer asked for, served as its queue drains */
 	bool sent_getaddr, got_addr, answered_getaddr;
-	bool eager;           /* chosen for eager push at the last relay */
+	/* Eager push (gossip.c, PROTOCOL.md §9.3). */
+	bool eager;                 /* it grafted us and we accepted: we push it new rumors whole */
+	bool pusher;                /* we grafted it (and it has not declined): it pushes to us */
+	uint64_t declined_until_ns; /* it declined our graft: not asked again before this */
+	uint32_t firsts;      /* its share of the recent new rumors it told us of first (x 2^16) */
 	bool up;              /* PEER_UP was reported: PEER_DOWN will be too */
 	uint64_t close_at_ns; /* a feeler leaves at this time (0: never) */
 
@@ -162,6 +166,19 @@ struct hs_node {
 	struct queued_event *events;
 	size_t ev_head, ev_count, ev_cap;
 	uint8_t *ev_last_owned; /* freed at the next poll */
+
+	/* Eager push (gossip.c): who first told us of each recent rumor id (direct-mapped under a
+	 * keyed hash), how many new rumors we have judged (up to the averaging window), and how
+	 * late our pushers' copies usually come after the first word of a rumor. */
+	struct teller {
+		uint8_t id[HS_ID_LEN];
+		uint64_t first_ns; /* when anyone first told us of it */
+		uint64_t handle;   /* who, if it earns credit (0: nobody) */
+		uint8_t slot;      /* its slot, checked against the handle */
+		bool used;
+	} tellers[HS_TELLERS_MAX];
+	uint32_t judged;
+	uint64_t push_lag_ns, push_lagdev_ns; /* smoothed lag and mean deviation; 0: none yet */
 
 	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns, next_feeler_ns;
 	bool shutting_down;

@@ -44,14 +44,18 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        (double)c->rumor_interval_ns / 1e6, (double)c->tail_ns / 1e9, c->payload_len,
 	        (double)c->dial_timeout_ns / 1e6);
 	fprintf(f,
-	        "             \"eager_push\": %zu, \"outbound\": %zu, \"peers_max\": %zu, "
+	        "             \"eager_push\": %zu, \"eager_cover_pct\": %zu, "
+	        "\"eager_receivers_max\": %zu, \"eager_wait_max_ms\": %.3f, \"outbound\": %zu, "
+	        "\"peers_max\": %zu, "
 	        "\"addrbook_max\": %zu, \"pull_interval_ms\": %.3f, \"relay_age_s\": %.3f, "
 	        "\"retention_s\": %.3f, \"request_timeout_ms\": %.3f, \"lazy_delay_ms\": %.3f, "
-	        "\"check\": %s},\n",
-	        c->eager_push, c->outbound, c->peers_max, c->addrbook_max,
+	        "\"feeler_interval_s\": %.3f, \"check\": %s},\n",
+	        c->eager_push, c->eager_cover_pct, c->eager_receivers_max,
+	        (double)c->eager_wait_max_ns / 1e6, c->outbound, c->peers_max, c->addrbook_max,
 	        (double)c->pull_interval_ns / 1e6, (double)c->relay_age_ns / 1e9,
 	        (double)c->retention_ns / 1e9, (double)c->request_timeout_ns / 1e6,
-	        (double)c->lazy_delay_ns / 1e6, c->check ? "true" : "false");
+	        (double)c->lazy_delay_ns / 1e6, (double)c->feeler_interval_ns / 1e9,
+	        c->check ? "true" : "false");
 }
 
 void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
@@ -132,9 +136,11 @@ void hs_sim_write_text(FILE *f, const struct hs_sim *sim, const struct hs_sim_re
 	        (double)c->latency_min_ns / 1e6, (double)c->latency_max_ns / 1e6,
 	        dist_name(c->latency_dist));
 	fprintf(f,
-	        "  eager_push %zu, outbound %zu, peers_max %zu, pull %.0f ms, lazy delay %.0f ms\n",
-	        c->eager_push, c->outbound, c->peers_max, (double)c->pull_interval_ns / 1e6,
-	        (double)c->lazy_delay_ns / 1e6);
+	        "  eager_push %zu (cover %zu %%, receivers %zu, wait max %.0f ms), outbound %zu, "
+	        "peers_max %zu, pull %.0f ms, lazy delay %.0f ms\n",
+	        c->eager_push, c->eager_cover_pct, c->eager_receivers_max,
+	        (double)c->eager_wait_max_ns / 1e6, c->outbound, c->peers_max,
+	        (double)c->pull_interval_ns / 1e6, (double)c->lazy_delay_ns / 1e6);
 	fprintf(f,
 	        "overlay at first publish: %.2f sessions/node (min %zu, max %zu), %.2f outbound, "
 	        "%zu isolated\n",

@@ -70,8 +70,9 @@ struct hs_sim_config {
 	size_t payload_len;
 
 	/* Core knobs (struct hs_node_config). */
-	size_t eager_push, outbound, peers_max, addrbook_max;
+	size_t eager_push, eager_cover_pct, eager_receivers_max, outbound, peers_max, addrbook_max;
 	uint64_t pull_interval_ns, relay_age_ns, retention_ns, request_timeout_ns, lazy_delay_ns;
+	uint64_t eager_wait_max_ns, feeler_interval_ns;
 
 	/* Driver. */
 	bool check;              /* hs_node_check after every input; abort on failure */

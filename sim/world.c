@@ -68,6 +68,9 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes)
 	cfg->tail_ns = 30 * HS_NS_PER_S;
 	cfg->payload_len = 256;
 	cfg->eager_push = nc.eager_push;
+	cfg->eager_cover_pct = nc.eager_cover_pct;
+	cfg->eager_receivers_max = nc.eager_receivers_max;
+	cfg->eager_wait_max_ns = nc.eager_wait_max_ns;
 	cfg->outbound = nc.outbound_target;
 	cfg->peers_max = nc.peers_max;
 	cfg->addrbook_max = 256;
@@ -76,6 +79,7 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes)
 	cfg->retention_ns = nc.retention_ns;
 	cfg->request_timeout_ns = nc.request_timeout_ns;
 	cfg->lazy_delay_ns = nc.lazy_request_delay_ns;
+	cfg->feeler_interval_ns = nc.feeler_interval_ns;
 	cfg->verify_cache_max = 1u << 18;
 }
 
@@ -103,8 +107,10 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 		return "payload is larger than a rumor may carry (60000 bytes)";
 	if (c->peers_max < 1 || c->peers_max > HS_PEERS_MAX || c->outbound > c->peers_max)
 		return "peers-max must be 1..128 and outbound at most peers-max";
-	if (c->eager_push > HS_PEERS_MAX)
-		return "eager-push must be 0..128";
+	if (c->eager_push > HS_PEERS_MAX || c->eager_receivers_max > HS_PEERS_MAX)
+		return "eager-push and eager-receivers must be 0..128";
+	if (c->eager_cover_pct > 100)
+		return "eager-cover must be 0..100";
 	if (c->pull_interval_ns == 0 || c->request_timeout_ns == 0)
 		return "pull interval and request timeout must be positive";
 	if (c->relay_age_ns > c->retention_ns)
@@ -118,8 +124,8 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 	if (c->join_window_ns > hour || c->warmup_ns > day || c->tail_ns > day ||
 	    c->rumor_interval_ns > hour || c->dial_timeout_ns > hour ||
 	    c->pull_interval_ns > hour || c->request_timeout_ns > hour || c->lazy_delay_ns > hour ||
-	    c->retention_ns > day || c->partition_start_ns < -(int64_t)day ||
-	    c->partition_end_ns > (int64_t)day)
+	    c->eager_wait_max_ns > hour || c->feeler_interval_ns > hour || c->retention_ns > day ||
+	    c->partition_start_ns < -(int64_t)day || c->partition_end_ns > (int64_t)day)
 		return "durations must be at most an hour (warm-up, tail, retention, partition: a "
 		       "day)";
 	return NULL;
@@ -359,11 +365,15 @@ static void node_join(struct hs_sim *sim, uint32_t i)
 		nc.peers_max = HS_PEERS_MAX;
 	}
 	nc.eager_push = sim->cfg.eager_push;
+	nc.eager_cover_pct = (uint32_t)sim->cfg.eager_cover_pct;
+	nc.eager_receivers_max = sim->cfg.eager_receivers_max;
+	nc.eager_wait_max_ns = sim->cfg.eager_wait_max_ns;
 	nc.pull_interval_ns = sim->cfg.pull_interval_ns;
 	nc.relay_age_ns = sim->cfg.relay_age_ns;
 	nc.retention_ns = sim->cfg.retention_ns;
 	nc.request_timeout_ns = sim->cfg.request_timeout_ns;
 	nc.lazy_request_delay_ns = sim->cfg.lazy_delay_ns;
+	nc.feeler_interval_ns = sim->cfg.feeler_interval_ns;
 	nc.addrbook_max = sim->cfg.addrbook_max;
 	struct hs_caps caps = { .ctx = n,
 		                .random = cap_random,

@@ -79,6 +79,11 @@ enum hs_limits {
 	/* Events waiting for the driver; the pump drains them after every input. */
 	HS_EVENTS_MAX = 65536,
 
+	/* Rumor ids whose first announcer a node remembers until the rumor proves valid (it then
+	 * credits that peer, docs/PROTOCOL.md §9.3): covers every id in flight for a second at
+	 * 250 new rumors per second; an overwritten entry only loses one observation. */
+	HS_TELLERS_MAX = 256,
+
 	/* --- request scheduler (Bitcoin txrequest values) --------------------------------- */
 	HS_REQ_PEER_ANNOUNCED_MAX = 5000, /* MAX_PEER_TX_ANNOUNCEMENTS */
 	HS_REQ_PEER_INFLIGHT_MAX = 500,   /* one full inv can be requested in two rounds */

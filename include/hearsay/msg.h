@@ -13,12 +13,14 @@
  *   rumor       one rumor (hearsay/rumor.h)
  *   state       count varint (1..HS_STATE_BATCH_MAX) || count × state entry (hearsay/entry.h)
  *   disconnect  reason u8 (any value) || text (bytes, 0..HS_REASON_MAX, each 0x20..0x7e)
+ *   push        mode u8 (0 prune, 1 graft, 2 decline; any other value HS_ERR_BAD_VALUE)
  *
  * Decoding checks every limit and canonical rule, returning the HS_ERR_* that says why:
  * a frame over HS_FRAME_MAX or a count/length over its limit HS_ERR_TOO_LARGE; an unknown
  * frame type or inventory item kind HS_ERR_UNKNOWN_TYPE; hello topics out of order or
  * repeated HS_ERR_NONCANONICAL; unknown hello flag bits, topics listed with
- * HS_HELLO_ALL_TOPICS, a zero count, a bad name or text byte HS_ERR_BAD_VALUE; bytes after
+ * HS_HELLO_ALL_TOPICS, a zero count, a bad name or text byte, an unknown push mode
+ * HS_ERR_BAD_VALUE; bytes after
  * the body HS_ERR_TRAILING. Encoding checks the same rules (HS_ERR_INVALID), including that
  * the frame fits HS_FRAME_MAX: a state frame of HS_STATE_BATCH_MAX maximal entries does not,
  * so the sender batches by size.
@@ -59,6 +61,7 @@ enum hs_msg_type {
 	HS_MSG_ADDR = 11,
 	HS_MSG_PULL = 12,
 	HS_MSG_SYNC = 13,
+	HS_MSG_PUSH = 14,
 };
 
 /* Kinds of inventory items. */
@@ -86,6 +89,14 @@ enum hs_reason {
 	HS_REASON_MISBEHAVING = 9, /* score fell below the ban threshold */
 	HS_REASON_EVICTED = 10,    /* evicted to make room for another peer */
 	HS_REASON_SELF = 11,       /* connected to ourselves */
+};
+
+/* The modes of a push frame: how the sender wants new rumors from the receiver, or (decline)
+ * what it will do for the receiver. docs/PROTOCOL.md §9.3 gives the policy. */
+enum hs_push_mode {
+	HS_PUSH_PRUNE = 0,   /* stop pushing new rumors to me whole: announce them by id */
+	HS_PUSH_GRAFT = 1,   /* push new rumors to me whole */
+	HS_PUSH_DECLINE = 2, /* I will not push to you (the answer to a graft I cannot take) */
 };
 
 struct hs_name {
@@ -159,6 +170,10 @@ struct hs_msg_sync {
 };
 #define HS_SYNC_ITEM_LEN 48
 
+struct hs_msg_push {
+	uint8_t mode; /* hs_push_mode */
+};
+
 struct hs_msg {
 	uint8_t type; /* hs_msg_type */
 	union {
@@ -171,6 +186,7 @@ struct hs_msg {
 		struct hs_msg_addr addr;
 		struct hs_msg_pull pull;
 		struct hs_msg_sync sync;
+		struct hs_msg_push push;
 	} u;
 };
 

@@ -113,13 +113,20 @@ struct hs_node_config {
 	                                * 0: none): repairs across partitions, tests addresses */
 
 	/* Dissemination knobs. */
-	size_t eager_push;              /* fanout: peers that get a new rumor pushed eagerly */
+	size_t eager_push;              /* fanout: peers we ask to push new rumors to us whole, at
+	                                 * most (default 2; 0: no eager push at all) */
+	uint32_t eager_cover_pct;       /* ask the fewest of them that told us first of this share
+	                                 * of recent new rumors (default 35; 100: always eager_push) */
+	size_t eager_receivers_max;     /* peers we push to at their request (default 16) */
+	uint64_t eager_wait_max_ns;     /* the longest we wait for our pushers before asking another
+	                                 * announcer (default 500 ms; 0: never wait) */
 	uint64_t pull_interval_ns;      /* interval: digest exchange with one random peer */
 	uint64_t relay_age_ns;          /* aging: rumors older than this are not announced */
 	uint64_t retention_ns;          /* retention: rumors kept and served this long */
 	uint64_t clock_skew_ns;         /* rumors from further in the future are refused */
 	uint64_t request_timeout_ns;    /* getdata unanswered: ask the next announcer */
-	uint64_t lazy_request_delay_ns; /* wait this long for an eager push before a getdata */
+	uint64_t lazy_request_delay_ns; /* a fixed wait before every getdata (default 0), on top
+	                                 * of the learned push wait (eager_wait_max) */
 	size_t store_max;               /* rumors kept (count) */
 	size_t store_bytes_max;         /* rumors kept (bytes) */
 	size_t seen_max;                /* ids remembered */
@@ -260,7 +267,8 @@ struct hs_peer_info {
 	uint32_t faults; /* fault points */
 	double score;    /* the peer's current score (hs_scores) */
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
-	bool eager; /* currently one of our eager-push targets */
+	bool eager;        /* it asked us to push new rumors to it whole, and we do */
+	bool pushes_to_us; /* we asked it to push new rumors to us whole */
 };
 
 /* Fills up to max entries; returns the number of sessions. */
@@ -280,6 +288,7 @@ struct hs_node_stats {
 	uint64_t pulls_sent, pull_rumors_sent;
 	uint64_t repairs_refused; /* pulls and syncs over a peer's rate, ignored */
 	uint64_t evictions;       /* inbound sessions closed to make room for another */
+	uint64_t grafts_declined; /* peers that asked for our pushes beyond eager_receivers_max */
 	uint64_t feelers;         /* short outbound sessions made to repair and test */
 	uint64_t dials;
 };

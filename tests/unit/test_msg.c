@@ -193,6 +193,8 @@ static bool msg_eq(const struct hs_msg *a, const struct hs_msg *b)
 	case HS_MSG_SYNC:
 		return bytes_eq(a->u.sync.items, a->u.sync.count * HS_SYNC_ITEM_LEN,
 		                b->u.sync.items, b->u.sync.count * HS_SYNC_ITEM_LEN);
+	case HS_MSG_PUSH:
+		return a->u.push.mode == b->u.push.mode;
 	case HS_MSG_PULL:
 		return memcmp(a->u.pull.salt, b->u.pull.salt, 16) == 0 &&
 		       a->u.pull.since_ms == b->u.pull.since_ms &&
@@ -471,12 +473,12 @@ static void test_unknown_and_empty(void)
 	CHECK_EQ(decode_hex(""), HS_ERR_TRUNCATED);
 	CHECK_EQ(m.type, 0);
 	CHECK_EQ(decode_hex("00"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(decode_hex("0e"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(decode_hex("0e0102"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(m.type, 14);
+	CHECK_EQ(decode_hex("0f"), HS_ERR_UNKNOWN_TYPE);
+	CHECK_EQ(decode_hex("0f0102"), HS_ERR_UNKNOWN_TYPE);
+	CHECK_EQ(m.type, 15);
 	CHECK_EQ(decode_hex("ff"), HS_ERR_UNKNOWN_TYPE);
 	CHECK_EQ(decode_hex("80"), HS_ERR_UNKNOWN_TYPE);
-	for (unsigned t = HS_MSG_SYNC + 1; t < 256; t++) {
+	for (unsigned t = HS_MSG_PUSH + 1; t < 256; t++) {
 		frame[0] = (uint8_t)t;
 		CHECK_EQ(hs_msg_decode(&m, frame, 1), HS_ERR_UNKNOWN_TYPE);
 	}
@@ -488,7 +490,7 @@ static void test_unknown_and_empty(void)
 	size_t len;
 	msg.type = 0;
 	CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), HS_ERR_INVALID);
-	msg.type = HS_MSG_SYNC + 1;
+	msg.type = HS_MSG_PUSH + 1;
 	CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), HS_ERR_INVALID);
 }
 
@@ -858,13 +860,14 @@ static void test_names(void)
 	CHECK(strcmp(hs_msg_type_name(0), "unknown") == 0);
 	CHECK(strcmp(hs_msg_type_name(HS_MSG_PULL), "pull") == 0);
 	CHECK(strcmp(hs_msg_type_name(HS_MSG_SYNC), "sync") == 0);
-	CHECK(strcmp(hs_msg_type_name(14), "unknown") == 0);
+	CHECK(strcmp(hs_msg_type_name(HS_MSG_PUSH), "push") == 0);
+	CHECK(strcmp(hs_msg_type_name(15), "unknown") == 0);
 	CHECK(strcmp(hs_msg_type_name(255), "unknown") == 0);
 	CHECK(strcmp(hs_reason_name(HS_REASON_PROTOCOL), "protocol") == 0);
 	CHECK(strcmp(hs_reason_name(HS_REASON_SELF), "self") == 0);
 	CHECK(strcmp(hs_reason_name(12), "other") == 0);
 	CHECK(strcmp(hs_reason_name(255), "other") == 0);
-	for (unsigned t = 1; t <= HS_MSG_SYNC; t++)
+	for (unsigned t = 1; t <= HS_MSG_PUSH; t++)
 		CHECK(strcmp(hs_msg_type_name((uint8_t)t), "unknown") != 0);
 }
 
@@ -1004,6 +1007,53 @@ static void test_sync(void)
 	CHECK_EQ(decode_hex("0d01"), HS_ERR_TRUNCATED);
 }
 
+/* ---- push ---------------------------------------------------------------------------- */
+
+static void test_push(void)
+{
+	/* Each mode round-trips as exactly two bytes (every truncation and a trailing byte are
+	 * checked by roundtrip). */
+	static const uint8_t modes[] = { HS_PUSH_PRUNE, HS_PUSH_GRAFT, HS_PUSH_DECLINE };
+	for (size_t i = 0; i < sizeof(modes); i++) {
+		struct hs_msg msg;
+		memset(&msg, 0, sizeof(msg));
+		msg.type = HS_MSG_PUSH;
+		msg.u.push.mode = modes[i];
+		CHECK_EQ(roundtrip(&msg), 2);
+		CHECK_EQ(frame[1], modes[i]);
+	}
+	CHECK_EQ(decode_hex("0e01"), 0);
+	CHECK_EQ(m.type, HS_MSG_PUSH);
+	CHECK_EQ(m.u.push.mode, HS_PUSH_GRAFT);
+	CHECK_EQ(decode_hex("0e00"), 0);
+	CHECK_EQ(m.u.push.mode, HS_PUSH_PRUNE);
+	CHECK_EQ(decode_hex("0e02"), 0);
+	CHECK_EQ(m.u.push.mode, HS_PUSH_DECLINE);
+	/* Malformed: no mode, a mode this version does not know, bytes after the mode. */
+	CHECK_EQ(decode_hex("0e"), HS_ERR_TRUNCATED);
+	CHECK_EQ(m.type, HS_MSG_PUSH);
+	for (unsigned v = 3; v < 256; v++) {
+		frame[0] = HS_MSG_PUSH;
+		frame[1] = (uint8_t)v;
+		CHECK_EQ(hs_msg_decode(&m, frame, 2), HS_ERR_BAD_VALUE);
+		CHECK_EQ(m.u.push.mode, 0); /* the body is zeroed on error */
+	}
+	CHECK_EQ(decode_hex("0e0100"), HS_ERR_TRAILING);
+	CHECK_EQ(decode_hex("0e0301"), HS_ERR_BAD_VALUE); /* the bad value is seen first */
+	/* The encoder refuses an unknown mode. */
+	struct hs_msg msg;
+	memset(&msg, 0, sizeof(msg));
+	msg.type = HS_MSG_PUSH;
+	size_t len;
+	for (unsigned v = 3; v < 256; v++) {
+		msg.u.push.mode = (uint8_t)v;
+		CHECK_EQ(hs_msg_encode(&msg, frame, sizeof(frame), &len), HS_ERR_INVALID);
+	}
+	/* A one-byte buffer cannot hold the frame. */
+	msg.u.push.mode = HS_PUSH_GRAFT;
+	CHECK_EQ(hs_msg_encode(&msg, frame, 1, &len), HS_ERR_BUFFER);
+}
+
 int main(void)
 {
 	RUN(test_hello_roundtrip);
@@ -1026,6 +1076,7 @@ int main(void)
 	RUN(test_addr_pull_roundtrip);
 	RUN(test_addr_pull_malformed);
 	RUN(test_sync);
+	RUN(test_push);
 	RUN(test_names);
 	return hs_test_done();
 }

@@ -252,6 +252,137 @@ static void test_inbound_eviction(void)
 	tn_free(&net);
 }
 
+/* ---- eager push: grafts, declines, learning ------------------------------------------------ */
+
+/* The peer info node i holds about node j (by identity); NULL if not connected. */
+static const struct hs_peer_info *info_of(struct tnet *net, int i, int j)
+{
+	static struct hs_peer_info info[TN_MAX];
+	size_t n = hs_node_peers(net->n[i].node, info, TN_MAX);
+	for (size_t k = 0; k < n && k < TN_MAX; k++)
+		if (memcmp(info[k].id, hs_identity_pubkey(net->n[j].id), 32) == 0)
+			return &info[k];
+	return NULL;
+}
+
+static bool pushes(struct tnet *net, int from, int to)
+{
+	const struct hs_peer_info *a = info_of(net, to, from);
+	bool asked = a && a->pushes_to_us;
+	const struct hs_peer_info *b = info_of(net, from, to);
+	bool agreed = b && b->eager;
+	CHECK(asked == agreed); /* both ends agree once the frames have arrived */
+	return asked && agreed;
+}
+
+static void one_receiver(struct hs_node_config *cfg)
+{
+	cfg->eager_receivers_max = 1;
+}
+
+/* A node pushes to at most eager_receivers_max peers: the rest are declined, back off for a
+ * minute, and get in once a place is free. */
+static void test_push_receivers_bounded(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", one_receiver); /* 0: the hub */
+	tn_add(&net, "test", NULL);
+	tn_add(&net, "test", NULL);
+	struct tlink *l1 = tn_connect(&net, 1, 0);
+	tn_connect(&net, 2, 0);
+	/* Each leaf's only candidate is the hub: it grafts it. The hub takes the first. */
+	CHECK(pushes(&net, 0, 1));
+	CHECK(!pushes(&net, 0, 2));
+	struct hs_node_stats st;
+	hs_node_get_stats(net.n[0].node, &st);
+	CHECK_EQ(st.grafts_declined, 1);
+	CHECK_EQ(st.msgs_in[HS_MSG_PUSH], 3); /* two grafts, and the declined leaf's prune */
+	/* Within the back-off the declined leaf does not ask again. */
+	tn_advance(&net, 59 * HS_NS_PER_S);
+	hs_node_get_stats(net.n[0].node, &st);
+	CHECK_EQ(st.grafts_declined, 1);
+	tn_advance(&net, 2 * HS_NS_PER_S);
+	hs_node_get_stats(net.n[0].node, &st);
+	CHECK_EQ(st.grafts_declined, 2);
+	CHECK(!pushes(&net, 0, 2));
+	/* The receiver leaves; a minute later the other leaf takes its place. */
+	tn_close_link(&net, l1);
+	tn_pump(&net);
+	tn_advance(&net, 61 * HS_NS_PER_S);
+	CHECK(pushes(&net, 0, 2));
+	hs_node_get_stats(net.n[0].node, &st);
+	CHECK_EQ(st.grafts_declined, 2);
+	CHECK_EQ(net.n[0].faults + net.n[1].faults + net.n[2].faults, 0);
+	tn_free(&net);
+}
+
+/* O - X - A - B in a line: X got O's rumor from its origin and pushes it to A; A pushes it to
+ * B only because B grafted A (with eager_push 0, B asks nobody and must request it). */
+static void test_push_follows_grafts(void)
+{
+	for (int lazy = 0; lazy < 2; lazy++) {
+		struct tnet net = { .now = TN_T0 };
+		for (int i = 0; i < 3; i++)
+			tn_add(&net, "test", NULL);
+		tn_add(&net, "test", lazy ? no_eager : NULL);
+		tn_connect(&net, 0, 1);
+		tn_connect(&net, 1, 2);
+		tn_connect(&net, 2, 3);
+		CHECK(pushes(&net, 2, 3) == !lazy);
+		uint8_t id[HS_ID_LEN];
+		CHECK_EQ(hs_node_publish(net.n[0].node, id, "t", (const uint8_t *)"q", 1, net.now),
+		         0);
+		tn_pump(&net);
+		CHECK_EQ(net.n[3].deliveries, 1);
+		struct hs_node_stats st;
+		hs_node_get_stats(net.n[2].node, &st);
+		CHECK_EQ(st.requests_sent, 0); /* the origin's peer pushed it to A */
+		hs_node_get_stats(net.n[3].node, &st);
+		CHECK_EQ(st.payload_copies_in, 1);
+		CHECK_EQ(st.requests_sent, lazy ? 1 : 0);
+		CHECK_EQ(st.msgs_in[HS_MSG_INV], lazy ? 1 : 0);
+		tn_free(&net);
+	}
+}
+
+/* B has three peers; every rumor reaches it first through A2 (the only peer of the publisher
+ * P). B starts with the two first-connected peers as pushers, switches to A2 after the first
+ * rumor, and once it has judged 8 rumors keeps A2 alone: A2 tells it first of all of them,
+ * more than eager_cover (35 %). When A2 leaves, its place is filled at once. */
+static void test_push_learns_first_teller(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	for (int i = 0; i < 5; i++)
+		tn_add(&net, "test", NULL);
+	enum { B = 0, A1 = 1, A3 = 2, A2 = 3, P = 4 };
+	tn_connect(&net, B, A1);
+	tn_connect(&net, B, A3);
+	struct tlink *l2 = tn_connect(&net, B, A2);
+	tn_connect(&net, P, A2);
+	CHECK(pushes(&net, A1, B) && pushes(&net, A3, B) && !pushes(&net, A2, B));
+	for (int k = 0; k < 10; k++) {
+		uint8_t id[HS_ID_LEN], payload[2] = { 'r', (uint8_t)k };
+		CHECK_EQ(hs_node_publish(net.n[P].node, id, "t", payload, 2, net.now), 0);
+		tn_pump(&net);
+		CHECK_EQ(net.n[B].deliveries, (unsigned)k + 1);
+		CHECK(pushes(&net, A2, B));
+		CHECK(pushes(&net, A1, B) == (k < 7)); /* two pushers until 8 rumors are judged */
+		CHECK(!pushes(&net, A3, B));
+		tn_advance(&net, HS_NS_PER_S);
+	}
+	for (int i = A1; i <= A2; i++)
+		CHECK_EQ(net.n[i].deliveries, 10);
+	tn_close_link(&net, l2);
+	tn_pump(&net);
+	/* A1 and A3 never told B first: with no evidence B wants eager_push pushers again. */
+	CHECK(pushes(&net, A1, B) && pushes(&net, A3, B));
+	unsigned faults = 0;
+	for (int i = 0; i < 5; i++)
+		faults += net.n[i].faults;
+	CHECK_EQ(faults, 0);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -266,5 +397,8 @@ int main(void)
 	RUN(test_idle_and_ping);
 	RUN(test_state_spreads_and_syncs);
 	RUN(test_inbound_eviction);
+	RUN(test_push_receivers_bounded);
+	RUN(test_push_follows_grafts);
+	RUN(test_push_learns_first_teller);
 	return hs_test_done();
 }

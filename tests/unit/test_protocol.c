@@ -329,6 +329,16 @@ static size_t build_frame_sync(uint8_t *out)
 	return encode_msg(&m, out);
 }
 
+/* A graft: "push new rumors to me whole". */
+static size_t build_frame_push(uint8_t *out)
+{
+	struct hs_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = HS_MSG_PUSH;
+	m.u.push.mode = HS_PUSH_GRAFT;
+	return encode_msg(&m, out);
+}
+
 static size_t build_test_pubkey(uint8_t *out)
 {
 	memcpy(out, hs_identity_pubkey(key), 32);
@@ -376,6 +386,7 @@ static struct example examples[] = {
 	{ "frame-addr", K_FRAME, build_frame_addr, NULL, false },
 	{ "frame-pull", K_FRAME, build_frame_pull, NULL, false },
 	{ "frame-sync", K_FRAME, build_frame_sync, NULL, false },
+	{ "frame-push", K_FRAME, build_frame_push, NULL, false },
 };
 #define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
 
