@@ -296,10 +296,10 @@ SETTER(pullinterval)
 	return parse_u64(v, 100, 3600000, &src->cfg->pullinterval_ms);
 }
 
-SETTER(relayage)
+SETTER(pullwindow)
 {
 	*expect = "seconds, 1..86400";
-	return parse_u64(v, 1, 86400, &src->cfg->relayage_s);
+	return parse_u64(v, 1, 86400, &src->cfg->pullwindow_s);
 }
 
 SETTER(retention)
@@ -335,7 +335,7 @@ static const struct key keys[] = {
 	{ "eagerpush", set_eagerpush,
 	  "peers asked to push new rumors to us whole, at most (default 2)" },
 	{ "pullinterval", set_pullinterval, "milliseconds between pull digests (default 5000)" },
-	{ "relayage", set_relayage, "seconds a rumor is announced after its birth (default 60)" },
+	{ "pullwindow", set_pullwindow, "seconds of rumors the periodic pull covers (default 60)" },
 	{ "retention", set_retention, "seconds rumors are kept and served (default 600)" },
 };
 

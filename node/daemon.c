@@ -529,12 +529,12 @@ static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
 		nc->eager_push = c->eagerpush;
 	if (c->pullinterval_ms)
 		nc->pull_interval_ns = c->pullinterval_ms * HS_NS_PER_MS;
-	if (c->relayage_s)
-		nc->relay_age_ns = c->relayage_s * HS_NS_PER_S;
+	if (c->pullwindow_s)
+		nc->pull_window_ns = c->pullwindow_s * HS_NS_PER_S;
 	if (c->retention_s)
 		nc->retention_ns = c->retention_s * HS_NS_PER_S;
-	if (nc->relay_age_ns > nc->retention_ns)
-		nc->relay_age_ns = nc->retention_ns;
+	if (nc->pull_window_ns > nc->retention_ns)
+		nc->pull_window_ns = nc->retention_ns;
 }
 
 static int start_node(struct hs_daemon *d)

@@ -30,7 +30,7 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->eager_receivers_max = 16;
 	cfg->eager_wait_max_ns = 500 * HS_NS_PER_MS;
 	cfg->pull_interval_ns = 5 * HS_NS_PER_S;
-	cfg->relay_age_ns = 60 * HS_NS_PER_S;
+	cfg->pull_window_ns = 60 * HS_NS_PER_S;
 	cfg->retention_ns = 600 * HS_NS_PER_S;
 	cfg->clock_skew_ns = 30 * HS_NS_PER_S;
 	cfg->request_timeout_ns = 2 * HS_NS_PER_S;
@@ -183,7 +183,7 @@ static bool config_valid(const struct hs_node_config *cfg, const struct hs_caps 
 	       cfg->seen_max >= 1 && cfg->store_max >= 1 && cfg->store_bytes_max >= HS_FRAME_MAX &&
 	       cfg->pull_interval_ns > 0 && cfg->dial_interval_ns > 0 &&
 	       cfg->ping_interval_ns > 0 && cfg->request_timeout_ns > 0 &&
-	       cfg->retention_ns >= cfg->relay_age_ns && cfg->fault_disconnect > 0;
+	       cfg->retention_ns >= cfg->pull_window_ns && cfg->fault_disconnect > 0;
 }
 
 int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const struct hs_caps *caps,

@@ -267,6 +267,7 @@ static void traffic(const struct hs_sim *sim, struct hs_sim_report *rep)
 	rep->notfound_per_node = (double)(end.notfound_sent - b->notfound_sent) / per;
 	rep->pulls_per_node = (double)(end.pulls_sent - b->pulls_sent) / per;
 	rep->pull_rumors_per_node = (double)(end.pull_rumors_sent - b->pull_rumors_sent) / per;
+	rep->grafts_declined = end.grafts_declined;
 }
 
 void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)

@@ -47,12 +47,12 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        "             \"eager_push\": %zu, \"eager_cover_pct\": %zu, "
 	        "\"eager_receivers_max\": %zu, \"eager_wait_max_ms\": %.3f, \"outbound\": %zu, "
 	        "\"peers_max\": %zu, "
-	        "\"addrbook_max\": %zu, \"pull_interval_ms\": %.3f, \"relay_age_s\": %.3f, "
+	        "\"addrbook_max\": %zu, \"pull_interval_ms\": %.3f, \"pull_window_s\": %.3f, "
 	        "\"retention_s\": %.3f, \"request_timeout_ms\": %.3f, \"lazy_delay_ms\": %.3f, "
 	        "\"feeler_interval_s\": %.3f, \"check\": %s},\n",
 	        c->eager_push, c->eager_cover_pct, c->eager_receivers_max,
 	        (double)c->eager_wait_max_ns / 1e6, c->outbound, c->peers_max, c->addrbook_max,
-	        (double)c->pull_interval_ns / 1e6, (double)c->relay_age_ns / 1e9,
+	        (double)c->pull_interval_ns / 1e6, (double)c->pull_window_ns / 1e9,
 	        (double)c->retention_ns / 1e9, (double)c->request_timeout_ns / 1e6,
 	        (double)c->lazy_delay_ns / 1e6, (double)c->feeler_interval_ns / 1e9,
 	        c->check ? "true" : "false");
@@ -97,11 +97,11 @@ void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_re
 	        "\"request_timeouts_per_node\": %.4f, \"notfound_per_node\": %.4f, "
 	        "\"pulls_per_node\": %.4f, \"pull_rumors_per_node\": %.4f, \"faults\": %llu, "
 	        "\"flood_faults\": %llu, "
-	        "\"double_deliveries\": %llu},\n",
+	        "\"double_deliveries\": %llu, \"grafts_declined\": %llu},\n",
 	        r->duplicates_per_node, r->requests_per_node, r->request_timeouts_per_node,
 	        r->notfound_per_node, r->pulls_per_node, r->pull_rumors_per_node,
 	        (unsigned long long)r->faults, (unsigned long long)r->flood_faults,
-	        (unsigned long long)r->double_deliveries);
+	        (unsigned long long)r->double_deliveries, (unsigned long long)r->grafts_declined);
 	fprintf(f,
 	        "  \"overlay\": {\"sessions_mean\": %.3f, \"sessions_min\": %zu, \"sessions_max\": "
 	        "%zu, \"outbound_mean\": %.3f, \"isolated\": %zu, \"connections\": %llu, "

@@ -71,7 +71,7 @@ struct hs_sim_config {
 
 	/* Core knobs (struct hs_node_config). */
 	size_t eager_push, eager_cover_pct, eager_receivers_max, outbound, peers_max, addrbook_max;
-	uint64_t pull_interval_ns, relay_age_ns, retention_ns, request_timeout_ns, lazy_delay_ns;
+	uint64_t pull_interval_ns, pull_window_ns, retention_ns, request_timeout_ns, lazy_delay_ns;
 	uint64_t eager_wait_max_ns, feeler_interval_ns;
 
 	/* Driver. */
@@ -122,6 +122,7 @@ struct hs_sim_report {
 	double duplicates_per_node, requests_per_node, request_timeouts_per_node;
 	double pulls_per_node, pull_rumors_per_node, notfound_per_node;
 	uint64_t faults, flood_faults, double_deliveries, check_calls;
+	uint64_t grafts_declined; /* over the run, all nodes */
 	double sessions_mean, outbound_mean;
 	size_t sessions_min, sessions_max, isolated;
 	uint64_t verify_calls, verify_real;

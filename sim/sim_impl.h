@@ -180,7 +180,7 @@ struct sim_rumor {
 struct sim_totals {
 	uint64_t msgs_out[16];
 	uint64_t bytes_out, payload_copies_in, duplicates, requests_sent, requests_timed_out;
-	uint64_t notfound_sent, pulls_sent, pull_rumors_sent;
+	uint64_t notfound_sent, pulls_sent, pull_rumors_sent, grafts_declined;
 };
 
 struct hs_sim {

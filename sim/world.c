@@ -75,7 +75,7 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes)
 	cfg->peers_max = nc.peers_max;
 	cfg->addrbook_max = 256;
 	cfg->pull_interval_ns = nc.pull_interval_ns;
-	cfg->relay_age_ns = nc.relay_age_ns;
+	cfg->pull_window_ns = nc.pull_window_ns;
 	cfg->retention_ns = nc.retention_ns;
 	cfg->request_timeout_ns = nc.request_timeout_ns;
 	cfg->lazy_delay_ns = nc.lazy_request_delay_ns;
@@ -113,8 +113,8 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 		return "eager-cover must be 0..100";
 	if (c->pull_interval_ns == 0 || c->request_timeout_ns == 0)
 		return "pull interval and request timeout must be positive";
-	if (c->relay_age_ns > c->retention_ns)
-		return "relay age must not exceed retention";
+	if (c->pull_window_ns > c->retention_ns)
+		return "pull window must not exceed retention";
 	if (c->addrbook_max < 1 || c->addrbook_max > 1000000)
 		return "addrbook-max must be 1..1000000";
 	if (c->dial_timeout_ns == 0)
@@ -369,7 +369,7 @@ static void node_join(struct hs_sim *sim, uint32_t i)
 	nc.eager_receivers_max = sim->cfg.eager_receivers_max;
 	nc.eager_wait_max_ns = sim->cfg.eager_wait_max_ns;
 	nc.pull_interval_ns = sim->cfg.pull_interval_ns;
-	nc.relay_age_ns = sim->cfg.relay_age_ns;
+	nc.pull_window_ns = sim->cfg.pull_window_ns;
 	nc.retention_ns = sim->cfg.retention_ns;
 	nc.request_timeout_ns = sim->cfg.request_timeout_ns;
 	nc.lazy_request_delay_ns = sim->cfg.lazy_delay_ns;
@@ -743,6 +743,7 @@ void sim_totals_sum(const struct hs_sim *sim, struct sim_totals *t)
 		t->notfound_sent += s.notfound_sent;
 		t->pulls_sent += s.pulls_sent;
 		t->pull_rumors_sent += s.pull_rumors_sent;
+		t->grafts_declined += s.grafts_declined;
 	}
 }
 

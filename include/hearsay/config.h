@@ -62,7 +62,7 @@ struct hs_config {
 	/* Dissemination knobs (docs/KNOBS.md); 0 keeps the core's default. */
 	unsigned eagerpush;
 	bool eagerpush_set;
-	uint64_t pullinterval_ms, relayage_s, retention_s;
+	uint64_t pullinterval_ms, pullwindow_s, retention_s;
 };
 
 /* Fills defaults, reads the file and the flags. On an error, err holds one line naming the key.

@@ -104,7 +104,7 @@ struct hs_node_config {
 
 	/* Connections. */
 	size_t outbound_target; /* outbound sessions to keep (default 8) */
-	size_t peers_max;       /* all sessions, inbound included (default 32, <= HS_PEERS_MAX) */
+	size_t peers_max;       /* all sessions, inbound included (default 64, <= HS_PEERS_MAX) */
 	uint64_t handshake_timeout_ns; /* open -> hello done (default 10 s) */
 	uint64_t ping_interval_ns;     /* default 30 s */
 	uint64_t idle_timeout_ns;      /* nothing received for this long: close (default 90 s) */
@@ -121,7 +121,7 @@ struct hs_node_config {
 	uint64_t eager_wait_max_ns;     /* the longest we wait for our pushers before asking another
 	                                 * announcer (default 500 ms; 0: never wait) */
 	uint64_t pull_interval_ns;      /* interval: digest exchange with one random peer */
-	uint64_t relay_age_ns;          /* aging: rumors older than this are not announced */
+	uint64_t pull_window_ns;        /* the periodic pull covers rumors younger than this */
 	uint64_t retention_ns;          /* retention: rumors kept and served this long */
 	uint64_t clock_skew_ns;         /* rumors from further in the future are refused */
 	uint64_t request_timeout_ns;    /* getdata unanswered: ask the next announcer */

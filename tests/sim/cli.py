@@ -37,7 +37,7 @@ def main():
            ["--latency-dist", "pareto"], ["--partition", "5:1:0.5"],
            ["--partition", "1:5"], ["--partition", "1:5:1.5"], ["--bogus"], ["--json=1"],
            ["--outbound", "65"], ["--seeds", "0"], ["--payload", "70000"], ["nodes"],
-           ["--relay-age-s", "700"], ["--seed", "18446744073709551616"],
+           ["--pull-window-s", "700"], ["--seed", "18446744073709551616"],
            ["--join-window-s", "5000"], ["--rumors", "0"], ["--groups", "0"]]
     for args in bad:
         r = run(sim, *args)
