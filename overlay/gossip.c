@@ -104,6 +104,7 @@ static void send_push(struct hs_node *node, struct peer *p, uint8_t mode, uint64
 static void on_push(struct hs_node *node, struct peer *p, const struct hs_msg_push *pu,
                     uint64_t now)
 {
+	node->pushers_dirty = true;
 	if (pu->mode == HS_PUSH_GRAFT && !p->eager) {
 		size_t n = 0;
 		for (unsigned s = 0; s < HS_PEERS_MAX; s++)
@@ -285,6 +286,7 @@ static void credit_first(struct hs_node *node, const struct hs_stored_rumor *r,
 		first = NULL;
 	if (node->judged < FIRSTS_WINDOW)
 		node->judged++;
+	node->pushers_dirty = true;
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (p)
@@ -705,6 +707,7 @@ void hs_gossip_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg 
 
 void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 {
+	node->pushers_dirty = true;
 	/* Catch up from each new outbound peer on everything it still retains. */
 	if (p->kind != CONN_INBOUND) {
 		send_pull(node, p, now > node->cfg.retention_ns ? now - node->cfg.retention_ns : 0,
@@ -715,7 +718,13 @@ void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 
 void hs_gossip_flush(struct hs_node *node, uint64_t now)
 {
-	choose_pushers(node, now);
+	/* Rationale: the choice depends only on sessions, standings, shares and back-offs, so it is
+	 * redone when one of them may have changed (and every sweep, for decay and expiry), not
+	 * after every input: a duplicate frame must stay cheap. */
+	if (node->pushers_dirty) {
+		node->pushers_dirty = false;
+		choose_pushers(node, now);
+	}
 	send_requests(node, now);
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
@@ -732,6 +741,7 @@ void hs_gossip_timer(struct hs_node *node, uint64_t now)
 		hs_seen_expire(&node->seen, now);
 		hs_rumorstore_expire(&node->store, now);
 		node->next_sweep_ns = now + SWEEP_INTERVAL_NS;
+		node->pushers_dirty = true;
 	}
 	if (now >= node->next_pull_ns) {
 		struct peer *p = random_active_peer(node);

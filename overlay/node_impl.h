@@ -178,6 +178,7 @@ struct hs_node {
 		bool used;
 	} tellers[HS_TELLERS_MAX];
 	uint32_t judged;
+	bool pushers_dirty; /* something that can change our choice of pushers happened */
 	uint64_t push_lag_ns, push_lagdev_ns; /* smoothed lag and mean deviation; 0: none yet */
 
 	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns, next_feeler_ns;

@@ -229,6 +229,7 @@ void hs_peer_close(struct hs_node *node, struct peer *p, uint8_t reason, const c
 	(void)now;
 	if (p->state == PS_CLOSING)
 		return;
+	node->pushers_dirty = true;
 	if (p->tr && !p->sent_disconnect) {
 		struct hs_msg m = { .type = HS_MSG_DISCONNECT };
 		m.u.disconnect.reason = reason;
@@ -607,6 +608,7 @@ void hs_peer_free(struct hs_node *node, struct peer *p)
 	hs_rumorstore_forget_peer(&node->store, p->slot);
 	hs_statestore_forget_peer(&node->state, p->slot);
 	node->peers[p->slot] = NULL;
+	node->pushers_dirty = true;
 	hs_handshake_del(p->hs);
 	hs_transport_del(p->tr);
 	buf_free(&p->in);

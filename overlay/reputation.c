@@ -71,7 +71,8 @@ void hs_reputation_event(struct hs_node *node, struct peer *p, enum hs_score_kin
 	if (hs_scores_add(&node->scores, p->id, kind, now, &v) != 0)
 		return;
 	if (node->cfg.score.weight[kind] >= 0)
-		return; /* rewards are saved when the session ends */
+		return;             /* rewards are saved when the session ends */
+	node->pushers_dirty = true; /* the peer's standing may have fallen */
 	save_score(node, p->id);
 	if (hs_scores_standing(&node->scores, v) != HS_STANDING_BAN)
 		return;
