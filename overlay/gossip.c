@@ -327,12 +327,15 @@ static uint64_t push_wait(const struct hs_node *node, const struct peer *p)
  * announcement per session per rumor, as for a fresh one; and a rumor learned late (across a
  * healed partition, by a catch-up pull) then spreads by inv/getdata in round trips instead of
  * waiting on other nodes' catch-up pulls (hearsay-sim: 200 nodes, half cut off for 90 s,
- * everyone has everything 1 s after the heal instead of 250 s). */
+ * everyone has everything 1 s after the heal instead of 250 s). Whole copies go only while the
+ * rumor is fresh (younger than pull_window): an older one is most likely held by the peers
+ * already (a joining node's catch-up pull brings it), so it is only announced. */
 static void relay(struct hs_node *node, struct hs_stored_rumor *r, const struct peer *from,
                   uint64_t now)
 {
 	const uint8_t *topic = r->enc + r->topic_off;
-	bool flood = node->cfg.eager_push > 0 &&
+	bool fresh = now <= r->origin_ns || now - r->origin_ns <= node->cfg.pull_window_ns;
+	bool flood = fresh && node->cfg.eager_push > 0 &&
 	             (!from || (from->has_id && memcmp(from->id, r->enc, HS_KEY_LEN) == 0));
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
@@ -340,7 +343,7 @@ static void relay(struct hs_node *node, struct hs_stored_rumor *r, const struct 
 		    !hs_peer_takes_topic(node, p, topic, r->topic_len) ||
 		    hs_reputation_standing(node, p, now) != HS_STANDING_GOOD)
 			continue;
-		if (flood || p->eager)
+		if (flood || (fresh && p->eager))
 			send_stored(node, p, r, now);
 		else if (hs_itemq_push(&p->invq, HS_INV_RUMOR, r->id))
 			hs_knows_set(r, s);

@@ -383,6 +383,35 @@ static void test_push_learns_first_teller(void)
 	tn_free(&net);
 }
 
+/* A rumor older than pull_window that reaches a node late (here by the catch-up pull of a
+ * session opened two minutes after it was published) is relayed onward, by inv only: B
+ * grafted A, yet requests it. B could not have got it otherwise: its own pulls of A cover
+ * only the last pull_window. */
+static void test_late_rumor_announced(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	enum { O = 0, A = 1, B = 2 };
+	for (int i = 0; i < 3; i++)
+		tn_add(&net, "test", NULL);
+	tn_connect(&net, B, A);
+	CHECK(pushes(&net, A, B));
+	uint8_t id[HS_ID_LEN];
+	CHECK_EQ(hs_node_publish(net.n[O].node, id, "t", (const uint8_t *)"old", 3, net.now), 0);
+	tn_advance(&net, 120 * HS_NS_PER_S);
+	CHECK_EQ(net.n[B].deliveries, 0);
+	tn_connect(&net, A, O);
+	tn_pump(&net);
+	CHECK_EQ(net.n[A].deliveries, 1);
+	CHECK_EQ(net.n[B].deliveries, 1);
+	struct hs_node_stats st;
+	hs_node_get_stats(net.n[B].node, &st);
+	CHECK_EQ(st.requests_sent, 1);
+	CHECK_EQ(st.payload_copies_in, 1);
+	CHECK_EQ(st.msgs_in[HS_MSG_INV], 1);
+	CHECK_EQ(net.n[O].faults + net.n[A].faults + net.n[B].faults, 0);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -400,5 +429,6 @@ int main(void)
 	RUN(test_push_receivers_bounded);
 	RUN(test_push_follows_grafts);
 	RUN(test_push_learns_first_teller);
+	RUN(test_late_rumor_announced);
 	return hs_test_done();
 }
