@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make demo: a local hearsay network of real nodes, shown live.
 
-24 hearsayd processes on 127.A.0.1 (a different /16 network group each), two of them seeds,
+First one session up close: two hearsay-pair processes run the Noise XX handshake over TCP,
+prove their identities, and one sends a signed rumor the other verifies. Then 24 hearsayd processes on 127.A.0.1 (a different /16 network group each), two of them seeds,
 bootstrap into an overlay; one publishes a signed rumor and another sets a state entry while a
 live line counts the nodes that have it; a misbehaving peer (hearsay-mallory, a separate test
 tool) sends a rumor with a forged signature and is banned, with the score explanation; then
@@ -74,6 +75,31 @@ def watch(subs, method, match, label, timeout=10.0):
     return len(seen)
 
 
+def show_pair(root, port):
+    """One session up close: hearsay-pair's handshake and verified rumor, step by step."""
+    say("-- one session up close: two hearsay-pair processes on 127.9.0.1:%d" % port)
+    pair = os.path.join(BIN, "hearsay-pair")
+    addr = "127.9.0.1:%d" % port
+    dirs = [os.path.join(root, "pair-" + side) for side in ("listener", "connector")]
+    for d in dirs:
+        os.makedirs(d)
+    lst = subprocess.Popen([pair, "listen", addr, "-network=" + NETWORK, "-datadir=" + dirs[0]],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = []
+    for line in lst.stdout:
+        out.append(line)
+        if "listening on" in line:
+            break
+    con = subprocess.run([pair, "connect", addr, "-network=" + NETWORK, "-datadir=" + dirs[1]],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=20)
+    out += lst.communicate(timeout=20)[0].splitlines(True)
+    for line in con.stdout.splitlines(True) + out:
+        say("   " + line.rstrip())
+    if con.returncode != 0 or lst.returncode != 0:
+        raise SystemExit("demo: hearsay-pair failed (status %d and %d)" %
+                         (con.returncode, lst.returncode))
+
+
 def start_nodes(root, port):
     addrs = ["127.%d.0.1:%d" % (10 + i, port) for i in range(N)]
     procs = []
@@ -121,8 +147,9 @@ def main():
         say("== hearsay demo: %d nodes on loopback, network '%s' ==" % (N, NETWORK))
         say("   data in %s; each node on 127.A.0.1:%d, a /16 network group of its own" %
             (root, port))
-        addrs, procs = start_nodes(root, port)
+        show_pair(root, port + 1)
         t0 = time.time()
+        addrs, procs = start_nodes(root, port)
         wait_for(lambda: all(os.path.exists(os.path.join(d, "rpc.sock")) for d, _ in procs),
                  20, "the nodes to start")
         rpcs = [Rpc(d) for d, _ in procs]
