@@ -152,23 +152,17 @@ static void set_pusher(struct hs_node *node, struct peer *p, bool on, uint64_t n
 		send_push(node, p, on ? HS_PUSH_GRAFT : HS_PUSH_PRUNE, now);
 }
 
-/* How many pushers we want: after the warm-up, the fewest top-ranked candidates whose shares
- * of first tellings add up to eager_cover_pct of all candidates' shares; at most eager_push. */
-static size_t pushers_wanted(struct hs_node *node, uint64_t now)
+/* How many pushers we want of the n candidates c (reordered): after the warm-up, the fewest
+ * top-ranked whose shares of first tellings add up to eager_cover_pct of all candidates'
+ * shares; at most eager_push. */
+static size_t pushers_wanted(const struct hs_node *node, struct peer **c, size_t n)
 {
 	size_t want = node->cfg.eager_push;
 	if (want <= 1 || node->judged < PUSH_WARMUP || node->cfg.eager_cover_pct >= 100)
 		return want;
-	struct peer *c[HS_PEERS_MAX];
-	size_t n = 0;
 	uint64_t total = 0, got = 0;
-	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
-		struct peer *p = node->peers[s];
-		if (p && may_push_to_us(node, p, now)) {
-			c[n++] = p;
-			total += p->firsts;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		total += c[i]->firsts;
 	if (total == 0)
 		return want;
 	for (size_t k = 0; k < want && k < n; k++) {
@@ -186,22 +180,27 @@ static size_t pushers_wanted(struct hs_node *node, uint64_t now)
 	return want;
 }
 
-/* Grafts and prunes until our pushers are the wanted number of eligible peers and no other
- * candidate has told us first more often than the weakest of them. */
+/* Grafts and prunes until our pushers are the wanted number of candidates and no other
+ * candidate has told us first more often than the weakest of them. A pusher that is no
+ * longer a candidate is pruned first. Each peer's standing is looked up once per call. */
 static void choose_pushers(struct hs_node *node, uint64_t now)
 {
-	size_t want = pushers_wanted(node, now);
+	struct peer *c[HS_PEERS_MAX];
+	size_t n = 0;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		if (p && may_push_to_us(node, p, now))
+			c[n++] = p;
+		else if (p && p->pusher)
+			set_pusher(node, p, false, now);
+	}
+	size_t want = pushers_wanted(node, c, n);
 	for (;;) {
 		struct peer *worst = NULL, *best = NULL;
 		size_t have = 0;
-		for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
-			struct peer *p = node->peers[s];
-			if (!p)
-				continue;
-			if (!may_push_to_us(node, p, now)) {
-				if (p->pusher)
-					set_pusher(node, p, false, now);
-			} else if (p->pusher) {
+		for (size_t i = 0; i < n; i++) {
+			struct peer *p = c[i];
+			if (p->pusher) {
 				have++;
 				if (!worst || ranks_above(worst, p))
 					worst = p;
