@@ -15,7 +15,6 @@
  * Usage: bench_crypto [OUTDIR]   writes OUTDIR/crypto.json (default bench/results).
  * HS_SECP256K1_VERSION (set by scripts/bench.sh from pkg-config) is recorded if present.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include <secp256k1_schnorrsig.h>
 #include <sodium.h>
 
+#include "benchstat.h"
 #include "hearsay/crypto.h"
 
 #define NKEYS   256
@@ -154,55 +154,6 @@ static void teardown(struct bench *b)
 	hs_crypto_del(b->crypto);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, size_t n)
-{
-	double s[ROUNDS];
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static double min_of(const double *v, size_t n)
-{
-	double m = v[0];
-	for (size_t i = 1; i < n; i++)
-		m = fmin(m, v[i]);
-	return m;
-}
-
-static double max_of(const double *v, size_t n)
-{
-	double m = v[0];
-	for (size_t i = 1; i < n; i++)
-		m = fmax(m, v[i]);
-	return m;
-}
-
-/* The CPU's model name, for the record (empty if unknown). */
-static void cpu_model(char *out, size_t cap)
-{
-	char line[256];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	out[0] = '\0';
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *colon = strchr(line, ':');
-		if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
-			snprintf(out, cap, "%s", colon + 2);
-			out[strcspn(out, "\n\"\\")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-}
-
 struct results {
 	double ops[NVARIANTS][ROUNDS];
 	double sign_paired[ROUNDS], verify_paired[ROUNDS];
@@ -213,8 +164,9 @@ static void print_json_variants(FILE *f, const struct results *r)
 	fprintf(f, "  \"variants\": {\n");
 	for (size_t v = 0; v < NVARIANTS; v++) {
 		fprintf(f, "    \"%s\": {\"ops_per_s_median\": %.1f, \"ops_per_s_min\": %.1f, ",
-		        variants[v].name, median(r->ops[v], ROUNDS), min_of(r->ops[v], ROUNDS));
-		fprintf(f, "\"ops_per_s_max\": %.1f, \"rounds\": [", max_of(r->ops[v], ROUNDS));
+		        variants[v].name, bench_median(r->ops[v], ROUNDS),
+		        bench_min(r->ops[v], ROUNDS));
+		fprintf(f, "\"ops_per_s_max\": %.1f, \"rounds\": [", bench_max(r->ops[v], ROUNDS));
 		for (size_t k = 0; k < ROUNDS; k++)
 			fprintf(f, "%s%.1f", k ? ", " : "", r->ops[v][k]);
 		fprintf(f, "]}%s\n", v + 1 < NVARIANTS ? "," : "");
@@ -229,7 +181,7 @@ static int write_json(const char *path, const struct results *r)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cpu_model(cpu, sizeof(cpu));
+	bench_cpu_model(cpu, sizeof(cpu));
 	const char *secp = getenv("HS_SECP256K1_VERSION");
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
@@ -242,13 +194,13 @@ static int write_json(const char *path, const struct results *r)
 	print_json_variants(f, r);
 	fprintf(f, "  \"ratios\": {\n");
 	fprintf(f, "    \"sign_hs_over_raw\": %.4f,\n",
-	        median(r->ops[HS_SIGN], ROUNDS) / median(r->ops[RAW_SIGN], ROUNDS));
+	        bench_median(r->ops[HS_SIGN], ROUNDS) / bench_median(r->ops[RAW_SIGN], ROUNDS));
 	fprintf(f, "    \"sign_hs_over_raw_paired_median\": %.4f,\n",
-	        median(r->sign_paired, ROUNDS));
+	        bench_median(r->sign_paired, ROUNDS));
 	fprintf(f, "    \"verify_hs_over_raw\": %.4f,\n",
-	        median(r->ops[HS_VERIFY], ROUNDS) / median(r->ops[RAW_VERIFY], ROUNDS));
+	        bench_median(r->ops[HS_VERIFY], ROUNDS) / bench_median(r->ops[RAW_VERIFY], ROUNDS));
 	fprintf(f, "    \"verify_hs_over_raw_paired_median\": %.4f\n",
-	        median(r->verify_paired, ROUNDS));
+	        bench_median(r->verify_paired, ROUNDS));
 	fprintf(f, "  }\n}\n");
 	return fclose(f) == 0 ? 0 : -1;
 }
@@ -262,14 +214,14 @@ static void print_summary(const struct results *r)
 	printf("  %-18s %12s %12s %12s\n", "variant", "median/s", "min/s", "max/s");
 	for (size_t v = 0; v < NVARIANTS; v++)
 		printf("  %-18s %12.0f %12.0f %12.0f\n", variants[v].name,
-		       median(r->ops[v], ROUNDS), min_of(r->ops[v], ROUNDS),
-		       max_of(r->ops[v], ROUNDS));
+		       bench_median(r->ops[v], ROUNDS), bench_min(r->ops[v], ROUNDS),
+		       bench_max(r->ops[v], ROUNDS));
 	printf("  sign   hearsay/raw: %.3f (median of per-round ratios %.3f)\n",
-	       median(r->ops[HS_SIGN], ROUNDS) / median(r->ops[RAW_SIGN], ROUNDS),
-	       median(r->sign_paired, ROUNDS));
+	       bench_median(r->ops[HS_SIGN], ROUNDS) / bench_median(r->ops[RAW_SIGN], ROUNDS),
+	       bench_median(r->sign_paired, ROUNDS));
 	printf("  verify hearsay/raw: %.3f (median of per-round ratios %.3f)\n",
-	       median(r->ops[HS_VERIFY], ROUNDS) / median(r->ops[RAW_VERIFY], ROUNDS),
-	       median(r->verify_paired, ROUNDS));
+	       bench_median(r->ops[HS_VERIFY], ROUNDS) / bench_median(r->ops[RAW_VERIFY], ROUNDS),
+	       bench_median(r->verify_paired, ROUNDS));
 }
 
 int main(int argc, char **argv)

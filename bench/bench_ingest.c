@@ -46,6 +46,7 @@
 #include <secp256k1_schnorrsig.h>
 #include <sodium.h>
 
+#include "benchstat.h"
 #include "hearsay/crypto.h"
 #include "hearsay/handshake.h"
 #include "hearsay/msg.h"
@@ -562,47 +563,6 @@ static void node_round(struct results *r, size_t k)
 
 /* ---- reporting ------------------------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v)
-{
-	double s[ROUNDS];
-	memcpy(s, v, sizeof(s));
-	qsort(s, ROUNDS, sizeof(*s), cmp_double);
-	return ROUNDS % 2 ? s[ROUNDS / 2] : (s[ROUNDS / 2 - 1] + s[ROUNDS / 2]) / 2;
-}
-
-static double extreme(const double *v, bool max)
-{
-	double m = v[0];
-	for (size_t i = 1; i < ROUNDS; i++)
-		if (max ? v[i] > m : v[i] < m)
-			m = v[i];
-	return m;
-}
-
-static void cpu_model(char *out, size_t cap)
-{
-	char line[256];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	out[0] = '\0';
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *colon = strchr(line, ':');
-		if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
-			snprintf(out, cap, "%s", colon + 2);
-			out[strcspn(out, "\n\"\\")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-}
-
 static int write_json(const char *path, const struct results *r)
 {
 	char stamp[32], cpu[128];
@@ -610,11 +570,12 @@ static int write_json(const char *path, const struct results *r)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cpu_model(cpu, sizeof(cpu));
+	bench_cpu_model(cpu, sizeof(cpu));
 	const char *secp = getenv("HS_SECP256K1_VERSION");
 	/* Judged on the paired ratios: a round's ingest and raw runs are adjacent in time, so a
 	 * slow phase of the machine hits both. */
-	double ratio = median(r->paired[0]), batched = median(r->paired[1]);
+	double ratio = bench_median(r->paired[0], ROUNDS),
+	       batched = bench_median(r->paired[1], ROUNDS);
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
 		return -1;
@@ -631,25 +592,27 @@ static int write_json(const char *path, const struct results *r)
 		fprintf(f,
 		        "    \"%s\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f, \"rounds\": "
 		        "[",
-		        variant_name[v], median(r->rate[v]), extreme(r->rate[v], false),
-		        extreme(r->rate[v], true));
+		        variant_name[v], bench_median(r->rate[v], ROUNDS),
+		        bench_min(r->rate[v], ROUNDS), bench_max(r->rate[v], ROUNDS));
 		for (size_t k = 0; k < ROUNDS; k++)
 			fprintf(f, "%s%.1f", k ? ", " : "", r->rate[v][k]);
 		fprintf(f, "]}%s\n", v + 1 < NVARIANTS ? "," : "");
 	}
 	fprintf(f, "  },\n  \"ingest_over_raw_paired_median\": %.4f,\n", ratio);
 	fprintf(f, "  \"ingest_over_raw_of_medians\": %.4f,\n",
-	        median(r->rate[INGEST]) / median(r->rate[RAW]));
+	        bench_median(r->rate[INGEST], ROUNDS) / bench_median(r->rate[RAW], ROUNDS));
 	fprintf(f, "  \"ingest_batched_over_raw_paired_median\": %.4f,\n", batched);
 	fprintf(f, "  \"ingest_batched_over_raw_of_medians\": %.4f,\n",
-	        median(r->rate[INGEST_BATCHED]) / median(r->rate[RAW]));
+	        bench_median(r->rate[INGEST_BATCHED], ROUNDS) / bench_median(r->rate[RAW], ROUNDS));
 	fprintf(f, "  \"targets\": {\"ingest_over_raw\": 0.90, \"duplicates_per_s\": 1000000},\n");
 	fprintf(f, "  \"met\": {\"ingest\": %s, \"ingest_batched\": %s, \"dup_rumor\": %s, ",
 	        ratio >= 0.9 ? "true" : "false", batched >= 0.9 ? "true" : "false",
-	        median(r->rate[DUP_RUMOR]) >= 1e6 ? "true" : "false");
-	fprintf(f, "\"dup_inv\": %s},\n", median(r->rate[DUP_INV]) >= 1e6 ? "true" : "false");
+	        bench_median(r->rate[DUP_RUMOR], ROUNDS) >= 1e6 ? "true" : "false");
+	fprintf(f, "\"dup_inv\": %s},\n",
+	        bench_median(r->rate[DUP_INV], ROUNDS) >= 1e6 ? "true" : "false");
 	fprintf(f, "  \"dup_rumor_over_floor\": %.4f\n}\n",
-	        median(r->rate[DUP_RUMOR]) / median(r->rate[DUP_FLOOR]));
+	        bench_median(r->rate[DUP_RUMOR], ROUNDS) /
+	                bench_median(r->rate[DUP_FLOOR], ROUNDS));
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -659,15 +622,18 @@ static void print_summary(const struct results *r)
 	       B.enclen[0], ROUNDS);
 	printf("  %-24s %12s %12s %12s\n", "variant", "median/s", "min/s", "max/s");
 	for (size_t v = 0; v < NVARIANTS; v++)
-		printf("  %-24s %12.0f %12.0f %12.0f\n", variant_name[v], median(r->rate[v]),
-		       extreme(r->rate[v], false), extreme(r->rate[v], true));
+		printf("  %-24s %12.0f %12.0f %12.0f\n", variant_name[v],
+		       bench_median(r->rate[v], ROUNDS), bench_min(r->rate[v], ROUNDS),
+		       bench_max(r->rate[v], ROUNDS));
 	printf("  ingest/raw: %.3f (median of per-round ratios %.3f; target 0.90)\n",
-	       median(r->rate[INGEST]) / median(r->rate[RAW]), median(r->paired[0]));
+	       bench_median(r->rate[INGEST], ROUNDS) / bench_median(r->rate[RAW], ROUNDS),
+	       bench_median(r->paired[0], ROUNDS));
 	printf("  ingest_batched/raw: %.3f (median of per-round ratios %.3f)\n",
-	       median(r->rate[INGEST_BATCHED]) / median(r->rate[RAW]), median(r->paired[1]));
+	       bench_median(r->rate[INGEST_BATCHED], ROUNDS) / bench_median(r->rate[RAW], ROUNDS),
+	       bench_median(r->paired[1], ROUNDS));
 	printf("  dup_rumor/dup_floor: %.3f (decrypt + id hash alone: the floor of a duplicate "
 	       "frame)\n",
-	       median(r->rate[DUP_RUMOR]) / median(r->rate[DUP_FLOOR]));
+	       bench_median(r->rate[DUP_RUMOR], ROUNDS) / bench_median(r->rate[DUP_FLOOR], ROUNDS));
 }
 
 int main(int argc, char **argv)
