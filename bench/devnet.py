@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from hearsay_rpc import Client as Rpc  # noqa: E402
+from hearsay_rpc import Client as Rpc, wait_for  # noqa: E402
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else "build-bench/bin"
 OUT = sys.argv[2] if len(sys.argv) > 2 else "bench/results"
@@ -28,18 +28,6 @@ N = 32
 RUMORS = 100
 IDLE_S = 30
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if pred():
-                return
-        except (OSError, RuntimeError, ValueError):
-            pass
-        time.sleep(0.05)
-    raise SystemExit("devnet: timed out waiting for " + what)
 
 
 def cpu_ticks(pid):
@@ -107,10 +95,10 @@ def main():
             log = open(os.path.join(d, "log"), "wb")
             procs.append((d, subprocess.Popen(args, stdout=log, stderr=log)))
         wait_for(lambda: all(os.path.exists(os.path.join(d, "rpc.sock")) for d, _ in procs),
-                 30, "the daemons")
+                 30, "the daemons", "devnet")
         rpcs = [Rpc(d) for d, _ in procs]
         wait_for(lambda: all(sum(p["active"] for p in r.call("getpeerinfo")) >= 4
-                             for r in rpcs), 60, "the overlay")
+                             for r in rpcs), 60, "the overlay", "devnet")
         time.sleep(5)  # let the dialling settle
         sessions = [sum(p["active"] for p in r.call("getpeerinfo")) for r in rpcs]
         subs = [Rpc(d) for d, _ in procs]

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from hearsay_rpc import Client as Rpc
+from hearsay_rpc import Client as Rpc, wait_for
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..",
                                                           "build", "bin")
@@ -34,18 +34,6 @@ def live(text):
     if TTY:
         sys.stdout.write("\r\033[K" + text)
         sys.stdout.flush()
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if pred():
-                return
-        except (OSError, ConnectionError, RuntimeError, ValueError):
-            pass
-        time.sleep(0.05)
-    raise SystemExit("demo: timed out waiting for " + what)
 
 
 def bar(have, total, width=24):
@@ -151,13 +139,13 @@ def main():
         t0 = time.time()
         addrs, procs = start_nodes(root, port)
         wait_for(lambda: all(os.path.exists(os.path.join(d, "rpc.sock")) for d, _ in procs),
-                 20, "the nodes to start")
+                 20, "the nodes to start", "demo")
         rpcs = [Rpc(d) for d, _ in procs]
         say("-- %d hearsayd processes started (2 seeds); bootstrapping from the seeds" % N)
 
         def sessions():
             return [sum(p["active"] for p in r.call("getpeerinfo")) for r in rpcs]
-        wait_for(lambda: min(sessions()) >= 3, 30, "the overlay to form")
+        wait_for(lambda: min(sessions()) >= 3, 30, "the overlay to form", "demo")
         s = sessions()
         say("-- overlay formed in %.1f s: %d sessions, %d..%d per node" %
             (time.time() - t0, sum(s) // 2, min(s), max(s)))

@@ -3,6 +3,7 @@ functional tests: one JSON object per line, cookie authentication first (docs/RP
 import json
 import os
 import socket
+import time
 
 
 class RpcError(RuntimeError):
@@ -60,3 +61,18 @@ class Client:
             self.sock.close()
         except OSError:
             pass
+
+
+def wait_for(pred, timeout, what, who):
+    """Polls pred every 50 ms until it holds; after timeout seconds exits with "WHO: timed out
+    waiting for WHAT". A node still starting (no socket, no cookie, an RPC error) counts as not
+    yet."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if pred():
+                return
+        except (OSError, RuntimeError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise SystemExit("%s: timed out waiting for %s" % (who, what))
