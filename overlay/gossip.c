@@ -104,7 +104,6 @@ static void send_push(struct hs_node *node, struct peer *p, uint8_t mode, uint64
 static void on_push(struct hs_node *node, struct peer *p, const struct hs_msg_push *pu,
                     uint64_t now)
 {
-	node->pushers_dirty = true;
 	if (pu->mode == HS_PUSH_GRAFT && !p->eager) {
 		size_t n = 0;
 		for (unsigned s = 0; s < HS_PEERS_MAX; s++)
@@ -119,6 +118,7 @@ static void on_push(struct hs_node *node, struct peer *p, const struct hs_msg_pu
 		p->eager = false;
 	} else if (pu->mode == HS_PUSH_DECLINE) {
 		p->declined_until_ns = now + DECLINE_BACKOFF_NS;
+		node->pushers_dirty = true; /* p is no candidate for a while: choose another */
 		if (p->pusher) {
 			/* The prune makes both ends agree even if this answers an older graft. */
 			p->pusher = false;
@@ -448,6 +448,7 @@ static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv
 {
 	if (hs_reputation_standing(node, p, now) != HS_STANDING_GOOD)
 		return; /* below the gossip threshold: we take nothing from it */
+	uint64_t reqtime = now + node->cfg.lazy_request_delay_ns + push_wait(node, p);
 	for (size_t i = 0; i < inv->count; i++) {
 		uint8_t kind;
 		const uint8_t *id;
@@ -463,7 +464,6 @@ static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv
 		}
 		if (hs_seen_has(&node->seen, id, now))
 			continue;
-		uint64_t reqtime = now + node->cfg.lazy_request_delay_ns + push_wait(node, p);
 		/* Past the per-peer announcement limit the rest are ignored (txrequest does the
 		 * same): the ids still reach us through other announcers or pull. */
 		if (hs_reqsched_announce(node->reqs, p->slot, id, kind, reqtime) != 0)
