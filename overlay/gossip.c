@@ -256,8 +256,10 @@ static void teller_note(struct hs_node *node, const struct peer *p, const uint8_
 static void note_push_lag(struct hs_node *node, const struct peer *p, const uint8_t id[HS_ID_LEN],
                           uint64_t now)
 {
+	if (!p->pusher)
+		return; /* checked first: this runs for every duplicate rumor frame */
 	const struct teller *t = teller_find(node, id);
-	if (!p->pusher || !t || now <= t->first_ns)
+	if (!t || now <= t->first_ns)
 		return;
 	uint64_t lag = now - t->first_ns;
 	if (node->push_lag_ns == 0) {
