@@ -485,7 +485,12 @@ static void on_frame(struct hs_node *node, struct peer *p, uint8_t *frame, size_
 	}
 	size_t plen;
 	if (hs_transport_decrypt(p->tr, frame, len, &plen, frame, len) != 0) {
-		hs_peer_fault(node, p, HS_FAULT_MALFORMED, "frame fails authentication", now);
+		/* Rationale: anyone on the path can flip a bit of an honest peer's traffic, so a
+		 * frame that fails authentication proves nothing against the peer (WireGuard drops
+		 * such packets). The session cannot go on (its nonces are out of step); nobody is
+		 * penalised. */
+		node->stats.auth_failures++;
+		hs_peer_close(node, p, HS_REASON_OTHER, "frame fails authentication", now);
 		return;
 	}
 	p->msgs_in++;
@@ -533,7 +538,10 @@ void hs_peer_recv(struct hs_node *node, struct peer *p, const uint8_t *data, siz
 			size_t max =
 			        p->state == PS_HANDSHAKE ? HS_HANDSHAKE_MSG_MAX : HS_NOISE_MSG_MAX;
 			if (flen == 0 || flen > max) {
-				hs_peer_fault(node, p, HS_FAULT_MALFORMED, "bad frame length", now);
+				/* The length prefix is not authenticated: a path can forge it too.
+				 */
+				node->stats.auth_failures++;
+				hs_peer_close(node, p, HS_REASON_PROTOCOL, "bad frame length", now);
 				return;
 			}
 			continue;

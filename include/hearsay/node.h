@@ -283,6 +283,8 @@ struct hs_node_stats {
 	uint64_t duplicates;        /* rumor frames whose id was already known */
 	uint64_t sig_checks, sig_failures;
 	uint64_t faults;
+	uint64_t auth_failures; /* sessions closed for a frame that failed authentication or had a
+	                         * bad length: not provable against the peer, so unpunished */
 	uint64_t requests_sent, requests_timed_out, notfound_sent;
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
 	uint64_t pulls_sent, pull_rumors_sent;

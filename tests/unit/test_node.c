@@ -98,7 +98,8 @@ static void test_other_network_refused(void)
 	tn_free(&net);
 }
 
-/* Garbage after the handshake: a provable fault, the session closes, the node lives on. */
+/* Garbage after the handshake fails authentication: anyone on the path could have sent it, so
+ * the session closes and nobody is penalised (PROTOCOL.md §9.6); the node lives on. */
 static void test_garbage_frame_closes(void)
 {
 	struct tnet net = { .now = TN_T0 };
@@ -110,13 +111,18 @@ static void test_garbage_frame_closes(void)
 		junk[i] = (uint8_t)i;
 	CHECK_EQ(hs_node_recv(net.n[1].node, l->pb, junk, sizeof(junk), net.now), 0);
 	tn_events(&net, 1);
-	CHECK_EQ(net.n[1].faults, 1);
+	CHECK_EQ(net.n[1].faults, 0);
 	CHECK_EQ(net.n[1].closes, 1);
 	CHECK(l->closed);
+	struct hs_node_stats st;
+	hs_node_get_stats(net.n[1].node, &st);
+	CHECK_EQ(st.auth_failures, 1);
+	CHECK_EQ(hs_node_bans(net.n[1].node, NULL, 0, net.now), 0);
 	tn_free(&net);
 }
 
-/* A handshake message longer than any real one is refused before it is buffered. */
+/* A handshake message longer than any real one is refused before it is buffered; the length
+ * prefix is not authenticated, so the close penalises nobody. */
 static void test_oversize_handshake_frame(void)
 {
 	struct tnet net = { .now = TN_T0 };
@@ -133,7 +139,8 @@ static void test_oversize_handshake_frame(void)
 		fault |= ev.type == HS_EV_FAULT;
 	}
 	CHECK(closed);
-	CHECK(fault);
+	CHECK(!fault);
+	CHECK_EQ(hs_node_bans(net.n[0].node, NULL, 0, net.now), 0);
 	tn_free(&net);
 }
 
