@@ -654,7 +654,7 @@ static void check_event(struct run *r, const struct hs_event *ev)
 	}
 	case HS_EV_FAULT:
 		hflag(r, ev->peer);
-		CHECK(ev->fault >= HS_FAULT_MALFORMED && ev->fault <= HS_FAULT_HANDSHAKE);
+		CHECK(ev->fault >= HS_SCORE_MALFORMED && ev->fault <= HS_SCORE_HANDSHAKE);
 		CHECK(ev->text != NULL);
 		break;
 	default:

@@ -315,7 +315,7 @@ static void log_event(const struct hs_event *ev)
 	else if (ev->type == HS_EV_FAULT)
 		hs_log(HS_LOG_WARN, "peer %s at %s: %s", id, a, ev->text);
 	else if (ev->type == HS_EV_CLOSE)
-		hs_log(HS_LOG_DEBUG, "closing %s: %s", a, ev->text);
+		hs_log(HS_LOG_INFO, "closing %s: %s", a, ev->text);
 }
 
 static void handle_event(struct hs_daemon *d, const struct hs_event *ev)

@@ -209,7 +209,7 @@ static void on_addr(struct hs_node *node, struct peer *p, const struct hs_msg_ad
 	hs_netaddr_group(&p->addr, group);
 	for (size_t i = 0; i < a->count; i++) {
 		if (!learn(node, &a->records[i], group, now)) {
-			hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "node record with a bad signature",
+			hs_peer_fault(node, p, HS_SCORE_BAD_SIG, "node record with a bad signature",
 			              now);
 			return;
 		}

@@ -1,4 +1,12 @@
-/* The node's event queue: a bounded ring of events for the driver to poll. */
+/*
+ * The node's event queue: a ring of events for the driver to poll.
+ *
+ * Never lossy by design: peer input, the one input the driver does not control, stops at
+ * HS_EVENTS_MAX - HS_EVENTS_PER_FRAME_MAX queued events (peer.c), and every other input
+ * causes a bounded number of events, which the pump drains after it. So the queue stays under
+ * HS_EVENTS_MAX plus one input's worth while the driver follows the pump; only a failed
+ * allocation loses an event (events_dropped, which hs_node_check requires to be 0).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,10 +16,12 @@ void hs_event_push(struct hs_node *node, const struct hs_event *ev, uint8_t *own
 {
 	if (node->ev_count == node->ev_cap) {
 		size_t ncap = node->ev_cap ? node->ev_cap * 2 : 16;
-		struct queued_event *n = ncap <= HS_EVENTS_MAX ? malloc(ncap * sizeof(*n)) : NULL;
+		struct queued_event *n = malloc(ncap * sizeof(*n));
 		if (!n) {
-			/* The driver has stopped polling; dropping is the only bounded choice. */
+			/* Out of memory: the one way an event can be lost. Counted, and
+			 * hs_node_check reports it. */
 			node->events_dropped++;
+			hs_node_log(node, HS_LOG_ERROR, "out of memory: an event was lost");
 			free(owned);
 			return;
 		}
@@ -61,6 +71,7 @@ void hs_event_save(struct hs_node *node, enum hs_save_kind kind, const uint8_t *
 	uint8_t *buf = malloc(keylen + valuelen + 1);
 	if (!buf) {
 		node->events_dropped++;
+		hs_node_log(node, HS_LOG_ERROR, "out of memory: a record to save was lost");
 		return;
 	}
 	memcpy(buf, key1, key1len);

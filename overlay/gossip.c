@@ -421,14 +421,20 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 	}
 	if (!admissible(node, rm, id, now))
 		return;
+	if (hs_reputation_origin_banned(node, rm->origin, now)) {
+		/* Dropped before verification, and remembered; the relay could not know. */
+		node->stats.banned_origin++;
+		remember(node, id, now);
+		return;
+	}
 	if (!hs_ratelimit_take(&p->verify_rl, 1, now)) {
 		/* Not remembered: an honest peer may still deliver it. */
-		hs_peer_fault(node, p, HS_FAULT_FLOOD, "over the signature-check budget", now);
+		hs_peer_fault(node, p, HS_SCORE_FLOOD, "over the signature-check budget", now);
 		return;
 	}
 	if (!hs_node_signed_by(node, &node->tag_rumor, rm->origin, mr->enc, mr->enclen)) {
 		remember(node, id, now);
-		hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "rumor with a bad signature", now);
+		hs_peer_fault(node, p, HS_SCORE_BAD_SIG, "rumor with a bad signature", now);
 		return;
 	}
 	enum hs_verdict v = HS_ACCEPT;
@@ -437,7 +443,7 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 	if (v != HS_ACCEPT) {
 		remember(node, id, now);
 		if (v == HS_REJECT)
-			hs_peer_fault(node, p, HS_FAULT_REJECTED,
+			hs_peer_fault(node, p, HS_SCORE_REJECTED,
 			              "rumor rejected by the application", now);
 		return;
 	}
@@ -448,8 +454,6 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 
 static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv *inv, uint64_t now)
 {
-	if (hs_reputation_standing(node, p, now) != HS_STANDING_GOOD)
-		return; /* below the gossip threshold: we take nothing from it */
 	uint64_t reqtime = now + node->cfg.lazy_request_delay_ns + push_wait(node, p);
 	for (size_t i = 0; i < inv->count; i++) {
 		uint8_t kind;
@@ -483,7 +487,7 @@ static void on_getdata(struct hs_node *node, struct peer *p, const struct hs_msg
 		const uint8_t *id;
 		hs_inv_item(inv, i, &kind, &id);
 		if (!hs_itemq_push(&p->getdataq, kind, id)) {
-			hs_peer_fault(node, p, HS_FAULT_FLOOD, "getdata queue overflow", now);
+			hs_peer_fault(node, p, HS_SCORE_FLOOD, "getdata queue overflow", now);
 			return;
 		}
 	}

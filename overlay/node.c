@@ -41,7 +41,6 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->addrbook_max = 4096;
 	cfg->peer_frames_per_s = 2000;
 	cfg->peer_verifies_per_s = 1000;
-	cfg->fault_disconnect = 100;
 	cfg->bantime_ns = 86400 * HS_NS_PER_S;
 	hs_score_params_default(&cfg->score);
 	cfg->scores_max = 4096;
@@ -183,7 +182,7 @@ static bool config_valid(const struct hs_node_config *cfg, const struct hs_caps 
 	       cfg->seen_max >= 1 && cfg->store_max >= 1 && cfg->store_bytes_max >= HS_FRAME_MAX &&
 	       cfg->pull_interval_ns > 0 && cfg->dial_interval_ns > 0 &&
 	       cfg->ping_interval_ns > 0 && cfg->request_timeout_ns > 0 &&
-	       cfg->retention_ns >= cfg->pull_window_ns && cfg->fault_disconnect > 0;
+	       cfg->retention_ns >= cfg->pull_window_ns && hs_score_params_check(&cfg->score) == 0;
 }
 
 int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const struct hs_caps *caps,
@@ -222,6 +221,7 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	hs_seen_init(&node->seen, node->secret, cfg->seen_max);
 	hs_addrbook_init(&node->book, node->secret, cfg->addrbook_max);
 	hs_scores_init(&node->scores, node->secret, cfg->scores_max, &cfg->score);
+	hs_scores_init(&node->net_scores, node->secret, cfg->scores_max, &cfg->score);
 	hs_banlist_init(&node->bans, cfg->bans_max);
 	hs_state_init(node);
 	node->next_dial_ns = now;
@@ -249,6 +249,7 @@ void hs_node_del(struct hs_node *node)
 	hs_seen_deinit(&node->seen);
 	hs_addrbook_deinit(&node->book);
 	hs_scores_deinit(&node->scores);
+	hs_scores_deinit(&node->net_scores);
 	hs_banlist_deinit(&node->bans);
 	hs_statestore_deinit(&node->state);
 	hs_event_queue_free(node);
@@ -362,6 +363,9 @@ int hs_node_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *top
 
 void hs_node_timer(struct hs_node *node, uint64_t now)
 {
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
+		if (node->peers[s])
+			hs_peer_resume(node, node->peers[s], now);
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
 		if (node->peers[s])
 			hs_peer_timer(node, node->peers[s], now);
@@ -497,6 +501,15 @@ int hs_node_get_rumor(const struct hs_node *node, const uint8_t id[HS_ID_LEN], c
 
 /* ---- invariants ------------------------------------------------------------------------- */
 
+static bool frame_waits(const struct peer *p)
+{
+	size_t avail = p->in.len - p->in.off;
+	if (avail < 2)
+		return false;
+	const uint8_t *h = p->in.data + p->in.off;
+	return avail >= 2 + (size_t)(h[0] | h[1] << 8);
+}
+
 static bool peer_ok(const struct hs_node *node, const struct peer *p, unsigned s)
 {
 	bool ok = p->slot == s && p->handle >= 1 && p->handle <= node->next_handle;
@@ -505,8 +518,9 @@ static bool peer_ok(const struct hs_node *node, const struct peer *p, unsigned s
 	if (p->state == PS_HELLO || p->state == PS_ACTIVE)
 		ok = ok && p->tr && p->has_id && !p->hs;
 	ok = ok && p->out.off <= p->out.len && p->out.len <= p->out.cap;
-	ok = ok && p->in.len <= 2 + (size_t)HS_NOISE_MSG_MAX;
-	ok = ok && (p->state != PS_HANDSHAKE || p->in.len <= 2 + (size_t)HS_HANDSHAKE_MSG_MAX);
+	ok = ok && p->in.off <= p->in.len && p->in.len - p->in.off <= HS_RECV_BACKLOG_MAX;
+	/* Unless stalled (or closing), at most a partial frame waits. */
+	ok = ok && (p->stalled || p->state == PS_CLOSING || !frame_waits(p));
 	ok = ok && p->invq.count <= p->invq.max && p->getdataq.count <= p->getdataq.max;
 	ok = ok && p->ntopics <= HS_HELLO_TOPICS_MAX;
 	ok = ok && hs_reqsched_peer_inflight(node->reqs, s) <= HS_REQ_PEER_INFLIGHT_MAX;
@@ -549,5 +563,7 @@ bool hs_node_check(const struct hs_node *node)
 	       hs_addrbook_count(&node->book) <= node->cfg.addrbook_max &&
 	       node->ev_count <= HS_EVENTS_MAX && node->ndials <= HS_DIALS_MAX &&
 	       node->nmanual <= HS_MANUAL_MAX && node->scores.count <= node->cfg.scores_max &&
-	       node->bans.count <= node->cfg.bans_max && hs_reqsched_check(node->reqs);
+	       node->bans.count <= node->cfg.bans_max &&
+	       node->net_scores.count <= node->cfg.scores_max && node->events_dropped == 0 &&
+	       hs_reqsched_check(node->reqs);
 }

@@ -83,7 +83,8 @@ struct peer {
 	size_t ntopics;
 	uint64_t topic_hash[HS_HELLO_TOPICS_MAX]; /* sorted, keyed by the node secret */
 
-	struct bytebuf in;  /* a partial frame */
+	struct bytebuf in;  /* received bytes not yet processed: a partial frame, or a backlog
+	                     * while the event queue is near HS_EVENTS_MAX */
 	struct bytebuf out; /* encrypted bytes for the driver */
 
 	uint64_t opened_ns, last_recv_ns;
@@ -93,7 +94,8 @@ struct peer {
 	uint64_t rtt_ns; /* smoothed (TCP SRTT, gain 1/8); 0 = unknown */
 
 	struct hs_ratelimit frames_rl, verify_rl, pull_rl;
-	uint32_t faults;
+	uint32_t faults; /* provable faults this session (each also scored) */
+	bool stalled;    /* complete frames wait in `in` until the driver drains events */
 
 	struct itemq invq;     /* ids to announce at the next flush */
 	struct itemq getdataq; /* ids the peer asked for, served as its queue drains */
@@ -148,7 +150,8 @@ struct hs_node {
 	struct hs_seen seen;
 	struct hs_reqsched *reqs;
 	struct hs_addrbook book;
-	struct hs_scores scores;
+	struct hs_scores scores;     /* by identity */
+	struct hs_scores net_scores; /* by IP address and by network group (reputation.c keys) */
 	struct hs_banlist bans;
 	struct hs_statestore state;
 	uint64_t own_version; /* versions of our state entries, this generation */
@@ -224,9 +227,14 @@ bool hs_peer_send(struct hs_node *node, struct peer *p, const struct hs_msg *m, 
 /* Sends a disconnect (when possible) and asks the driver to close. */
 void hs_peer_close(struct hs_node *node, struct peer *p, uint8_t reason, const char *text,
                    uint64_t now);
-/* Records a provable fault; may close the peer. */
-void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_fault fault, const char *text,
+/* Records a provable fault: counted, reported (HS_EV_FAULT) and scored; the score decides the
+ * rest (hs_reputation_fault). */
+void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_score_kind kind, const char *text,
                    uint64_t now);
+/* Processes complete frames waiting in the peer's input (after a stall). */
+void hs_peer_resume(struct hs_node *node, struct peer *p, uint64_t now);
+/* True while the event queue has no room for the events of one more frame. */
+bool hs_peer_events_full(const struct hs_node *node);
 /* Pings, idle and handshake timeouts. */
 void hs_peer_timer(struct hs_node *node, struct peer *p, uint64_t now);
 uint64_t hs_peer_deadline(const struct hs_node *node, const struct peer *p);
@@ -252,10 +260,24 @@ HS_MUST_USE int hs_gossip_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], c
                                   const uint8_t *payload, size_t payloadlen, uint64_t now);
 
 /* ---- reputation.c ---------------------------------------------------------------------- */
-/* Applies a score event to the peer; a peer that falls below the ban threshold is banned
- * (identity and address) for bantime and closed. */
+/* Applies a reward to the peer's identity. */
 void hs_reputation_event(struct hs_node *node, struct peer *p, enum hs_score_kind kind,
                          uint64_t now);
+/* Scores a provable fault: against the identity once the handshake proved it, else against
+ * the IP address; always against the network group. An identity or address that falls to the
+ * ban threshold is banned for bantime (an identity together with its address) and closed;
+ * repeated address bans in one group ban the group. */
+void hs_reputation_fault(struct hs_node *node, struct peer *p, enum hs_score_kind kind,
+                         uint64_t now);
+/* Whether an inbound connection from addr may open: false while its address (or group) is
+ * banned or its address's score is at or below the graylist threshold. */
+bool hs_reputation_admit(const struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
+/* The decayed score of addr's network group (0 if none): the sum of its members' faults. */
+double hs_reputation_group_score(const struct hs_node *node, const struct hs_netaddr *addr,
+                                 uint64_t now);
+/* True if objects signed by origin are to be dropped before verification. */
+bool hs_reputation_origin_banned(const struct hs_node *node, const uint8_t origin[HS_KEY_LEN],
+                                 uint64_t now);
 /* The peer's standing now (GOOD for a peer without an identity yet). */
 enum hs_standing hs_reputation_standing(const struct hs_node *node, const struct peer *p,
                                         uint64_t now);

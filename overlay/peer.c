@@ -249,37 +249,23 @@ void hs_peer_close(struct hs_node *node, struct peer *p, uint8_t reason, const c
 	            text);
 }
 
-static uint32_t fault_points(enum hs_fault f)
-{
-	switch (f) {
-	case HS_FAULT_REJECTED:
-		return 20;
-	case HS_FAULT_FLOOD:
-		return 10;
-	default:
-		return 100; /* malformed, protocol, bad signature, handshake: one is enough */
-	}
-}
-
-void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_fault fault, const char *text,
+void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_score_kind kind, const char *text,
                    uint64_t now)
 {
-	p->faults += fault_points(fault);
+	p->faults++;
 	node->stats.faults++;
-	struct hs_event ev = { .type = HS_EV_FAULT, .peer = p->handle, .fault = (int)fault };
+	struct hs_event ev = { .type = HS_EV_FAULT, .peer = p->handle, .fault = (int)kind };
 	ev.addr = p->addr;
 	if (p->has_id)
 		memcpy(ev.id, p->id, HS_KEY_LEN);
 	uint8_t *owned = NULL;
 	ev.text = copy_text(text, &owned);
 	hs_event_push(node, &ev, owned);
-	hs_node_log(node, HS_LOG_INFO, "peer %llu fault: %s (%u points)",
-	            (unsigned long long)p->handle, text, p->faults);
-	/* The score follows the identity across sessions (and may ban it); the points decide
-	 * whether this session can go on at all. */
-	hs_reputation_event(node, p, (enum hs_score_kind)fault, now);
-	if (p->faults >= node->cfg.fault_disconnect)
-		hs_peer_close(node, p, HS_REASON_MISBEHAVING, text, now);
+	hs_node_log(node, HS_LOG_INFO, "peer %llu fault: %s (%s)", (unsigned long long)p->handle,
+	            text, hs_score_kind_name((uint8_t)kind));
+	/* The score is the only policy: it decides whether the peer is still listened to, and
+	 * bans (and so closes) it at the ban threshold. */
+	hs_reputation_fault(node, p, kind, now);
 }
 
 /* ---- handshake ------------------------------------------------------------------------- */
@@ -330,8 +316,12 @@ static void handshake_failed(struct hs_node *node, struct peer *p, int err, uint
 		hs_peer_close(node, p, HS_REASON_NETWORK, text, now);
 	else if (err == HS_ERR_HS_VERSION)
 		hs_peer_close(node, p, HS_REASON_VERSION, text, now);
-	else
-		hs_peer_fault(node, p, HS_FAULT_HANDSHAKE, text, now);
+	else if (err == HS_ERR_HS_IDENTITY)
+		/* The payload passed Noise authentication, so whoever completed the key exchange
+		 * from this address sent the bad proof: scored against the address and group. */
+		hs_peer_fault(node, p, HS_SCORE_HANDSHAKE, text, now);
+	/* Anything else (a failed tag, a truncated or out-of-turn message) a path could have
+	 * caused: the session ends, nobody is penalised. */
 	hs_peer_close(node, p, HS_REASON_PROTOCOL, text, now);
 }
 
@@ -390,13 +380,13 @@ static void on_hello(struct hs_node *node, struct peer *p, const struct hs_msg_h
 		return;
 	}
 	if (memcmp(h->record.id, p->id, HS_KEY_LEN) != 0) {
-		hs_peer_fault(node, p, HS_FAULT_PROTOCOL, "hello carries another node's record",
+		hs_peer_fault(node, p, HS_SCORE_PROTOCOL, "hello carries another node's record",
 		              now);
 		return;
 	}
 	if (!hs_node_signed_by(node, &node->tag_record, h->record.id, h->record_enc,
 	                       h->record_enclen)) {
-		hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "hello record with a bad signature", now);
+		hs_peer_fault(node, p, HS_SCORE_BAD_SIG, "hello record with a bad signature", now);
 		return;
 	}
 	p->rec = h->record;
@@ -436,25 +426,49 @@ static void on_disconnect(struct hs_node *node, struct peer *p, const struct hs_
 	hs_peer_close(node, p, d->reason, text, now);
 }
 
+/* Messages that take or ask for rumors, state or addresses: refused below the gossip
+ * threshold. Pings, pongs and notfound (which only frees our requests) still pass. */
+static bool carries_gossip(uint8_t type)
+{
+	switch (type) {
+	case HS_MSG_INV:
+	case HS_MSG_GETDATA:
+	case HS_MSG_RUMOR:
+	case HS_MSG_PULL:
+	case HS_MSG_STATE:
+	case HS_MSG_SYNC:
+	case HS_MSG_PUSH:
+	case HS_MSG_GETADDR:
+	case HS_MSG_ADDR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void dispatch(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now)
 {
 	if (m->type == HS_MSG_DISCONNECT) {
 		on_disconnect(node, p, &m->u.disconnect, now);
 		return;
 	}
-	if (hs_reputation_standing(node, p, now) >= HS_STANDING_GRAYLIST &&
-	    m->type != HS_MSG_PING && m->type != HS_MSG_PONG)
-		return; /* graylisted: heard, not listened to */
+	/* Every standing is enforced here, for every message type, before any handler. */
+	enum hs_standing st = hs_reputation_standing(node, p, now);
+	if (st >= HS_STANDING_GRAYLIST ||
+	    (st == HS_STANDING_NO_GOSSIP && carries_gossip(m->type))) {
+		node->stats.ignored_standing++;
+		return; /* graylisted: heard, not listened to; below gossip: no data either way */
+	}
 	if (p->state == PS_HELLO) {
 		if (m->type == HS_MSG_HELLO)
 			on_hello(node, p, &m->u.hello, now);
 		else
-			hs_peer_fault(node, p, HS_FAULT_PROTOCOL, "message before hello", now);
+			hs_peer_fault(node, p, HS_SCORE_PROTOCOL, "message before hello", now);
 		return;
 	}
 	switch (m->type) {
 	case HS_MSG_HELLO:
-		hs_peer_fault(node, p, HS_FAULT_PROTOCOL, "second hello", now);
+		hs_peer_fault(node, p, HS_SCORE_PROTOCOL, "second hello", now);
 		break;
 	case HS_MSG_PING: {
 		struct hs_msg pong = { .type = HS_MSG_PONG };
@@ -495,7 +509,7 @@ static void on_frame(struct hs_node *node, struct peer *p, uint8_t *frame, size_
 	}
 	p->msgs_in++;
 	if (!hs_ratelimit_take(&p->frames_rl, 1, now)) {
-		hs_peer_fault(node, p, HS_FAULT_FLOOD, "over the frame rate limit", now);
+		hs_peer_fault(node, p, HS_SCORE_FLOOD, "over the frame rate limit", now);
 		return;
 	}
 	struct hs_msg m;
@@ -507,10 +521,49 @@ static void on_frame(struct hs_node *node, struct peer *p, uint8_t *frame, size_
 		char text[96];
 		snprintf(text, sizeof(text), "malformed %s: %s",
 		         hs_msg_type_name(plen > 0 ? frame[0] : 0), hs_strerror(err));
-		hs_peer_fault(node, p, HS_FAULT_MALFORMED, text, now);
+		hs_peer_fault(node, p, HS_SCORE_MALFORMED, text, now);
 		return;
 	}
 	dispatch(node, p, &m, now);
+}
+
+bool hs_peer_events_full(const struct hs_node *node)
+{
+	return node->ev_count + HS_EVENTS_PER_FRAME_MAX > HS_EVENTS_MAX;
+}
+
+/* Processes every complete frame in p->in, until the peer closes or the event queue is too
+ * full for another frame (then the rest waits: p->stalled). */
+static void process_input(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	struct bytebuf *b = &p->in;
+	while (p->state != PS_CLOSING) {
+		size_t avail = b->len - b->off;
+		if (avail < 2)
+			break;
+		const uint8_t *h = b->data + b->off;
+		size_t flen = (size_t)(h[0] | h[1] << 8);
+		size_t max = p->state == PS_HANDSHAKE ? HS_HANDSHAKE_MSG_MAX : HS_NOISE_MSG_MAX;
+		if (flen == 0 || flen > max) {
+			/* The length prefix is not authenticated: a path can forge it too. */
+			node->stats.auth_failures++;
+			hs_peer_close(node, p, HS_REASON_PROTOCOL, "bad frame length", now);
+			return;
+		}
+		if (avail < 2 + flen)
+			break;
+		if (hs_peer_events_full(node)) {
+			if (!p->stalled)
+				node->stats.input_stalls++;
+			p->stalled = true;
+			return;
+		}
+		b->off += 2 + flen;
+		on_frame(node, p, b->data + b->off - flen, flen, now);
+	}
+	p->stalled = false;
+	if (b->off == b->len)
+		buf_reset(b);
 }
 
 void hs_peer_recv(struct hs_node *node, struct peer *p, const uint8_t *data, size_t len,
@@ -519,37 +572,28 @@ void hs_peer_recv(struct hs_node *node, struct peer *p, const uint8_t *data, siz
 	p->bytes_in += len;
 	node->stats.bytes_in += len;
 	p->last_recv_ns = now;
-	while (len > 0 && p->state != PS_CLOSING) {
-		struct bytebuf *b = &p->in;
-		size_t want = 2;
-		if (b->len >= 2)
-			want = 2 + (size_t)(b->data[0] | b->data[1] << 8);
-		size_t take = want - b->len < len ? want - b->len : len;
-		if (!buf_reserve(b, take)) {
-			hs_peer_close(node, p, HS_REASON_OTHER, "out of memory", now);
-			return;
-		}
-		memcpy(b->data + b->len, data, take);
-		b->len += take;
-		data += take;
-		len -= take;
-		if (b->len == 2) {
-			size_t flen = (size_t)(b->data[0] | b->data[1] << 8);
-			size_t max =
-			        p->state == PS_HANDSHAKE ? HS_HANDSHAKE_MSG_MAX : HS_NOISE_MSG_MAX;
-			if (flen == 0 || flen > max) {
-				/* The length prefix is not authenticated: a path can forge it too.
-				 */
-				node->stats.auth_failures++;
-				hs_peer_close(node, p, HS_REASON_PROTOCOL, "bad frame length", now);
-				return;
-			}
-			continue;
-		}
-		if (b->len < want)
-			continue;
-		on_frame(node, p, b->data + 2, b->len - 2, now);
-		buf_reset(b);
+	if (p->state == PS_CLOSING || len == 0)
+		return;
+	struct bytebuf *b = &p->in;
+	if (b->len - b->off + len > HS_RECV_BACKLOG_MAX) {
+		hs_peer_close(node, p, HS_REASON_OTHER, "input backlog full", now);
+		return;
+	}
+	if (!buf_reserve(b, len)) {
+		hs_peer_close(node, p, HS_REASON_OTHER, "out of memory", now);
+		return;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	if (!p->stalled)
+		process_input(node, p, now);
+}
+
+void hs_peer_resume(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	if (p->stalled && !hs_peer_events_full(node)) {
+		p->stalled = false;
+		process_input(node, p, now);
 	}
 }
 
@@ -558,8 +602,11 @@ void hs_peer_recv(struct hs_node *node, struct peer *p, const uint8_t *data, siz
 int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,
                 const struct hs_netaddr *addr, uint64_t now)
 {
-	if (hs_banlist_has_addr(&node->bans, addr, now))
+	if (inbound ? !hs_reputation_admit(node, addr, now)
+	            : hs_banlist_has_addr(&node->bans, addr, now)) {
+		node->stats.inbound_refused += inbound;
 		return HS_ERR_BANNED;
+	}
 	/* Live sessions count against peers_max; closing ones drain in the spare slots, so an
 	 * eviction makes room at once. */
 	if (!hs_connect_make_room(node, inbound, now))
@@ -658,6 +705,8 @@ uint64_t hs_peer_deadline(const struct hs_node *node, const struct peer *p)
 {
 	if (p->state == PS_CLOSING)
 		return UINT64_MAX;
+	if (p->stalled && !hs_peer_events_full(node))
+		return 0; /* frames wait for us: at once */
 	if (p->state != PS_ACTIVE)
 		return p->opened_ns + node->cfg.handshake_timeout_ns;
 	uint64_t idle = p->last_recv_ns + node->cfg.idle_timeout_ns;

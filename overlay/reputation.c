@@ -1,12 +1,20 @@
 /*
- * The node's use of reputation/: scores for what peers do, bans for peers that fall below the
- * ban threshold or that the operator names.
+ * The node's one penalty policy: scores for what peers do, bans for identities and addresses
+ * that fall to the ban threshold or that the operator names.
  *
- * Faults count against the peer's identity once the handshake has proven it; a peer whose
- * score reaches the ban threshold is banned by identity *and* by IP address for bantime
- * (Rationale: a banned identity costs an attacker nothing to replace, its address does) and
- * disconnected. Penalties are saved at once; rewards (first delivery of a valid rumor) are
- * saved when the session ends.
+ * Every provable fault is scored three ways: against the peer's identity once the handshake
+ * has proven it (or, before that, against its IP address: the only name it has), and always
+ * against its network group. An identity at the ban threshold is banned by identity *and* by
+ * IP address for bantime (Rationale: a banned identity costs an attacker nothing to replace,
+ * its address does) and disconnected; so is an address whose pre-handshake faults reach it.
+ * When HS_GROUP_BANS_ESCALATE addresses of one network group are banned at once, the group is
+ * banned (Rationale: a /16 or /32 full of flooders is one operator). A group's score (its
+ * members' faults, decaying) ranks inbound eviction and gates admission. Penalties are saved
+ * at once; rewards (first delivery of a valid rumor) are saved when the session ends; the
+ * address and group scores live in memory only (they are short-lived by design).
+ *
+ * Keys of net_scores: hs_ban_addr_key or hs_ban_group_key with byte 31 set to the ban kind
+ * (byte 31 of either is otherwise zero), so an address and its group never share an entry.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +43,12 @@ static bool peer_matches(const struct peer *p, uint8_t kind, const uint8_t key[3
 {
 	if (kind == HS_BAN_ID)
 		return p->has_id && memcmp(p->id, key, 32) == 0;
-	uint8_t ak[32];
-	hs_ban_addr_key(&p->addr, ak);
-	return memcmp(ak, key, 32) == 0;
+	uint8_t k[32];
+	if (kind == HS_BAN_GROUP)
+		hs_ban_group_key(&p->addr, k);
+	else
+		hs_ban_addr_key(&p->addr, k);
+	return memcmp(k, key, 32) == 0;
 }
 
 static int ban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint64_t until_ns,
@@ -62,27 +73,76 @@ static int ban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint64
 	return 0;
 }
 
+static void net_key(uint8_t kind, const struct hs_netaddr *a, uint8_t key[32])
+{
+	if (kind == HS_BAN_ADDR)
+		hs_ban_addr_key(a, key);
+	else
+		hs_ban_group_key(a, key);
+	key[31] = kind;
+}
+
 void hs_reputation_event(struct hs_node *node, struct peer *p, enum hs_score_kind kind,
                          uint64_t now)
 {
-	if (!p->has_id)
+	if (!p->has_id || HS_SCORE_IS_FAULT(kind))
 		return;
+	if (hs_scores_add(&node->scores, p->id, kind, now, NULL) != 0)
+		return; /* rewards are saved when the session ends */
+}
+
+/* Bans addr's group once HS_GROUP_BANS_ESCALATE of its addresses are banned. */
+static void escalate(struct hs_node *node, const struct hs_netaddr *addr, uint64_t until,
+                     uint64_t now)
+{
+	if (hs_banlist_count_group(&node->bans, addr, now) < HS_GROUP_BANS_ESCALATE)
+		return;
+	uint8_t gk[32];
+	hs_ban_group_key(addr, gk);
+	if (ban(node, HS_BAN_GROUP, gk, until, HS_BAN_MISBEHAVING, now) == 0) {
+		node->stats.group_bans++;
+		hs_node_log(node, HS_LOG_INFO,
+		            "banning a network group: %u of its addresses banned",
+		            (unsigned)HS_GROUP_BANS_ESCALATE);
+	}
+}
+
+void hs_reputation_fault(struct hs_node *node, struct peer *p, enum hs_score_kind kind,
+                         uint64_t now)
+{
+	if (!HS_SCORE_IS_FAULT(kind))
+		return;
+	uint8_t gk[32], ak[32];
+	net_key(HS_BAN_GROUP, &p->addr, gk);
+	if (hs_scores_add(&node->net_scores, gk, kind, now, NULL) != 0)
+		hs_node_log(node, HS_LOG_WARN, "score table: cannot score a network group");
 	double v;
-	if (hs_scores_add(&node->scores, p->id, kind, now, &v) != 0)
-		return;
-	if (node->cfg.score.weight[kind] >= 0)
-		return;             /* rewards are saved when the session ends */
+	int err;
+	if (p->has_id) {
+		err = hs_scores_add(&node->scores, p->id, kind, now, &v);
+		if (!err)
+			save_score(node, p->id);
+	} else {
+		net_key(HS_BAN_ADDR, &p->addr, ak);
+		err = hs_scores_add(&node->net_scores, ak, kind, now, &v);
+	}
 	node->pushers_dirty = true; /* the peer's standing may have fallen */
-	save_score(node, p->id);
+	if (err) {
+		/* Cannot remember the score: the session at least ends. */
+		hs_peer_close(node, p, HS_REASON_MISBEHAVING, "misbehaving (score not kept)", now);
+		return;
+	}
 	if (hs_scores_standing(&node->scores, v) != HS_STANDING_BAN)
 		return;
 	uint64_t until = now + node->cfg.bantime_ns;
-	uint8_t ak[32];
 	hs_ban_addr_key(&p->addr, ak);
 	hs_node_log(node, HS_LOG_INFO, "banning peer %llu (score %.1f)",
 	            (unsigned long long)p->handle, v);
-	if (ban(node, HS_BAN_ID, p->id, until, HS_BAN_MISBEHAVING, now) != 0 ||
-	    ban(node, HS_BAN_ADDR, ak, until, HS_BAN_MISBEHAVING, now) != 0)
+	bool ok = ban(node, HS_BAN_ADDR, ak, until, HS_BAN_MISBEHAVING, now) == 0;
+	if (p->has_id)
+		ok &= ban(node, HS_BAN_ID, p->id, until, HS_BAN_MISBEHAVING, now) == 0;
+	escalate(node, &p->addr, until, now);
+	if (!ok)
 		hs_peer_close(node, p, HS_REASON_MISBEHAVING, "score below the ban threshold", now);
 }
 
@@ -92,6 +152,30 @@ enum hs_standing hs_reputation_standing(const struct hs_node *node, const struct
 	if (!p->has_id)
 		return HS_STANDING_GOOD;
 	return hs_scores_standing(&node->scores, hs_scores_value(&node->scores, p->id, now));
+}
+
+bool hs_reputation_admit(const struct hs_node *node, const struct hs_netaddr *addr, uint64_t now)
+{
+	if (hs_banlist_has_addr(&node->bans, addr, now))
+		return false;
+	uint8_t ak[32];
+	net_key(HS_BAN_ADDR, addr, ak);
+	double v = hs_scores_value(&node->net_scores, ak, now);
+	return hs_scores_standing(&node->net_scores, v) < HS_STANDING_GRAYLIST;
+}
+
+double hs_reputation_group_score(const struct hs_node *node, const struct hs_netaddr *addr,
+                                 uint64_t now)
+{
+	uint8_t gk[32];
+	net_key(HS_BAN_GROUP, addr, gk);
+	return hs_scores_value(&node->net_scores, gk, now);
+}
+
+bool hs_reputation_origin_banned(const struct hs_node *node, const uint8_t origin[HS_KEY_LEN],
+                                 uint64_t now)
+{
+	return hs_banlist_has_id(&node->bans, origin, now);
 }
 
 void hs_reputation_sweep(struct hs_node *node, uint64_t now)

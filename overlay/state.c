@@ -131,15 +131,21 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 			hs_reqsched_received(node->reqs, id);
 			continue;
 		}
+		if (hs_reputation_origin_banned(node, e->origin, now)) {
+			/* Dropped before verification; the relay could not know. */
+			node->stats.banned_origin++;
+			remember(node, id, now);
+			continue;
+		}
 		if (!hs_ratelimit_take(&p->verify_rl, 1, now)) {
-			hs_peer_fault(node, p, HS_FAULT_FLOOD, "over the signature-check budget",
+			hs_peer_fault(node, p, HS_SCORE_FLOOD, "over the signature-check budget",
 			              now);
 			return;
 		}
 		if (!hs_node_signed_by(node, &node->tag_state, e->origin, ms->enc[i],
 		                       ms->enclen[i])) {
 			remember(node, id, now);
-			hs_peer_fault(node, p, HS_FAULT_BAD_SIG, "state entry with a bad signature",
+			hs_peer_fault(node, p, HS_SCORE_BAD_SIG, "state entry with a bad signature",
 			              now);
 			return;
 		}

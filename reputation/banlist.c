@@ -1,4 +1,4 @@
-/* Bans by identity or IP address (see hearsay/banlist.h). */
+/* Bans by identity, IP address or network group (see hearsay/banlist.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +20,37 @@ void hs_ban_addr_key(const struct hs_netaddr *a, uint8_t key[32])
 {
 	memset(key, 0, 32);
 	key[0] = a->family;
-	memcpy(key + 1, a->ip, a->family == HS_AF_INET ? 4 : 16);
+	memcpy(key + 1, a->ip, a->family == HS_AF_INET ? 4 : 8);
+}
+
+/* The network group as hs_netaddr_group (overlay/netaddr.c) forms it: family || IPv4 /16 or
+ * IPv6 /32. reputation/ sits below overlay/, so the rule is restated here; test_reputation
+ * checks that the two agree. */
+void hs_ban_group_key(const struct hs_netaddr *a, uint8_t key[32])
+{
+	memset(key, 0, 32);
+	key[0] = a->family;
+	if (a->family == HS_AF_INET)
+		memcpy(key + 1, a->ip, 2);
+	else if (a->family == HS_AF_INET6)
+		memcpy(key + 1, a->ip, 4);
+}
+
+/* An address ban's key read back as an address (port 0), for its group. */
+static struct hs_netaddr key_addr(const uint8_t key[32])
+{
+	struct hs_netaddr a;
+	memset(&a, 0, sizeof(a));
+	a.family = key[0];
+	memcpy(a.ip, key + 1, key[0] == HS_AF_INET ? 4 : 8);
+	return a;
+}
+
+/* Address keys from before IPv6 bans covered the /64 name the whole address: cut them. */
+static void normalize(uint8_t kind, uint8_t key[32])
+{
+	if (kind == HS_BAN_ADDR && key[0] == HS_AF_INET6)
+		memset(key + 9, 0, 23);
 }
 
 static struct hs_ban *find(const struct hs_banlist *bl, uint8_t kind, const uint8_t key[32])
@@ -39,8 +69,12 @@ static void remove_at(struct hs_banlist *bl, size_t i)
 int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32], uint64_t until_ns,
                    uint8_t reason, uint64_t now)
 {
-	if (kind != HS_BAN_ID && kind != HS_BAN_ADDR)
+	if (kind != HS_BAN_ID && kind != HS_BAN_ADDR && kind != HS_BAN_GROUP)
 		return HS_ERR_INVALID;
+	uint8_t k[32];
+	memcpy(k, key, 32);
+	normalize(kind, k);
+	key = k;
 	struct hs_ban *b = find(bl, kind, key);
 	if (!b) {
 		if (bl->bans_max == 0)
@@ -73,7 +107,10 @@ int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32], u
 
 bool hs_banlist_remove(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32])
 {
-	struct hs_ban *b = find(bl, kind, key);
+	uint8_t k[32];
+	memcpy(k, key, 32);
+	normalize(kind, k);
+	struct hs_ban *b = find(bl, kind, k);
 	if (!b)
 		return false;
 	remove_at(bl, (size_t)(b - bl->bans));
@@ -91,7 +128,28 @@ bool hs_banlist_has_addr(const struct hs_banlist *bl, const struct hs_netaddr *a
 	uint8_t key[32];
 	hs_ban_addr_key(a, key);
 	const struct hs_ban *b = find(bl, HS_BAN_ADDR, key);
+	if (b && b->until_ns > now)
+		return true;
+	hs_ban_group_key(a, key);
+	b = find(bl, HS_BAN_GROUP, key);
 	return b && b->until_ns > now;
+}
+
+size_t hs_banlist_count_group(const struct hs_banlist *bl, const struct hs_netaddr *a, uint64_t now)
+{
+	uint8_t group[32];
+	hs_ban_group_key(a, group);
+	size_t n = 0;
+	for (size_t i = 0; i < bl->count; i++) {
+		const struct hs_ban *b = &bl->bans[i];
+		if (b->kind != HS_BAN_ADDR || b->reason != HS_BAN_MISBEHAVING || b->until_ns <= now)
+			continue;
+		struct hs_netaddr k = key_addr(b->key);
+		uint8_t gk[32];
+		hs_ban_group_key(&k, gk);
+		n += memcmp(gk, group, 32) == 0;
+	}
+	return n;
 }
 
 size_t hs_banlist_expire(struct hs_banlist *bl, uint64_t now)
@@ -139,7 +197,8 @@ void hs_ban_encode(const struct hs_ban *b, uint8_t out[HS_BAN_ENCODED_LEN])
 
 int hs_ban_decode(struct hs_ban *b, const uint8_t *data, size_t datalen)
 {
-	if (datalen != HS_BAN_ENCODED_LEN || (data[0] != HS_BAN_ID && data[0] != HS_BAN_ADDR))
+	if (datalen != HS_BAN_ENCODED_LEN ||
+	    (data[0] != HS_BAN_ID && data[0] != HS_BAN_ADDR && data[0] != HS_BAN_GROUP))
 		return HS_ERR_CORRUPT;
 	b->kind = data[0];
 	memcpy(b->key, data + 1, 32);

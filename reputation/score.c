@@ -8,16 +8,26 @@
 void hs_score_params_default(struct hs_score_params *p)
 {
 	memset(p, 0, sizeof(*p));
+	/* Rationale: ten minutes forgive an honest peer's burst of flood points within a session
+	 * or two, while a ban-worthy total cannot be reached by slow trickling (ten floods an hour
+	 * decay faster than they add up). */
 	p->halflife_s = 600;
-	/* One malformed frame, protocol violation, bad signature or failed handshake is enough
-	 * to ban (Bitcoin's Misbehaving(100)); abuse that honest peers can commit by accident
-	 * costs less and decays away. */
+	/* Rationale: a malformed authenticated frame, a protocol violation, a bad signature or a
+	 * bad identity proof cannot come from an honest implementation, so one is enough to ban
+	 * (Bitcoin's Misbehaving(100)). */
 	p->weight[HS_SCORE_MALFORMED] = -100;
 	p->weight[HS_SCORE_PROTOCOL] = -100;
 	p->weight[HS_SCORE_BAD_SIG] = -100;
 	p->weight[HS_SCORE_HANDSHAKE] = -100;
+	/* Rationale: an honest relay can pass on a rumor another application would reject (it
+	 * runs no validator, or an older one): one such rumor stops gossip with it (-20), five
+	 * in a half-life ban it. */
 	p->weight[HS_SCORE_REJECTED] = -20;
+	/* Rationale: an honest peer stays under its rate; one that keeps sending past it reaches
+	 * the ban threshold after ten frames over the burst, so a flood always ends in a ban. */
 	p->weight[HS_SCORE_FLOOD] = -10;
+	/* Rationale: rewards are small and capped at +20, so goodwill cannot be banked to absorb
+	 * more than one cheap fault (gossipsub caps its positive terms the same way). */
 	p->weight[HS_SCORE_DELIVERED] = 1;
 	p->weight[HS_SCORE_ANSWERED] = 0.25;
 	p->max = 20;
@@ -25,6 +35,22 @@ void hs_score_params_default(struct hs_score_params *p)
 	p->gossip_threshold = -20;
 	p->graylist_threshold = -50;
 	p->ban_threshold = -100;
+}
+
+int hs_score_params_check(const struct hs_score_params *p)
+{
+	if (!(isfinite(p->halflife_s) && p->halflife_s >= 0))
+		return HS_ERR_INVALID;
+	for (unsigned k = 1; k < HS_SCORE_KINDS; k++) {
+		double w = p->weight[k];
+		if (!isfinite(w) || (HS_SCORE_IS_FAULT(k) ? w > 0 : w < 0))
+			return HS_ERR_INVALID;
+	}
+	if (!(isfinite(p->max) && isfinite(p->min) && p->max >= 0 && 0 > p->gossip_threshold &&
+	      p->gossip_threshold > p->graylist_threshold &&
+	      p->graylist_threshold > p->ban_threshold && p->ban_threshold >= p->min))
+		return HS_ERR_INVALID;
+	return 0;
 }
 
 void hs_scores_init(struct hs_scores *s, const uint8_t secret[16], size_t entries_max,

@@ -212,7 +212,7 @@ struct hs_sim {
 	double sessions_mean, outbound_mean;
 
 	uint64_t events, dials, dials_failed, faults, double_deliveries, check_calls;
-	uint64_t flood_faults; /* faults of kind HS_FAULT_FLOOD (rate limits) */
+	uint64_t flood_faults; /* faults of kind HS_SCORE_FLOOD (rate limits) */
 	uint64_t chunks_dropped;
 	double wall_s;
 	bool ran;

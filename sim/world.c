@@ -278,7 +278,7 @@ static void on_event(struct hs_sim *sim, struct sim_node *n, const struct hs_eve
 		break;
 	case HS_EV_FAULT:
 		sim->faults++;
-		sim->flood_faults += ev->fault == HS_FAULT_FLOOD;
+		sim->flood_faults += ev->fault == HS_SCORE_FLOOD;
 		if (sim->cfg.node_log)
 			fprintf(stderr, "node %u: fault %d: %s\n", n->index, ev->fault,
 			        ev->text ? ev->text : "");

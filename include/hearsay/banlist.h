@@ -1,11 +1,14 @@
 /*
- * reputation/: bans — identities and IP addresses refused until a time.
+ * reputation/: bans — identities, IP addresses and network groups refused until a time.
  *
- * A ban names either a node identity (its 32-byte key) or an IP address (any port). The node
- * refuses a banned address before the handshake and a banned identity right after it.
- * Bans come from the score table (a peer whose score fell below the ban threshold) or from the
- * operator (setban). Pure data with explicit time; bounded by bans_max: when full, the ban that
- * expires first gives way. Persisted by the driver (sync writes: a ban must survive a crash).
+ * A ban names a node identity (its 32-byte key), an IP address (any port; an IPv6 ban covers
+ * the address's /64, Rationale: one IPv6 host is routinely given a whole /64, so a /128 ban
+ * costs it nothing), or a network group (IPv4 /16, IPv6 /32). The node refuses a banned
+ * address or group before the handshake and a banned identity right after it. Bans come from
+ * the score table (a peer whose score fell below the ban threshold; repeated bans in one group
+ * escalate to the group) or from the operator (setban). Pure data with explicit time; bounded
+ * by bans_max: when full, the ban that expires first gives way. Persisted by the driver (sync
+ * writes: a ban must survive a crash).
  */
 #ifndef HEARSAY_BANLIST_H
 #define HEARSAY_BANLIST_H
@@ -18,8 +21,9 @@
 #include "hearsay/netaddr.h"
 
 enum hs_ban_kind {
-	HS_BAN_ID = 1,   /* key = the 32-byte identity */
-	HS_BAN_ADDR = 2, /* key = family byte || 16 address bytes, zero padded */
+	HS_BAN_ID = 1,    /* key = the 32-byte identity */
+	HS_BAN_ADDR = 2,  /* key = family byte || address bytes (IPv6: the /64), zero padded */
+	HS_BAN_GROUP = 3, /* key = the 8 network-group bytes (hs_netaddr_group), zero padded */
 };
 
 enum hs_ban_reason {
@@ -42,15 +46,21 @@ struct hs_banlist {
 
 void hs_banlist_init(struct hs_banlist *bl, size_t bans_max);
 void hs_banlist_deinit(struct hs_banlist *bl);
-/* The key of an address ban (port ignored). */
+/* The key of an address ban (port ignored; IPv6: the /64). */
 void hs_ban_addr_key(const struct hs_netaddr *a, uint8_t key[32]);
+/* The key of a group ban of a's network group. */
+void hs_ban_group_key(const struct hs_netaddr *a, uint8_t key[32]);
 /* Adds or extends a ban. HS_ERR_NOMEM; HS_ERR_INVALID for an unknown kind. */
 HS_MUST_USE int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32],
                                uint64_t until_ns, uint8_t reason, uint64_t now);
 /* True if a ban was removed. */
 bool hs_banlist_remove(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32]);
 bool hs_banlist_has_id(const struct hs_banlist *bl, const uint8_t id[32], uint64_t now);
+/* True if a's address (its /64 for IPv6) or its network group is banned. */
 bool hs_banlist_has_addr(const struct hs_banlist *bl, const struct hs_netaddr *a, uint64_t now);
+/* Live address bans for misbehaviour whose address is in a's network group. */
+size_t hs_banlist_count_group(const struct hs_banlist *bl, const struct hs_netaddr *a,
+                              uint64_t now);
 /* Drops expired bans; returns how many. */
 size_t hs_banlist_expire(struct hs_banlist *bl, uint64_t now);
 void hs_banlist_clear(struct hs_banlist *bl);

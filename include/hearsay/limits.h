@@ -76,8 +76,22 @@ enum hs_limits {
 	HS_GETDATA_QUEUE_MAX = 4 * 1000,
 	/* Announcements queued for one peer between flushes (every input ends in a flush). */
 	HS_INV_QUEUE_MAX = 10000,
-	/* Events waiting for the driver; the pump drains them after every input. */
+	/* Events waiting for the driver; the pump drains them after every input. A node stops
+	 * processing peers' frames while fewer than HS_EVENTS_PER_FRAME_MAX places are left (the
+	 * frames wait in the peer's input until the driver drains), so no event is ever lost. */
 	HS_EVENTS_MAX = 65536,
+	/* The most events one frame can cause: a state batch (64 entries: a save, an eviction
+	 * and a change each), an addr answer (32 records), and a ban closing every session. */
+	HS_EVENTS_PER_FRAME_MAX = 4 * 64 + 2 * 32 + 2 * 128 + 16,
+	/* Received bytes a stalled peer may leave waiting (the driver's reads while the event
+	 * queue drains): beyond this the session closes, penalising nobody. */
+	HS_RECV_BACKLOG_MAX = 4 * 1024 * 1024,
+
+	/* --- reputation ------------------------------------------------------------------- */
+	/* Address bans in one network group at which the group itself is banned. Rationale: one
+	 * operator with a /16 (or IPv6 /32) of addresses cannot walk back in on a fresh address,
+	 * while a few misbehaving hosts do not shut out their neighbours. */
+	HS_GROUP_BANS_ESCALATE = 8,
 
 	/* Rumor ids whose first announcer a node remembers until the rumor proves valid (it then
 	 * credits that peer, docs/PROTOCOL.md §9.3): covers every id in flight for a second at

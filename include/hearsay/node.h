@@ -135,13 +135,13 @@ struct hs_node_config {
 	/* Abuse limits: per-peer frames per second (burst 2x) and signature checks per second. */
 	uint64_t peer_frames_per_s;
 	uint64_t peer_verifies_per_s;
-	/* Fault points at which a peer is disconnected (until the score table replaces this). */
-	uint32_t fault_disconnect;
 	/* How long a peer whose score falls below the ban threshold stays banned. */
 	uint64_t bantime_ns;
-	/* Score parameters (weights, decay, thresholds); hs_score_params_default. */
+	/* The one penalty policy: weights, decay and thresholds (hs_score_params_default says
+	 * the reason for each default). Applied to identities, to IP addresses (faults before a
+	 * handshake proves an identity) and to network groups (every member's faults). */
 	struct hs_score_params score;
-	size_t scores_max; /* peers whose scores are remembered */
+	size_t scores_max; /* identities, and addresses and groups, whose scores are remembered */
 	size_t bans_max;
 };
 
@@ -208,7 +208,7 @@ enum hs_event_type {
 	HS_EV_PEER_UP = 4,   /* a session completed its handshake and hello */
 	HS_EV_PEER_DOWN = 5, /* a session ended */
 	HS_EV_SAVE = 6,      /* persist this record (the driver's store) */
-	HS_EV_FAULT = 7,     /* a peer committed a provable fault (for logs and metrics) */
+	HS_EV_FAULT = 7,     /* a peer committed a provable fault, now scored (logs, metrics) */
 	HS_EV_STATE = 8,     /* a state entry changed (on-change): entry is the new one */
 };
 
@@ -231,7 +231,7 @@ struct hs_event {
 	struct hs_rumor rumor;       /* DELIVER */
 	struct hs_entry entry;       /* STATE */
 	uint64_t received_ns;        /* DELIVER: when it arrived */
-	int fault;                   /* FAULT: hs_fault */
+	int fault;                   /* FAULT: its enum hs_score_kind (a fault kind) */
 	enum hs_save_kind save_kind; /* SAVE */
 	const uint8_t *key;          /* SAVE */
 	size_t keylen;
@@ -245,17 +245,6 @@ bool hs_node_poll_event(struct hs_node *node, struct hs_event *ev);
 
 /* ---- introspection ------------------------------------------------------------------ */
 
-/* Provable faults a peer can commit, with their weight in fault points. */
-enum hs_fault {
-	HS_FAULT_MALFORMED = 1,   /* undecodable or non-canonical frame */
-	HS_FAULT_PROTOCOL = 2,    /* a message not allowed here (e.g. a second hello) */
-	HS_FAULT_BAD_SIG = 3,     /* an object with a bad signature */
-	HS_FAULT_REJECTED = 4,    /* a rumor the application rejected */
-	HS_FAULT_UNSOLICITED = 5, /* data nobody asked for, beyond what eager push allows */
-	HS_FAULT_FLOOD = 6,       /* over its frame or verification rate */
-	HS_FAULT_HANDSHAKE = 7,   /* a failed handshake */
-};
-
 struct hs_peer_info {
 	uint64_t peer;
 	uint8_t id[HS_KEY_LEN]; /* zero until the handshake proves it */
@@ -264,7 +253,7 @@ struct hs_peer_info {
 	bool active;     /* hello exchanged */
 	uint64_t rtt_ns; /* smoothed round-trip time (0: unknown) */
 	uint64_t connected_ns;
-	uint32_t faults; /* fault points */
+	uint32_t faults; /* provable faults this session */
 	double score;    /* the peer's current score (hs_scores) */
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 	bool eager;        /* it asked us to push new rumors to it whole, and we do */
@@ -283,8 +272,14 @@ struct hs_node_stats {
 	uint64_t duplicates;        /* rumor frames whose id was already known */
 	uint64_t sig_checks, sig_failures;
 	uint64_t faults;
-	uint64_t auth_failures; /* sessions closed for a frame that failed authentication or had a
-	                         * bad length: not provable against the peer, so unpunished */
+	uint64_t auth_failures;   /* sessions closed for a frame that failed authentication or had a
+	                           * bad length: not provable against the peer, so unpunished */
+	uint64_t inbound_refused; /* connections refused: banned or graylisted address */
+	uint64_t ignored_standing; /* messages ignored for the sender's standing (below gossip or
+	                            * graylist) */
+	uint64_t banned_origin;    /* objects dropped unverified: their origin is banned */
+	uint64_t group_bans;       /* network groups banned after repeated bans in them */
+	uint64_t input_stalls;     /* times peer input waited for the driver to drain events */
 	uint64_t requests_sent, requests_timed_out, notfound_sent;
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
 	uint64_t pulls_sent, pull_rumors_sent;

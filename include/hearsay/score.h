@@ -26,19 +26,23 @@
 #include "hearsay/error.h"
 #include "hearsay/idmap.h"
 
-/* Event kinds. 1..15 are the node's provable faults (enum hs_fault has the same numbers);
- * persisted, so the numbers never change. */
+/* Event kinds: the provable faults (negative weights) and the rewards. This is the node's one
+ * penalty vocabulary: a fault the core detects is one of these, scored, reported in
+ * HS_EV_FAULT and explained by getscore. Persisted, so the numbers never change. */
 enum hs_score_kind {
-	HS_SCORE_MALFORMED = 1,
-	HS_SCORE_PROTOCOL = 2,
-	HS_SCORE_BAD_SIG = 3,
-	HS_SCORE_REJECTED = 4,
-	HS_SCORE_FLOOD = 6,
-	HS_SCORE_HANDSHAKE = 7,
+	HS_SCORE_MALFORMED = 1, /* an authenticated frame that fails decoding or is not canonical */
+	HS_SCORE_PROTOCOL = 2,  /* a message not allowed here (before hello, a second hello) */
+	HS_SCORE_BAD_SIG = 3,   /* an object with a bad signature */
+	HS_SCORE_REJECTED = 4,  /* a rumor the application's validator rejected */
+	HS_SCORE_FLOOD = 6,     /* over its frame rate; a getdata queue overflow */
+	HS_SCORE_HANDSHAKE = 7, /* an authenticated handshake payload with a bad identity proof */
 	HS_SCORE_DELIVERED = 16, /* first to deliver a valid rumor to us */
 	HS_SCORE_ANSWERED = 17,  /* answered a request */
 	HS_SCORE_KINDS = 18,
 };
+
+/* True for the kinds that are faults (enum values 1..15). */
+#define HS_SCORE_IS_FAULT(kind) ((kind) >= 1 && (kind) < 16)
 
 #define HS_SCORE_EVENTS 16
 
@@ -58,6 +62,9 @@ struct hs_score_entry {
 	uint8_t nlast, head;
 };
 
+/* Every weight and threshold, in one place; the defaults and the reason for each are in
+ * hs_score_params_default (reputation/score.c), and hearsayd exposes each as a config key
+ * (docs/CONFIG.md). */
 struct hs_score_params {
 	double halflife_s;             /* default 600 */
 	double weight[HS_SCORE_KINDS]; /* points per event; defaults in hs_score_params_default */
@@ -66,6 +73,9 @@ struct hs_score_params {
 	double graylist_threshold;     /* default -50 */
 	double ban_threshold;          /* default -100 */
 };
+/* HS_ERR_INVALID unless every weight is finite, faults are negative and rewards not, and
+ * max >= 0 > gossip > graylist > ban >= min (so the ladder is a ladder). */
+HS_MUST_USE int hs_score_params_check(const struct hs_score_params *p);
 
 enum hs_standing {
 	HS_STANDING_GOOD = 0,
