@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,8 +341,59 @@ static const struct key keys[] = {
 	{ "retention", set_retention, "seconds rumors are kept and served (default 600)" },
 };
 
+/* The penalty policy's keys: points per event (faults negative), thresholds, half-life. */
+#define SCORE_KEY(n, field, help) { n, offsetof(struct hs_score_params, field), help }
+static const struct score_key {
+	const char *name;
+	size_t off;
+	const char *help;
+} score_keys[] = {
+	SCORE_KEY("scoremalformed", weight[HS_SCORE_MALFORMED],
+	          "points for a malformed authenticated frame (default -100)"),
+	SCORE_KEY("scoreprotocol", weight[HS_SCORE_PROTOCOL],
+	          "points for a protocol violation (default -100)"),
+	SCORE_KEY("scorebadsig", weight[HS_SCORE_BAD_SIG],
+	          "points for an object with a bad signature (default -100)"),
+	SCORE_KEY("scorehandshake", weight[HS_SCORE_HANDSHAKE],
+	          "points for a bad identity proof (default -100)"),
+	SCORE_KEY("scorerejected", weight[HS_SCORE_REJECTED],
+	          "points for a rumor the validator rejected (default -20)"),
+	SCORE_KEY("scoreflood", weight[HS_SCORE_FLOOD],
+	          "points for a frame over the rate limit (default -10)"),
+	SCORE_KEY("scoredelivered", weight[HS_SCORE_DELIVERED],
+	          "points for first delivery of a valid rumor (default 1)"),
+	SCORE_KEY("scoreanswered", weight[HS_SCORE_ANSWERED],
+	          "points for answering a request (default 0.25)"),
+	SCORE_KEY("scoregossip", gossip_threshold,
+	          "at or below: no data taken or given (default -20)"),
+	SCORE_KEY("scoregraylist", graylist_threshold,
+	          "at or below: everything ignored (default -50)"),
+	SCORE_KEY("scoreban", ban_threshold, "at or below: banned for bantime (default -100)"),
+	SCORE_KEY("scorehalflife", halflife_s, "seconds for a score to halve (default 600)"),
+};
+
+static bool apply_score(struct source *src, const struct score_key *k, const char *value)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(value, &end);
+	if (errno || end == value || *end || !isfinite(d) || fabs(d) > 1e6)
+		return false;
+	memcpy((uint8_t *)&src->cfg->score + k->off, &d, sizeof(d));
+	return true;
+}
+
 static bool apply(struct source *src, const char *name, const char *value)
 {
+	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]); i++) {
+		if (strcmp(score_keys[i].name, name) != 0)
+			continue;
+		if (apply_score(src, &score_keys[i], value))
+			return true;
+		snprintf(src->err, src->errlen, "bad value for %s%s: '%s' (expected a number)",
+		         src->cli ? "-" : "", name, value);
+		return false;
+	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(keys[i].name, name) != 0)
 			continue;
@@ -415,6 +468,7 @@ static void defaults(struct hs_config *c)
 	c->bantime_s = 86400;
 	c->all_topics = true;
 	c->loglevel = HS_LOG_INFO;
+	hs_score_params_default(&c->score);
 }
 
 /* Splits "-key=value" / "--key=value" / "-key". false if arg is not a flag. */
@@ -532,6 +586,13 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 			return HS_CONFIG_BAD;
 		}
 	}
+	if (r == HS_CONFIG_OK && hs_score_params_check(&c->score) != 0) {
+		snprintf(
+		        err, errlen,
+		        "the score* keys do not form a ladder: faults must be negative and rewards "
+		        "not, and 0 > scoregossip > scoregraylist > scoreban >= -1000");
+		return HS_CONFIG_BAD;
+	}
 	if (r == HS_CONFIG_OK && c->maxoutbound > c->maxconnections) {
 		snprintf(err, errlen, "maxoutbound (%u) exceeds maxconnections (%u)",
 		         c->maxoutbound, c->maxconnections);
@@ -557,7 +618,7 @@ enum hs_config_result hs_config_reload(const struct hs_config *current, struct h
 
 const char *hs_config_usage(void)
 {
-	static char text[4096];
+	static char text[8192];
 	if (text[0])
 		return text;
 	size_t off = (size_t)snprintf(
@@ -570,6 +631,10 @@ const char *hs_config_usage(void)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && off < sizeof(text); i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-16s %s\n",
 		                        keys[i].name, keys[i].help);
+	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]) && off < sizeof(text);
+	     i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-16s %s\n",
+		                        score_keys[i].name, score_keys[i].help);
 	if (off < sizeof(text))
 		snprintf(text + off, sizeof(text) - off,
 		         "  -repairstore      rebuild a damaged store (DATADIR/store), then exit\n"

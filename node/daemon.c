@@ -525,6 +525,7 @@ static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
 	nc->peers_max = c->maxconnections;
 	nc->outbound_target = c->connect.count > 0 ? 0 : c->maxoutbound;
 	nc->bantime_ns = c->bantime_s * HS_NS_PER_S;
+	nc->score = c->score;
 	if (c->eagerpush_set)
 		nc->eager_push = c->eagerpush;
 	if (c->pullinterval_ms)

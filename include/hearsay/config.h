@@ -17,6 +17,7 @@
 
 #include "hearsay/limits.h"
 #include "hearsay/netaddr.h"
+#include "hearsay/score.h"
 
 #define HS_CONFIG_ADDRS_MAX 32
 #define HS_CONFIG_PATH_MAX  4096
@@ -63,6 +64,9 @@ struct hs_config {
 	unsigned eagerpush;
 	bool eagerpush_set;
 	uint64_t pullinterval_ms, pullwindow_s, retention_s;
+	/* The penalty policy: every weight and threshold (score* keys; defaults and reasons in
+	 * hs_score_params_default); checked to form a ladder. */
+	struct hs_score_params score;
 };
 
 /* Fills defaults, reads the file and the flags. On an error, err holds one line naming the key.

@@ -54,6 +54,9 @@ def body(net):
     expect(start(base + ["-bantime=0"]), 64, ["bantime"], "bad flag value")
     expect(start(base + ["-maxconnections=4", "-maxoutbound=8"]), 78, ["maxoutbound"],
            "maxoutbound above maxconnections")
+    expect(start(base + ["-scoreflood=abc"]), 64, ["scoreflood", "number"], "a weight not a number")
+    expect(start(base + ["-scoreflood=5"]), 78, ["ladder"], "a fault weight that rewards")
+    expect(start(base + ["-scoregraylist=-10"]), 78, ["ladder"], "thresholds out of order")
 
     blocker = os.path.join(root, "afile")
     open(blocker, "w").close()
