@@ -51,9 +51,34 @@ static bool peer_matches(const struct peer *p, uint8_t kind, const uint8_t key[3
 	return memcmp(k, key, 32) == 0;
 }
 
+/* Frees a place in a full ban table by its policy (hs_banlist_make_room), saving what it
+ * removed and the group ban it made. */
+static bool make_room(struct hs_node *node, uint64_t now)
+{
+	if (node->bans.count < node->bans.bans_max)
+		return true;
+	struct hs_ban_changes ch = { .removed_max = node->bans.count };
+	ch.removed = malloc(ch.removed_max * sizeof(*ch.removed));
+	if (!ch.removed)
+		return false;
+	bool ok = hs_banlist_make_room(&node->bans, now, &ch);
+	for (size_t i = 0; i < ch.nremoved; i++)
+		save_ban(node, &ch.removed[i], true);
+	if (ch.has_added)
+		save_ban(node, &ch.added, false);
+	node->stats.bans_compacted += ch.has_added;
+	node->stats.bans_evicted += ch.nremoved;
+	free(ch.removed);
+	return ok;
+}
+
 static int ban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint64_t until_ns,
                uint8_t reason, uint64_t now)
 {
+	if (!make_room(node, now)) {
+		hs_node_log(node, HS_LOG_WARN, "ban table full of operator bans: cannot ban");
+		return HS_ERR_FULL;
+	}
 	int err = hs_banlist_add(&node->bans, kind, key, until_ns, reason, now);
 	if (err)
 		return err;
@@ -248,6 +273,8 @@ int hs_node_load_ban(struct hs_node *node, const uint8_t *enc, size_t enclen)
 	int err = hs_ban_decode(&b, enc, enclen);
 	if (err)
 		return err;
+	if (!make_room(node, b.created_ns))
+		return HS_ERR_FULL;
 	return hs_banlist_add(&node->bans, b.kind, b.key, b.until_ns, b.reason, b.created_ns);
 }
 

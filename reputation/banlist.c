@@ -77,15 +77,8 @@ int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32], u
 	key = k;
 	struct hs_ban *b = find(bl, kind, key);
 	if (!b) {
-		if (bl->bans_max == 0)
+		if (bl->count >= bl->bans_max)
 			return HS_ERR_FULL;
-		if (bl->count >= bl->bans_max) {
-			size_t first = 0;
-			for (size_t i = 1; i < bl->count; i++)
-				if (bl->bans[i].until_ns < bl->bans[first].until_ns)
-					first = i;
-			remove_at(bl, first);
-		}
 		if (bl->count == bl->cap) {
 			size_t ncap = bl->cap ? bl->cap * 2 : 16;
 			struct hs_ban *n = realloc(bl->bans, ncap * sizeof(*n));
@@ -114,6 +107,122 @@ bool hs_banlist_remove(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32
 	if (!b)
 		return false;
 	remove_at(bl, (size_t)(b - bl->bans));
+	return true;
+}
+
+static bool note_removed(struct hs_ban_changes *ch, const struct hs_ban *b)
+{
+	if (ch->nremoved >= ch->removed_max)
+		return false;
+	ch->removed[ch->nremoved++] = *b;
+	return true;
+}
+
+struct group_ref {
+	uint8_t group[32];
+	size_t index;
+};
+
+static int cmp_group(const void *a, const void *b)
+{
+	return memcmp(((const struct group_ref *)a)->group, ((const struct group_ref *)b)->group,
+	              32);
+}
+
+/* Replaces the automatic address bans of the group holding most of them (two or more) by one
+ * group ban. False if no group holds two. */
+static bool compact(struct hs_banlist *bl, uint64_t now, struct hs_ban_changes *ch)
+{
+	struct group_ref *refs = malloc((bl->count + 1) * sizeof(*refs));
+	if (!refs)
+		return false;
+	size_t n = 0;
+	for (size_t i = 0; i < bl->count; i++) {
+		const struct hs_ban *b = &bl->bans[i];
+		if (b->kind != HS_BAN_ADDR || b->reason != HS_BAN_MISBEHAVING)
+			continue;
+		struct hs_netaddr a = key_addr(b->key);
+		hs_ban_group_key(&a, refs[n].group);
+		refs[n++].index = i;
+	}
+	qsort(refs, n, sizeof(*refs), cmp_group);
+	size_t best = 0, best_len = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && memcmp(refs[j].group, refs[i].group, 32) == 0)
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j;
+	}
+	if (best_len < 2) {
+		free(refs);
+		return false;
+	}
+	struct hs_ban g = { .kind = HS_BAN_GROUP, .created_ns = now, .reason = HS_BAN_MISBEHAVING };
+	memcpy(g.key, refs[best].group, 32);
+	uint8_t *drop = calloc(bl->count, 1);
+	if (!drop) {
+		free(refs);
+		return false;
+	}
+	for (size_t k = best; k < best + best_len; k++) {
+		const struct hs_ban *b = &bl->bans[refs[k].index];
+		if (b->until_ns > g.until_ns)
+			g.until_ns = b->until_ns;
+		drop[refs[k].index] = 1;
+	}
+	free(refs);
+	/* Remove from the end so the indices of the rest stay valid. */
+	for (size_t i = bl->count; i-- > 0;) {
+		if (!drop[i])
+			continue;
+		if (!note_removed(ch, &bl->bans[i]))
+			break;
+		remove_at(bl, i);
+	}
+	free(drop);
+	struct hs_ban *old = find(bl, HS_BAN_GROUP, g.key);
+	if (old) {
+		if (old->until_ns < g.until_ns)
+			old->until_ns = g.until_ns;
+		g = *old;
+	} else if (bl->count < bl->bans_max) {
+		bl->bans[bl->count++] = g;
+	}
+	ch->added = g;
+	ch->has_added = true;
+	return true;
+}
+
+bool hs_banlist_make_room(struct hs_banlist *bl, uint64_t now, struct hs_ban_changes *ch)
+{
+	if (bl->count < bl->bans_max)
+		return true;
+	for (size_t i = 0; i < bl->count && ch->nremoved < ch->removed_max;) {
+		if (bl->bans[i].until_ns <= now && note_removed(ch, &bl->bans[i]))
+			remove_at(bl, i);
+		else
+			i++;
+	}
+	/* A group ban takes the place of two or more address bans: one is then free. */
+	if (bl->count >= bl->bans_max)
+		compact(bl, now, ch);
+	if (bl->count < bl->bans_max)
+		return true;
+	size_t victim = bl->count;
+	for (size_t i = 0; i < bl->count; i++) {
+		const struct hs_ban *b = &bl->bans[i];
+		if (b->reason == HS_BAN_OPERATOR)
+			continue;
+		if (victim == bl->count || b->until_ns < bl->bans[victim].until_ns)
+			victim = i;
+	}
+	if (victim == bl->count || !note_removed(ch, &bl->bans[victim]))
+		return false;
+	remove_at(bl, victim);
 	return true;
 }
 

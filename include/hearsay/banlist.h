@@ -7,8 +7,11 @@
  * address or group before the handshake and a banned identity right after it. Bans come from
  * the score table (a peer whose score fell below the ban threshold; repeated bans in one group
  * escalate to the group) or from the operator (setban). Pure data with explicit time; bounded
- * by bans_max: when full, the ban that expires first gives way. Persisted by the driver (sync
- * writes: a ban must survive a crash).
+ * by bans_max, and full is an error for hs_banlist_add: the caller first asks
+ * hs_banlist_make_room, whose policy an attacker cannot use to flush a ban it wants gone —
+ * operator bans are never removed; automatic address bans are compacted into group bans
+ * before any ban is evicted; only then does the automatic ban with the least time left give
+ * way. Persisted by the driver (sync writes: a ban must survive a crash).
  */
 #ifndef HEARSAY_BANLIST_H
 #define HEARSAY_BANLIST_H
@@ -50,9 +53,25 @@ void hs_banlist_deinit(struct hs_banlist *bl);
 void hs_ban_addr_key(const struct hs_netaddr *a, uint8_t key[32]);
 /* The key of a group ban of a's network group. */
 void hs_ban_group_key(const struct hs_netaddr *a, uint8_t key[32]);
-/* Adds or extends a ban. HS_ERR_NOMEM; HS_ERR_INVALID for an unknown kind. */
+/* Adds or extends a ban. HS_ERR_FULL when bans_max are held (see hs_banlist_make_room);
+ * HS_ERR_NOMEM; HS_ERR_INVALID for an unknown kind. */
 HS_MUST_USE int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32],
                                uint64_t until_ns, uint8_t reason, uint64_t now);
+/* What hs_banlist_make_room changed, for the caller to persist. */
+struct hs_ban_changes {
+	struct hs_ban *removed; /* caller's array of removed_max entries */
+	size_t removed_max, nremoved;
+	struct hs_ban added; /* a group ban that replaced address bans, when has_added */
+	bool has_added;
+};
+/* Makes one place free if the table is full: expired bans first; then the network group with
+ * the most automatic address bans (two or more) has them replaced by one group ban lasting
+ * as long as the longest of them; then the automatic ban with the least time left. Never
+ * removes an operator ban. Rationale (Bitcoin's banman keeps every ban; we must bound ours):
+ * a flood of banned Sybils from few groups collapses into a few group bans, and what still
+ * gives way is the automatic ban closest to ending anyway. False if no place can be made
+ * (the table is all operator bans). Stops early if ch->removed fills. */
+bool hs_banlist_make_room(struct hs_banlist *bl, uint64_t now, struct hs_ban_changes *ch);
 /* True if a ban was removed. */
 bool hs_banlist_remove(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32]);
 bool hs_banlist_has_id(const struct hs_banlist *bl, const uint8_t id[32], uint64_t now);

@@ -279,6 +279,8 @@ struct hs_node_stats {
 	                            * graylist) */
 	uint64_t banned_origin;    /* objects dropped unverified: their origin is banned */
 	uint64_t group_bans;       /* network groups banned after repeated bans in them */
+	uint64_t bans_compacted;   /* a full ban table merged a group's address bans into one */
+	uint64_t bans_evicted;     /* bans removed from a full table (expired or shortest left) */
 	uint64_t input_stalls;     /* times peer input waited for the driver to drain events */
 	uint64_t requests_sent, requests_timed_out, notfound_sent;
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */

@@ -180,6 +180,60 @@ static void test_ban_keys(void)
 	hs_banlist_deinit(&bl);
 }
 
+/* A ban table an attacker cannot flush: with the table full, a stream of automatic bans from
+ * one /16 is compacted into one group ban; the operator's ban and an earlier misbehaviour ban
+ * from elsewhere stay; when nothing compacts, the automatic ban with the least time left goes,
+ * never an operator ban. */
+static void test_ban_table_flush(void)
+{
+	struct hs_banlist bl;
+	hs_banlist_init(&bl, 16);
+	uint8_t op[32] = { 0xaa }, key[32];
+	CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ID, op, 10 * S, HS_BAN_OPERATOR, 0), 0);
+	struct hs_netaddr earlier = hs_netaddr_ipv4(192, 0, 2, 1, 1);
+	hs_ban_addr_key(&earlier, key);
+	CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ADDR, key, 5 * S, HS_BAN_MISBEHAVING, 0), 0);
+	struct hs_ban removed[16];
+	size_t groups = 0;
+	for (unsigned i = 0; i < 3000; i++) {
+		struct hs_netaddr a = hs_netaddr_ipv4(10, 50, (uint8_t)(i >> 8), (uint8_t)i, 1);
+		hs_ban_addr_key(&a, key);
+		struct hs_ban_changes ch = { .removed = removed, .removed_max = 16 };
+		CHECK(hs_banlist_make_room(&bl, 1 * S, &ch));
+		groups += ch.has_added;
+		CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ADDR, key, (6 + i) * S, HS_BAN_MISBEHAVING, S),
+		         0);
+	}
+	CHECK(groups >= 1);
+	CHECK(hs_banlist_has_id(&bl, op, 2 * S));
+	CHECK(hs_banlist_has_addr(&bl, &earlier, 2 * S));
+	struct hs_netaddr any = hs_netaddr_ipv4(10, 50, 99, 99, 1);
+	CHECK(hs_banlist_has_addr(&bl, &any, 2 * S)); /* the group ban */
+	/* Nothing compacts (identity bans): the shortest automatic ban goes, then the next;
+	 * the operator's never. */
+	for (unsigned i = 0; i < 100; i++) {
+		uint8_t id[32] = { 1, (uint8_t)i, (uint8_t)(i >> 8) };
+		struct hs_ban_changes ch = { .removed = removed, .removed_max = 16 };
+		CHECK(hs_banlist_make_room(&bl, 1 * S, &ch));
+		CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ID, id, (9000 + i) * S, HS_BAN_MISBEHAVING, S),
+		         0);
+		for (size_t r = 0; r < ch.nremoved; r++)
+			CHECK(removed[r].reason != HS_BAN_OPERATOR);
+	}
+	CHECK(hs_banlist_has_id(&bl, op, 2 * S));
+	/* A table of operator bans only refuses an automatic one. */
+	struct hs_banlist full;
+	hs_banlist_init(&full, 2);
+	uint8_t o1[32] = { 1 }, o2[32] = { 2 };
+	CHECK_EQ(hs_banlist_add(&full, HS_BAN_ID, o1, 10 * S, HS_BAN_OPERATOR, 0), 0);
+	CHECK_EQ(hs_banlist_add(&full, HS_BAN_ID, o2, 10 * S, HS_BAN_OPERATOR, 0), 0);
+	struct hs_ban_changes ch = { .removed = removed, .removed_max = 16 };
+	CHECK(!hs_banlist_make_room(&full, 1 * S, &ch));
+	CHECK_EQ(full.count, 2);
+	hs_banlist_deinit(&full);
+	hs_banlist_deinit(&bl);
+}
+
 /* ---- the node -------------------------------------------------------------------------- */
 
 static void slow_frames(struct hs_node_config *cfg)
@@ -356,6 +410,7 @@ int main(void)
 	RUN(test_ladder);
 	RUN(test_flood_always_bans);
 	RUN(test_ban_keys);
+	RUN(test_ban_table_flush);
 	RUN(test_node_flood_bans);
 	RUN(test_node_standing_enforced);
 	RUN(test_node_banned_origin);

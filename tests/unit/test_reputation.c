@@ -177,9 +177,17 @@ static void test_bans(void)
 	CHECK(hs_banlist_has_addr(&bl, &same_ip, 0)); /* any port */
 	CHECK(!hs_banlist_has_addr(&bl, &other, 0));
 	CHECK_EQ(hs_banlist_add(&bl, 7, id, 1, 1, 0), HS_ERR_INVALID);
-	/* Full: the ban ending first gives way. */
+	/* Full: adding is refused until room is made; the automatic ban ending first gives
+	 * way, never the operator's. */
 	uint8_t id2[32] = { 2 }, id3[32] = { 3 };
 	CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ID, id2, 200 * S, 1, 0), 0);
+	CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ID, id3, 300 * S, 1, 0), HS_ERR_FULL);
+	struct hs_ban removed[3];
+	struct hs_ban_changes ch = { .removed = removed, .removed_max = 3 };
+	CHECK(hs_banlist_make_room(&bl, 0, &ch));
+	CHECK_EQ(ch.nremoved, 1);
+	CHECK_EQ(removed[0].kind, HS_BAN_ADDR);
+	CHECK(!ch.has_added);
 	CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ID, id3, 300 * S, 1, 0), 0);
 	CHECK_EQ(bl.count, 3);
 	CHECK(!hs_banlist_has_addr(&bl, &a, 0));
