@@ -84,6 +84,18 @@ static size_t render(struct hs_daemon *d, char *buf)
 		  offsetof(struct hs_node_stats, sig_failures) },
 		{ "faults_total", "counter", offsetof(struct hs_node_stats, faults) },
 		{ "requests_sent_total", "counter", offsetof(struct hs_node_stats, requests_sent) },
+		{ "auth_failures_total", "counter", offsetof(struct hs_node_stats, auth_failures) },
+		{ "inbound_refused_total", "counter",
+		  offsetof(struct hs_node_stats, inbound_refused) },
+		{ "ignored_for_standing_total", "counter",
+		  offsetof(struct hs_node_stats, ignored_standing) },
+		{ "banned_origin_dropped_total", "counter",
+		  offsetof(struct hs_node_stats, banned_origin) },
+		{ "group_bans_total", "counter", offsetof(struct hs_node_stats, group_bans) },
+		{ "bans_compacted_total", "counter",
+		  offsetof(struct hs_node_stats, bans_compacted) },
+		{ "bans_evicted_total", "counter", offsetof(struct hs_node_stats, bans_evicted) },
+		{ "input_stalls_total", "counter", offsetof(struct hs_node_stats, input_stalls) },
 	};
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		uint64_t v;
