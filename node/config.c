@@ -16,6 +16,14 @@
 
 #define DEFAULT_PORT 7070
 
+bool hs_netaddr_is_loopback(const struct hs_netaddr *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	if (a->family == HS_AF_INET)
+		return a->ip[0] == 127;
+	return a->family == HS_AF_INET6 && memcmp(a->ip, v6_loopback, 16) == 0;
+}
+
 bool hs_netaddr_parse(struct hs_netaddr *a, const char *text, uint16_t default_port)
 {
 	char host[64];
@@ -274,6 +282,12 @@ SETTER(metrics)
 	return hs_netaddr_parse(&src->cfg->metrics, v, 0);
 }
 
+SETTER(metricsallowremote)
+{
+	*expect = "0 or 1";
+	return parse_bool(v, &src->cfg->metrics_allow_remote);
+}
+
 SETTER(externalip)
 {
 	*expect = "IP:PORT";
@@ -332,6 +346,8 @@ static const struct key keys[] = {
 	{ "loglevel", set_loglevel, "error, warn, info or debug (default info)" },
 	{ "upnp", set_upnp, "map the listening port with UPnP (default 0)" },
 	{ "metrics", set_metrics, "Prometheus metrics on IP:PORT (default 0: off)" },
+	{ "metricsallowremote", set_metricsallowremote,
+	  "allow metrics on a non-loopback address (default 0)" },
 	{ "seed", set_seed, "run as a seed/bootnode (default 0)" },
 	{ "externalip", set_externalip, "address to advertise, when not the listen address" },
 	{ "eagerpush", set_eagerpush,
@@ -585,6 +601,16 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 			         c->rpcsocket);
 			return HS_CONFIG_BAD;
 		}
+	}
+	if (r == HS_CONFIG_OK && c->metrics_on && !c->metrics_allow_remote &&
+	    !hs_netaddr_is_loopback(&c->metrics)) {
+		char a[HS_NETADDR_STRLEN];
+		hs_netaddr_format(&c->metrics, a);
+		snprintf(err, errlen,
+		         "metrics=%s is not a loopback address: anyone who can reach it reads the "
+		         "node's state; set metricsallowremote=1 to serve it there anyway",
+		         a);
+		return HS_CONFIG_BAD;
 	}
 	if (r == HS_CONFIG_OK && hs_score_params_check(&c->score) != 0) {
 		snprintf(

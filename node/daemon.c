@@ -469,6 +469,21 @@ static int prepare_datadir(const char *dir)
 {
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return fail(EX_CANTCREAT, "cannot create data directory %s", dir);
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return fail(EX_CANTCREAT, "data directory %s is not a directory", dir);
+	if ((st.st_mode & 077) != 0) {
+		/* The store and the RPC cookie live here: like the key file, not for others. */
+		if (chmod(dir, st.st_mode & 0700) != 0)
+			return fail(EX_NOPERM,
+			            "data directory %s can be read by group or others (mode %03o) "
+			            "and cannot be made private; run: chmod 700 %s",
+			            dir, (unsigned)(st.st_mode & 0777), dir);
+		hs_log(HS_LOG_WARN,
+		       "data directory %s was readable by group or others (mode %03o); "
+		       "made it 0700",
+		       dir, (unsigned)(st.st_mode & 0777));
+	}
 	char probe[HS_CONFIG_PATH_MAX + 32];
 	snprintf(probe, sizeof(probe), "%s/.write-test", dir);
 	int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -638,6 +653,10 @@ static int run(struct hs_daemon *d)
 		rc = start_node(d);
 	if (!rc && hs_rpc_start(d, err, sizeof(err)) != 0)
 		rc = fail(EX_UNAVAILABLE, "%s", err);
+	if (!rc && d->cfg.metrics_on && !hs_netaddr_is_loopback(&d->cfg.metrics))
+		hs_log(HS_LOG_WARN, "%s",
+		       "metrics served on a non-loopback address (metricsallowremote=1): anyone "
+		       "who can reach it reads this node's state");
 	if (!rc && d->cfg.metrics_on && hs_metrics_start(d, err, sizeof(err)) != 0)
 		rc = fail(EX_UNAVAILABLE, "%s", err);
 	if (rc)

@@ -144,7 +144,8 @@ static bool too_many(struct call *k, size_t max)
 	return json_array_size(k->params) > max;
 }
 
-/* "ADDR or ID": 64 hex digits are an id; anything else must parse as an address. */
+/* "ADDR or ID": 64 hex digits are an id; anything else must parse as an address, with or
+ * without a port, an IPv6 one with or without brackets (as listbanned prints it). */
 static bool target_param(struct call *k, size_t i, bool *is_id, uint8_t id[32],
                          struct hs_netaddr *addr)
 {
@@ -156,7 +157,61 @@ static bool target_param(struct call *k, size_t i, bool *is_id, uint8_t id[32],
 		return true;
 	}
 	*is_id = false;
-	return hs_netaddr_parse(addr, s, 1);
+	if (hs_netaddr_parse(addr, s, 1))
+		return true;
+	char bracketed[64];
+	return strlen(s) < sizeof(bracketed) - 2 &&
+	       snprintf(bracketed, sizeof(bracketed), "[%s]", s) > 0 &&
+	       hs_netaddr_parse(addr, bracketed, 1);
+}
+
+/* A ban target as listbanned prints it: "ID", "ADDR", "IPv6/64" (the same as the bare
+ * address: IPv6 bans cover the /64), or "NET/16" / "NET/32" for a network group. */
+static bool ban_target(struct call *k, uint8_t *kind, uint8_t key[32])
+{
+	const char *s = str_param(k, 0);
+	bool is_id;
+	uint8_t id[32];
+	struct hs_netaddr a;
+	if (!s)
+		return false;
+	const char *slash = strchr(s, '/');
+	char head[64];
+	if (slash) {
+		size_t n = (size_t)(slash - s);
+		if (n >= sizeof(head) ||
+		    (strcmp(slash, "/16") && strcmp(slash, "/32") && strcmp(slash, "/64")))
+			return false;
+		memcpy(head, s, n);
+		head[n] = '\0';
+		json_t *one = json_pack("[s]", head);
+		if (!one)
+			return false;
+		json_t *saved = k->params;
+		k->params = one;
+		bool ok = target_param(k, 0, &is_id, id, &a);
+		k->params = saved;
+		json_decref(one);
+		if (!ok || is_id)
+			return false;
+		bool group = strcmp(slash, "/64") != 0;
+		if (group != (strcmp(slash, a.family == HS_AF_INET ? "/16" : "/32") == 0))
+			return false; /* /16 for IPv4 groups, /32 and /64 for IPv6 */
+		*kind = group ? HS_BAN_GROUP : HS_BAN_ADDR;
+		if (group)
+			hs_ban_group_key(&a, key);
+		else
+			hs_ban_addr_key(&a, key);
+		return true;
+	}
+	if (!target_param(k, 0, &is_id, id, &a))
+		return false;
+	*kind = is_id ? HS_BAN_ID : HS_BAN_ADDR;
+	if (is_id)
+		memcpy(key, id, 32);
+	else
+		hs_ban_addr_key(&a, key);
+	return true;
 }
 
 static uint64_t now(struct call *k)
@@ -300,17 +355,13 @@ static json_t *m_disconnectnode(struct call *k)
 
 static json_t *m_setban(struct call *k)
 {
-	bool is_id;
-	uint8_t id[32], key[32];
-	struct hs_netaddr a;
+	uint8_t kind, key[32];
 	const char *cmd = str_param(k, 1);
-	if (too_many(k, 3) || !target_param(k, 0, &is_id, id, &a))
-		return fail(k, E_PARAMS, "%s", "setban needs an IP address or a node id (hex)");
-	uint8_t kind = is_id ? HS_BAN_ID : HS_BAN_ADDR;
-	if (is_id)
-		memcpy(key, id, 32);
-	else
-		hs_ban_addr_key(&a, key);
+	if (too_many(k, 3) || !ban_target(k, &kind, key))
+		return fail(
+		        k, E_PARAMS, "%s",
+		        "setban needs a node id (hex), an IP address, or a network as listbanned "
+		        "prints it (1.2.0.0/16, 2001:db8::/32, 2001:db8:1:2::/64)");
 	if (cmd && strcmp(cmd, "remove") == 0) {
 		if (hs_node_unban(k->d->node, kind, key, now(k)) != 0)
 			return fail(k, -30, "%s", "unban failed: not banned");
@@ -335,8 +386,9 @@ static json_t *ban_json(const struct hs_ban *b)
 		struct hs_netaddr a;
 		memset(&a, 0, sizeof(a));
 		a.family = b->key[0];
+		a.port = 1;
 		memcpy(a.ip, b->key + 1, a.family == HS_AF_INET ? 4 : 16);
-		char s[HS_NETADDR_STRLEN];
+		char s[HS_NETADDR_STRLEN + 4];
 		hs_netaddr_format(&a, s);
 		char *colon = strrchr(s, ':'); /* an address ban has no port */
 		if (colon)
@@ -345,7 +397,13 @@ static json_t *ban_json(const struct hs_ban *b)
 			memmove(s, s + 1, strlen(s));
 			s[strlen(s) - 1] = '\0';
 		}
-		json_object_set_new(o, "address", json_string(s));
+		/* IPv6 bans cover the /64; a group ban its /16 or /32. */
+		if (b->kind == HS_BAN_GROUP)
+			strcat(s, a.family == HS_AF_INET ? "/16" : "/32");
+		else if (a.family == HS_AF_INET6)
+			strcat(s, "/64");
+		json_object_set_new(o, b->kind == HS_BAN_GROUP ? "network" : "address",
+		                    json_string(s));
 	}
 	json_object_set_new(o, "ban_created",
 	                    json_integer((json_int_t)(b->created_ns / HS_NS_PER_S)));

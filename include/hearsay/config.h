@@ -57,6 +57,7 @@ struct hs_config {
 	bool upnp;                          /* default off */
 	bool metrics_on;                    /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
+	bool metrics_allow_remote;    /* a non-loopback metrics address is refused without it */
 	bool seed;                    /* bootnode mode: advertise the seed service */
 	struct hs_netaddr externalip; /* advertised address when it differs from listen */
 	bool externalip_set;
@@ -79,6 +80,8 @@ enum hs_config_result hs_config_reload(const struct hs_config *current, struct h
 /* The --help text. */
 const char *hs_config_usage(void);
 
+/* True for 127.0.0.0/8 and ::1. */
+bool hs_netaddr_is_loopback(const struct hs_netaddr *a);
 /* Parses "IPv4:PORT" or "[IPv6]:PORT" (port required unless default_port != 0). */
 bool hs_netaddr_parse(struct hs_netaddr *a, const char *text, uint16_t default_port);
 

@@ -57,6 +57,8 @@ def body(net):
     expect(start(base + ["-scoreflood=abc"]), 64, ["scoreflood", "number"], "a weight not a number")
     expect(start(base + ["-scoreflood=5"]), 78, ["ladder"], "a fault weight that rewards")
     expect(start(base + ["-scoregraylist=-10"]), 78, ["ladder"], "thresholds out of order")
+    expect(start(base + ["-metrics=0.0.0.0:9"]), 78, ["metricsallowremote"],
+           "metrics on a non-loopback address without metricsallowremote")
 
     blocker = os.path.join(root, "afile")
     open(blocker, "w").close()
@@ -74,6 +76,18 @@ def body(net):
     check(not os.path.exists(os.path.join(d2, "rpc.sock")) and
           not os.path.exists(os.path.join(d2, ".cookie")), "the failed node left no socket or cookie")
     check(first.poll() is None, "the first node is unaffected")
+
+    # A data directory made beforehand with mode 0755 is made private, with a warning.
+    d3 = os.path.join(root, "loose")
+    os.makedirs(d3, mode=0o755)
+    os.chmod(d3, 0o755)
+    loose = subprocess.Popen([HEARSAYD, "-datadir=" + d3, "-listen=127.31.0.2:%d" % net.port],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: os.path.exists(os.path.join(d3, "rpc.sock")), 20, "the loose node")
+    loose.send_signal(signal.SIGTERM)
+    out = loose.communicate(timeout=15)[1]
+    check(stat.S_IMODE(os.stat(d3).st_mode) == 0o700 and "made it 0700" in out,
+          "a group/other-readable data directory is made 0700 and the log says so")
 
     # SIGHUP reloads the file.
     with open(os.path.join(d1, "hearsay.conf"), "w") as f:

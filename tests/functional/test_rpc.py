@@ -66,6 +66,15 @@ def body(net):
     check(not any("not for the subscriber" in l for l in lines), "subscribe filters by topic")
     sub.terminate()
     sub.wait()
+    # setban takes what listbanned prints: IPv4, IPv6 (the /64), and network groups.
+    for target in ("127.0.0.9", "::1", "[2001:db8:1:2::5]", "10.50.0.0/16", "2001:db8::/32"):
+        a.rpc("setban", target, "add")
+    printed = sorted(b.get("address") or b.get("network") for b in a.rpc("listbanned"))
+    check(printed == sorted(["127.0.0.9", "::/64", "2001:db8:1:2::/64", "10.50.0.0/16",
+                             "2001:db8::/32"]), "listbanned prints each ban: %s" % printed)
+    for target in printed:
+        a.rpc("setban", target, "remove")
+    check(a.rpc("listbanned") == [], "every ban is removed by the form listbanned printed")
     import urllib.request
     text = urllib.request.urlopen("http://%s/metrics" % metrics, timeout=10).read().decode()
     check("hearsay_rumors_published_total 3" in text and "hearsay_peers" in text,
