@@ -10,6 +10,14 @@
  *   badsig-rumor   a valid handshake and hello, then a rumor with a bad signature
  *   flood          a valid session, then frames far over the rate limit
  *   good           a valid session that just says hello (a control)
+ *   eclipse        many Sybil identities (-sybils=N, default 50) split over two /16s
+ *                  (127.A.x.y and 127.B.x.y, -groups=A,B, default 200,201), each a real
+ *                  listener on -port=P completing the real handshake. Each Sybil keeps a
+ *                  session open to IP:PORT from its own address (taking the victim's inbound
+ *                  slots, redialling a second after a close) and answers getaddr with signed
+ *                  records of the other Sybils. Prints "sybil ID ADDR" lines, then "ready";
+ *                  runs until SIGTERM, -duration=S seconds or its parent's exit, then prints
+ *                  what it did.
  *
  * It prints what it did and what the node did, one line each, and exits 0 when the node
  * closed the connection (1 when it did not within -wait ms; for `good`, 0 when it stayed open).
@@ -18,10 +26,12 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,11 +74,18 @@ static void send_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
+static void send_frame_fd(int fd, const uint8_t *p, size_t n)
+{
+	uint8_t buf[2 + HS_NOISE_MSG_MAX];
+	buf[0] = (uint8_t)n;
+	buf[1] = (uint8_t)(n >> 8);
+	memcpy(buf + 2, p, n);
+	send_all(fd, buf, 2 + n);
+}
+
 static void send_frame(struct mallory *m, const uint8_t *p, size_t n)
 {
-	uint8_t hdr[2] = { (uint8_t)n, (uint8_t)(n >> 8) };
-	send_all(m->fd, hdr, 2);
-	send_all(m->fd, p, n);
+	send_frame_fd(m->fd, p, n);
 }
 
 /* Reads one frame; returns its length, or 0 when the connection closed. */
@@ -94,14 +111,19 @@ static size_t recv_frame(struct mallory *m, uint8_t *p, size_t cap)
 	return n;
 }
 
-static void send_msg(struct mallory *m, const struct hs_msg *msg)
+static void send_msg_fd(int fd, struct hs_transport *tr, const struct hs_msg *msg)
 {
 	static uint8_t pt[HS_FRAME_MAX], ct[HS_NOISE_MSG_MAX];
 	size_t n, cn;
 	if (hs_msg_encode(msg, pt, sizeof(pt), &n) != 0 ||
-	    hs_transport_encrypt(m->tr, ct, sizeof(ct), &cn, pt, n) != 0)
+	    hs_transport_encrypt(tr, ct, sizeof(ct), &cn, pt, n) != 0)
 		die("cannot encode a frame");
-	send_frame(m, ct, cn);
+	send_frame_fd(fd, ct, cn);
+}
+
+static void send_msg(struct mallory *m, const struct hs_msg *msg)
+{
+	send_msg_fd(m->fd, m->tr, msg);
 }
 
 /* A handshake; with a bad proof when proof_for_other_key. */
@@ -146,29 +168,47 @@ static bool handshake(struct mallory *m, bool proof_for_other_key)
 	return ok;
 }
 
-static void hello(struct mallory *m)
+/* A node record of id, signed by it, advertising addr (none when NULL). */
+static void sign_record(struct hs_crypto *crypto, struct hs_identity *id, const char *network,
+                        const struct hs_netaddr *addr, struct hs_record *rec)
 {
-	struct hs_record rec = { .seq = 1,
-		                 .generation = 1,
-		                 .time_s = (uint64_t)time(NULL),
-		                 .services = HS_SERVICE_RELAY };
-	memcpy(rec.id, hs_identity_pubkey(m->id), 32);
+	*rec = (struct hs_record){ .seq = 1,
+		                   .generation = 1,
+		                   .time_s = (uint64_t)time(NULL),
+		                   .services = HS_SERVICE_RELAY };
+	memcpy(rec->id, hs_identity_pubkey(id), 32);
+	if (addr) {
+		rec->naddrs = 1;
+		rec->addrs[0] = *addr;
+	}
 	uint8_t enc[HS_RECORD_MAX], digest[32], aux[32] = { 0 };
 	size_t len;
 	struct hs_tag tag;
-	if (hs_record_encode(&rec, enc, sizeof(enc), &len) != 0 ||
-	    hs_tag_init(&tag, "record", m->network) != 0)
+	if (hs_record_encode(rec, enc, sizeof(enc), &len) != 0 ||
+	    hs_tag_init(&tag, "record", network) != 0)
 		die("record");
 	hs_tag_hash(&tag, digest, enc, len - 64);
-	if (hs_identity_sign(m->crypto, m->id, rec.sig, digest, aux) != 0)
+	if (hs_identity_sign(crypto, id, rec->sig, digest, aux) != 0)
 		die("record signature");
+}
+
+static void send_hello(int fd, struct hs_transport *tr, const char *network,
+                       const struct hs_record *rec)
+{
 	struct hs_msg msg = { .type = HS_MSG_HELLO };
 	msg.u.hello.version = HS_PROTOCOL_VERSION;
-	msg.u.hello.network.p = (const uint8_t *)m->network;
-	msg.u.hello.network.len = strlen(m->network);
-	msg.u.hello.record = rec;
+	msg.u.hello.network.p = (const uint8_t *)network;
+	msg.u.hello.network.len = strlen(network);
+	msg.u.hello.record = *rec;
 	msg.u.hello.flags = HS_HELLO_ALL_TOPICS;
-	send_msg(m, &msg);
+	send_msg_fd(fd, tr, &msg);
+}
+
+static void hello(struct mallory *m)
+{
+	struct hs_record rec;
+	sign_record(m->crypto, m->id, m->network, NULL, &rec);
+	send_hello(m->fd, m->tr, m->network, &rec);
 }
 
 static void bad_rumor(struct mallory *m)
@@ -235,17 +275,360 @@ static int dial(const struct hs_netaddr *to, const char *bind_ip)
 	return fd;
 }
 
+/* ---- eclipse: many Sybil identities poison the address book and take the inbound slots --- */
+
+#define SYBILS_MAX    200
+#define ECONNS_MAX    (3 * SYBILS_MAX)
+#define REDIAL_MS     1000 /* a Sybil whose session to the victim closed dials again after this */
+#define IO_TIMEOUT_MS 200
+
+struct sybil {
+	struct hs_identity *id;
+	struct hs_noise_static *noise;
+	uint8_t proof[64];
+	struct hs_record rec; /* signed, advertising addr */
+	struct hs_netaddr addr;
+	int lfd;
+	bool dialled; /* its own session to the victim is open */
+	uint64_t next_dial_ms;
+};
+
+struct econn {
+	int fd; /* -1 when the slot is free */
+	struct sybil *s;
+	bool initiator, active;
+	struct hs_handshake *hs;
+	struct hs_transport *tr;
+	uint8_t in[2 + HS_NOISE_MSG_MAX];
+	size_t inlen;
+};
+
+struct eclipse {
+	struct hs_crypto *crypto;
+	const char *network;
+	struct hs_netaddr victim;
+	struct sybil sybils[SYBILS_MAX];
+	size_t nsybils;
+	struct econn conns[ECONNS_MAX];
+	uint64_t sessions_in, sessions_out, getaddrs, records_sent;
+};
+
+static volatile sig_atomic_t eclipse_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	eclipse_stop = 1;
+}
+
+static void set_io_timeout(int fd)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = IO_TIMEOUT_MS * 1000 };
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static void to_sockaddr(const struct hs_netaddr *a, struct sockaddr_in *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(a->port);
+	memcpy(&sa->sin_addr, a->ip, 4);
+}
+
+static void sybil_init(struct eclipse *e, struct sybil *s, const struct hs_netaddr *addr)
+{
+	uint8_t seed[32], aux[32];
+	do
+		randombytes_buf(seed, 32);
+	while (hs_identity_new(&s->id, e->crypto, seed) != 0);
+	randombytes_buf(seed, 32);
+	randombytes_buf(aux, 32);
+	if (hs_noise_static_new(&s->noise, seed) != 0 ||
+	    hs_handshake_prove(e->crypto, s->id, e->network, s->noise, aux, s->proof) != 0)
+		die("sybil keys");
+	sodium_memzero(seed, sizeof(seed));
+	s->addr = *addr;
+	sign_record(e->crypto, s->id, e->network, addr, &s->rec);
+	struct sockaddr_in sa;
+	to_sockaddr(addr, &sa);
+	int one = 1;
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(s->lfd, 16) != 0)
+		die("cannot listen on a sybil address");
+}
+
+static struct econn *econn_new(struct eclipse *e, int fd, struct sybil *s, bool initiator)
+{
+	struct econn *c = NULL;
+	for (size_t i = 0; i < ECONNS_MAX && !c; i++)
+		if (e->conns[i].fd < 0)
+			c = &e->conns[i];
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	struct hs_handshake_config hc = { .crypto = e->crypto,
+		                          .noise_static = s->noise,
+		                          .identity = hs_identity_pubkey(s->id),
+		                          .identity_sig = s->proof,
+		                          .network = e->network };
+	uint8_t eph[32];
+	randombytes_buf(eph, 32);
+	if (hs_handshake_new(&c->hs, &hc, initiator, eph) != 0)
+		die("handshake");
+	set_io_timeout(fd);
+	c->fd = fd;
+	c->s = s;
+	c->initiator = initiator;
+	c->active = false;
+	c->tr = NULL;
+	c->inlen = 0;
+	return c;
+}
+
+static void econn_close(struct econn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	hs_handshake_del(c->hs);
+	c->hs = NULL;
+	hs_transport_del(c->tr);
+	c->tr = NULL;
+	if (c->initiator) {
+		c->s->dialled = false;
+		c->s->next_dial_ms = ms_now() + REDIAL_MS;
+	}
+}
+
+/* Writes what the handshake has to say; on completion sends the Sybil's hello. */
+static bool econn_handshake_step(struct eclipse *e, struct econn *c)
+{
+	uint8_t msg[HS_HANDSHAKE_MSG_MAX], remote[32];
+	size_t n;
+	while (hs_handshake_wants_write(c->hs)) {
+		if (hs_handshake_write(c->hs, msg, sizeof(msg), &n) != 0)
+			return false;
+		send_frame_fd(c->fd, msg, n);
+	}
+	if (!hs_handshake_is_done(c->hs))
+		return true;
+	if (hs_handshake_finish(c->hs, &c->tr, remote) != 0)
+		return false;
+	hs_handshake_del(c->hs);
+	c->hs = NULL;
+	c->active = true;
+	if (c->initiator)
+		e->sessions_out++;
+	else
+		e->sessions_in++;
+	send_hello(c->fd, c->tr, e->network, &c->s->rec);
+	return true;
+}
+
+/* The answer to getaddr: records of the other Sybils only, a random sample. */
+static void answer_getaddr(struct eclipse *e, struct econn *c)
+{
+	static struct hs_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = HS_MSG_ADDR;
+	size_t start = (size_t)randombytes_uniform((uint32_t)e->nsybils);
+	for (size_t k = 0; k < e->nsybils && m.u.addr.count < HS_ADDR_MAX; k++) {
+		const struct sybil *s = &e->sybils[(start + k) % e->nsybils];
+		if (s != c->s)
+			m.u.addr.records[m.u.addr.count++] = s->rec;
+	}
+	e->getaddrs++;
+	e->records_sent += m.u.addr.count;
+	send_msg_fd(c->fd, c->tr, &m);
+}
+
+/* One frame from the victim; false when the connection should close. */
+static bool econn_frame(struct eclipse *e, struct econn *c, uint8_t *frame, size_t len)
+{
+	if (c->hs)
+		return hs_handshake_read(c->hs, frame, len) == 0 && econn_handshake_step(e, c);
+	static struct hs_msg m;
+	size_t plen;
+	if (hs_transport_decrypt(c->tr, frame, len, &plen, frame, len) != 0 ||
+	    hs_msg_decode(&m, frame, plen) != 0)
+		return false;
+	if (m.type == HS_MSG_PING) {
+		struct hs_msg pong = { .type = HS_MSG_PONG };
+		pong.u.ping.nonce = m.u.ping.nonce;
+		send_msg_fd(c->fd, c->tr, &pong);
+	} else if (m.type == HS_MSG_GETADDR) {
+		answer_getaddr(e, c);
+	} else if (m.type == HS_MSG_DISCONNECT) {
+		return false;
+	}
+	return true; /* anything else is ignored: a Sybil relays nothing */
+}
+
+static void econn_read(struct eclipse *e, struct econn *c)
+{
+	ssize_t r = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+	if (r <= 0) {
+		econn_close(c);
+		return;
+	}
+	c->inlen += (size_t)r;
+	while (c->inlen >= 2) {
+		size_t n = (size_t)(c->in[0] | c->in[1] << 8);
+		if (n == 0) {
+			econn_close(c);
+			return;
+		}
+		if (c->inlen < 2 + n)
+			return;
+		bool ok = econn_frame(e, c, c->in + 2, n);
+		memmove(c->in, c->in + 2 + n, c->inlen - 2 - n);
+		c->inlen -= 2 + n;
+		if (!ok) {
+			econn_close(c);
+			return;
+		}
+	}
+}
+
+/* Each Sybil keeps one session open to the victim, from its own address. */
+static void eclipse_dial(struct eclipse *e)
+{
+	uint64_t now = ms_now();
+	for (size_t i = 0; i < e->nsybils; i++) {
+		struct sybil *s = &e->sybils[i];
+		if (s->dialled || now < s->next_dial_ms)
+			continue;
+		s->next_dial_ms = now + REDIAL_MS;
+		struct sockaddr_in src, dst;
+		to_sockaddr(&s->addr, &src);
+		src.sin_port = 0;
+		to_sockaddr(&e->victim, &dst);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			continue;
+		set_io_timeout(fd);
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0 ||
+		    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0) {
+			close(fd);
+			continue;
+		}
+		struct econn *c = econn_new(e, fd, s, true);
+		if (!c)
+			continue;
+		s->dialled = true;
+		if (!econn_handshake_step(e, c))
+			econn_close(c);
+	}
+}
+
+static void eclipse_poll(struct eclipse *e)
+{
+	static struct pollfd pfd[SYBILS_MAX + ECONNS_MAX];
+	static struct econn *who[SYBILS_MAX + ECONNS_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < e->nsybils; i++) {
+		pfd[n] = (struct pollfd){ .fd = e->sybils[i].lfd, .events = POLLIN };
+		who[n++] = NULL;
+	}
+	for (size_t i = 0; i < ECONNS_MAX; i++)
+		if (e->conns[i].fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = e->conns[i].fd, .events = POLLIN };
+			who[n++] = &e->conns[i];
+		}
+	if (poll(pfd, (nfds_t)n, 100) <= 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (who[i]) {
+			if (who[i]->fd == pfd[i].fd)
+				econn_read(e, who[i]);
+			continue;
+		}
+		int fd = accept(pfd[i].fd, NULL, NULL);
+		struct econn *c = fd >= 0 ? econn_new(e, fd, &e->sybils[i], false) : NULL;
+		if (c && !econn_handshake_step(e, c))
+			econn_close(c);
+	}
+}
+
+/* The Sybil addresses: half in each of the two /16s 127.G.0.0, G in groups. */
+static void sybil_addr(struct hs_netaddr *a, size_t i, const unsigned groups[2], uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = HS_AF_INET;
+	a->ip[0] = 127;
+	a->ip[1] = (uint8_t)groups[i % 2];
+	a->ip[2] = (uint8_t)(i / 2 / 250);
+	a->ip[3] = (uint8_t)(i / 2 % 250 + 1);
+	a->port = port;
+}
+
+static int eclipse_main(const struct hs_netaddr *victim, const char *network, size_t nsybils,
+                        uint16_t port, const unsigned groups[2], unsigned duration_s)
+{
+	static struct eclipse e;
+	e.network = network;
+	e.victim = *victim;
+	e.nsybils = nsybils;
+	for (size_t i = 0; i < ECONNS_MAX; i++)
+		e.conns[i].fd = -1;
+	uint8_t seed[32];
+	randombytes_buf(seed, 32);
+	if (hs_crypto_new(&e.crypto, seed) != 0)
+		die("crypto");
+	for (size_t i = 0; i < nsybils; i++) {
+		struct hs_netaddr a;
+		sybil_addr(&a, i, groups, port);
+		sybil_init(&e, &e.sybils[i], &a);
+		char id[65], as[HS_NETADDR_STRLEN];
+		for (int k = 0; k < 32; k++)
+			snprintf(id + 2 * k, 3, "%02x", hs_identity_pubkey(e.sybils[i].id)[k]);
+		hs_netaddr_format(&a, as);
+		printf("sybil %s %s\n", id, as);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	pid_t parent = getppid();
+	uint64_t end = duration_s ? ms_now() + (uint64_t)duration_s * 1000 : UINT64_MAX;
+	/* Stops with its parent too, so a test that dies leaves no Sybils behind. */
+	while (!eclipse_stop && getppid() == parent && ms_now() < end) {
+		eclipse_dial(&e);
+		eclipse_poll(&e);
+	}
+	printf("eclipse: %zu sybils; sessions %llu in (the victim dialled a sybil), %llu out; "
+	       "%llu getaddr answered with %llu records\n",
+	       nsybils, (unsigned long long)e.sessions_in, (unsigned long long)e.sessions_out,
+	       (unsigned long long)e.getaddrs, (unsigned long long)e.records_sent);
+	for (size_t i = 0; i < ECONNS_MAX; i++)
+		if (e.conns[i].fd >= 0)
+			econn_close(&e.conns[i]);
+	for (size_t i = 0; i < nsybils; i++) {
+		close(e.sybils[i].lfd);
+		hs_noise_static_del(e.sybils[i].noise);
+		hs_identity_del(e.sybils[i].id);
+	}
+	hs_crypto_del(e.crypto);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fputs("usage: hearsay-mallory garbage|oversize|badproof|badsig-rumor|flood|good "
-		      "IP:PORT [-bind=IP] [-network=NAME] [-wait=MS]\n",
+		      "IP:PORT [-bind=IP] [-network=NAME] [-wait=MS]\n"
+		      "       hearsay-mallory eclipse IP:PORT -port=P [-sybils=N] [-groups=A,B] "
+		      "[-network=NAME] [-duration=S]\n",
 		      stderr);
 		return 64;
 	}
 	struct mallory m = { .network = "main" };
 	const char *attack = argv[1], *bind_ip = NULL;
-	unsigned wait_ms = 3000;
+	unsigned wait_ms = 3000, nsybils = 50, port = 0, duration_s = 0, groups[2] = { 200, 201 };
 	for (int i = 3; i < argc; i++) {
 		if (strncmp(argv[i], "-bind=", 6) == 0)
 			bind_ip = argv[i] + 6;
@@ -253,12 +636,27 @@ int main(int argc, char **argv)
 			m.network = argv[i] + 9;
 		else if (strncmp(argv[i], "-wait=", 6) == 0)
 			wait_ms = (unsigned)atoi(argv[i] + 6);
+		else if (strncmp(argv[i], "-sybils=", 8) == 0)
+			nsybils = (unsigned)atoi(argv[i] + 8);
+		else if (strncmp(argv[i], "-port=", 6) == 0)
+			port = (unsigned)atoi(argv[i] + 6);
+		else if (strncmp(argv[i], "-duration=", 10) == 0)
+			duration_s = (unsigned)atoi(argv[i] + 10);
+		else if (strncmp(argv[i], "-groups=", 8) == 0 &&
+		         sscanf(argv[i] + 8, "%u,%u", &groups[0], &groups[1]) != 2)
+			die("-groups=A,B: two /16s 127.A and 127.B");
 	}
 	struct hs_netaddr to;
 	if (!hs_netaddr_parse(&to, argv[2], 0) || to.family != HS_AF_INET)
 		die("expected IPv4:PORT");
 	if (sodium_init() < 0)
 		die("libsodium");
+	if (strcmp(attack, "eclipse") == 0) {
+		if (nsybils < 2 || nsybils > SYBILS_MAX || port == 0 || port > 65535 ||
+		    groups[0] > 255 || groups[1] > 255)
+			die("eclipse needs -port=P and 2..200 -sybils");
+		return eclipse_main(&to, m.network, nsybils, (uint16_t)port, groups, duration_s);
+	}
 	setup(&m);
 	m.fd = dial(&to, bind_ip);
 	char id[65];
