@@ -349,10 +349,38 @@ static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
 	}
 }
 
+#define CLOCK_CHECK_MS 5000
+#define CLOCK_STEP_NS  ((int64_t)HS_NS_PER_S) /* smaller moves are NTP slewing: not worth it */
+
 static void on_timer(uv_timer_t *t)
 {
 	struct hs_daemon *d = t->data;
 	hs_node_timer(d->node, hs_daemon_now(d));
+	hs_daemon_pump(d);
+}
+
+/* The system clock may be corrected, or the machine suspended, while we run: hs_daemon_now
+ * stays monotonic for the core's timers, and the difference becomes the node's wall offset,
+ * so rumor times follow the corrected clock without a restart. */
+static void on_clock(uv_timer_t *t)
+{
+	struct hs_daemon *d = t->data;
+	if (!d->node)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t wall = (uint64_t)ts.tv_sec * HS_NS_PER_S + (uint64_t)ts.tv_nsec;
+	uint64_t now = hs_daemon_now(d);
+	int64_t off = wall >= now ? (int64_t)(wall - now) : -(int64_t)(now - wall);
+	int64_t moved = off - d->wall_offset_ns;
+	if (moved > -CLOCK_STEP_NS && moved < CLOCK_STEP_NS)
+		return;
+	hs_log(HS_LOG_WARN,
+	       "the system clock moved %+.1f s against our monotonic clock (set, or "
+	       "resumed from suspend); following it",
+	       (double)moved / 1e9);
+	d->wall_offset_ns = off;
+	hs_node_set_wall_offset(d->node, off, now);
 	hs_daemon_pump(d);
 }
 
@@ -725,7 +753,9 @@ int hs_daemon_main(int argc, char **argv)
 	uv_loop_init(&d->loop);
 	uv_timer_init(&d->loop, &d->timer);
 	uv_timer_init(&d->loop, &d->stop_timer);
-	d->timer.data = d->stop_timer.data = d;
+	uv_timer_init(&d->loop, &d->clock_timer);
+	d->timer.data = d->stop_timer.data = d->clock_timer.data = d;
+	uv_timer_start(&d->clock_timer, on_clock, CLOCK_CHECK_MS, CLOCK_CHECK_MS);
 	int rc = run(d);
 	teardown(d);
 	return rc;

@@ -73,6 +73,8 @@ struct hs_daemon {
 	bool listening;
 	uv_timer_t timer;
 	uv_timer_t stop_timer;
+	uv_timer_t clock_timer; /* re-reads the wall clock (CLOCK_CHECK_MS) */
+	int64_t wall_offset_ns; /* system clock minus hs_daemon_now, as last told to the node */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	uv_pipe_t rpc;
 	bool rpc_on;

@@ -39,7 +39,7 @@ int hs_connect_sign_record(struct hs_node *node, uint64_t now)
 	/* Restarts increment the generation, so seq keeps growing across them. */
 	r->seq = node->cfg.generation << 32 | ++node->rec_counter;
 	r->generation = node->cfg.generation;
-	r->time_s = now / HS_NS_PER_S;
+	r->time_s = hs_node_wall(node, now) / HS_NS_PER_S;
 	r->services = node->cfg.services;
 	r->naddrs = node->cfg.naddrs;
 	memcpy(r->addrs, node->cfg.addrs, sizeof(r->addrs));

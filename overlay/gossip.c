@@ -335,7 +335,8 @@ static void relay(struct hs_node *node, struct hs_stored_rumor *r, const struct 
                   uint64_t now)
 {
 	const uint8_t *topic = r->enc + r->topic_off;
-	bool fresh = now <= r->origin_ns || now - r->origin_ns <= node->cfg.pull_window_ns;
+	uint64_t wall = hs_node_wall(node, now);
+	bool fresh = wall <= r->origin_ns || wall - r->origin_ns <= node->cfg.pull_window_ns;
 	bool flood = fresh && node->cfg.eager_push > 0 &&
 	             (!from || (from->has_id && memcmp(from->id, r->enc, HS_KEY_LEN) == 0));
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
@@ -365,14 +366,30 @@ static void remember(struct hs_node *node, const uint8_t id[HS_ID_LEN], uint64_t
 }
 
 /* Checks that cost no signature: false if the rumor goes no further. */
-static bool admissible(struct hs_node *node, const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN],
-                       uint64_t now)
+static bool admissible(struct hs_node *node, struct peer *from, const struct hs_rumor *rm,
+                       const uint8_t id[HS_ID_LEN], uint64_t now)
 {
-	uint64_t t = rumor_ns(rm);
-	if (t > now + node->cfg.clock_skew_ns)
-		return false; /* from the future: ignored, it may be fine once our clocks agree */
-	if (t + node->cfg.retention_ns < now)
-		return false; /* older than we keep anything: a late copy, or a replay */
+	uint64_t t = rumor_ns(rm), wall = hs_node_wall(node, now);
+	if (t > wall + node->cfg.clock_skew_ns) {
+		/* From the future: ignored, it may be fine once our clocks agree. Counted, and
+		 * logged once per session: a clock far off cuts a node off silently otherwise. */
+		node->stats.rumors_skewed++;
+		if (from && !from->skew_logged) {
+			from->skew_logged = true;
+			hs_node_log(
+			        node, HS_LOG_WARN,
+			        "peer %llu sent a rumor %llu s ahead of our clock: its clock or "
+			        "ours is off",
+			        (unsigned long long)from->handle,
+			        (unsigned long long)((t - wall) / HS_NS_PER_S));
+		}
+		return false;
+	}
+	if (t + node->cfg.retention_ns < wall) {
+		/* Older than we keep anything: a late copy, or a replay. */
+		node->stats.rumors_too_old++;
+		return false;
+	}
 	if (!hs_node_takes_topic(node, rm->topic, rm->topic_len)) {
 		remember(node, id, now); /* not ours: do not fetch it again */
 		return false;
@@ -387,7 +404,8 @@ static void accept(struct hs_node *node, struct peer *from, const struct hs_rumo
 	uint64_t t = rumor_ns(rm);
 	struct hs_stored_rumor *r;
 	int err = hs_rumorstore_add(&node->store, &r, id, enc, enclen, (size_t)(rm->topic - enc),
-	                            rm->topic_len, t, t + node->cfg.retention_ns, now);
+	                            rm->topic_len, t,
+	                            hs_node_mono(node, t + node->cfg.retention_ns), now);
 	remember(node, id, now);
 	if (err) {
 		hs_node_log(node, HS_LOG_WARN, "rumor store: %s", hs_strerror(err));
@@ -419,7 +437,7 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 		hs_reqsched_received(node->reqs, id);
 		return;
 	}
-	if (!admissible(node, rm, id, now))
+	if (!admissible(node, p, rm, id, now))
 		return;
 	if (hs_reputation_origin_banned(node, rm->origin, now)) {
 		/* Dropped before verification, and remembered; the relay could not know. */
@@ -579,13 +597,14 @@ static void send_requests(struct hs_node *node, uint64_t now)
 
 /* ---- pull ------------------------------------------------------------------------------ */
 
-/* Stored rumors with origin time >= since, newest arrival first; stops at the first whose
- * arrival proves every older one is older than since (arrival >= origin - skew). */
+/* Stored rumors with origin time (wall clock) >= since, newest arrival first; stops at the
+ * first whose arrival proves every older one is older than since (arrival >= origin - skew;
+ * arrivals are on the node's monotonic clock). */
 #define FOR_RECENT(node, i, r, since)                                                              \
 	for (size_t i = 0; i < hs_rumorstore_count(&(node)->store); i++)                           \
 		if (((r) = hs_rumorstore_newest(&(node)->store, i))->received_ns +                 \
 		            (node)->cfg.clock_skew_ns <                                            \
-		    (since))                                                                       \
+		    hs_node_mono((node), (since)))                                                 \
 			break;                                                                     \
 		else if ((r)->origin_ns >= (since))
 
@@ -718,8 +737,9 @@ void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 	node->pushers_dirty = true;
 	/* Catch up from each new outbound peer on everything it still retains. */
 	if (p->kind != CONN_INBOUND) {
-		send_pull(node, p, now > node->cfg.retention_ns ? now - node->cfg.retention_ns : 0,
-		          now);
+		uint64_t wall = hs_node_wall(node, now);
+		send_pull(node, p,
+		          wall > node->cfg.retention_ns ? wall - node->cfg.retention_ns : 0, now);
 		hs_state_send_sync(node, p, now);
 	}
 }
@@ -754,9 +774,10 @@ void hs_gossip_timer(struct hs_node *node, uint64_t now)
 	if (now >= node->next_pull_ns) {
 		struct peer *p = random_active_peer(node);
 		if (p) {
+			uint64_t wall = hs_node_wall(node, now);
 			send_pull(node, p,
-			          now > node->cfg.pull_window_ns ? now - node->cfg.pull_window_ns
-			                                         : 0,
+			          wall > node->cfg.pull_window_ns ? wall - node->cfg.pull_window_ns
+			                                          : 0,
 			          now);
 			hs_state_send_sync(node, p, now);
 		}
@@ -785,7 +806,7 @@ int hs_gossip_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *t
 		return HS_ERR_INVALID;
 	struct hs_rumor rm = { .topic = (const uint8_t *)topic, .topic_len = tl };
 	memcpy(rm.origin, node->cfg.identity, HS_KEY_LEN);
-	rm.time_ms = now / HS_NS_PER_MS;
+	rm.time_ms = hs_node_wall(node, now) / HS_NS_PER_MS;
 	rm.payload = payload;
 	rm.payload_len = payloadlen;
 	size_t enclen = hs_rumor_encoded_len(&rm);

@@ -59,6 +59,36 @@ uint64_t hs_node_rand64(struct hs_node *node)
 	return v;
 }
 
+static uint64_t shift(uint64_t t, int64_t by)
+{
+	if (by >= 0)
+		return t > UINT64_MAX - (uint64_t)by ? UINT64_MAX : t + (uint64_t)by;
+	uint64_t back = (uint64_t)(-(by + 1)) + 1;
+	return t < back ? 0 : t - back;
+}
+
+uint64_t hs_node_wall(const struct hs_node *node, uint64_t now)
+{
+	return shift(now, node->wall_offset_ns);
+}
+
+uint64_t hs_node_mono(const struct hs_node *node, uint64_t wall)
+{
+	return node->wall_offset_ns == INT64_MIN ? UINT64_MAX : shift(wall, -node->wall_offset_ns);
+}
+
+void hs_node_set_wall_offset(struct hs_node *node, int64_t offset_ns, uint64_t now)
+{
+	if (offset_ns == node->wall_offset_ns)
+		return;
+	hs_node_log(node, HS_LOG_INFO, "wall clock moved by %+.3f s; rumor times follow it",
+	            (double)(offset_ns - node->wall_offset_ns) / 1e9);
+	node->wall_offset_ns = offset_ns;
+	/* Our record carries the time: sign it anew on the corrected clock. */
+	if (hs_connect_sign_record(node, now) != 0)
+		hs_node_log(node, HS_LOG_WARN, "cannot re-sign our record");
+}
+
 void hs_node_log(struct hs_node *node, enum hs_log_level level, const char *fmt, ...)
 {
 	if (!node->caps.log)

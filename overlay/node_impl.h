@@ -94,8 +94,9 @@ struct peer {
 	uint64_t rtt_ns; /* smoothed (TCP SRTT, gain 1/8); 0 = unknown */
 
 	struct hs_ratelimit frames_rl, verify_rl, pull_rl;
-	uint32_t faults; /* provable faults this session (each also scored) */
-	bool stalled;    /* complete frames wait in `in` until the driver drains events */
+	uint32_t faults;  /* provable faults this session (each also scored) */
+	bool stalled;     /* complete frames wait in `in` until the driver drains events */
+	bool skew_logged; /* a rumor from our future was logged for this session */
 
 	struct itemq invq;     /* ids to announce at the next flush */
 	struct itemq getdataq; /* ids the peer asked for, served as its queue drains */
@@ -189,10 +190,16 @@ struct hs_node {
 	struct hs_node_stats stats;
 	uint64_t stats_now_ns; /* the latest now seen: introspection reports scores at it */
 	uint64_t events_dropped;
+	int64_t wall_offset_ns; /* wall clock minus now (hs_node_set_wall_offset) */
 };
 
 /* ---- node.c ---------------------------------------------------------------------------- */
 uint64_t hs_node_rand64(struct hs_node *node);
+/* Wall-clock time at now (now + the driver's wall offset), for what is compared with other
+ * nodes' clocks: rumor times, record times. Saturates at 0 and UINT64_MAX. */
+uint64_t hs_node_wall(const struct hs_node *node, uint64_t now);
+/* The node's monotonic time at which the wall clock reads wall (the inverse). */
+uint64_t hs_node_mono(const struct hs_node *node, uint64_t wall);
 void hs_node_log(struct hs_node *node, enum hs_log_level level, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* True if we relay and deliver this topic. */

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential cmake make pkg-config binutils python3 \
 libsecp256k1-dev libsodium-dev libleveldb-dev libsnappy-dev \
 libuv1-dev libjansson-dev libinih-dev libminiupnpc-dev \
-clang-19 libclang-rt-19-dev libfuzzer-19-dev clang-format-19"
+clang-19 libclang-rt-19-dev libfuzzer-19-dev clang-format-19 faketime"
 
 missing=""
 for p in $PKGS; do

@@ -13,8 +13,10 @@
  *   4. re-arm one timer at hs_node_next_deadline.
  *
  * Time: `now` is nanoseconds since the Unix epoch, never decreasing from one call to the next
- * (the driver derives it from a monotonic clock and the wall clock at start). One value serves
- * both timeouts and the rumor clock-skew window.
+ * (the driver derives it from a monotonic clock and the wall clock at start); timeouts run on
+ * it. What is compared with other nodes' clocks (rumor times and the clock-skew window, record
+ * times) uses the wall clock, now + an offset the driver sets with hs_node_set_wall_offset
+ * when the system clock is corrected (or the machine resumes) while `now` stays monotonic.
  *
  * The only callbacks are capabilities (struct hs_caps): random bytes, sign, verify, validate,
  * log. They never call back into the node, so there are no re-entrancy rules.
@@ -186,6 +188,10 @@ HS_MUST_USE int hs_node_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], con
                                 const uint8_t *payload, size_t payloadlen, uint64_t now);
 /* The deadline passed (or any time: early calls are harmless). */
 void hs_node_timer(struct hs_node *node, uint64_t now);
+/* The wall clock now reads now + offset_ns (default 0): the driver re-reads the system clock
+ * periodically and after a resume and passes the difference, so a corrected clock restores
+ * rumor exchange without a restart; `now` itself stays monotonic. Re-signs our record. */
+void hs_node_set_wall_offset(struct hs_node *node, int64_t offset_ns, uint64_t now);
 /* Asks every peer to leave politely (disconnect SHUTDOWN) and closes them. */
 void hs_node_shutdown(struct hs_node *node, uint64_t now);
 /* Closes a session on the operator's request. */
@@ -282,6 +288,8 @@ struct hs_node_stats {
 	uint64_t bans_compacted;   /* a full ban table merged a group's address bans into one */
 	uint64_t bans_evicted;     /* bans removed from a full table (expired or shortest left) */
 	uint64_t input_stalls;     /* times peer input waited for the driver to drain events */
+	uint64_t rumors_skewed;    /* rumors refused as from our future (beyond clock_skew) */
+	uint64_t rumors_too_old;   /* rumors refused as older than retention */
 	uint64_t requests_sent, requests_timed_out, notfound_sent;
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
 	uint64_t pulls_sent, pull_rumors_sent;

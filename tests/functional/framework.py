@@ -60,12 +60,12 @@ class Node:
         self.proc = None
         self.log = None
 
-    def start(self, extra=(), wait=True):
+    def start(self, extra=(), wait=True, env=None):
         args = [os.path.join(BIN, "hearsayd"), "-datadir=" + self.datadir,
                 "-listen=" + self.addr, "-network=" + self.net.network,
                 "-loglevel=debug"] + self.args + list(extra)
         self.log = open(os.path.join(self.datadir, "log"), "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, env=env)
         if wait:
             wait_until(lambda: self.rpc("uptime") is not None, 20,
                        "node %d to answer RPC" % self.index)
