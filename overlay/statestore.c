@@ -312,15 +312,15 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 		*slot = &st->slots[s];
 		return 0;
 	}
-	struct hs_state_origin *o = origin_obtain(st, e->origin);
-	if (!o)
-		return HS_ERR_NOMEM;
-	if (o->keys >= HS_STATE_KEYS_PER_ORIGIN)
+	const struct hs_state_origin *known = hs_statestore_origin(st, e->origin);
+	if (known && known->keys >= HS_STATE_KEYS_PER_ORIGIN)
 		return HS_ERR_FULL;
+	/* Room first, then the origin's record: a refused entry leaves no empty origin behind,
+	 * and a new origin always fits its map (fewer origins than entries are held). */
 	int err = make_room(st, e->origin, enclen);
 	if (err)
 		return err;
-	o = origin_obtain(st, e->origin); /* eviction may have moved the origins array */
+	struct hs_state_origin *o = origin_obtain(st, e->origin);
 	if (!o)
 		return HS_ERR_NOMEM;
 	uint32_t s;
