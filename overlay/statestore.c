@@ -299,6 +299,11 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 			*result = HS_APPLY_NEWER;
 		}
 		uint32_t s = *ip;
+		/* A larger entry needs the difference in bytes: other origins make room (never
+		 * this one, so slot s stays). */
+		while (st->bytes - sl->enclen + enclen > st->bytes_max)
+			if (!evict_stalest(st, e->origin))
+				return HS_ERR_FULL;
 		int err = replace(st, s, e, enc, enclen, id, now);
 		if (err)
 			return err;
