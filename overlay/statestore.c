@@ -263,9 +263,25 @@ static int replace(struct hs_statestore *st, uint32_t s, const struct hs_entry *
 	return hs_idmap_put(&st->by_id, id, s);
 }
 
-static int make_room(struct hs_statestore *st, const uint8_t keep[HS_KEY_LEN], size_t enclen)
+/* Evicts the stalest origins other than keep until `entries` more entries and `grow` more
+ * bytes fit. HS_ERR_FULL, evicting nothing, when they would not fit beside keep's own entries
+ * even with every other origin gone. */
+static int make_room(struct hs_statestore *st, const uint8_t keep[HS_KEY_LEN], size_t entries,
+                     size_t grow)
 {
-	while (st->count >= st->entries_max || st->bytes + enclen > st->bytes_max)
+	if (st->count + entries <= st->entries_max && st->bytes + grow <= st->bytes_max)
+		return 0;
+	size_t keys = 0, bytes = 0;
+	const uint32_t *i = hs_idmap_get(&st->by_origin, keep);
+	if (i) {
+		const struct hs_state_origin *o = &st->origins[*i];
+		keys = o->keys;
+		for (uint32_t s = o->head; s != NONE; s = st->slots[s].onext)
+			bytes += st->slots[s].enclen;
+	}
+	if (keys + entries > st->entries_max || bytes + grow > st->bytes_max)
+		return HS_ERR_FULL;
+	while (st->count + entries > st->entries_max || st->bytes + grow > st->bytes_max)
 		if (!evict_stalest(st, keep))
 			return HS_ERR_FULL;
 	return 0;
@@ -301,10 +317,10 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 		uint32_t s = *ip;
 		/* A larger entry needs the difference in bytes: other origins make room (never
 		 * this one, so slot s stays). */
-		while (st->bytes - sl->enclen + enclen > st->bytes_max)
-			if (!evict_stalest(st, e->origin))
-				return HS_ERR_FULL;
-		int err = replace(st, s, e, enc, enclen, id, now);
+		int err =
+		        make_room(st, e->origin, 0, enclen > sl->enclen ? enclen - sl->enclen : 0);
+		if (!err)
+			err = replace(st, s, e, enc, enclen, id, now);
 		if (err)
 			return err;
 		struct hs_state_origin *o = origin_obtain(st, e->origin);
@@ -322,7 +338,7 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 		return HS_ERR_FULL;
 	/* Room first, then the origin's record: a refused entry leaves no empty origin behind,
 	 * and a new origin always fits its map (fewer origins than entries are held). */
-	int err = make_room(st, e->origin, enclen);
+	int err = make_room(st, e->origin, 1, enclen);
 	if (err)
 		return err;
 	struct hs_state_origin *o = origin_obtain(st, e->origin);
