@@ -112,7 +112,7 @@ static bool run(uint64_t seed, int ops)
 	g_seed = seed;
 	g_op = -1;
 	memset(&md, 0, sizeof(md));
-	md.entries_max = maxes[test_rng_below(&rng, sizeof(maxes) / sizeof(maxes[0]))];
+	md.entries_max = maxes[seed % (sizeof(maxes) / sizeof(maxes[0]))]; /* each in turn */
 	md.pool = 2 * md.entries_max + 8;
 	make_pool(&rng, &md);
 	uint8_t key[16];
@@ -185,8 +185,8 @@ static void test_model(void)
 		return;
 	}
 	unsigned failures = 0;
-	for (uint64_t s = 0; s < 32 && failures < 3; s++) {
-		bool ok = run(0x69646d6170000000u + s, 3000); /* "idmap" */
+	for (uint64_t s = 0; s < 24 && failures < 3; s++) {
+		bool ok = run(0x69646d6170000000u + s, 2500); /* "idmap" */
 		CHECK(ok);
 		failures += !ok;
 	}

@@ -2,7 +2,7 @@
  * overlay/rumorstore.c against a deliberately naive model: an array of copies in arrival order,
  * searched linearly. The contract (rumorstore.h): add copies the encoding, refuses with
  * HS_ERR_TOO_LARGE what could never fit (or a topic outside it), with HS_ERR_EXISTS an id it
- * holds (expired or not: the id is still held until expiry or eviction reaches it), with
+ * holds (even expired: an entry stays held until expire or eviction reaches it), with
  * HS_ERR_FULL anything when count_max is 0; otherwise it forgets the expired entries at the old
  * end, then the oldest arrivals until both the count and the byte total have room. find sees
  * only unexpired entries; the knows bits are per entry and forget_peer clears one slot's bit
@@ -10,8 +10,8 @@
  *
  * Random add/find/knows/forget_peer/expire sequences from fixed seeds, with count and byte
  * bounds from tight to loose; after every operation the store must agree with the model on
- * the result, the count, the byte total, every field and byte of every entry in order, and
- * find for every id of the pool.
+ * the result, the count, the byte total and every field and byte of every entry in order, and
+ * (every fourth operation, for big stores) on find for every id of the pool.
  * A failure prints the seed; HS_TEST_SEED=<seed> replays it alone.
  */
 #include <stdbool.h>
@@ -100,7 +100,7 @@ static bool same(const struct hs_stored_rumor *s, const struct model *md, const 
 	       s->expiry_ns == m->expiry_ns && memcmp(s->knows, m->knows, sizeof(m->knows)) == 0;
 }
 
-static bool check(const struct hs_rumorstore *st, const struct model *md, uint64_t now)
+static bool check(const struct hs_rumorstore *st, const struct model *md, uint64_t now, bool full)
 {
 	EXPECT(hs_rumorstore_count(st) == md->count);
 	EXPECT(st->bytes == md->bytes);
@@ -109,10 +109,10 @@ static bool check(const struct hs_rumorstore *st, const struct model *md, uint64
 		const struct mrumor *m = &md->held[md->count - 1 - i];
 		const struct hs_stored_rumor *s = hs_rumorstore_newest(st, i);
 		EXPECT(same(s, md, m));
-		EXPECT(hs_rumorstore_find(st, md->pool[m->id], now) ==
-		       (m->expiry_ns > now ? s : NULL));
+		EXPECT(!full || hs_rumorstore_find(st, md->pool[m->id], now) ==
+		                        (m->expiry_ns > now ? s : NULL));
 	}
-	for (size_t i = 0; i < md->npool; i++)
+	for (size_t i = 0; full && i < md->npool; i++)
 		if (model_find(md, i) < 0)
 			EXPECT(hs_rumorstore_find(st, md->pool[i], now) == NULL);
 	return true;
@@ -190,8 +190,8 @@ static bool run(uint64_t seed, int ops)
 	g_seed = seed;
 	g_op = -1;
 	memset(&md, 0, sizeof(md));
-	md.count_max = counts[test_rng_below(&rng, sizeof(counts) / sizeof(counts[0]))];
-	md.bytes_max = bytes[test_rng_below(&rng, sizeof(bytes) / sizeof(bytes[0]))];
+	md.count_max = counts[seed % 6]; /* each bound in turn */
+	md.bytes_max = bytes[seed / 6 % 6];
 	md.npool = md.count_max * 2 + 6;
 	for (size_t i = 0; i < md.npool; i++) {
 		test_rng_bytes(&rng, md.pool[i], HS_ID_LEN);
@@ -202,13 +202,14 @@ static bool run(uint64_t seed, int ops)
 	struct hs_rumorstore st;
 	hs_rumorstore_init(&st, key, md.count_max, md.bytes_max);
 	uint64_t now = 1000;
+	int every = md.count_max >= 16 ? 4 : 1;
 	bool ok = true;
 	for (g_op = 0; g_op < ops && ok; g_op++) {
 		uint64_t k = test_rng_below(&rng, 100);
 		now += k < 40   ? 0
 		       : k < 97 ? 1 + test_rng_below(&rng, 3)
 		                : test_rng_below(&rng, 100);
-		ok = step(&rng, &st, &md, now) && check(&st, &md, now);
+		ok = step(&rng, &st, &md, now) && check(&st, &md, now, g_op % every == 0);
 	}
 	if (!ok)
 		fprintf(stderr,
@@ -226,8 +227,8 @@ static void test_model(void)
 		return;
 	}
 	unsigned failures = 0;
-	for (uint64_t s = 0; s < 36 && failures < 3; s++) {
-		bool ok = run(0x72756d6f72000000u + s, 3000); /* "rumor" */
+	for (uint64_t s = 0; s < 24 && failures < 3; s++) {
+		bool ok = run(0x72756d6f72000000u + s, 2500); /* "rumor" */
 		CHECK(ok);
 		failures += !ok;
 	}

@@ -7,8 +7,9 @@
  * entries at the old end and stops at the first live one.
  *
  * Random add/has/expire sequences with a clock that stands still, steps and jumps, from fixed
- * seeds; after every operation the cache must agree with the model on the result, the count,
- * has for every id of the pool and the arrival order of what it holds.
+ * seeds; after every operation the cache must agree with the model on the result, the count
+ * and the arrival order of what it holds, and (every other operation, for big caches) on has
+ * for every id of the pool.
  * A failure prints the seed; HS_TEST_SEED=<seed> replays it alone.
  */
 #include <stdbool.h>
@@ -87,12 +88,12 @@ static bool model_has(const struct model *md, size_t id, uint64_t now)
 	return i >= 0 && md->held[i].expiry > now;
 }
 
-static bool check(const struct hs_seen *s, const struct model *md, uint64_t now)
+static bool check(const struct hs_seen *s, const struct model *md, uint64_t now, bool full)
 {
 	EXPECT(hs_seen_count(s) == md->count);
 	for (size_t i = 0; i < md->count; i++) /* arrival order: each element starts with its id */
 		EXPECT(memcmp(hs_idring_at(&s->ring, i), md->pool[md->held[i].id], HS_ID_LEN) == 0);
-	for (size_t i = 0; i < md->npool; i++)
+	for (size_t i = 0; full && i < md->npool; i++)
 		EXPECT(hs_seen_has(s, md->pool[i], now) == model_has(md, i, now));
 	return true;
 }
@@ -116,7 +117,7 @@ static bool run(uint64_t seed, int ops)
 	g_seed = seed;
 	g_op = -1;
 	memset(&md, 0, sizeof(md));
-	md.max = maxes[test_rng_below(&rng, sizeof(maxes) / sizeof(maxes[0]))];
+	md.max = maxes[seed % (sizeof(maxes) / sizeof(maxes[0]))]; /* each in turn */
 	md.npool = md.max * 2 + 6;
 	for (size_t i = 0; i < md.npool; i++) {
 		test_rng_bytes(&rng, md.pool[i], HS_ID_LEN);
@@ -127,6 +128,7 @@ static bool run(uint64_t seed, int ops)
 	struct hs_seen s;
 	hs_seen_init(&s, key, md.max);
 	uint64_t now = 1000 + test_rng_below(&rng, 1000);
+	int every = md.max >= 16 ? 2 : 1;
 	bool ok = true;
 	for (g_op = 0; g_op < ops && ok; g_op++) {
 		now = advance(&rng, now);
@@ -145,7 +147,7 @@ static bool run(uint64_t seed, int ops)
 			model_expire(&md, now);
 			hs_seen_expire(&s, now);
 		} /* else: has only, below */
-		ok = ok && check(&s, &md, now);
+		ok = ok && check(&s, &md, now, g_op % every == 0);
 	}
 	if (!ok)
 		fprintf(stderr, "seen model: seed %" PRIu64 " (HS_TEST_SEED=%" PRIu64 ") fails\n",
