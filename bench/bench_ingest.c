@@ -52,6 +52,7 @@
 #include "hearsay/msg.h"
 #include "hearsay/node.h"
 #include "hearsay/noise.h"
+#include "testrng.h"
 
 #define NPEERS      8
 #define NORIGINS    4
@@ -87,7 +88,7 @@ struct bench {
 	struct hs_crypto *crypto;
 	struct hs_keycache *keys; /* the daemon's verify path: parsed keys of recent signers */
 	secp256k1_context *raw;
-	uint64_t rng;
+	struct test_rng rng; /* the node's randomness: seeded afresh each run */
 	struct ident node, remote[NPEERS], origin[NORIGINS];
 	struct hs_tag tag;
 	uint8_t *enc[NRUMORS];
@@ -112,19 +113,10 @@ __attribute__((noreturn)) static void die(const char *what)
 	exit(1);
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static void cap_random(void *ctx, uint8_t *out, size_t len)
 {
 	(void)ctx;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (uint8_t)splitmix(&B.rng);
+	test_rng_bytes(&B.rng, out, len);
 }
 
 static int cap_sign(void *ctx, uint8_t sig[HS_SIG_LEN], const uint8_t digest[32])
@@ -206,7 +198,9 @@ static void setup(void)
 	randombytes_buf(seed, sizeof(seed));
 	if (!B.raw || !secp256k1_context_randomize(B.raw, seed))
 		die("cannot make the raw secp256k1 context");
-	randombytes_buf(&B.rng, sizeof(B.rng));
+	uint64_t rng_seed;
+	randombytes_buf(&rng_seed, sizeof(rng_seed));
+	test_rng_seed(&B.rng, rng_seed);
 	ident_new(&B.node);
 	for (size_t i = 0; i < NPEERS; i++)
 		ident_new(&B.remote[i]);

@@ -117,7 +117,8 @@ struct held {
 
 struct run {
 	struct hs_node *node;
-	uint64_t now, rng, hrng, fresh;
+	uint64_t now, fresh;
+	struct test_rng rng, hrng;
 	struct remote peer[NSLOTS];
 	uint8_t known[NKNOWN][HS_ID_LEN];
 	size_t nknown, known_next;
@@ -320,8 +321,8 @@ static void run_reset(struct run *r)
 	memset(r->held, 0, sizeof(r->held));
 	r->node = NULL;
 	r->now = T0;
-	r->rng = 0x6e6f6465; /* fixed seeds: the input decides everything else */
-	r->hrng = 0x72656d6f;
+	test_rng_seed(&r->rng, 0x6e6f6465); /* fixed seeds: the input decides everything else */
+	test_rng_seed(&r->hrng, 0x72656d6f);
 	r->fresh = 0;
 	r->nknown = r->known_next = r->held_next = r->ngetdata = 0;
 	memset(r->hflags, 0, sizeof(r->hflags));

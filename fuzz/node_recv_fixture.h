@@ -21,6 +21,7 @@
 #include "hearsay/netaddr.h"
 #include "hearsay/node.h"
 #include "node_recv_ops.h"
+#include "testrng.h"
 
 #define NREMOTE       NR_NREMOTE
 #define WHO_SELF      NR_WHO_SELF
@@ -161,18 +162,11 @@ static struct hs_netaddr addr_of(unsigned i)
 static const char *const topics[NTOPICS + 2] = { "tx",  "blocks", "other",    "a",
 	                                         "tx2", "",       "bad topic" };
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void fill_random(uint64_t *s, uint8_t *out, size_t len)
+/* One byte per PRNG output (not test_rng_bytes): the corpus was written against this sequence. */
+static void fill_random(struct test_rng *rng, uint8_t *out, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		out[i] = (uint8_t)splitmix(s);
+		out[i] = (uint8_t)test_rng_next(rng);
 }
 
 /* The errors a handshake may fail with on bytes from a peer. */

@@ -223,7 +223,7 @@ static void build_pull(struct run *r, struct rd *in)
 	for (size_t i = 0; (k & 2u) && i < r->nknown; i++)
 		sid[n++] = hs_shorthash(pl->salt, r->known[i], HS_ID_LEN);
 	for (size_t i = 0; i < ((k >> 2) & 7u) * 64u; i++)
-		sid[n++] = splitmix(&r->hrng);
+		sid[n++] = test_rng_next(&r->hrng);
 	qsort(sid, n, sizeof(sid[0]), cmp_u64);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)

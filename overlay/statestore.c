@@ -263,9 +263,25 @@ static int replace(struct hs_statestore *st, uint32_t s, const struct hs_entry *
 	return hs_idmap_put(&st->by_id, id, s);
 }
 
-static int make_room(struct hs_statestore *st, const uint8_t keep[HS_KEY_LEN], size_t enclen)
+/* Evicts the stalest origins other than keep until `entries` more entries and `grow` more
+ * bytes fit. HS_ERR_FULL, evicting nothing, when they would not fit beside keep's own entries
+ * even with every other origin gone. */
+static int make_room(struct hs_statestore *st, const uint8_t keep[HS_KEY_LEN], size_t entries,
+                     size_t grow)
 {
-	while (st->count >= st->entries_max || st->bytes + enclen > st->bytes_max)
+	if (st->count + entries <= st->entries_max && st->bytes + grow <= st->bytes_max)
+		return 0;
+	size_t keys = 0, bytes = 0;
+	const uint32_t *i = hs_idmap_get(&st->by_origin, keep);
+	if (i) {
+		const struct hs_state_origin *o = &st->origins[*i];
+		keys = o->keys;
+		for (uint32_t s = o->head; s != NONE; s = st->slots[s].onext)
+			bytes += st->slots[s].enclen;
+	}
+	if (keys + entries > st->entries_max || bytes + grow > st->bytes_max)
+		return HS_ERR_FULL;
+	while (st->count + entries > st->entries_max || st->bytes + grow > st->bytes_max)
 		if (!evict_stalest(st, keep))
 			return HS_ERR_FULL;
 	return 0;
@@ -299,7 +315,12 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 			*result = HS_APPLY_NEWER;
 		}
 		uint32_t s = *ip;
-		int err = replace(st, s, e, enc, enclen, id, now);
+		/* A larger entry needs the difference in bytes: other origins make room (never
+		 * this one, so slot s stays). */
+		int err =
+		        make_room(st, e->origin, 0, enclen > sl->enclen ? enclen - sl->enclen : 0);
+		if (!err)
+			err = replace(st, s, e, enc, enclen, id, now);
 		if (err)
 			return err;
 		struct hs_state_origin *o = origin_obtain(st, e->origin);
@@ -312,15 +333,15 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 		*slot = &st->slots[s];
 		return 0;
 	}
-	struct hs_state_origin *o = origin_obtain(st, e->origin);
-	if (!o)
-		return HS_ERR_NOMEM;
-	if (o->keys >= HS_STATE_KEYS_PER_ORIGIN)
+	const struct hs_state_origin *known = hs_statestore_origin(st, e->origin);
+	if (known && known->keys >= HS_STATE_KEYS_PER_ORIGIN)
 		return HS_ERR_FULL;
-	int err = make_room(st, e->origin, enclen);
+	/* Room first, then the origin's record: a refused entry leaves no empty origin behind,
+	 * and a new origin always fits its map (fewer origins than entries are held). */
+	int err = make_room(st, e->origin, 1, enclen);
 	if (err)
 		return err;
-	o = origin_obtain(st, e->origin); /* eviction may have moved the origins array */
+	struct hs_state_origin *o = origin_obtain(st, e->origin);
 	if (!o)
 		return HS_ERR_NOMEM;
 	uint32_t s;

@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "hearsay/noise.h"
+#include "testrng.h"
 
 #define U64_MAX_MINUS(k) (UINT64_MAX - (uint64_t)(k))
 
@@ -588,17 +589,6 @@ static void test_transport_tamper(void)
 	pair_del(&p);
 }
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
 /* Model test: a sender numbers its messages; the receiver must accept exactly the next number
  * and nothing else (tampered, replayed, skipped-ahead), whatever order the attacker picks. */
 static void test_transport_model(void)
@@ -612,14 +602,16 @@ static void test_transport_model(void)
 	uint64_t sent[2] = { 0, 0 }, recvd[2] = { 0, 0 }; /* model: per direction */
 	int failures = 0;
 
-	rng_state = seed;
+	struct test_rng rng;
+	test_rng_seed(&rng, seed);
 	pair_handshake(&p, HS_NOISE_SHA256, &t[0], &t[1]);
 	for (int op = 0; op < OPS; op++) {
-		unsigned d = (unsigned)(rng_next() & 1); /* direction: d sends, 1-d receives */
-		uint64_t r = rng_next() % 10;
+		unsigned d =
+		        (unsigned)test_rng_below(&rng, 2); /* direction: d sends, 1-d receives */
+		uint64_t r = test_rng_below(&rng, 10);
 		if (r < 4 && sent[d] - recvd[d] < QUEUE) {
 			uint8_t pt[64];
-			size_t len = (size_t)(rng_next() % 64);
+			size_t len = (size_t)test_rng_below(&rng, 64);
 			for (size_t i = 0; i < len; i++)
 				pt[i] = (uint8_t)(sent[d] + i);
 			uint8_t *slot = q[d][sent[d] % QUEUE];
@@ -631,15 +623,16 @@ static void test_transport_model(void)
 			/* Deliver some message in the window: maybe the expected one, maybe an
 			 * old or future one, maybe tampered. */
 			uint64_t lo = recvd[d] >= 2 ? recvd[d] - 2 : 0;
-			uint64_t pick = lo + rng_next() % (sent[d] - lo);
+			uint64_t pick = lo + test_rng_below(&rng, sent[d] - lo);
 			if (pick + QUEUE < sent[d] || pick >= sent[d])
 				continue;
 			uint8_t msg[80];
 			size_t len = qlen[d][pick % QUEUE];
 			memcpy(msg, q[d][pick % QUEUE], len);
-			bool tamper = rng_next() % 5 == 0;
+			bool tamper = test_rng_below(&rng, 5) == 0;
 			if (tamper)
-				msg[rng_next() % len] ^= (uint8_t)(1 + rng_next() % 255);
+				msg[test_rng_below(&rng, len)] ^=
+				        (uint8_t)(1 + test_rng_below(&rng, 255));
 			int err =
 			        hs_transport_decrypt(t[1 - d], out, sizeof(out), &outlen, msg, len);
 			bool expect_ok = !tamper && pick == recvd[d];

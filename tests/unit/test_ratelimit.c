@@ -9,27 +9,19 @@
  */
 #include "harness.h"
 #include "hearsay/ratelimit.h"
+#include "testrng.h"
 
 #define NS_PER_S  UINT64_C(1000000000)
 #define RATE_MAX  UINT64_C(1000000000)
 #define BURST_MAX UINT64_C(1000000000)
 
-/* ---- a local PRNG (splitmix64): fixed seeds, same sequence everywhere ------------------ */
+/* ---- the shared test PRNG: fixed seeds, same sequence everywhere ----------------------- */
 
-static uint64_t rng_state;
+static struct test_rng rng;
 
-static uint64_t rng_next(void)
-{
-	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-/* Uniform in 0..n-1 (n > 0); the modulo bias is irrelevant for a test. */
 static uint64_t rng_below(uint64_t n)
 {
-	return rng_next() % n;
+	return test_rng_below(&rng, n);
 }
 
 /* ---- the naive model ------------------------------------------------------------------- */
@@ -113,7 +105,7 @@ static uint64_t next_time(uint64_t now)
 	else if (kind < 98)
 		d = rng_below(100 * NS_PER_S);
 	else
-		d = rng_next() >> 2; /* a huge jump */
+		d = test_rng_next(&rng) >> 2; /* a huge jump */
 	return d > UINT64_MAX - now ? UINT64_MAX : now + d;
 }
 
@@ -134,8 +126,8 @@ static uint64_t pick_cost(uint64_t burst)
 /* One run of ops operations; false (after printing the seed) at the first disagreement. */
 static bool model_run(uint64_t seed, int ops)
 {
-	rng_state = seed;
-	uint64_t rate = pick_rate(), burst = pick_burst(), now = rng_next() >> 2;
+	test_rng_seed(&rng, seed);
+	uint64_t rate = pick_rate(), burst = pick_burst(), now = test_rng_next(&rng) >> 2;
 	struct hs_ratelimit rl;
 	struct model m;
 	hs_ratelimit_init(&rl, rate, burst, now);

@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "hearsay/banlist.h"
 #include "hearsay/score.h"
+#include "testrng.h"
 
 #define S 1000000000ull
 
@@ -101,21 +102,14 @@ static double model_value(const struct hs_score_params *p, const struct hist *h,
 	return v * pow(2.0, -((double)(t - at) / 1e9) / p->halflife_s);
 }
 
-static uint64_t rng = 42;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static void test_score_model(void)
 {
 	static const uint8_t kinds[] = { HS_SCORE_MALFORMED, HS_SCORE_FLOOD, HS_SCORE_REJECTED,
 		                         HS_SCORE_DELIVERED, HS_SCORE_ANSWERED };
 	for (int run = 0; run < 200; run++) {
-		uint64_t seed = rng;
+		uint64_t seed = 42 + (uint64_t)run;
+		struct test_rng rng;
+		test_rng_seed(&rng, seed);
 		struct hs_scores s;
 		hs_scores_init(&s, secret, 64, NULL);
 		static struct hist h[8][400];
@@ -123,9 +117,9 @@ static void test_score_model(void)
 		uint64_t now = 0;
 		bool ok = true;
 		for (int op = 0; op < 400 && ok; op++) {
-			now += next() % (120 * S);
-			unsigned who = (unsigned)(next() % 8);
-			uint8_t kind = kinds[next() % sizeof(kinds)];
+			now += test_rng_below(&rng, 120 * S);
+			unsigned who = (unsigned)test_rng_below(&rng, 8);
+			uint8_t kind = kinds[test_rng_below(&rng, sizeof(kinds))];
 			uint8_t k[32];
 			key_of(k, who);
 			double v;

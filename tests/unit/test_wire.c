@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "hearsay/wire.h"
+#include "testrng.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -420,15 +421,6 @@ static void test_writer_overflow(void)
 
 /* ---- randomized model test ------------------------------------------------------------- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* splitmix64: fixed, portable, good enough to choose fields. */
-	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
 enum field_kind { F_U8, F_U16, F_U32, F_U64, F_VARINT, F_FIXED, F_BYTES, F_BOOL, F_NAME, F_KINDS };
 
 struct field {
@@ -438,16 +430,16 @@ struct field {
 	size_t size;   /* encoded size */
 };
 
-static void random_field(uint64_t *s, struct field *f)
+static void random_field(struct test_rng *s, struct field *f)
 {
-	f->kind = (enum field_kind)(rng_next(s) % F_KINDS);
-	uint64_t x = rng_next(s);
-	unsigned bits = (unsigned)(rng_next(s) % 65);
+	f->kind = (enum field_kind)test_rng_below(s, F_KINDS);
+	uint64_t x = test_rng_next(s);
+	unsigned bits = (unsigned)test_rng_below(s, 65);
 	uint64_t v = bits == 64 ? x : x & (((uint64_t)1 << bits) - 1);
 	f->v = v;
 	f->size = 0;
 	for (size_t i = 0; i < sizeof(f->b); i++)
-		f->b[i] = (uint8_t)rng_next(s);
+		f->b[i] = (uint8_t)test_rng_next(s);
 	switch (f->kind) {
 	case F_U8:
 	case F_BOOL:
@@ -552,9 +544,10 @@ static bool read_field(struct hs_reader *r, const struct field *f)
 
 static bool model_round(uint64_t seed)
 {
-	uint64_t s = seed;
+	struct test_rng s;
+	test_rng_seed(&s, seed);
 	struct field fields[64];
-	size_t n = 1 + rng_next(&s) % 64, total = 0;
+	size_t n = 1 + test_rng_below(&s, 64), total = 0;
 	for (size_t i = 0; i < n; i++) {
 		random_field(&s, &fields[i]);
 		total += fields[i].size;
@@ -575,7 +568,7 @@ static bool model_round(uint64_t seed)
 	if (hs_reader_end(&r) != 0)
 		return false;
 	/* Cut anywhere: fields wholly before the cut read back, the one across it is truncated. */
-	size_t cut = (size_t)(rng_next(&s) % (total + 1)), at = 0;
+	size_t cut = (size_t)test_rng_below(&s, total + 1), at = 0;
 	hs_reader_init(&r, buf, cut);
 	for (size_t i = 0; i < n; i++) {
 		bool ok = read_field(&r, &fields[i]);
