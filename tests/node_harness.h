@@ -15,6 +15,7 @@
 #include "hearsay/crypto.h"
 #include "hearsay/handshake.h"
 #include "hearsay/node.h"
+#include "testrng.h"
 
 #define TN_MAX   16
 #define TN_LINKS 64
@@ -26,7 +27,7 @@ struct tnode {
 	struct hs_identity *id;
 	struct hs_noise_static *noise;
 	struct hs_netaddr addr;
-	uint64_t rng;
+	struct test_rng rng;
 	unsigned deliveries, faults, closes, ups;
 	uint8_t last_reason;
 	uint8_t last_rumor_id[HS_ID_LEN];
@@ -47,19 +48,11 @@ struct tnet {
 	uint64_t now;
 };
 
-static uint64_t tn_rand(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static void tn_random(void *ctx, uint8_t *out, size_t len)
 {
 	struct tnode *t = ctx;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (uint8_t)tn_rand(&t->rng);
+	for (size_t i = 0; i < len; i++) /* one byte per draw: the sequence tests were built on */
+		out[i] = (uint8_t)test_rng_next(&t->rng);
 }
 
 static int tn_sign(void *ctx, uint8_t sig[64], const uint8_t digest[32])
@@ -83,7 +76,7 @@ static struct tnode *tn_add(struct tnet *net, const char *network,
 {
 	struct tnode *t = &net->n[net->count];
 	memset(t, 0, sizeof(*t));
-	t->rng = 1000 + net->count;
+	test_rng_seed(&t->rng, 1000 + net->count);
 	uint8_t b[32];
 	tn_random(t, b, 32);
 	if (hs_crypto_new(&t->crypto, b) != 0)
