@@ -9,9 +9,9 @@
  *   - hs_node_check() holds (the core's own invariants);
  *   - no session holds more than HS_SEND_MAX + one frame of output;
  *   - the sessions hs_node_peers() reports are exactly those opened and not yet closed;
- *     hs_node_peer_open refuses (HS_ERR_FULL) only when NPEERS sessions are live (not
- *     closing), an outbound open then always, an inbound one unless an inbound session is
- *     evicted for it;
+ *     hs_node_peer_open refuses (HS_ERR_FULL) an outbound open only when NPEERS sessions are
+ *     live (not closing), an inbound one only when those or its NINBOUND slots are taken and
+ *     no inbound session is evicted for it;
  *   - events are well formed: a DELIVER rumor re-encodes to bytes whose BLAKE2b is ev.id, is
  *     on a topic the node takes (unless it is the node's own) and, with the default seen cache,
  *     no id is delivered twice; PEER_UP at most once per session, with the inbound flag the
@@ -72,7 +72,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NPEERS        8            /* the node's peers_max: live sessions at most */
+#define NPEERS        8 /* the node's peers_max: live sessions at most */
+#define NOUTBOUND     2 /* its outbound target */
+#define NINBOUND      (NPEERS - NOUTBOUND - HS_OUTBOUND_RESERVE_EXTRA) /* inbound slots */
 #define NSLOTS        (2 * NPEERS) /* sessions the harness mirrors: live plus closing ones */
 #define NKNOWN        64
 #define NHELD         16
@@ -273,6 +275,7 @@ static void node_start(struct run *r, uint8_t c)
 	cfg.naddrs = 1;
 	cfg.addrs[0] = hs_netaddr_ipv4(10, 9, 0, 1, 7000);
 	cfg.peers_max = NPEERS;
+	cfg.outbound_target = NOUTBOUND;
 	cfg.eager_push = c & NR_CFG_EAGER_MASK;
 	if (c & NR_CFG_TOPICS) {
 		cfg.all_topics = false;
@@ -861,11 +864,13 @@ static void send_valid_hello(struct run *r, struct remote *rm)
 static void open_session(struct run *r, uint8_t f, const struct hs_netaddr *addr, bool inbound)
 {
 	struct remote *rm = NULL;
-	size_t live = 0;
+	size_t live = 0, live_in = 0;
 	for (size_t i = 0; i < NSLOTS; i++) {
 		if (!r->peer[i].used && !rm)
 			rm = &r->peer[i];
-		live += r->peer[i].used && !(*hflag(r, r->peer[i].handle) & H_CLOSE);
+		bool up = r->peer[i].used && !(*hflag(r, r->peer[i].handle) & H_CLOSE);
+		live += up;
+		live_in += up && r->peer[i].node_inbound;
 	}
 	if (!rm)
 		return; /* the harness mirrors at most NSLOTS sessions; the node would hold more */
@@ -877,10 +882,11 @@ static void open_session(struct run *r, uint8_t f, const struct hs_netaddr *addr
 	}
 	if (err == HS_ERR_BANNED)
 		return; /* an earlier session from this address was banned */
-	/* Full: an outbound open is refused; an inbound one evicts an inbound session (whose
-	 * CLOSE follows) or, when none may go, is refused. */
-	CHECK(live <= NPEERS);
-	if (live == NPEERS) {
+	/* Full: an outbound open is refused; an inbound one, past its slots (the outbound
+	 * reserve is never given to inbound peers), evicts an inbound session (whose CLOSE
+	 * follows) or, when none may go, is refused. */
+	CHECK(live <= NPEERS && live_in <= NINBOUND);
+	if (inbound ? live == NPEERS || live_in == NINBOUND : live == NPEERS) {
 		CHECK(err == HS_ERR_FULL || (inbound && err == 0));
 		if (err)
 			return;

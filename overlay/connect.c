@@ -446,12 +446,24 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 
 #define PROTECT_EACH 4 /* Bitcoin protects 4 peers on each of several grounds */
 
-static size_t live_sessions(const struct hs_node *node)
+static size_t live_sessions(const struct hs_node *node, bool inbound_only)
 {
 	size_t n = 0;
-	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
-		n += node->peers[s] && node->peers[s]->state != PS_CLOSING;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		const struct peer *p = node->peers[s];
+		n += p && p->state != PS_CLOSING && (!inbound_only || p->kind == CONN_INBOUND);
+	}
 	return n;
+}
+
+/* Inbound sessions at most: peers_max less the outbound reserve (the outbound target, a
+ * feeler and a manual dial), leaving at least one. Rationale: inbound and outbound share the
+ * slots, and an inbound flood must never block the dials that find honest peers (Bitcoin
+ * keeps its 11 outbound slots out of the inbound count the same way). */
+static size_t inbound_max(const struct hs_node *node)
+{
+	size_t reserve = node->cfg.outbound_target + HS_OUTBOUND_RESERVE_EXTRA;
+	return node->cfg.peers_max > reserve ? node->cfg.peers_max - reserve : 1;
 }
 
 /* Removes from c[0..n) the PROTECT_EACH best by better(a, b) among those that earn
@@ -497,9 +509,11 @@ static bool older(const struct hs_node *node, const struct peer *a, const struct
 }
 
 /* Bitcoin's AttemptToEvictConnection in small: protect the peers an attacker finds hardest to
- * imitate (well-scored, fast, long-standing, from rare network groups), then evict the
- * youngest session of the network group holding the most of the rest.
- * Rationale: an attacker with many addresses in few groups can take slots only from itself. */
+ * imitate (well-scored, fast, long-standing, from rare network groups), then evict from the
+ * rest the youngest session of the worst-scored network group (the sum of its members'
+ * faults), the group holding the most sessions among equals.
+ * Rationale: an attacker with many addresses in few groups can take slots only from itself,
+ * and a group that has misbehaved gives way first. */
 static struct peer *eviction_victim(struct hs_node *node, uint64_t now)
 {
 	struct peer *c[HS_PEERS_MAX];
@@ -521,25 +535,40 @@ static struct peer *eviction_victim(struct hs_node *node, uint64_t now)
 	}
 	struct peer *victim = NULL;
 	size_t victim_group = 0;
+	double victim_score = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t same = 0;
 		for (size_t j = 0; j < n; j++)
 			same += hs_netaddr_same_group(&c[i]->addr, &c[j]->addr);
-		if (!victim || same > victim_group ||
-		    (same == victim_group && c[i]->opened_ns > victim->opened_ns)) {
+		double score = hs_reputation_group_score(node, &c[i]->addr, now);
+		if (!victim || score < victim_score ||
+		    (score == victim_score &&
+		     (same > victim_group ||
+		      (same == victim_group && c[i]->opened_ns > victim->opened_ns)))) {
 			victim = c[i];
 			victim_group = same;
+			victim_score = score;
 		}
 	}
 	return victim;
 }
 
-bool hs_connect_make_room(struct hs_node *node, bool inbound, uint64_t now)
+bool hs_connect_make_room(struct hs_node *node, bool inbound, const struct hs_netaddr *addr,
+                          uint64_t now)
 {
-	if (live_sessions(node) < node->cfg.peers_max)
+	size_t live = live_sessions(node, false);
+	if (!inbound)
+		return live < node->cfg.peers_max; /* the reserve keeps room for us */
+	if (live < node->cfg.peers_max && live_sessions(node, true) < inbound_max(node))
 		return true;
-	struct peer *victim = inbound ? eviction_victim(node, now) : NULL;
-	if (!victim)
+	/* A group that has misbehaved does not push an honest session out. */
+	double newcomer = hs_reputation_group_score(node, addr, now);
+	if (newcomer <= node->cfg.score.graylist_threshold) {
+		node->stats.inbound_refused++;
+		return false;
+	}
+	struct peer *victim = eviction_victim(node, now);
+	if (!victim || hs_reputation_group_score(node, &victim->addr, now) > newcomer)
 		return false;
 	node->stats.evictions++;
 	hs_peer_close(node, victim, HS_REASON_EVICTED, "evicted to make room", now);

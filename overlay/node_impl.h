@@ -316,9 +316,11 @@ void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now);
 void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now);
 void hs_connect_timer(struct hs_node *node, uint64_t now);
 uint64_t hs_connect_deadline(const struct hs_node *node);
-/* True if a new session may open: a free live slot, or (inbound) an inbound session evicted
- * to make one. */
-bool hs_connect_make_room(struct hs_node *node, bool inbound, uint64_t now);
+/* True if a new session may open. Outbound: a free live slot (inbound sessions never take the
+ * outbound reserve). Inbound: a free inbound slot, or an inbound session evicted to make one —
+ * unless addr's network group scores worse than the victim's, or at the graylist. */
+bool hs_connect_make_room(struct hs_node *node, bool inbound, const struct hs_netaddr *addr,
+                          uint64_t now);
 /* Matches an opened outbound connection to its dial. */
 void hs_connect_on_open(struct hs_node *node, struct peer *p);
 void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);

@@ -609,7 +609,7 @@ int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,
 	}
 	/* Live sessions count against peers_max; closing ones drain in the spare slots, so an
 	 * eviction makes room at once. */
-	if (!hs_connect_make_room(node, inbound, now))
+	if (!hs_connect_make_room(node, inbound, addr, now))
 		return HS_ERR_FULL;
 	unsigned slot = 0;
 	while (slot < HS_PEERS_MAX && node->peers[slot])

@@ -87,6 +87,10 @@ enum hs_limits {
 	 * queue drains): beyond this the session closes, penalising nobody. */
 	HS_RECV_BACKLOG_MAX = 4 * 1024 * 1024,
 
+	/* Session slots kept from inbound peers beyond the outbound target: a feeler and one
+	 * manual dial (addnode onetry), so an inbound flood never blocks a dial. */
+	HS_OUTBOUND_RESERVE_EXTRA = 2,
+
 	/* --- reputation ------------------------------------------------------------------- */
 	/* Address bans in one network group at which the group itself is banned. Rationale: one
 	 * operator with a /16 (or IPv6 /32) of addresses cannot walk back in on a fresh address,

@@ -226,8 +226,45 @@ static void test_state_spreads_and_syncs(void)
 
 static void small_inbound(struct hs_node_config *cfg)
 {
-	cfg->peers_max = 4;
+	cfg->peers_max = 4 + HS_OUTBOUND_RESERVE_EXTRA; /* 4 inbound slots */
 	cfg->outbound_target = 0;
+}
+
+static void reserved_outbound(struct hs_node_config *cfg)
+{
+	cfg->peers_max = 6;
+	cfg->outbound_target = 2; /* 6 - 2 - HS_OUTBOUND_RESERVE_EXTRA = 2 inbound slots */
+	cfg->feeler_interval_ns = 0;
+}
+
+/* An inbound flood cannot take the outbound reserve: past its inbound slots a node evicts
+ * inbound sessions for newcomers, and its own dials still find room. */
+static void test_outbound_reserved(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", reserved_outbound);
+	for (int i = 1; i <= 9; i++)
+		tn_add(&net, "test", NULL);
+	for (int i = 1; i <= 6; i++)
+		tn_connect(&net, i, 0); /* inbound to node 0 */
+	struct hs_peer_info info[16];
+	size_t n = hs_node_peers(net.n[0].node, info, 16), inbound = 0;
+	for (size_t k = 0; k < n; k++)
+		inbound += info[k].inbound && info[k].active;
+	CHECK_EQ(inbound, 2);
+	struct hs_node_stats st;
+	hs_node_get_stats(net.n[0].node, &st);
+	CHECK_EQ(st.evictions, 4);
+	for (int i = 7; i <= 9; i++) {
+		struct tlink *l = tn_connect(&net, 0, i); /* node 0 dials out */
+		CHECK(!l->closed);
+	}
+	n = hs_node_peers(net.n[0].node, info, 16);
+	size_t outbound = 0;
+	for (size_t k = 0; k < n; k++)
+		outbound += !info[k].inbound && info[k].active;
+	CHECK_EQ(outbound, 3);
+	tn_free(&net);
 }
 
 /* A full node evicts an inbound session to take a new one: never one of the longest
@@ -433,6 +470,7 @@ int main(void)
 	RUN(test_idle_and_ping);
 	RUN(test_state_spreads_and_syncs);
 	RUN(test_inbound_eviction);
+	RUN(test_outbound_reserved);
 	RUN(test_push_receivers_bounded);
 	RUN(test_push_follows_grafts);
 	RUN(test_push_learns_first_teller);
