@@ -40,10 +40,10 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->seen_max = 200000;
 	cfg->addrbook_max = 4096;
 	cfg->peer_frames_per_s = 2000;
-	/* Rationale: one core verifies some 15,000-25,000 BIP340 signatures a second (bench/
-	 * bench_crypto.c); 4,000 keeps peer-driven verification under a quarter of one core of
-	 * a 2-core machine, while an honest network's whole load (every new rumor, entry and
-	 * record once) is far below it, so only a flood ever meets the limit. */
+	/* Rationale: one core verifies about 20,000 BIP340 signatures a second
+	 * (bench/results/crypto.json), so 4,000 keeps peer-driven verification to a fifth of one
+	 * core of a 2-core machine, while an honest network's whole load (each new rumor, entry
+	 * and record once) is far below it: only a flood meets the limit (docs/KNOBS.md). */
 	cfg->verifies_per_s = 4000;
 	cfg->fault_disconnect = 100;
 	cfg->bantime_ns = 86400 * HS_NS_PER_S;
