@@ -61,10 +61,46 @@ static void test_flooder_does_not_starve_honest(void)
 	tn_free(&net);
 }
 
+/* Four flooders in one /16 share one group's burst between them; the honest peer in another
+ * /16 is still checked at once. */
+static void test_sybil_group_gets_one_share(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", small_budget); /* V */
+	for (int i = 0; i < 4; i++) {
+		struct tnode *t = tn_add(&net, "test", NULL);
+		t->addr = hs_netaddr_ipv4(10, 99, 0, (uint8_t)(1 + i), 7000); /* one /16 */
+	}
+	tn_add(&net, "test", NULL); /* the honest peer: index 5, in 10.6.0.0/16 */
+	for (int i = 1; i <= 5; i++)
+		tn_connect(&net, i, V);
+	uint8_t id[HS_ID_LEN];
+	char msg[32];
+	for (int i = 1; i <= 4; i++)
+		for (int k = 0; k < 100; k++) {
+			snprintf(msg, sizeof(msg), "sybil %d %d", i, k);
+			CHECK_EQ(hs_node_publish(net.n[i].node, id, "t", (const uint8_t *)msg,
+			                         strlen(msg), net.now),
+			         0);
+		}
+	tn_pump(&net);
+	/* One group's burst in all: verifies_per_s 50 gives a burst of 50. */
+	CHECK(net.n[V].deliveries > 0 && net.n[V].deliveries <= 50);
+	unsigned before = net.n[V].deliveries;
+	CHECK_EQ(hs_node_publish(net.n[5].node, id, "t", (const uint8_t *)"honest", 6, net.now), 0);
+	tn_pump(&net);
+	CHECK_EQ(net.n[V].deliveries, before + 1);
+	CHECK_MEM(net.n[V].last_rumor_id, id, HS_ID_LEN);
+	CHECK_EQ(net.n[V].faults, 0);
+	CHECK_EQ(net.n[V].closes, 0);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
 	RUN(test_flooder_does_not_starve_honest);
+	RUN(test_sybil_group_gets_one_share);
 	return hs_test_done();
 }
