@@ -291,7 +291,7 @@ static void node_start(struct run *r, uint8_t c)
 	}
 	if (c & NR_CFG_LOW_RATES) {
 		cfg.peer_frames_per_s = 20;
-		cfg.peer_verifies_per_s = 5;
+		cfg.verifies_per_s = 5;
 	}
 	if (c & NR_CFG_LAZY)
 		cfg.lazy_request_delay_ns = 100 * HS_NS_PER_MS;

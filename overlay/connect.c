@@ -76,16 +76,18 @@ static void remember(struct hs_node *node, const struct hs_record *rec, const ui
 		hs_event_save(node, HS_SAVE_RECORD, rec->id, HS_KEY_LEN, NULL, 0, enc, len);
 }
 
-/* Verifies a record unless the book already holds it at this seq or later, then adds it;
- * false if its signature is bad. */
-static bool learn(struct hs_node *node, const struct hs_record *rec, const uint8_t group[8],
-                  uint64_t now)
+/* Verifies a record p sent unless the book already holds it at this seq or later, then adds
+ * it; false if its signature is bad. */
+static bool learn(struct hs_node *node, struct peer *p, const struct hs_record *rec,
+                  const uint8_t group[8], uint64_t now)
 {
 	if (memcmp(rec->id, node->cfg.identity, HS_KEY_LEN) == 0 || rec->naddrs == 0)
 		return true;
 	const struct hs_book_entry *e = hs_addrbook_find(&node->book, rec->id);
 	if (e && e->rec.seq >= rec->seq)
 		return true; /* nothing new: skip the signature check */
+	if (!hs_node_may_verify(node, p, now))
+		return true; /* over budget: dropped unverified, counted, no fault (gossip.c) */
 	uint8_t enc[HS_RECORD_MAX];
 	size_t enclen;
 	if (hs_record_encode(rec, enc, sizeof(enc), &enclen) != 0 ||
@@ -208,7 +210,7 @@ static void on_addr(struct hs_node *node, struct peer *p, const struct hs_msg_ad
 	uint8_t group[8];
 	hs_netaddr_group(&p->addr, group);
 	for (size_t i = 0; i < a->count; i++) {
-		if (!learn(node, &a->records[i], group, now)) {
+		if (!learn(node, p, &a->records[i], group, now)) {
 			hs_peer_fault(node, p, HS_SCORE_BAD_SIG, "node record with a bad signature",
 			              now);
 			return;

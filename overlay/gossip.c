@@ -4,8 +4,8 @@
  *
  * The validation pipeline runs cheapest check first, so a flood costs the flooder more than
  * us: frame size and rate (peer.c) -> decode (peer.c) -> dedup by id -> time window -> topic ->
- * per-peer signature budget -> signature -> application validator -> store, deliver, relay.
- * A duplicate never reaches signature verification. Only provable faults are penalised.
+ * fair signature budget (verifysched.h) -> signature -> application validator -> store, deliver,
+ * relay. A duplicate never reaches signature verification. Only provable faults are penalised.
  *
  * Relay (docs/PROTOCOL.md §9.3): a new rumor is pushed whole to the peers that asked for it
  * (push frame, graft) — to all peers at its origin and at the origin's own peers — and
@@ -445,9 +445,10 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 		remember(node, id, now);
 		return;
 	}
-	if (!hs_ratelimit_take(&p->verify_rl, 1, now)) {
-		/* Not remembered: an honest peer may still deliver it. */
-		hs_peer_fault(node, p, HS_SCORE_FLOOD, "over the signature-check budget", now);
+	if (!hs_node_may_verify(node, p, now)) {
+		/* Over the fair verification budget: dropped unverified and counted. Not
+		 * remembered, so an honest copy from another peer is still verified; no fault,
+		 * since a peer cannot know a budget it shares with others. */
 		return;
 	}
 	if (!hs_node_signed_by(node, &node->tag_rumor, rm->origin, mr->enc, mr->enclen)) {

@@ -40,7 +40,11 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->seen_max = 200000;
 	cfg->addrbook_max = 4096;
 	cfg->peer_frames_per_s = 2000;
-	cfg->peer_verifies_per_s = 1000;
+	/* Rationale: one core verifies about 20,000 BIP340 signatures a second
+	 * (bench/results/crypto.json), so 4,000 keeps peer-driven verification to a fifth of one
+	 * core of a 2-core machine, while an honest network's whole load (each new rumor, entry
+	 * and record once) is far below it: only a flood meets the limit (docs/KNOBS.md). */
+	cfg->verifies_per_s = 4000;
 	cfg->bantime_ns = 86400 * HS_NS_PER_S;
 	hs_score_params_default(&cfg->score);
 	cfg->scores_max = 4096;
@@ -132,6 +136,13 @@ struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_
 	return NULL;
 }
 
+bool hs_node_may_verify(struct hs_node *node, const struct peer *p, uint64_t now)
+{
+	uint8_t group[8];
+	hs_netaddr_group(&p->addr, group);
+	return hs_verifysched_admit(node->verify, p->slot, group, now);
+}
+
 bool hs_node_signed_by(struct hs_node *node, const struct hs_tag *tag,
                        const uint8_t signer[HS_KEY_LEN], const uint8_t *enc, size_t enclen)
 {
@@ -212,7 +223,9 @@ static bool config_valid(const struct hs_node_config *cfg, const struct hs_caps 
 	       cfg->seen_max >= 1 && cfg->store_max >= 1 && cfg->store_bytes_max >= HS_FRAME_MAX &&
 	       cfg->pull_interval_ns > 0 && cfg->dial_interval_ns > 0 &&
 	       cfg->ping_interval_ns > 0 && cfg->request_timeout_ns > 0 &&
-	       cfg->retention_ns >= cfg->pull_window_ns && hs_score_params_check(&cfg->score) == 0;
+	       cfg->retention_ns >= cfg->pull_window_ns &&
+	       hs_score_params_check(&cfg->score) == 0 && cfg->verifies_per_s >= 1 &&
+	       cfg->verifies_per_s <= 1000000000;
 }
 
 int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const struct hs_caps *caps,
@@ -243,7 +256,22 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	};
 	if (!err)
 		err = hs_reqsched_new(&node->reqs, &rc, node->secret);
+	/* A group's burst: HS_VERIFY_GROUP_BURST or an eighth of a second's budget, whichever is
+	 * more, but never more than one second's. */
+	uint64_t burst = cfg->verifies_per_s / 8;
+	burst = burst > HS_VERIFY_GROUP_BURST ? burst : HS_VERIFY_GROUP_BURST;
+	burst = burst < cfg->verifies_per_s ? burst : cfg->verifies_per_s;
+	burst = burst < HS_VERIFYSCHED_BURST_MAX ? burst : HS_VERIFYSCHED_BURST_MAX;
+	struct hs_verifysched_config vc = {
+		.rate_per_s = cfg->verifies_per_s,
+		.burst = burst,
+		.reserve = HS_VERIFY_RESERVE_GROUPS * burst,
+		.peers_max = HS_PEERS_MAX,
+	};
+	if (!err)
+		err = hs_verifysched_new(&node->verify, &vc, now);
 	if (err) {
+		hs_reqsched_del(node->reqs);
 		free(node);
 		return err;
 	}
@@ -275,6 +303,7 @@ void hs_node_del(struct hs_node *node)
 		if (node->peers[s])
 			hs_peer_free(node, node->peers[s]);
 	hs_reqsched_del(node->reqs);
+	hs_verifysched_del(node->verify);
 	hs_rumorstore_deinit(&node->store);
 	hs_seen_deinit(&node->seen);
 	hs_addrbook_deinit(&node->book);
@@ -366,6 +395,7 @@ void hs_node_peer_closed(struct hs_node *node, uint64_t peer, uint64_t now)
 		return;
 	hs_connect_on_closed(node, p, now);
 	hs_reputation_session_end(node, p);
+	hs_verifysched_remove(node->verify, p->slot, now);
 	if (p->up) {
 		struct hs_event ev = { .type = HS_EV_PEER_DOWN,
 			               .peer = p->handle,
@@ -507,6 +537,10 @@ size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats)
 {
 	*stats = node->stats;
+	const struct hs_verifysched_stats *v = hs_verifysched_stats(node->verify);
+	stats->verify_admitted = v->admitted;
+	stats->verify_over_peer_share = v->over_peer_share;
+	stats->verify_over_group_share = v->over_group_share;
 }
 
 int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap, size_t *outlen)
@@ -564,8 +598,9 @@ bool hs_node_check(const struct hs_node *node)
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		const struct peer *p = node->peers[s];
 		if (!p) {
-			if (hs_reqsched_peer_count(node->reqs, s) != 0)
-				return false; /* a freed slot keeps announcements */
+			if (hs_reqsched_peer_count(node->reqs, s) != 0 ||
+			    hs_verifysched_has(node->verify, s))
+				return false; /* a freed slot keeps announcements or a budget */
 			continue;
 		}
 		if (!peer_ok(node, p, s))
@@ -595,5 +630,5 @@ bool hs_node_check(const struct hs_node *node)
 	       node->nmanual <= HS_MANUAL_MAX && node->scores.count <= node->cfg.scores_max &&
 	       node->bans.count <= node->cfg.bans_max &&
 	       node->net_scores.count <= node->cfg.scores_max && node->events_dropped == 0 &&
-	       hs_reqsched_check(node->reqs);
+	       hs_reqsched_check(node->reqs) && hs_verifysched_check(node->verify);
 }

@@ -33,6 +33,7 @@
 #include "rumorstore.h"
 #include "seen.h"
 #include "statestore.h"
+#include "verifysched.h"
 
 enum peer_state {
 	PS_HANDSHAKE = 1, /* Noise XX in progress */
@@ -93,7 +94,7 @@ struct peer {
 	bool ping_outstanding;
 	uint64_t rtt_ns; /* smoothed (TCP SRTT, gain 1/8); 0 = unknown */
 
-	struct hs_ratelimit frames_rl, verify_rl, pull_rl;
+	struct hs_ratelimit frames_rl, pull_rl;
 	uint32_t faults;  /* provable faults this session (each also scored) */
 	bool stalled;     /* complete frames wait in `in` until the driver drains events */
 	bool skew_logged; /* a rumor from our future was logged for this session */
@@ -155,7 +156,8 @@ struct hs_node {
 	struct hs_scores net_scores; /* by IP address and by network group (reputation.c keys) */
 	struct hs_banlist bans;
 	struct hs_statestore state;
-	uint64_t own_version; /* versions of our state entries, this generation */
+	struct hs_verifysched *verify; /* the node's signature-check budget, fair per group */
+	uint64_t own_version;          /* versions of our state entries, this generation */
 
 	struct hs_record rec; /* our own, signed */
 	uint8_t rec_enc[HS_RECORD_MAX];
@@ -208,6 +210,9 @@ bool hs_node_takes_topic(const struct hs_node *node, const uint8_t *topic, size_
  * tagged hash of every byte before them (the rule for every signed object, PROTOCOL.md §4). */
 bool hs_node_signed_by(struct hs_node *node, const struct hs_tag *tag,
                        const uint8_t signer[HS_KEY_LEN], const uint8_t *enc, size_t enclen);
+/* Asks the verification scheduler for one signature check on an object p sent: false means
+ * drop the object unverified (counted in the node's stats; never the peer's fault). */
+bool hs_node_may_verify(struct hs_node *node, const struct peer *p, uint64_t now);
 uint64_t hs_node_topic_hash(const struct hs_node *node, const uint8_t *topic, size_t topic_len);
 size_t hs_node_outbound_count(const struct hs_node *node);
 struct peer *hs_node_peer_by_id(const struct hs_node *node, const uint8_t id[HS_KEY_LEN],

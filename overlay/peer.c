@@ -627,8 +627,6 @@ int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,
 	p->opened_ns = p->last_recv_ns = now;
 	hs_ratelimit_init(&p->frames_rl, node->cfg.peer_frames_per_s,
 	                  2 * node->cfg.peer_frames_per_s, now);
-	hs_ratelimit_init(&p->verify_rl, node->cfg.peer_verifies_per_s,
-	                  2 * node->cfg.peer_verifies_per_s, now);
 	hs_ratelimit_init(&p->pull_rl, 1, 4, now);
 	p->invq.max = HS_INV_QUEUE_MAX;
 	p->getdataq.max = HS_GETDATA_QUEUE_MAX;

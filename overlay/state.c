@@ -137,11 +137,9 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 			remember(node, id, now);
 			continue;
 		}
-		if (!hs_ratelimit_take(&p->verify_rl, 1, now)) {
-			hs_peer_fault(node, p, HS_SCORE_FLOOD, "over the signature-check budget",
-			              now);
-			return;
-		}
+		if (!hs_node_may_verify(node, p, now))
+			continue; /* over budget: dropped unverified and counted, not remembered, no
+			           * fault (a peer cannot know a budget it shares with others) */
 		if (!hs_node_signed_by(node, &node->tag_state, e->origin, ms->enc[i],
 		                       ms->enclen[i])) {
 			remember(node, id, now);

@@ -106,6 +106,23 @@ enum hs_limits {
 	HS_REQ_PEER_ANNOUNCED_MAX = 5000, /* MAX_PEER_TX_ANNOUNCEMENTS */
 	HS_REQ_PEER_INFLIGHT_MAX = 500,   /* one full inv can be requested in two rounds */
 	HS_REQ_ID_ANNOUNCERS_MAX = 16,    /* fallbacks beyond 16 announcers add nothing */
+
+	/* --- verification scheduler (overlay/verifysched.h) ------------------------------- */
+	/* Signature checks one network group may take at once: a sync answer (256 entries), a
+	 * pull answer (128 rumors) and an addr answer (32 records) from one peer pass whole. The
+	 * node uses verifies_per_s / 8 instead when that is more, and at most one second's
+	 * budget. */
+	HS_VERIFY_GROUP_BURST = 512,
+	/* Groups the reserve can fund with a whole burst at once: the first outbound sessions
+	 * (outbound_target, 8) each start with one; after that new groups get what the reserve
+	 * earned as one more group, so opening sessions from fresh groups buys no more. */
+	HS_VERIFY_RESERVE_GROUPS = 8,
+	/* Group records: live groups are at most HS_PEERS_MAX, and as many departed ones keep
+	 * the level their last session left, so reconnecting buys a flooder nothing. */
+	HS_VERIFY_GROUPS_MAX = 2 * HS_PEERS_MAX,
+	/* The budget is shared out at most once a millisecond: a flood of refused checks costs
+	 * O(1) each, and 1 ms of budget (4 checks at the default) is below any burst. */
+	HS_VERIFY_REFILL_NS = 1000 * 1000,
 };
 
 #endif

@@ -134,9 +134,12 @@ struct hs_node_config {
 	size_t seen_max;                /* ids remembered */
 	size_t addrbook_max;            /* node records remembered */
 
-	/* Abuse limits: per-peer frames per second (burst 2x) and signature checks per second. */
+	/* Abuse limits: per-peer frames per second (burst 2x). */
 	uint64_t peer_frames_per_s;
-	uint64_t peer_verifies_per_s;
+	/* Signature checks per second on peer data, node-wide, shared fairly across network groups
+	 * and then peers (overlay/verifysched.h; default 4000, 1 .. 1e9). A check over budget drops
+	 * the object unverified, without penalty. */
+	uint64_t verifies_per_s;
 	/* How long a peer whose score falls below the ban threshold stays banned. */
 	uint64_t bantime_ns;
 	/* The one penalty policy: weights, decay and thresholds (hs_score_params_default says
@@ -298,6 +301,10 @@ struct hs_node_stats {
 	uint64_t grafts_declined; /* peers that asked for our pushes beyond eager_receivers_max */
 	uint64_t feelers;         /* short outbound sessions made to repair and test */
 	uint64_t dials;
+	/* Signature checks on peer data: allowed by the verification budget, and refused (the
+	 * object dropped unverified) because the peer's share of its group's budget, or its whole
+	 * group's share of the node's, was spent. */
+	uint64_t verify_admitted, verify_over_peer_share, verify_over_group_share;
 };
 
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);
