@@ -37,7 +37,7 @@ static bool hello_eq(const struct hs_msg_hello *x, const struct hs_msg_hello *y)
 	          bytes_eq(x->network.p, x->network.len, y->network.p, y->network.len) &&
 	          record_eq(&x->record, &y->record) && x->record_enclen == y->record_enclen &&
 	          memcmp(&x->your_addr, &y->your_addr, sizeof(x->your_addr)) == 0 &&
-	          x->flags == y->flags && x->ntopics == y->ntopics;
+	          x->flags == y->flags && x->time_ms == y->time_ms && x->ntopics == y->ntopics;
 	for (size_t i = 0; ok && i < x->ntopics; i++)
 		ok = bytes_eq(x->topics[i].p, x->topics[i].len, y->topics[i].p, y->topics[i].len);
 	return ok;

@@ -299,6 +299,7 @@ static void gen_hello(void)
 	m.u.hello.network.p = (const uint8_t *)"main";
 	m.u.hello.network.len = 4;
 	m.u.hello.record = sample_record(2);
+	m.u.hello.time_ms = 1700000000123ull;
 	m.u.hello.your_addr = hs_netaddr_ipv4(198, 51, 100, 1, 40000);
 	m.u.hello.ntopics = 2;
 	m.u.hello.topics[0].p = (const uint8_t *)"blocks";

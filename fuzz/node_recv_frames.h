@@ -71,6 +71,7 @@ static void build_hello(struct run *r, struct remote *rm, struct rd *in)
 	h->record.sig[0] = (v & 16u) ? 0xa5 : SIG_OK;
 	if (v & 32u)
 		h->your_addr = hs_netaddr_ipv4(10, 9, 0, 1, 7000);
+	h->time_ms = r->now / HS_NS_PER_MS + ((v & 64u) ? 3600000u : 0u); /* a clock an hour off */
 	if (g & 1u) {
 		h->flags = HS_HELLO_ALL_TOPICS;
 		return;

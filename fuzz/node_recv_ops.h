@@ -25,14 +25,13 @@
  *                       Fields:
  *      hello     V G    V bit 0 version 2, bit 1 network "other", bits 2-3 record id (the
  *                       remote's own, another remote's, the node's, own), bit 4 bad record
- *                       signature, bit 5 your_addr known; G bit 0 all topics, else bits 1-4
- *                       choose from {a, blocks, other, tx}.
- *      ping      u64 nonce.   pong: M, bit 0 echo the last ping's nonce, else u64 nonce.
- *      inv, getdata, notfound   K u16   u16 % 1000 + 1 items from source K & 3 (enum
- *                       nr_inv_source), of kind state if K & NR_INV_STATE.
- *      rumor     M ...  M & 3 (enum nr_rumor_mode). NEW and HOLD read W (% 8: a remote, 6 the
- *                       node, 7 a fresh key), topic (% 5 of tx, blocks, other, a, tx2), time
- *                       (a signed byte of M's unit, or u64 for NR_TIME_RAW), u16 payload length
+ *                       signature, bit 5 your_addr known, bit 6 its clock an hour ahead; G bit 0
+ * all topics, else bits 1-4 choose from {a, blocks, other, tx}. ping      u64 nonce.   pong: M, bit
+ * 0 echo the last ping's nonce, else u64 nonce. inv, getdata, notfound   K u16   u16 % 1000 + 1
+ * items from source K & 3 (enum nr_inv_source), of kind state if K & NR_INV_STATE. rumor     M ...
+ * M & 3 (enum nr_rumor_mode). NEW and HOLD read W (% 8: a remote, 6 the node, 7 a fresh key), topic
+ * (% 5 of tx, blocks, other, a, tx2), time (a signed byte of M's unit, or u64 for NR_TIME_RAW), u16
+ * payload length
  *                       (% 60001), H, H head bytes (the rest a pattern); M bit 2 bad signature.
  *                       RESEND reads an index (newest first) into the rumors the remote holds
  *                       (ones it built or received). ANSWER sends those the node's latest

@@ -244,6 +244,10 @@ static json_t *m_getnetworkinfo(struct call *k)
 	json_object_set_new(o, "version", json_string(HS_VERSION));
 	json_object_set_new(o, "protocolversion", json_integer(HS_PROTOCOL_VERSION));
 	json_object_set_new(o, "seed", json_boolean(d->cfg.seed));
+	size_t samples;
+	int64_t off = hs_node_time_offset_ms(d->node, &samples);
+	json_object_set_new(o, "timeoffset", json_integer((json_int_t)(off / 1000)));
+	json_object_set_new(o, "timeoffset_samples", json_integer((json_int_t)samples));
 	json_object_set_new(o, "uptime",
 	                    json_integer((json_int_t)((now(k) - d->started_ns) / HS_NS_PER_S)));
 	return o;

@@ -77,6 +77,7 @@ static void read_hello(struct hs_reader *r, struct hs_msg_hello *h)
 		h->record_enc = r->data + start;
 		h->record_enclen = r->pos - start;
 	}
+	h->time_ms = hs_read_u64(r);
 	if (r->err == 0 && hs_reader_left(r) > 0 && r->data[r->pos] == ADDR_UNKNOWN)
 		(void)hs_read_u8(r);
 	else
@@ -277,6 +278,7 @@ static void write_hello(struct hs_writer *w, const struct hs_msg_hello *h)
 	hs_write_u16(w, h->version);
 	hs_write_bytes(w, h->network.p, h->network.len);
 	hs_record_write(w, &h->record);
+	hs_write_u64(w, h->time_ms);
 	if (h->your_addr.family == ADDR_UNKNOWN)
 		hs_write_u8(w, ADDR_UNKNOWN);
 	else

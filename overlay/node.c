@@ -87,10 +87,39 @@ void hs_node_set_wall_offset(struct hs_node *node, int64_t offset_ns, uint64_t n
 		return;
 	hs_node_log(node, HS_LOG_INFO, "wall clock moved by %+.3f s; rumor times follow it",
 	            (double)(offset_ns - node->wall_offset_ns) / 1e9);
+	/* Clock samples from hellos were taken against the old clock. */
+	int64_t moved_ms = (offset_ns - node->wall_offset_ns) / (int64_t)HS_NS_PER_MS;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
+		if (node->peers[s] && node->peers[s]->has_clock)
+			node->peers[s]->clock_diff_ms -= moved_ms;
 	node->wall_offset_ns = offset_ns;
+	hs_peer_check_clock(node);
 	/* Our record carries the time: sign it anew on the corrected clock. */
 	if (hs_connect_sign_record(node, now) != 0)
 		hs_node_log(node, HS_LOG_WARN, "cannot re-sign our record");
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int64_t hs_node_time_offset_ms(const struct hs_node *node, size_t *samples)
+{
+	int64_t v[HS_PEERS_MAX];
+	size_t n = 0;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		const struct peer *p = node->peers[s];
+		if (p && p->state == PS_ACTIVE && p->has_clock)
+			v[n++] = p->clock_diff_ms;
+	}
+	if (samples)
+		*samples = n;
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(v[0]), cmp_i64);
+	return n % 2 ? v[n / 2] : v[n / 2 - 1] / 2 + v[n / 2] / 2;
 }
 
 void hs_node_log(struct hs_node *node, enum hs_log_level level, const char *fmt, ...)

@@ -95,9 +95,11 @@ struct peer {
 	uint64_t rtt_ns; /* smoothed (TCP SRTT, gain 1/8); 0 = unknown */
 
 	struct hs_ratelimit frames_rl, pull_rl;
-	uint32_t faults;  /* provable faults this session (each also scored) */
-	bool stalled;     /* complete frames wait in `in` until the driver drains events */
-	bool skew_logged; /* a rumor from our future was logged for this session */
+	uint32_t faults;       /* provable faults this session (each also scored) */
+	bool stalled;          /* complete frames wait in `in` until the driver drains events */
+	bool skew_logged;      /* a rumor from our future was logged for this session */
+	bool has_clock;        /* an outbound peer's hello gave a clock sample */
+	int64_t clock_diff_ms; /* its clock minus ours when its hello arrived */
 
 	struct itemq invq;     /* ids to announce at the next flush */
 	struct itemq getdataq; /* ids the peer asked for, served as its queue drains */
@@ -193,6 +195,7 @@ struct hs_node {
 	uint64_t stats_now_ns; /* the latest now seen: introspection reports scores at it */
 	uint64_t events_dropped;
 	int64_t wall_offset_ns; /* wall clock minus now (hs_node_set_wall_offset) */
+	bool clock_warned;      /* the median clock offset is past half the skew window */
 };
 
 /* ---- node.c ---------------------------------------------------------------------------- */
@@ -243,6 +246,8 @@ void hs_peer_close(struct hs_node *node, struct peer *p, uint8_t reason, const c
  * rest (hs_reputation_fault). */
 void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_score_kind kind, const char *text,
                    uint64_t now);
+/* Warns (once) when our outbound peers' median clock offset passes half the skew window. */
+void hs_peer_check_clock(struct hs_node *node);
 /* Processes complete frames waiting in the peer's input (after a stall). */
 void hs_peer_resume(struct hs_node *node, struct peer *p, uint64_t now);
 /* True while the event queue has no room for the events of one more frame. */

@@ -139,7 +139,7 @@ static size_t frame_bound(const struct hs_msg *m)
 	size_t n = 16; /* type and small fields */
 	switch (m->type) {
 	case HS_MSG_HELLO:
-		n += 2 + 1 + HS_NETWORK_MAX + HS_RECORD_MAX + 20 + 2 +
+		n += 2 + 1 + HS_NETWORK_MAX + HS_RECORD_MAX + 8 + 20 + 2 +
 		     m->u.hello.ntopics * (1 + HS_TOPIC_MAX);
 		break;
 	case HS_MSG_INV:
@@ -294,6 +294,7 @@ HS_MUST_USE static bool send_hello(struct hs_node *node, struct peer *p, uint64_
 	h->network.len = strlen(node->network);
 	h->record = node->rec;
 	h->your_addr = p->addr;
+	h->time_ms = hs_node_wall(node, now) / HS_NS_PER_MS;
 	if (node->cfg.all_topics) {
 		h->flags = HS_HELLO_ALL_TOPICS;
 	} else {
@@ -365,6 +366,24 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Warns once when the median clock offset of our outbound peers passes half the skew window
+ * (and again after it came back): past the window our rumors and theirs are refused. */
+void hs_peer_check_clock(struct hs_node *node)
+{
+	size_t n;
+	int64_t off = hs_node_time_offset_ms(node, &n);
+	uint64_t mag = (uint64_t)(off < 0 ? -off : off) * HS_NS_PER_MS;
+	bool far = n > 0 && mag > node->cfg.clock_skew_ns / 2;
+	if (far && !node->clock_warned)
+		hs_node_log(
+		        node, HS_LOG_WARN,
+		        "our clock is %lld s %s the median of %zu outbound peers' clocks; rumors "
+		        "more than %llu s apart are refused: check this machine's time",
+		        (long long)((off < 0 ? -off : off) / 1000), off < 0 ? "ahead of" : "behind",
+		        n, (unsigned long long)(node->cfg.clock_skew_ns / HS_NS_PER_S));
+	node->clock_warned = far;
+}
+
 static void on_hello(struct hs_node *node, struct peer *p, const struct hs_msg_hello *h,
                      uint64_t now)
 {
@@ -390,6 +409,16 @@ static void on_hello(struct hs_node *node, struct peer *p, const struct hs_msg_h
 		return;
 	}
 	p->rec = h->record;
+	if (p->kind != CONN_INBOUND) {
+		/* Only peers we chose sample our clock (bitcoind's timeoffset): inbound ones are
+		 * whoever connects, so many could drag the median. */
+		uint64_t ours = hs_node_wall(node, now) / HS_NS_PER_MS;
+		uint64_t theirs =
+		        h->time_ms > (uint64_t)INT64_MAX / 2 ? (uint64_t)INT64_MAX / 2 : h->time_ms;
+		p->clock_diff_ms =
+		        theirs >= ours ? (int64_t)(theirs - ours) : -(int64_t)(ours - theirs);
+		p->has_clock = true;
+	}
 	p->all_topics = (h->flags & HS_HELLO_ALL_TOPICS) != 0;
 	p->ntopics = h->ntopics;
 	for (size_t i = 0; i < h->ntopics; i++)
@@ -405,6 +434,8 @@ static void on_hello(struct hs_node *node, struct peer *p, const struct hs_msg_h
 	hs_connect_on_active(node, p, now);
 	if (p->state == PS_ACTIVE)
 		hs_gossip_on_active(node, p, now);
+	if (p->has_clock)
+		hs_peer_check_clock(node);
 }
 
 static void on_pong(struct peer *p, uint64_t nonce, uint64_t now)

@@ -110,6 +110,7 @@ struct hs_msg_hello {
 	struct hs_record record;   /* the sender's signed node record */
 	const uint8_t *record_enc; /* its encoding inside the frame, for the signature check */
 	size_t record_enclen;
+	uint64_t time_ms;            /* the sender's wall clock when it sent the hello */
 	struct hs_netaddr your_addr; /* where the sender sees the receiver; family 0 (and every
 	                              * other field zero): the sender does not know */
 	uint8_t flags;               /* hs_hello_flags */

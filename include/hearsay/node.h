@@ -269,6 +269,12 @@ struct hs_peer_info {
 	bool pushes_to_us; /* we asked it to push new rumors to us whole */
 };
 
+/* Our clock's offset as our outbound peers see it (bitcoind's timeoffset): the median over
+ * active outbound sessions of (the peer's clock in its hello - ours), in ms; positive: their
+ * clocks are ahead of ours. *samples (may be NULL) gets how many sessions it is over; 0 with
+ * none. The node warns in its log when it passes half of clock_skew; it never adjusts its
+ * clock by it (peers could steer it). */
+int64_t hs_node_time_offset_ms(const struct hs_node *node, size_t *samples);
 /* Fills up to max entries; returns the number of sessions. */
 size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_t max);
 

@@ -1,7 +1,8 @@
-"""A node whose clock is an hour ahead (libfaketime) is cut off from rumors both ways, and the
-peer says so in its log; correcting the clock while the node runs restores rumor exchange
-without a restart: the daemon re-reads the system clock and the core's rumor times follow it,
-while its timers stay on the monotonic clock."""
+"""A node whose clock is an hour ahead (libfaketime) is cut off from rumors both ways; it warns
+in its log and shows the offset in getnetworkinfo (the median of its outbound peers' clocks),
+and the peer logs the rumor from its future. Correcting the clock while the node runs restores
+rumor exchange without a restart: the daemon re-reads the system clock and the core's rumor
+times follow it, while its timers stay on the monotonic clock."""
 import os
 import time
 
@@ -25,9 +26,15 @@ def body(net):
         f.write("+3600\n")
     env = dict(os.environ, LD_PRELOAD=LIBFAKETIME, FAKETIME_TIMESTAMP_FILE=stamp,
                FAKETIME_NO_CACHE="1", DONT_FAKE_MONOTONIC="1")
-    a = net.add().start(env=env)
-    b = net.add(["-addnode=" + a.addr]).start()
+    b = net.add().start()
+    a = net.add(["-addnode=" + b.addr]).start(env=env)
     wait_until(lambda: len(a.peers()) == 1 and len(b.peers()) == 1, 20, "the session")
+    info = a.rpc("getnetworkinfo")
+    check(info["timeoffset_samples"] == 1 and abs(info["timeoffset"] + 3600) <= 5,
+          "getnetworkinfo: our outbound peer's clock is an hour behind ours (%d s)" %
+          info["timeoffset"])
+    check("ahead of the median of 1 outbound peers" in a.logtext(),
+          "the node an hour ahead warns about its clock")
 
     rb = b.rpc("publish", "t", "from b, clocks apart")["id"]
     ra = a.rpc("publish", "t", "from a, an hour ahead")["id"]
@@ -42,6 +49,7 @@ def body(net):
         f.write("+0\n")
     wait_until(lambda: "system clock moved" in a.logtext(), 20,
                "a to notice its corrected clock")
+    check(abs(a.rpc("getnetworkinfo")["timeoffset"]) <= 5, "the offset is gone once corrected")
     rb2 = b.rpc("publish", "t", "from b, clocks agree")["id"]
     ra2 = a.rpc("publish", "t", "from a, clock corrected")["id"]
     wait_until(lambda: has_rumor(a, rb2), 15, "b's rumor to reach a after the correction")

@@ -200,6 +200,9 @@ static void send_hello(int fd, struct hs_transport *tr, const char *network,
 	msg.u.hello.network.p = (const uint8_t *)network;
 	msg.u.hello.network.len = strlen(network);
 	msg.u.hello.record = *rec;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	msg.u.hello.time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	msg.u.hello.flags = HS_HELLO_ALL_TOPICS;
 	send_msg_fd(fd, tr, &msg);
 }

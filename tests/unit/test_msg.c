@@ -49,6 +49,7 @@ static void make_hello(struct hs_msg *msg, size_t ntopics)
 	h->version = HS_PROTOCOL_VERSION;
 	h->network = name("main");
 	h->record = sample_record();
+	h->time_ms = 1700000000123ull;
 	h->your_addr = hs_netaddr_ipv4(198, 51, 100, 1, 40000);
 	h->ntopics = ntopics;
 	for (size_t i = 0; i < ntopics; i++)
@@ -150,7 +151,7 @@ static bool msg_eq(const struct hs_msg *a, const struct hs_msg *b)
 		const struct hs_msg_hello *x = &a->u.hello, *y = &b->u.hello;
 		bool ok = x->version == y->version && name_eq(&x->network, &y->network) &&
 		          record_eq(&x->record, &y->record) && x->flags == y->flags &&
-		          x->your_addr.family == y->your_addr.family &&
+		          x->time_ms == y->time_ms && x->your_addr.family == y->your_addr.family &&
 		          hs_netaddr_equal(&x->your_addr, &y->your_addr) &&
 		          x->ntopics == y->ntopics;
 		for (size_t i = 0; ok && i < x->ntopics; i++)
@@ -251,7 +252,7 @@ static void test_hello_roundtrip(void)
 	make_hello(&msg, 0);
 	memset(&msg.u.hello.your_addr, 0, sizeof(msg.u.hello.your_addr));
 	size_t len = roundtrip(&msg);
-	size_t known = hs_record_encoded_len(&msg.u.hello.record) + 1 + 2 + 1 + 4 + 1 + 1;
+	size_t known = hs_record_encoded_len(&msg.u.hello.record) + 1 + 2 + 1 + 4 + 8 + 1 + 1;
 	CHECK_EQ(len, known + 1);
 	/* IPv6 your_addr, all-topics flag, another version. */
 	make_hello(&msg, 0);

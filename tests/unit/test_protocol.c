@@ -150,6 +150,7 @@ static void hello_base(struct hs_msg *m, uint8_t *enc)
 	m->u.hello.network.len = strlen(NETWORK);
 	size_t len = build_record(enc);
 	REQUIRE(hs_record_decode(&m->u.hello.record, enc, len) == 0);
+	m->u.hello.time_ms = 1700000000123ull;
 }
 
 static size_t build_frame_hello(uint8_t *out)
