@@ -296,4 +296,15 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 /* Signs (or re-signs) our record after an address change. */
 HS_MUST_USE int hs_connect_sign_record(struct hs_node *node, uint64_t now);
 
+/* ---- request preference (reqsched.h) and topic coverage (topics.c) ------------------------ */
+/* The scheduler asks PREFERRED announcers first: sessions we opened (an attacker cannot choose
+ * whom we dial) whose peer is in good standing. */
+static inline enum hs_req_class hs_peer_req_class(const struct hs_node *node, const struct peer *p,
+                                                  uint64_t now)
+{
+	return p->kind != CONN_INBOUND && hs_reputation_standing(node, p, now) == HS_STANDING_GOOD
+	               ? HS_REQ_PREFERRED
+	               : HS_REQ_OTHER;
+}
+
 #endif

@@ -88,6 +88,11 @@ enum hs_limits {
 	HS_REQ_PEER_ANNOUNCED_MAX = 5000, /* MAX_PEER_TX_ANNOUNCEMENTS */
 	HS_REQ_PEER_INFLIGHT_MAX = 500,   /* one full inv can be requested in two rounds */
 	HS_REQ_ID_ANNOUNCERS_MAX = 16,    /* fallbacks beyond 16 announcers add nothing */
+
+	/* --- request choice and topic coverage (overlay/reqsched.h, overlay/topics.c) ----- */
+	/* Timeouts in a row after which a peer is asked only after every peer that answers: two
+	 * rule out one unlucky loss, and a withholder pays with its rank from the second. */
+	HS_REQ_PEER_STRIKES_MAX = 2,
 };
 
 #endif

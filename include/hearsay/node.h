@@ -132,6 +132,10 @@ struct hs_node_config {
 	size_t seen_max;                /* ids remembered */
 	size_t addrbook_max;            /* node records remembered */
 
+	/* More wait before asking an inbound announcer for an id (default 100 ms): the outbound
+	 * ones are asked first (overlay/reqsched.h). */
+	uint64_t request_nonpreferred_delay_ns;
+
 	/* Abuse limits: per-peer frames per second (burst 2x) and signature checks per second. */
 	uint64_t peer_frames_per_s;
 	uint64_t peer_verifies_per_s;
