@@ -306,5 +306,14 @@ static inline enum hs_req_class hs_peer_req_class(const struct hs_node *node, co
 	               ? HS_REQ_PREFERRED
 	               : HS_REQ_OTHER;
 }
+/* Outbound sessions wanted beyond outbound_target: while a topic we take has fewer than
+ * HS_TOPIC_PEERS_MIN sessions with peers taking it, up to HS_TOPIC_EXTRA_OUTBOUND_MAX within
+ * peers_max; 0 otherwise and for a node taking every topic. */
+size_t hs_topics_extra_outbound(const struct hs_node *node);
+/* True if closing p would leave a topic we take with fewer than HS_TOPIC_PEERS_MIN takers. */
+bool hs_topics_useful(const struct hs_node *node, const struct peer *p);
+/* Beyond outbound_target, closes the youngest outbound session that is not useful (and has
+ * lived HS_TOPIC_TRY_S); at most one per call. From the connect timer. */
+void hs_topics_trim(struct hs_node *node, uint64_t now);
 
 #endif

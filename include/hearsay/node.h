@@ -296,6 +296,7 @@ struct hs_node_stats {
 	uint64_t evictions;       /* inbound sessions closed to make room for another */
 	uint64_t grafts_declined; /* peers that asked for our pushes beyond eager_receivers_max */
 	uint64_t feelers;         /* short outbound sessions made to repair and test */
+	uint64_t topic_closes;    /* extra outbound sessions closed: no topic we lack (topics.c) */
 	uint64_t dials;
 };
 
