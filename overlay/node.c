@@ -475,6 +475,7 @@ size_t hs_node_peers(const struct hs_node *node, struct hs_peer_info *out, size_
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats)
 {
 	*stats = node->stats;
+	stats->announcements_evicted = hs_reqsched_evictions(node->reqs);
 }
 
 int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap, size_t *outlen)

@@ -75,7 +75,8 @@
  * Delay bound (k colluding withholders: peers that announce an id and never deliver it):
  *  - Each announcer is asked for an id at most once while the id is remembered, and requests
  *    for one id are sequential, so k withholders delay an id by at most k request_timeouts
- *    after an honest announcer's announcement is due; never more than id_announcers_max - 1.
+ *    after an honest announcer's announcement is due (and its peer has room in flight);
+ *    never more than id_announcers_max - 1.
  *  - While an honest announcer h is due and its peer has room in flight, a request for the id
  *    goes to another announcer only if that one ranks at or above h; so the requests made
  *    before h's are the one possibly in flight when h fell due and those to announcers ranked
@@ -83,12 +84,15 @@
  *    beyond that one request, and none at all if h's announcement falls due before theirs,
  *    which nonpreferred_delay arranges whenever h announces within that delay of the first.
  *    PREFERRED withholders (outbound sessions: peers we chose, not peers that chose us) cost
- *    at most one timeout each; j of them among P equally ranked due announcers cost j / (P - j
- *    + 1) timeouts on average, the random order putting h behind half of them on average.
+ *    at most one timeout each, and j of them among P equally ranked due announcers (P - j
+ *    honest) cost j / (P - j + 1) timeouts on average, not j: the order is random (the unit
+ *    test measures 1.5 for j = 3, P = 4).
  *  - A PREFERRED announcer is never kept out of a full id by OTHER ones (eviction), and the
  *    announcers one peer can displace are bounded by its own peer_announced_max.
  *  - A withholder that times out peer_strikes_max times in a row ranks after every peer that
- *    does not, in either class, until it answers a request.
+ *    does not, in either class, until it answers a request. Rationale: this orders slow or
+ *    broken peers behind working ones; a withholder can clear its strikes with a notfound,
+ *    so the bounds above do not rest on strikes.
  *
  * Bounds: each peer holds at most peer_announced_max announcements, so there are at most
  * HS_PEERS_MAX * peer_announced_max in all (and as many ids); each id has at most

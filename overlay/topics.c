@@ -23,7 +23,9 @@
  * each after at least HS_TOPIC_TRY_S, so the churn while a topic stays short (nobody we can
  * reach takes it) is at most HS_TOPIC_EXTRA_OUTBOUND_MAX dials per HS_TOPIC_TRY_S. The node
  * never closes below outbound_target outbound sessions, nor closes a manual peer, a seed or
- * an inbound session. Cost: O(sessions x (sessions + topics x log topics)) per call.
+ * an inbound session. Cost: O(sessions x topics x log topics) per call (trim: plus
+ * O(sessions^2) for the oldest-sessions rule, 16k steps at HS_PEERS_MAX), O(1) for a node
+ * that takes every topic.
  *
  * Attacker model: a peer chooses the topics in its hello. Claiming every topic makes it count
  * for all of them, as any peer we take rumors from does (a withholder is handled by pull and
@@ -31,8 +33,6 @@
  * costs it only the session it made useless. Outbound sessions are still ours to choose, so
  * the extra sessions go where our book sends them, not where a peer asks.
  */
-#include <string.h>
-
 #include "node_impl.h"
 
 static bool counts(const struct peer *p)
@@ -40,23 +40,51 @@ static bool counts(const struct peer *p)
 	return p && p->state == PS_ACTIVE && p->kind != CONN_FEELER && p->kind != CONN_SEED;
 }
 
-/* Sessions that count and take our topic t (an index into node->topic_names). */
-static size_t takers(const struct hs_node *node, size_t t)
+/* Does p take the topic whose keyed hash is h? (p->topic_hash is sorted, under our key.) */
+static bool takes(const struct peer *p, uint64_t h)
 {
-	const char *name = node->topic_names[t];
-	size_t n = 0;
+	size_t lo = 0, hi = p->ntopics;
+	if (p->all_topics)
+		return true;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->topic_hash[mid] == h)
+			return true;
+		if (p->topic_hash[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* n[t]: sessions that count and take our topic t (node->topic_hash[t]). */
+static void takers(const struct hs_node *node, size_t n[HS_HELLO_TOPICS_MAX])
+{
+	for (size_t t = 0; t < node->cfg.ntopics; t++)
+		n[t] = 0;
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
-		n += counts(node->peers[s]) &&
-		     hs_peer_takes_topic(node, node->peers[s], (const uint8_t *)name, strlen(name));
-	return n;
+		for (size_t t = 0; counts(node->peers[s]) && t < node->cfg.ntopics; t++)
+			n[t] += takes(node->peers[s], node->topic_hash[t]);
 }
 
 static bool any_short(const struct hs_node *node)
 {
+	size_t n[HS_HELLO_TOPICS_MAX];
 	if (node->cfg.all_topics)
 		return false;
+	takers(node, n);
 	for (size_t t = 0; t < node->cfg.ntopics; t++)
-		if (takers(node, t) < HS_TOPIC_PEERS_MIN)
+		if (n[t] < HS_TOPIC_PEERS_MIN)
+			return true;
+	return false;
+}
+
+/* p takes a topic of ours that has at most HS_TOPIC_PEERS_MIN takers (n from takers()). */
+static bool useful(const struct hs_node *node, const struct peer *p, const size_t *n)
+{
+	for (size_t t = 0; t < node->cfg.ntopics; t++)
+		if (n[t] <= HS_TOPIC_PEERS_MIN && takes(p, node->topic_hash[t]))
 			return true;
 	return false;
 }
@@ -97,15 +125,11 @@ size_t hs_topics_extra_outbound(const struct hs_node *node)
 
 bool hs_topics_useful(const struct hs_node *node, const struct peer *p)
 {
+	size_t n[HS_HELLO_TOPICS_MAX];
 	if (node->cfg.all_topics || !counts(p))
 		return false;
-	for (size_t t = 0; t < node->cfg.ntopics; t++) {
-		const char *name = node->topic_names[t];
-		if (hs_peer_takes_topic(node, p, (const uint8_t *)name, strlen(name)) &&
-		    takers(node, t) <= HS_TOPIC_PEERS_MIN)
-			return true;
-	}
-	return false;
+	takers(node, n);
+	return useful(node, p, n);
 }
 
 /* True if p is one of the outbound_target oldest outbound sessions: those are never closed
@@ -130,12 +154,14 @@ void hs_topics_trim(struct hs_node *node, uint64_t now)
 	tally(node, &outbound, &live);
 	if (outbound <= node->cfg.outbound_target)
 		return;
+	size_t n[HS_HELLO_TOPICS_MAX];
+	takers(node, n);
 	struct peer *victim = NULL;
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (!counts(p) || p->kind != CONN_OUTBOUND ||
 		    now < p->opened_ns + (uint64_t)HS_TOPIC_TRY_S * HS_NS_PER_S ||
-		    hs_topics_useful(node, p) || is_base(node, p))
+		    useful(node, p, n) || is_base(node, p))
 			continue;
 		if (!victim || p->opened_ns > victim->opened_ns)
 			victim = p;

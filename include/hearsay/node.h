@@ -291,6 +291,7 @@ struct hs_node_stats {
 	                         * bad length: not provable against the peer, so unpunished */
 	uint64_t requests_sent, requests_timed_out, notfound_sent;
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
+	uint64_t announcements_evicted; /* inbound ones displaced from a full id by outbound ones */
 	uint64_t pulls_sent, pull_rumors_sent;
 	uint64_t repairs_refused; /* pulls and syncs over a peer's rate, ignored */
 	uint64_t evictions;       /* inbound sessions closed to make room for another */
