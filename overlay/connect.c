@@ -315,7 +315,8 @@ static size_t outbound_wanted(const struct hs_node *node)
 	for (size_t i = 0; i < node->ndials; i++)
 		if (is_outbound_kind(node->dials[i].kind))
 			n++;
-	return n < node->cfg.outbound_target ? node->cfg.outbound_target - n : 0;
+	size_t target = node->cfg.outbound_target + hs_topics_extra_outbound(node);
+	return n < target ? target - n : 0;
 }
 
 static void dial_manual(struct hs_node *node, bool seeds, uint64_t now)
@@ -365,6 +366,7 @@ static void feeler(struct hs_node *node, uint64_t now)
 void hs_connect_timer(struct hs_node *node, uint64_t now)
 {
 	expire_dials(node, now);
+	hs_topics_trim(node, now);
 	feeler(node, now);
 	if (node->shutting_down || now < node->next_dial_ns)
 		return;

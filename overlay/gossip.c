@@ -12,8 +12,9 @@
  * announced by id to every other peer that takes its topic and does not have it. The receiver
  * chooses who pushes to it: the peers that most often told it first of new rumors, one where
  * one such peer covers eager_cover of its first tellings, else up to eager_push. A peer that
- * lacks an announced id asks the first announcer (reqsched.c), at once if that is a pusher or
- * would answer before the pushers' copy usually comes, else after giving the pushers that time.
+ * lacks an announced id asks one announcer (reqsched.h: outbound first, at random among
+ * equals), at once if that is a pusher or would answer before the pushers' copy usually
+ * comes, else after giving the pushers that time.
  *
  * Attacker model for push: a peer can make us push full copies only while it is one of at
  * most eager_receivers_max grafted peers; it earns a place among our pushers only by being
@@ -491,7 +492,8 @@ static void on_inv(struct hs_node *node, struct peer *p, const struct hs_msg_inv
 			continue;
 		/* Past the per-peer announcement limit the rest are ignored (txrequest does the
 		 * same): the ids still reach us through other announcers or pull. */
-		if (hs_reqsched_announce(node->reqs, p->slot, id, kind, reqtime) != 0)
+		if (hs_reqsched_announce(node->reqs, p->slot, id, kind,
+		                         hs_peer_req_class(node, p, now), reqtime) != 0)
 			node->stats.announcements_dropped++;
 		else
 			teller_note(node, p, id, false, now);

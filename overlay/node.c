@@ -35,6 +35,7 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->clock_skew_ns = 30 * HS_NS_PER_S;
 	cfg->request_timeout_ns = 2 * HS_NS_PER_S;
 	cfg->lazy_request_delay_ns = 0;
+	cfg->request_nonpreferred_delay_ns = 100 * HS_NS_PER_MS;
 	cfg->store_max = 100000;
 	cfg->store_bytes_max = 64u << 20;
 	cfg->seen_max = 200000;
@@ -282,6 +283,7 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 		.peer_inflight_max = HS_REQ_PEER_INFLIGHT_MAX,
 		.id_announcers_max = HS_REQ_ID_ANNOUNCERS_MAX,
 		.request_timeout_ns = cfg->request_timeout_ns,
+		.nonpreferred_delay_ns = cfg->request_nonpreferred_delay_ns,
 	};
 	if (!err)
 		err = hs_reqsched_new(&node->reqs, &rc, node->secret);
@@ -570,6 +572,7 @@ void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats)
 	stats->verify_admitted = v->admitted;
 	stats->verify_over_peer_share = v->over_peer_share;
 	stats->verify_over_group_share = v->over_group_share;
+	stats->announcements_evicted = hs_reqsched_evictions(node->reqs);
 }
 
 int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap, size_t *outlen)

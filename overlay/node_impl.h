@@ -337,4 +337,24 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 /* Signs (or re-signs) our record after an address change. */
 HS_MUST_USE int hs_connect_sign_record(struct hs_node *node, uint64_t now);
 
+/* ---- request preference (reqsched.h) and topic coverage (topics.c) ------------------------ */
+/* The scheduler asks PREFERRED announcers first: sessions we opened (an attacker cannot choose
+ * whom we dial) whose peer is in good standing. */
+static inline enum hs_req_class hs_peer_req_class(const struct hs_node *node, const struct peer *p,
+                                                  uint64_t now)
+{
+	return p->kind != CONN_INBOUND && hs_reputation_standing(node, p, now) == HS_STANDING_GOOD
+	               ? HS_REQ_PREFERRED
+	               : HS_REQ_OTHER;
+}
+/* Outbound sessions wanted beyond outbound_target: while a topic we take has fewer than
+ * HS_TOPIC_PEERS_MIN sessions with peers taking it, up to HS_TOPIC_EXTRA_OUTBOUND_MAX within
+ * peers_max; 0 otherwise and for a node taking every topic. */
+size_t hs_topics_extra_outbound(const struct hs_node *node);
+/* True if closing p would leave a topic we take with fewer than HS_TOPIC_PEERS_MIN takers. */
+bool hs_topics_useful(const struct hs_node *node, const struct peer *p);
+/* Beyond outbound_target, closes the youngest outbound session that is not useful (and has
+ * lived HS_TOPIC_TRY_S); at most one per call. From the connect timer. */
+void hs_topics_trim(struct hs_node *node, uint64_t now);
+
 #endif

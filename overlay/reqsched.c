@@ -7,15 +7,17 @@
  * `where` field:
  *   - WAITING: a CANDIDATE of an id with nothing in flight, reqtime > now (one global heap,
  *     by reqtime);
- *   - READY: the same with reqtime <= now (one heap per peer, by seq);
+ *   - READY: the same with reqtime <= now (one heap per peer, by priority without the
+ *     demotion term: the same order, since that term is one constant for all of a peer's);
  *   - INFLIGHT: a REQUESTED announcement (one global heap, by expiry);
  *   - NOWHERE: a FAILED one, or a CANDIDATE of an id that has a request in flight.
- * A last heap holds the peers that have a READY candidate and room in flight, keyed by the seq
- * of their first READY candidate. Its top is exactly the next request poll must make: the
- * smallest seq over all candidates that are eligible now is the chosen candidate of the
- * requestable id with the smallest chosen seq. A peer leaves that heap when its in-flight
- * count reaches the limit and comes back the moment the count drops, so a candidate held back
- * only by its peer's limit is output by the next poll.
+ * A last heap holds the peers that have a READY candidate and room in flight, keyed by the
+ * priority of their first READY candidate (demotion term included). Its top is exactly the
+ * next request poll must make: the eligible announcement of smallest priority over all ids is
+ * also the smallest of its own id, i.e. that id's chosen candidate. A peer leaves that heap
+ * when its in-flight count reaches the limit and comes back the moment the count drops, so a
+ * candidate held back only by its peer's limit is output by the next poll; its key moves when
+ * its strikes cross peer_strikes_max.
  *
  * Heaps are indexed (each member knows its position), so removal is O(log n) and nothing is
  * deleted lazily: memory never grows with churn. Every array is grown in announce, the only
@@ -41,6 +43,7 @@ enum where { NOWHERE, WAITING, READY, INFLIGHT };
 
 struct ann {
 	uint64_t seq;
+	uint64_t prio;         /* class * 2^62 + hash: the priority without the demotion term */
 	uint64_t time;         /* reqtime while CANDIDATE, expiry while REQUESTED */
 	uint32_t rec;          /* the id record */
 	uint32_t inext, iprev; /* the id's announcements in seq order; inext links the free list */
@@ -48,6 +51,7 @@ struct ann {
 	uint8_t peer;
 	uint8_t state; /* enum state */
 	uint8_t where; /* enum where */
+	uint8_t cls;   /* enum hs_req_class */
 };
 
 struct idrec {
@@ -70,15 +74,17 @@ struct heap {
 };
 
 struct peer {
-	struct heap ready; /* READY candidates by seq; cap <= peer_announced_max */
+	struct heap ready; /* READY candidates by prio; cap <= peer_announced_max */
 	uint32_t head;     /* announcements list */
 	uint32_t count;    /* announcements of any state */
 	uint32_t inflight; /* REQUESTED announcements */
+	uint32_t strikes;  /* timeouts since its last answer */
 };
 
 struct hs_reqsched {
-	uint32_t announced_max, inflight_max, announcers_max;
-	uint64_t timeout_ns;
+	uint32_t announced_max, inflight_max, announcers_max, strikes_max;
+	uint64_t timeout_ns, nonpref_delay_ns;
+	uint64_t evictions;
 	uint64_t now; /* the largest now given to poll */
 	uint64_t seq; /* the next announcement's seq */
 	struct hs_idmap ids;
@@ -164,6 +170,27 @@ static int heap_reserve(struct heap *h, uint32_t cap)
 	return 0;
 }
 
+/* ---- priorities ----------------------------------------------------------------------------- */
+
+#define RANK_SHIFT 62
+/* The demotion term of a priority: ranks 2 and 3 come after 0 (PREFERRED) and 1 (OTHER). */
+#define DEMOTED ((uint64_t)2 << RANK_SHIFT)
+
+/* The priority of (peer, id) without the demotion term (reqsched.h). */
+static uint64_t priority(const struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN], uint32_t peer,
+                         enum hs_req_class cls)
+{
+	uint8_t buf[HS_ID_LEN + 1];
+	memcpy(buf, id, HS_ID_LEN);
+	buf[HS_ID_LEN] = (uint8_t)peer;
+	return ((uint64_t)cls << RANK_SHIFT) | (hs_shorthash(rs->ids.key, buf, sizeof(buf)) >> 2);
+}
+
+static uint64_t demotion(const struct hs_reqsched *rs, uint32_t p)
+{
+	return rs->peer[p].strikes >= rs->strikes_max ? DEMOTED : 0;
+}
+
 /* ---- placement: which heap an announcement belongs in ------------------------------------ */
 
 /* Puts peer p in the peers heap, with the right key, exactly when it has a READY candidate
@@ -176,10 +203,10 @@ static void peer_sync(struct hs_reqsched *rs, uint32_t p)
 	if (i != NONE && !want) {
 		heap_remove(&rs->peers, rs->peer_pos, i);
 	} else if (i != NONE) {
-		rs->peers.v[i].key = pe->ready.v[0].key;
+		rs->peers.v[i].key = pe->ready.v[0].key + demotion(rs, p);
 		heap_fix(&rs->peers, rs->peer_pos, i);
 	} else if (want) {
-		heap_push(&rs->peers, rs->peer_pos, pe->ready.v[0].key, p);
+		heap_push(&rs->peers, rs->peer_pos, pe->ready.v[0].key + demotion(rs, p), p);
 	}
 }
 
@@ -189,7 +216,7 @@ static void place(struct hs_reqsched *rs, uint32_t a)
 	struct ann *an = &rs->anns[a];
 	assert(an->state == CANDIDATE && an->where == NOWHERE);
 	if (an->time <= rs->now) {
-		heap_push(&rs->peer[an->peer].ready, rs->ann_pos, an->seq, a);
+		heap_push(&rs->peer[an->peer].ready, rs->ann_pos, an->prio, a);
 		an->where = READY;
 		peer_sync(rs, an->peer);
 	} else {
@@ -422,7 +449,9 @@ int hs_reqsched_new(struct hs_reqsched **out, const struct hs_reqsched_config *c
 	rs->inflight_max = cfg_count(cfg->peer_inflight_max, HS_REQ_PEER_INFLIGHT_MAX, UINT32_MAX);
 	rs->announcers_max =
 	        cfg_count(cfg->id_announcers_max, HS_REQ_ID_ANNOUNCERS_MAX, UINT32_MAX);
+	rs->strikes_max = cfg_count(cfg->peer_strikes_max, HS_REQ_PEER_STRIKES_MAX, UINT32_MAX);
 	rs->timeout_ns = cfg->request_timeout_ns;
+	rs->nonpref_delay_ns = cfg->nonpreferred_delay_ns;
 	rs->pool_max = rs->announced_max * HS_PEERS_MAX;
 	rs->ann_free = rs->rec_free = NONE;
 	hs_idmap_init(&rs->ids, key, rs->pool_max);
@@ -455,28 +484,53 @@ void hs_reqsched_del(struct hs_reqsched *rs)
 	free(rs);
 }
 
-int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN],
-                         uint8_t kind, uint64_t reqtime)
+/* The announcement a PREFERRED one evicts from full record r: its OTHER CANDIDATE of largest
+ * seq (the list is in seq order), or NONE. */
+static uint32_t evictable(const struct hs_reqsched *rs, uint32_t r)
 {
-	if (peer >= HS_PEERS_MAX)
+	uint32_t victim = NONE;
+	for (uint32_t a = rs->recs[r].head; a != NONE; a = rs->anns[a].inext)
+		if (rs->anns[a].state == CANDIDATE && rs->anns[a].cls == HS_REQ_OTHER)
+			victim = a;
+	return victim;
+}
+
+int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN],
+                         uint8_t kind, enum hs_req_class cls, uint64_t reqtime)
+{
+	if (peer >= HS_PEERS_MAX || (cls != HS_REQ_PREFERRED && cls != HS_REQ_OTHER))
 		return HS_ERR_INVALID;
 	struct peer *pe = &rs->peer[peer];
-	uint32_t r = lookup(rs, id);
+	uint32_t r = lookup(rs, id), victim = NONE;
 	if (r != NONE && find(rs, r, peer) != NONE)
 		return 0;
-	if (pe->count >= rs->announced_max ||
-	    (r != NONE && rs->recs[r].count >= rs->announcers_max))
+	if (pe->count >= rs->announced_max)
 		return HS_ERR_FULL;
+	if (r != NONE && rs->recs[r].count >= rs->announcers_max) {
+		victim = cls == HS_REQ_PREFERRED ? evictable(rs, r) : NONE;
+		if (victim == NONE)
+			return HS_ERR_FULL;
+	}
 	int err = reserve(rs, peer);
 	if (!err && r == NONE)
 		err = rec_new(rs, &r, id, kind);
 	if (err)
 		return err;
+	if (victim != NONE) {
+		/* A CANDIDATE, and the new announcement keeps the record live: nothing to settle.
+		 */
+		ann_drop(rs, victim);
+		rs->evictions++;
+	}
+	if (cls == HS_REQ_OTHER)
+		reqtime = reqtime + rs->nonpref_delay_ns < reqtime ? UINT64_MAX
+		                                                   : reqtime + rs->nonpref_delay_ns;
 	struct idrec *rec = &rs->recs[r];
 	uint32_t a = rs->ann_free;
 	struct ann *an = &rs->anns[a];
 	rs->ann_free = an->inext;
 	*an = (struct ann){ .seq = rs->seq++,
+		            .prio = priority(rs, id, peer, cls),
 		            .time = reqtime,
 		            .rec = r,
 		            .inext = NONE,
@@ -485,7 +539,8 @@ int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer, const uint8_t id
 		            .pprev = NONE,
 		            .peer = (uint8_t)peer,
 		            .state = CANDIDATE,
-		            .where = NOWHERE };
+		            .where = NOWHERE,
+		            .cls = (uint8_t)cls };
 	if (rec->tail != NONE)
 		rs->anns[rec->tail].inext = a;
 	else
@@ -510,7 +565,10 @@ size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request 
 	if (now > rs->now)
 		rs->now = now;
 	while (rs->inflight.len > 0 && rs->inflight.v[0].key <= rs->now) {
-		ann_fail(rs, rs->inflight.v[0].idx);
+		uint32_t a = rs->inflight.v[0].idx;
+		struct peer *pe = &rs->peer[rs->anns[a].peer];
+		pe->strikes += pe->strikes < UINT32_MAX;
+		ann_fail(rs, a); /* re-keys the peer, demoted or not */
 		expired++;
 	}
 	while (rs->waiting.len > 0 && rs->waiting.v[0].key <= rs->now) {
@@ -535,8 +593,11 @@ size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request 
 void hs_reqsched_received(struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN])
 {
 	uint32_t r = lookup(rs, id);
-	if (r != NONE)
-		rec_forget(rs, r);
+	if (r == NONE)
+		return;
+	if (rs->recs[r].requested != NONE) /* counts as its answer: see reqsched.h */
+		rs->peer[rs->anns[rs->recs[r].requested].peer].strikes = 0;
+	rec_forget(rs, r);
 }
 
 void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN])
@@ -545,6 +606,8 @@ void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t i
 	if (peer >= HS_PEERS_MAX || r == NONE)
 		return;
 	uint32_t a = find(rs, r, peer);
+	if (a != NONE && rs->anns[a].state == REQUESTED)
+		rs->peer[peer].strikes = 0; /* an answer; ann_fail re-keys the peer */
 	if (a != NONE && rs->anns[a].state != FAILED)
 		ann_fail(rs, a);
 }
@@ -563,6 +626,7 @@ void hs_reqsched_peer_gone(struct hs_reqsched *rs, uint32_t peer)
 	assert(pe->ready.len == 0 && pe->inflight == 0 && pe->count == 0);
 	free(pe->ready.v);
 	pe->ready = (struct heap){ 0 };
+	pe->strikes = 0;
 }
 
 uint64_t hs_reqsched_next_deadline(const struct hs_reqsched *rs)
@@ -610,6 +674,16 @@ size_t hs_reqsched_peer_inflight(const struct hs_reqsched *rs, uint32_t peer)
 	return peer < HS_PEERS_MAX ? rs->peer[peer].inflight : 0;
 }
 
+size_t hs_reqsched_peer_strikes(const struct hs_reqsched *rs, uint32_t peer)
+{
+	return peer < HS_PEERS_MAX ? rs->peer[peer].strikes : 0;
+}
+
+uint64_t hs_reqsched_evictions(const struct hs_reqsched *rs)
+{
+	return rs->evictions;
+}
+
 /* ---- invariant check
  * ----------------------------------------------------------------------------- */
 
@@ -640,9 +714,10 @@ static bool ann_place_ok(const struct hs_reqsched *rs, uint32_t a)
 	} else if (an->state == CANDIDATE && r->requested == NONE && an->time > rs->now) {
 		want = WAITING, h = &rs->waiting;
 	} else if (an->state == CANDIDATE && r->requested == NONE) {
-		want = READY, h = &rs->peer[an->peer].ready, key = an->seq;
+		want = READY, h = &rs->peer[an->peer].ready, key = an->prio;
 	}
-	if (an->where != want)
+	if (an->where != want || an->cls > HS_REQ_OTHER ||
+	    an->prio != priority(rs, r->id, an->peer, (enum hs_req_class)an->cls))
 		return false;
 	if (!h)
 		return i == NONE;
@@ -698,7 +773,7 @@ static bool peer_ok(const struct hs_reqsched *rs, uint32_t p)
 	uint32_t i = rs->peer_pos[p];
 	if (pe->ready.len == 0 || pe->inflight >= rs->inflight_max)
 		return i == NONE;
-	return i < rs->peers.len && rs->peers.v[i].key == pe->ready.v[0].key;
+	return i < rs->peers.len && rs->peers.v[i].key == pe->ready.v[0].key + demotion(rs, p);
 }
 
 bool hs_reqsched_check(const struct hs_reqsched *rs)

@@ -170,6 +170,7 @@ void hs_state_on_inv_item(struct hs_node *node, struct peer *p, const uint8_t id
 	if (hs_seen_has(&node->seen, id, now))
 		return;
 	if (hs_reqsched_announce(node->reqs, p->slot, id, HS_INV_STATE,
+	                         hs_peer_req_class(node, p, now),
 	                         now + node->cfg.lazy_request_delay_ns) != 0)
 		node->stats.announcements_dropped++;
 }

@@ -123,6 +123,19 @@ enum hs_limits {
 	/* The budget is shared out at most once a millisecond: a flood of refused checks costs
 	 * O(1) each, and 1 ms of budget (4 checks at the default) is below any burst. */
 	HS_VERIFY_REFILL_NS = 1000 * 1000,
+
+	/* --- request choice and topic coverage (overlay/reqsched.h, overlay/topics.c) ----- */
+	/* Timeouts in a row after which a peer is asked only after every peer that answers: two
+	 * rule out one unlucky loss, and a withholder pays with its rank from the second. */
+	HS_REQ_PEER_STRIKES_MAX = 2,
+	/* Sessions with peers taking a topic that a node taking only some topics keeps: one more
+	 * than a single point of failure, as the overlay's own degree is many more. */
+	HS_TOPIC_PEERS_MIN = 2,
+	/* Outbound sessions beyond outbound_target dialled while a topic is short of that. */
+	HS_TOPIC_EXTRA_OUTBOUND_MAX = 4,
+	/* Seconds an extra session lives before it may be closed for taking no short topic:
+	 * bounds the churn while nobody reachable takes it to 4 dials a minute. */
+	HS_TOPIC_TRY_S = 60,
 };
 
 #endif

@@ -134,6 +134,10 @@ struct hs_node_config {
 	size_t seen_max;                /* ids remembered */
 	size_t addrbook_max;            /* node records remembered */
 
+	/* More wait before asking an inbound announcer for an id (default 100 ms): the outbound
+	 * ones are asked first (overlay/reqsched.h). */
+	uint64_t request_nonpreferred_delay_ns;
+
 	/* Abuse limits: per-peer frames per second (burst 2x). */
 	uint64_t peer_frames_per_s;
 	/* Signature checks per second on peer data, node-wide, shared fairly across network groups
@@ -301,11 +305,13 @@ struct hs_node_stats {
 	uint64_t rumors_too_old;   /* rumors refused as older than retention */
 	uint64_t requests_sent, requests_timed_out, notfound_sent;
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
+	uint64_t announcements_evicted; /* inbound ones displaced from a full id by outbound ones */
 	uint64_t pulls_sent, pull_rumors_sent;
 	uint64_t repairs_refused; /* pulls and syncs over a peer's rate, ignored */
 	uint64_t evictions;       /* inbound sessions closed to make room for another */
 	uint64_t grafts_declined; /* peers that asked for our pushes beyond eager_receivers_max */
 	uint64_t feelers;         /* short outbound sessions made to repair and test */
+	uint64_t topic_closes;    /* extra outbound sessions closed: no topic we lack (topics.c) */
 	uint64_t dials;
 	/* Signature checks on peer data: allowed by the verification budget, and refused (the
 	 * object dropped unverified) because the peer's share of its group's budget, or its whole

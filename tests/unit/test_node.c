@@ -69,12 +69,12 @@ static void test_inv_getdata_triangle(void)
 	tn_connect(&net, 0, 2);
 	uint8_t id[HS_ID_LEN];
 	CHECK_EQ(hs_node_publish(net.n[0].node, id, "t", (const uint8_t *)"y", 1, net.now), 0);
-	tn_pump(&net);
+	tn_advance(&net, HS_NS_PER_S); /* an inbound announcer waits request_nonpreferred_delay */
 	CHECK_EQ(net.n[1].deliveries, 1);
 	CHECK_EQ(net.n[2].deliveries, 1);
 	struct hs_node_stats st;
 	hs_node_get_stats(net.n[1].node, &st);
-	CHECK_EQ(st.payload_copies_in, 1); /* requested once, from the first announcer */
+	CHECK_EQ(st.payload_copies_in, 1); /* requested once, from one announcer */
 	CHECK(st.msgs_in[HS_MSG_INV] >= 1);
 	CHECK(st.requests_sent >= 1);
 	tn_free(&net);
@@ -190,7 +190,7 @@ static void test_state_spreads_and_syncs(void)
 	uint8_t id[HS_ID_LEN];
 	CHECK_EQ(hs_node_set_state(net.n[0].node, "height", (const uint8_t *)"41", 2, id, net.now),
 	         0);
-	tn_pump(&net);
+	tn_advance(&net, HS_NS_PER_S); /* inbound announcers wait request_nonpreferred_delay */
 	struct hs_entry e;
 	for (int i = 0; i < 3; i++) {
 		CHECK_EQ(hs_node_get_state(net.n[i].node, origin, "height", &e), 0);
@@ -201,7 +201,7 @@ static void test_state_spreads_and_syncs(void)
 	CHECK_EQ(hs_node_set_state(net.n[0].node, "tip", (const uint8_t *)"abc", 3, NULL, net.now),
 	         0);
 	CHECK_EQ(hs_node_del_state(net.n[0].node, "tip", NULL, net.now), 0);
-	tn_pump(&net);
+	tn_advance(&net, HS_NS_PER_S);
 	CHECK_EQ(hs_node_get_state(net.n[2].node, origin, "height", &e), 0);
 	CHECK(e.value_len == 2 && memcmp(e.value, "42", 2) == 0);
 	CHECK_EQ(e.version, 2);
@@ -376,7 +376,7 @@ static void test_push_follows_grafts(void)
 		uint8_t id[HS_ID_LEN];
 		CHECK_EQ(hs_node_publish(net.n[0].node, id, "t", (const uint8_t *)"q", 1, net.now),
 		         0);
-		tn_pump(&net);
+		tn_advance(&net, HS_NS_PER_S); /* B's announcer A is inbound: it waits */
 		CHECK_EQ(net.n[3].deliveries, 1);
 		struct hs_node_stats st;
 		hs_node_get_stats(net.n[2].node, &st);
