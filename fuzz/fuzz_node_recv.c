@@ -61,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../overlay/addrbook.h" /* the stored form of book entries */
 #include "hearsay/banlist.h"
 #include "hearsay/crypto.h"
 #include "hearsay/handshake.h"
@@ -604,10 +605,20 @@ static void check_save(const struct hs_event *ev)
 	struct hs_record rec;
 	struct hs_ban ban;
 	CHECK(ev->key != NULL && ev->keylen > 0 && (ev->value != NULL) == (ev->valuelen > 0));
+	struct hs_book_meta meta;
+	size_t reclen;
+	bool has_meta;
 	if (ev->save_kind == HS_SAVE_RECORD)
+		CHECK(ev->keylen == HS_KEY_LEN &&
+		      hs_book_value_decode(&rec, &reclen, &meta, &has_meta, ev->value,
+		                           ev->valuelen) == 0 &&
+		      has_meta && memcmp(rec.id, ev->key, HS_KEY_LEN) == 0);
+	if (ev->save_kind == HS_SAVE_ANCHOR)
 		CHECK(ev->keylen == HS_KEY_LEN &&
 		      hs_record_decode(&rec, ev->value, ev->valuelen) == 0 &&
 		      memcmp(rec.id, ev->key, HS_KEY_LEN) == 0);
+	if (ev->save_kind == HS_SAVE_UNRECORD || ev->save_kind == HS_SAVE_UNANCHOR)
+		CHECK(ev->keylen == HS_KEY_LEN && ev->value == NULL);
 	if (ev->save_kind == HS_SAVE_BAN)
 		CHECK(hs_ban_decode(&ban, ev->value, ev->valuelen) == 0);
 	if (ev->save_kind == HS_SAVE_UNBAN)
