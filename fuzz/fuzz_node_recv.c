@@ -994,16 +994,24 @@ static void op_deadline(struct run *r, struct rd *in)
 	}
 }
 
+/* hs_node_add_record, or (F bit 1) hs_node_add_anchor. */
+static int add_record(struct run *r, bool anchor, const uint8_t *p, size_t len)
+{
+	return anchor ? hs_node_add_anchor(r->node, p, len, r->now)
+	              : hs_node_add_record(r->node, p, len, r->now);
+}
+
 static void op_record(struct run *r, struct rd *in)
 {
 	uint8_t f = rd_u8(in), enc[HS_RECORD_MAX];
 	size_t len;
 	int err;
+	bool anchor = (f & 2u) != 0;
 	if (f & 1u) {
 		len = rd_u8(in);
 		if (len > in->n)
 			len = in->n;
-		err = hs_node_add_record(r->node, in->p, len, r->now);
+		err = add_record(r, anchor, in->p, len);
 		in->p += len;
 		in->n -= len;
 		CHECK(err <= 0);
@@ -1013,7 +1021,7 @@ static void op_record(struct run *r, struct rd *in)
 	struct hs_record rec;
 	build_record(r, &rec, b);
 	CHECK(hs_record_encode(&rec, enc, sizeof(enc), &len) == 0);
-	err = hs_node_add_record(r->node, enc, len, r->now);
+	err = add_record(r, anchor, enc, len);
 	CHECK(err <= 0 && ((b & NR_REC_BADSIG) == 0 || err == HS_ERR_BAD_SIG));
 }
 
