@@ -30,7 +30,8 @@ static uint64_t keyed(const struct hs_addrbook *ab, uint8_t domain, const uint8_
 	buf[n++] = domain;
 	memcpy(buf + n, a, alen);
 	n += alen;
-	memcpy(buf + n, b, blen);
+	if (blen) /* b may be NULL */
+		memcpy(buf + n, b, blen);
 	n += blen;
 	for (unsigned i = 0; i < 8; i++)
 		buf[n++] = (uint8_t)(x >> (8 * i));

@@ -147,8 +147,8 @@ static void make_anchor(struct hs_node *node, struct peer *p)
 {
 	uint8_t enc[HS_RECORD_MAX];
 	size_t len;
-	if (hs_record_encode(&p->rec, enc, sizeof(enc), &len) != 0)
-		return;
+	if (p->rec.naddrs == 0 || hs_record_encode(&p->rec, enc, sizeof(enc), &len) != 0)
+		return; /* nothing to dial it at next time */
 	p->anchor = true;
 	hs_event_save(node, HS_SAVE_ANCHOR, p->id, HS_KEY_LEN, NULL, 0, enc, len);
 }

@@ -1045,7 +1045,7 @@ static void test_one_outbound_per_group(void)
 	/* Six nodes in two /16s (10.50 and 10.51), and one alone. */
 	for (int i = 1; i <= 7; i++) {
 		struct tnode *t = tn_add(&net, "main", quiet);
-		t->addr = hs_netaddr_ipv4(10, i == 7 ? 60 : (uint8_t)(50 + i % 2), 0, (uint8_t)i,
+		t->addr = hs_netaddr_ipv4(10, (uint8_t)(i == 7 ? 60 : 50 + i % 2), 0, (uint8_t)i,
 		                          7000);
 	}
 	/* Records naming those addresses: the nodes re-sign with them. */
