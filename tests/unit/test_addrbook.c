@@ -406,6 +406,27 @@ static void test_source_groups(void)
 				buckets[nb++] = b;
 		}
 	}
+	/* The bucket follows the source group: one record told by 40 groups lands in many
+	 * buckets; records of many groups told by one source group, in new_per_source. */
+	struct hs_record one = mkrec(5, hs_netaddr_ipv4(11, 5, 0, 1, 7000), 1);
+	uint32_t seen_b[64] = { 0 };
+	size_t distinct = 0, distinct_one_src = 0;
+	for (uint8_t k = 0; k < 40; k++) {
+		uint8_t src[8];
+		group_of(hs_netaddr_ipv4(30, k, 0, 1, 1), src);
+		uint32_t b = hs_addrbook_new_bucket(&ab, &one, src);
+		distinct += seen_b[b]++ == 0;
+	}
+	memset(seen_b, 0, sizeof(seen_b));
+	for (uint32_t k = 0; k < 200; k++) {
+		uint8_t src[8];
+		group_of(hs_netaddr_ipv4(30, 7, 0, 1, 1), src);
+		struct hs_record rk = mkrec(k, hs_netaddr_ipv4(40, (uint8_t)k, 0, 1, 7000), 1);
+		uint32_t b = hs_addrbook_new_bucket(&ab, &rk, src);
+		distinct_one_src += seen_b[b]++ == 0;
+	}
+	CHECK(distinct >= 10);
+	CHECK_EQ(distinct_one_src, ab.new_per_source);
 	/* Each (record group, source group) pair hashes to one bucket: at most 4 of 64. */
 	CHECK(nb <= 4);
 	size_t attackers = hs_addrbook_count(&ab) - honest;
