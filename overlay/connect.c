@@ -485,10 +485,11 @@ static struct pending_dial *dial(struct hs_node *node, const struct hs_netaddr *
 struct dial_ctx {
 	const struct hs_node *node;
 	uint64_t now;
+	bool feeler; /* a 5 s visit: exempt from the one-per-group rule, as in Bitcoin */
 };
 
 /* A book entry we may dial now: not connected in any way, not backing off, not banned, and
- * of a network group no outbound session uses. */
+ * (unless for a feeler) of a network group no outbound session uses. */
 static bool dialable(void *ctx, const struct hs_book_entry *e)
 {
 	const struct dial_ctx *c = ctx;
@@ -499,14 +500,16 @@ static bool dialable(void *ctx, const struct hs_book_entry *e)
 		return false;
 	const struct hs_netaddr *a = &e->rec.addrs[0];
 	return !id_connected(node, e->id) && !addr_connected(node, a) &&
-	       !group_used(node, a, NULL) && !hs_banlist_has_id(&node->bans, e->id, c->now) &&
+	       (c->feeler || !group_used(node, a, NULL)) &&
+	       !hs_banlist_has_id(&node->bans, e->id, c->now) &&
 	       !hs_banlist_has_addr(&node->bans, a, c->now);
 }
 
 /* A dialable book entry: tried-biased, or from new only. */
-static struct hs_book_entry *pick_candidate(struct hs_node *node, bool new_only, uint64_t now)
+static struct hs_book_entry *pick_candidate(struct hs_node *node, bool new_only, bool feeler,
+                                            uint64_t now)
 {
-	struct dial_ctx c = { node, now };
+	struct dial_ctx c = { node, now, feeler };
 	return hs_addrbook_select(&node->book, new_only, dialable, &c, rand_cb, node, now);
 }
 
@@ -590,14 +593,14 @@ static void feeler(struct hs_node *node, uint64_t now)
 	node->next_feeler_ns = now + node->cfg.feeler_interval_ns;
 	if (outbound_wanted(node) > 0 || node->shutting_down)
 		return;
-	struct dial_ctx c = { node, now };
+	struct dial_ctx c = { node, now, true };
 	struct hs_book_entry *e = hs_addrbook_collision_to_test(&node->book);
 	if (e && !dialable(&c, e))
 		e = NULL;
 	if (!e)
-		e = pick_candidate(node, true, now);
+		e = pick_candidate(node, true, true, now);
 	if (!e)
-		e = pick_candidate(node, false, now);
+		e = pick_candidate(node, false, true, now);
 	if (!e)
 		return;
 	e->last_try_ns = now;
@@ -615,7 +618,7 @@ static void rotate(struct hs_node *node, uint64_t now)
 	node->next_rotate_ns = now + node->cfg.rotate_interval_ns;
 	if (outbound_wanted(node) > 0 || node->shutting_down || !worst_outbound(node, now))
 		return;
-	struct hs_book_entry *e = pick_candidate(node, false, now);
+	struct hs_book_entry *e = pick_candidate(node, false, false, now);
 	if (!e)
 		return;
 	e->last_try_ns = now;
@@ -639,7 +642,7 @@ void hs_connect_timer(struct hs_node *node, uint64_t now)
 	dial_manual(node, false, now);
 	if (outbound_wanted(node) == 0)
 		return;
-	struct hs_book_entry *e = pick_candidate(node, false, now);
+	struct hs_book_entry *e = pick_candidate(node, false, false, now);
 	if (e) {
 		e->last_try_ns = now;
 		dial(node, &e->rec.addrs[0], e->id, CONN_OUTBOUND, now);

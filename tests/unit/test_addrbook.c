@@ -1168,6 +1168,85 @@ static void test_no_redial(void)
 	tn_free(&net);
 }
 
+static void feeler_only(struct hs_node_config *c)
+{
+	c->outbound_target = 0; /* "full": feelers run */
+	c->feeler_interval_ns = 120 * S;
+	c->rotate_interval_ns = 0;
+}
+
+static bool saved_tried(int i, const uint8_t id[HS_KEY_LEN])
+{
+	for (size_t k = 0; k < drv[i].nsaves; k++) {
+		const struct saved *s = &drv[i].saves[k];
+		struct hs_record r;
+		struct hs_book_meta m;
+		size_t rl;
+		bool has;
+		if (s->kind == HS_SAVE_RECORD &&
+		    hs_book_value_decode(&r, &rl, &m, &has, s->value, s->valuelen) == 0 &&
+		    memcmp(r.id, id, HS_KEY_LEN) == 0)
+			return m.tried;
+	}
+	return false;
+}
+
+/* A session with B collides with A's tried slot; the feeler tests A first. */
+static void collision_case(bool old_answers)
+{
+	static struct tnet net;
+	net_init(&net);
+	tn_add(&net, "main", feeler_only); /* 0: V */
+	tn_add(&net, "main", quiet);       /* 1: A, the tried entry */
+	tn_add(&net, "main", quiet);       /* 2: B, the newcomer */
+	net.n[1].addr = hs_netaddr_ipv4(10, 77, 0, 1, 7000);
+	restart(&net, 1, quiet);
+	an_connect(&net, 0, 1);
+	struct hs_addrbook *ab = &net.n[0].node->book;
+	const uint8_t *a_id = hs_identity_pubkey(net.n[1].id),
+	              *b_id = hs_identity_pubkey(net.n[2].id);
+	REQUIRE(hs_addrbook_find(ab, a_id) && hs_addrbook_find(ab, a_id)->tried);
+	/* B at an address of A's group whose tried slot is A's (under V's secret key). */
+	struct hs_record a_rec = hs_addrbook_find(ab, a_id)->rec, cand = a_rec;
+	uint8_t src[8];
+	for (uint16_t port = 7001;; port++) {
+		cand.addrs[0] = hs_netaddr_ipv4(10, 77, 0, 2, port);
+		group_of(cand.addrs[0], src);
+		if (hs_addrbook_slot(ab, &cand, src, true) ==
+		    hs_addrbook_slot(ab, &a_rec, src, true))
+			break;
+	}
+	net.n[2].addr = cand.addrs[0];
+	restart(&net, 2, quiet);
+	for (size_t k = 0; k < TN_LINKS; k++)
+		if (net.links[k].used && !net.links[k].closed)
+			tn_close_link(&net, &net.links[k]);
+	an_pump(&net);
+	net.now += 5 * 3600 * S; /* A's success is old now; no timer has run */
+	an_connect(&net, 0, 2);
+	CHECK(!hs_addrbook_find(ab, b_id)->tried && ab->ncollisions == 1);
+	CHECK(hs_addrbook_collision_to_test(ab) == hs_addrbook_find(ab, a_id));
+	tn_add(&net, "main", quiet); /* 3: a new entry a feeler would otherwise prefer */
+	teach(&net, 0, 3);
+	drv[0].refuse_dials = !old_answers;
+	drv[0].ndials = 0;
+	an_advance(&net,
+	           60 * S); /* the feeler is due: it visits A, then the collision is decided */
+	CHECK(drv[0].ndials >= 1 && hs_netaddr_equal(&drv[0].dials[0], &a_rec.addrs[0]));
+	CHECK_EQ(ab->ncollisions, 0);
+	CHECK(hs_addrbook_find(ab, a_id)->tried == old_answers);
+	CHECK(hs_addrbook_find(ab, b_id)->tried == !old_answers);
+	CHECK(saved_tried(0, a_id) == old_answers && saved_tried(0, b_id) == !old_answers);
+	CHECK_EQ(ab->stats.demoted, !old_answers);
+	tn_free(&net);
+}
+
+static void test_node_collision_feeler(void)
+{
+	collision_case(false);
+	collision_case(true);
+}
+
 int main(void)
 {
 	RUN(test_model);
@@ -1182,5 +1261,6 @@ int main(void)
 	RUN(test_one_outbound_per_group);
 	RUN(test_rotation);
 	RUN(test_no_redial);
+	RUN(test_node_collision_feeler);
 	return hs_test_done();
 }
