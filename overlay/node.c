@@ -308,6 +308,8 @@ int hs_node_add_record(struct hs_node *node, const uint8_t *rec, size_t reclen, 
 	if (memcmp(r.id, node->cfg.identity, HS_KEY_LEN) == 0 || r.naddrs == 0)
 		return 0;
 	err = hs_addrbook_load(&node->book, &r, &meta, now); /* meta is zero without history */
+	if (err == HS_ERR_FULL) /* the store mirrors the book: what it refuses is deleted */
+		hs_event_save(node, HS_SAVE_UNRECORD, r.id, HS_KEY_LEN, NULL, 0, NULL, 0);
 	hs_connect_book_sync(node);
 	return err;
 }

@@ -170,7 +170,8 @@ HS_MUST_USE int hs_node_add_peer(struct hs_node *node, const struct hs_netaddr *
 /* A node record learned elsewhere (the store at start): verified, then added to the book.
  * Takes a bare record encoding or a saved HS_SAVE_RECORD value (the record followed by its
  * book history: tried/new, attempts, last success, source group), which restores the entry
- * into the table it was in. */
+ * into the table it was in. HS_ERR_FULL if the book has no room for it (the node then emits
+ * HS_SAVE_UNRECORD for it). */
 HS_MUST_USE int hs_node_add_record(struct hs_node *node, const uint8_t *rec, size_t reclen,
                                    uint64_t now);
 /* An anchor saved by the last run (an HS_SAVE_ANCHOR value: a record encoding): verified,
