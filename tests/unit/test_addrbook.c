@@ -365,6 +365,34 @@ static void test_model(void)
 
 /* ---- placement against address poisoning -------------------------------------------------- */
 
+/* The bucket follows the source group: one record told by 40 groups lands in many buckets;
+ * records of many groups told by one source group, in new_per_source. */
+static void test_bucket_follows_source(void)
+{
+	struct hs_addrbook ab;
+	REQUIRE(hs_addrbook_init(&ab, key16, 4096) == 0);
+	struct hs_record one = mkrec(5, hs_netaddr_ipv4(11, 5, 0, 1, 7000), 1);
+	uint32_t seen_b[64] = { 0 };
+	size_t distinct = 0, distinct_one_src = 0;
+	for (uint8_t k = 0; k < 40; k++) {
+		uint8_t src[8];
+		group_of(hs_netaddr_ipv4(30, k, 0, 1, 1), src);
+		uint32_t b = hs_addrbook_new_bucket(&ab, &one, src);
+		distinct += seen_b[b]++ == 0;
+	}
+	memset(seen_b, 0, sizeof(seen_b));
+	for (uint32_t k = 0; k < 200; k++) {
+		uint8_t src[8];
+		group_of(hs_netaddr_ipv4(30, 7, 0, 1, 1), src);
+		struct hs_record rk = mkrec(k, hs_netaddr_ipv4(40, (uint8_t)k, 0, 1, 7000), 1);
+		uint32_t b = hs_addrbook_new_bucket(&ab, &rk, src);
+		distinct_one_src += seen_b[b]++ == 0;
+	}
+	CHECK(distinct >= 10);
+	CHECK_EQ(distinct_one_src, ab.new_per_source);
+	hs_addrbook_deinit(&ab);
+}
+
 static void test_source_groups(void)
 {
 	struct hs_addrbook ab;
@@ -406,27 +434,6 @@ static void test_source_groups(void)
 				buckets[nb++] = b;
 		}
 	}
-	/* The bucket follows the source group: one record told by 40 groups lands in many
-	 * buckets; records of many groups told by one source group, in new_per_source. */
-	struct hs_record one = mkrec(5, hs_netaddr_ipv4(11, 5, 0, 1, 7000), 1);
-	uint32_t seen_b[64] = { 0 };
-	size_t distinct = 0, distinct_one_src = 0;
-	for (uint8_t k = 0; k < 40; k++) {
-		uint8_t src[8];
-		group_of(hs_netaddr_ipv4(30, k, 0, 1, 1), src);
-		uint32_t b = hs_addrbook_new_bucket(&ab, &one, src);
-		distinct += seen_b[b]++ == 0;
-	}
-	memset(seen_b, 0, sizeof(seen_b));
-	for (uint32_t k = 0; k < 200; k++) {
-		uint8_t src[8];
-		group_of(hs_netaddr_ipv4(30, 7, 0, 1, 1), src);
-		struct hs_record rk = mkrec(k, hs_netaddr_ipv4(40, (uint8_t)k, 0, 1, 7000), 1);
-		uint32_t b = hs_addrbook_new_bucket(&ab, &rk, src);
-		distinct_one_src += seen_b[b]++ == 0;
-	}
-	CHECK(distinct >= 10);
-	CHECK_EQ(distinct_one_src, ab.new_per_source);
 	/* Each (record group, source group) pair hashes to one bucket: at most 4 of 64. */
 	CHECK(nb <= 4);
 	size_t attackers = hs_addrbook_count(&ab) - honest;
@@ -975,6 +982,30 @@ static void restart(struct tnet *net, int i, void (*edit)(struct hs_node_config 
 	REQUIRE(hs_node_new(&t->node, &cfg, &caps, net->now) == 0);
 }
 
+static size_t count_saved(int i, int kind)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < drv[i].nsaves; k++)
+		n += drv[i].saves[k].kind == kind;
+	return n;
+}
+
+/* What a driver does at start: hands the node its saved values of one kind back. */
+static size_t load_saved(struct tnet *net, int i, int kind)
+{
+	size_t ok = 0;
+	for (size_t k = 0; k < drv[i].nsaves; k++) {
+		const struct saved *s = &drv[i].saves[k];
+		if (s->kind == HS_SAVE_RECORD && kind == HS_SAVE_RECORD)
+			ok += hs_node_add_record(net->n[i].node, s->value, s->valuelen, net->now) ==
+			      0;
+		if (s->kind == HS_SAVE_ANCHOR && kind == HS_SAVE_ANCHOR)
+			ok += hs_node_add_anchor(net->n[i].node, s->value, s->valuelen, net->now) ==
+			      0;
+	}
+	return ok;
+}
+
 static void test_anchors(void)
 {
 	static struct tnet net;
@@ -1009,24 +1040,14 @@ static void test_anchors(void)
 	/* Shutdown keeps them. */
 	hs_node_shutdown(net.n[0].node, net.now);
 	an_pump(&net);
-	size_t kept = 0;
-	for (size_t k = 0; k < drv[0].nsaves; k++)
-		kept += drv[0].saves[k].kind == HS_SAVE_ANCHOR;
-	CHECK_EQ(kept, HS_ANCHORS_MAX);
+	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	/* Restart: the store is loaded (records, then anchors); the anchors are the first dials,
 	 * and the book kept what it knew, tried included. */
 	restart(&net, 0, dialler);
-	size_t loaded = 0;
-	for (size_t k = 0; k < drv[0].nsaves; k++)
-		if (drv[0].saves[k].kind == HS_SAVE_RECORD)
-			loaded += hs_node_add_record(net.n[0].node, drv[0].saves[k].value,
-			                             drv[0].saves[k].valuelen, net.now) == 0;
-	CHECK_EQ(loaded, 3); /* the three it reached (teach() loads, it does not save) */
+	CHECK_EQ(load_saved(&net, 0, HS_SAVE_RECORD),
+	         3); /* the three it reached (teach() loads, it does not save) */
 	CHECK(hs_addrbook_tried_count(&net.n[0].node->book) == 3);
-	for (size_t k = 0; k < drv[0].nsaves; k++)
-		if (drv[0].saves[k].kind == HS_SAVE_ANCHOR)
-			CHECK(hs_node_add_anchor(net.n[0].node, drv[0].saves[k].value,
-			                         drv[0].saves[k].valuelen, net.now) == 0);
+	CHECK_EQ(load_saved(&net, 0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	drv[0].ndials = 0;
 	an_advance(&net, 1);
 	CHECK(drv[0].ndials >= HS_ANCHORS_MAX);
@@ -1043,17 +1064,56 @@ static void test_anchors(void)
 	for (size_t a = 0; a < HS_ANCHORS_MAX; a++)
 		CHECK_EQ(outbound_to(&net, 0, node_at(&net, &anchor_addr[a])), 1);
 	/* An anchor that cannot be reached after a restart is dropped from the store. */
+	hs_node_shutdown(net.n[0].node, net.now);
+	an_pump(&net);
+	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	restart(&net, 0, dialler);
 	drv[0].refuse_dials = true;
-	for (size_t k = 0; k < drv[0].nsaves; k++)
-		if (drv[0].saves[k].kind == HS_SAVE_ANCHOR)
-			CHECK(hs_node_add_anchor(net.n[0].node, drv[0].saves[k].value,
-			                         drv[0].saves[k].valuelen, net.now) == 0);
+	CHECK_EQ(load_saved(&net, 0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	an_advance(&net, 1);
-	kept = 0;
-	for (size_t k = 0; k < drv[0].nsaves; k++)
-		kept += drv[0].saves[k].kind == HS_SAVE_ANCHOR;
-	CHECK_EQ(kept, 0);
+	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), 0);
+	tn_free(&net);
+}
+
+static bool saved_anchor(int i, const uint8_t id[HS_KEY_LEN])
+{
+	for (size_t k = 0; k < drv[i].nsaves; k++)
+		if (drv[i].saves[k].kind == HS_SAVE_ANCHOR &&
+		    memcmp(drv[i].saves[k].key, id, HS_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* An anchor whose session ends (not at shutdown) is replaced by another outbound peer. */
+static void test_anchor_replaced(void)
+{
+	static struct tnet net;
+	net_init(&net);
+	g_target = 3;
+	tn_add(&net, "main", dialler);
+	for (int i = 1; i <= 3; i++) {
+		tn_add(&net, "main", quiet);
+		teach(&net, 0, i);
+	}
+	an_advance(&net, 5 * S);
+	REQUIRE(outbound_count(&net, 0) == 3 && count_saved(0, HS_SAVE_ANCHOR) == HS_ANCHORS_MAX);
+	int gone = 0, spare = 0;
+	for (int i = 1; i <= 3; i++) {
+		if (saved_anchor(0, hs_identity_pubkey(net.n[i].id)))
+			gone = gone ? gone : i;
+		else
+			spare = i;
+	}
+	REQUIRE(gone && spare);
+	for (size_t k = 0; k < TN_LINKS; k++) {
+		struct tlink *l = &net.links[k];
+		if (l->used && !l->closed && l->a == 0 && l->b == gone)
+			tn_close_link(&net, l);
+	}
+	an_pump(&net);
+	CHECK(!saved_anchor(0, hs_identity_pubkey(net.n[gone].id)));
+	CHECK(saved_anchor(0, hs_identity_pubkey(net.n[spare].id)));
+	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	tn_free(&net);
 }
 
@@ -1250,6 +1310,7 @@ static void test_node_collision_feeler(void)
 int main(void)
 {
 	RUN(test_model);
+	RUN(test_bucket_follows_source);
 	RUN(test_source_groups);
 	RUN(test_before_evict);
 	RUN(test_tried_only_after_success);
@@ -1258,6 +1319,7 @@ int main(void)
 	RUN(test_node_tried_after_session);
 	RUN(test_getaddr_limits);
 	RUN(test_anchors);
+	RUN(test_anchor_replaced);
 	RUN(test_one_outbound_per_group);
 	RUN(test_rotation);
 	RUN(test_no_redial);
