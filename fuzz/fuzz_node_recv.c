@@ -61,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../overlay/addrbook.h" /* the stored form of book entries */
 #include "hearsay/banlist.h"
 #include "hearsay/crypto.h"
 #include "hearsay/handshake.h"
@@ -608,10 +609,20 @@ static void check_save(const struct hs_event *ev)
 	struct hs_record rec;
 	struct hs_ban ban;
 	CHECK(ev->key != NULL && ev->keylen > 0 && (ev->value != NULL) == (ev->valuelen > 0));
+	struct hs_book_meta meta;
+	size_t reclen;
+	bool has_meta;
 	if (ev->save_kind == HS_SAVE_RECORD)
+		CHECK(ev->keylen == HS_KEY_LEN &&
+		      hs_book_value_decode(&rec, &reclen, &meta, &has_meta, ev->value,
+		                           ev->valuelen) == 0 &&
+		      has_meta && memcmp(rec.id, ev->key, HS_KEY_LEN) == 0);
+	if (ev->save_kind == HS_SAVE_ANCHOR)
 		CHECK(ev->keylen == HS_KEY_LEN &&
 		      hs_record_decode(&rec, ev->value, ev->valuelen) == 0 &&
 		      memcmp(rec.id, ev->key, HS_KEY_LEN) == 0);
+	if (ev->save_kind == HS_SAVE_UNRECORD || ev->save_kind == HS_SAVE_UNANCHOR)
+		CHECK(ev->keylen == HS_KEY_LEN && ev->value == NULL);
 	if (ev->save_kind == HS_SAVE_BAN)
 		CHECK(hs_ban_decode(&ban, ev->value, ev->valuelen) == 0);
 	if (ev->save_kind == HS_SAVE_UNBAN)
@@ -990,16 +1001,24 @@ static void op_deadline(struct run *r, struct rd *in)
 	}
 }
 
+/* hs_node_add_record, or (F bit 1) hs_node_add_anchor. */
+static int add_record(struct run *r, bool anchor, const uint8_t *p, size_t len)
+{
+	return anchor ? hs_node_add_anchor(r->node, p, len, r->now)
+	              : hs_node_add_record(r->node, p, len, r->now);
+}
+
 static void op_record(struct run *r, struct rd *in)
 {
 	uint8_t f = rd_u8(in), enc[HS_RECORD_MAX];
 	size_t len;
 	int err;
+	bool anchor = (f & 2u) != 0;
 	if (f & 1u) {
 		len = rd_u8(in);
 		if (len > in->n)
 			len = in->n;
-		err = hs_node_add_record(r->node, in->p, len, r->now);
+		err = add_record(r, anchor, in->p, len);
 		in->p += len;
 		in->n -= len;
 		CHECK(err <= 0);
@@ -1009,7 +1028,7 @@ static void op_record(struct run *r, struct rd *in)
 	struct hs_record rec;
 	build_record(r, &rec, b);
 	CHECK(hs_record_encode(&rec, enc, sizeof(enc), &len) == 0);
-	err = hs_node_add_record(r->node, enc, len, r->now);
+	err = add_record(r, anchor, enc, len);
 	CHECK(err <= 0 && ((b & NR_REC_BADSIG) == 0 || err == HS_ERR_BAD_SIG));
 }
 

@@ -57,8 +57,8 @@
  *    DISCONNECT  P      the operator closes the session.
  *    SHUTDOWN           hs_node_shutdown.
  *    ADDMANUAL   F A    F bit 0: hs_node_add_seed, else hs_node_add_peer.
- *    ADDRECORD   F ...  hs_node_add_record of a record built from one byte (enum nr_record)
- *                       or, F bit 0, of L8 raw bytes.
+ *    ADDRECORD   F ...  hs_node_add_record (F bit 1: hs_node_add_anchor) of a record built
+ *                       from one byte (enum nr_record) or, F bit 0, of L8 raw bytes.
  *    ACCEPTDIAL  F      open an outbound session to the node's last dial address (F as OPEN).
  *    PUMP               each remote writes what its handshake wants, then all is drained.
  *    REPUTE      F B    F % 8: ban identity B % 7 (6: the node's) or address B for B + 1

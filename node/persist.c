@@ -1,8 +1,8 @@
 /*
  * The store, as the driver uses it: open at start, load what the core saved last time, write
  * what the core asks to save (HS_EV_SAVE). Bans are written synchronously (a ban must survive a
- * crash); records and scores go through LevelDB's log (a crash may lose the last few, never
- * corrupt them).
+ * crash); records, anchors and scores go through LevelDB's log (a crash may lose the last few,
+ * never corrupt them). Anchors load after the records: they are dialled first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,8 @@ static bool load_one(void *ctx, const uint8_t *key, size_t keylen, const uint8_t
 	int rc;
 	if (l->table == HS_TABLE_RECORD)
 		rc = hs_node_add_record(l->d->node, val, vallen, hs_daemon_now(l->d));
+	else if (l->table == HS_TABLE_ANCHOR)
+		rc = hs_node_add_anchor(l->d->node, val, vallen, hs_daemon_now(l->d));
 	else if (l->table == HS_TABLE_BAN)
 		rc = hs_node_load_ban(l->d->node, val, vallen);
 	else if (l->table == HS_TABLE_STATE)
@@ -60,6 +62,7 @@ void hs_persist_load(struct hs_daemon *d)
 	} tables[] = { { HS_TABLE_BAN, "bans" },
 		       { HS_TABLE_SCORE, "scores" },
 		       { HS_TABLE_RECORD, "node records" },
+		       { HS_TABLE_ANCHOR, "anchors" },
 		       { HS_TABLE_STATE, "state entries" } };
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		struct load_ctx l = { .d = d, .table = tables[i].table };
@@ -97,6 +100,16 @@ void hs_persist_save(struct hs_daemon *d, const struct hs_event *ev)
 		break;
 	case HS_SAVE_UNSTATE:
 		rc = hs_store_del(d->store, HS_TABLE_STATE, ev->key, ev->keylen, false);
+		break;
+	case HS_SAVE_UNRECORD:
+		rc = hs_store_del(d->store, HS_TABLE_RECORD, ev->key, ev->keylen, false);
+		break;
+	case HS_SAVE_ANCHOR:
+		rc = hs_store_put(d->store, HS_TABLE_ANCHOR, ev->key, ev->keylen, ev->value,
+		                  ev->valuelen, false);
+		break;
+	case HS_SAVE_UNANCHOR:
+		rc = hs_store_del(d->store, HS_TABLE_ANCHOR, ev->key, ev->keylen, false);
 		break;
 	}
 	if (rc)

@@ -1,20 +1,133 @@
-/* The address book (see addrbook.h). */
+/* The address book: new and tried tables (see addrbook.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "addrbook.h"
+#include "hearsay/crypto.h"
+#include "hearsay/wire.h"
 
-void hs_addrbook_init(struct hs_addrbook *ab, const uint8_t key[16], size_t entries_max)
+#define NS_PER_S         1000000000ull
+#define RECENT_TRY_NS    (60 * NS_PER_S)  /* never call an entry tried this recently terrible */
+#define CHANCE_RECENT_NS (600 * NS_PER_S) /* tried this recently: a hundredth of the weight */
+#define SLOTS            HS_BOOK_BUCKET_SIZE
+
+/* ---- placement -------------------------------------------------------------------------- */
+
+static void addr_bytes(const struct hs_netaddr *a, uint8_t out[19])
+{
+	out[0] = a->family;
+	memcpy(out + 1, a->ip, 16);
+	out[17] = (uint8_t)a->port;
+	out[18] = (uint8_t)(a->port >> 8);
+}
+
+/* Keyed hash of domain || a || b || x (x little-endian). */
+static uint64_t keyed(const struct hs_addrbook *ab, uint8_t domain, const uint8_t *a, size_t alen,
+                      const uint8_t *b, size_t blen, uint64_t x)
+{
+	uint8_t buf[1 + 19 + 19 + 8];
+	size_t n = 0;
+	buf[n++] = domain;
+	memcpy(buf + n, a, alen);
+	n += alen;
+	if (blen) /* b may be NULL */
+		memcpy(buf + n, b, blen);
+	n += blen;
+	for (unsigned i = 0; i < 8; i++)
+		buf[n++] = (uint8_t)(x >> (8 * i));
+	return hs_shorthash(ab->key, buf, n);
+}
+
+uint32_t hs_addrbook_new_bucket(const struct hs_addrbook *ab, const struct hs_record *rec,
+                                const uint8_t source_group[8])
+{
+	uint8_t g[8];
+	hs_netaddr_group(&rec->addrs[0], g);
+	uint64_t h1 = keyed(ab, 'N', g, 8, source_group, 8, 0) % ab->new_per_source;
+	return (uint32_t)(keyed(ab, 'n', source_group, 8, NULL, 0, h1) % ab->new_buckets);
+}
+
+uint32_t hs_addrbook_tried_bucket(const struct hs_addrbook *ab, const struct hs_record *rec)
+{
+	uint8_t g[8], a[19];
+	hs_netaddr_group(&rec->addrs[0], g);
+	addr_bytes(&rec->addrs[0], a);
+	uint64_t h1 = keyed(ab, 'T', a, sizeof(a), NULL, 0, 0) % ab->tried_per_group;
+	return (uint32_t)(keyed(ab, 't', g, 8, NULL, 0, h1) % ab->tried_buckets);
+}
+
+static uint32_t position(const struct hs_addrbook *ab, bool tried, uint32_t bucket,
+                         const struct hs_record *rec)
+{
+	uint8_t a[19];
+	addr_bytes(&rec->addrs[0], a);
+	return (uint32_t)(keyed(ab, tried ? 'Q' : 'P', a, sizeof(a), NULL, 0, bucket) % SLOTS);
+}
+
+static uint32_t new_slot_of(const struct hs_addrbook *ab, const struct hs_record *rec,
+                            const uint8_t source_group[8])
+{
+	uint32_t b = hs_addrbook_new_bucket(ab, rec, source_group);
+	return b * SLOTS + position(ab, false, b, rec);
+}
+
+static uint32_t tried_slot_of(const struct hs_addrbook *ab, const struct hs_record *rec)
+{
+	uint32_t b = hs_addrbook_tried_bucket(ab, rec);
+	return b * SLOTS + position(ab, true, b, rec);
+}
+
+uint32_t hs_addrbook_slot(const struct hs_addrbook *ab, const struct hs_record *rec,
+                          const uint8_t source_group[8], bool tried)
+{
+	return tried ? tried_slot_of(ab, rec) : new_slot_of(ab, rec, source_group);
+}
+
+/* The entry in a slot, or NULL. */
+static struct hs_book_entry *occupant(const struct hs_addrbook *ab, bool tried, uint32_t slot)
+{
+	uint32_t v = tried ? ab->tried_slots[slot] : ab->new_slots[slot];
+	return v ? &ab->entries[v - 1] : NULL;
+}
+
+static void set_slot(struct hs_addrbook *ab, bool tried, uint32_t slot, uint32_t v)
+{
+	if (tried)
+		ab->tried_slots[slot] = v;
+	else
+		ab->new_slots[slot] = v;
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+int hs_addrbook_init(struct hs_addrbook *ab, const uint8_t key[16], size_t entries_max)
 {
 	memset(ab, 0, sizeof(*ab));
+	memcpy(ab->key, key, 16);
 	hs_idmap_init(&ab->map, key, entries_max);
 	ab->entries_max = entries_max;
+	ab->tried_buckets = (entries_max + 5 * SLOTS - 1) / (5 * SLOTS);
+	if (ab->tried_buckets == 0)
+		ab->tried_buckets = 1;
+	ab->new_buckets = 4 * ab->tried_buckets;
+	ab->new_per_source = ab->new_buckets / 16 ? ab->new_buckets / 16 : 1;
+	ab->tried_per_group = ab->tried_buckets / 32 ? ab->tried_buckets / 32 : 1;
+	ab->new_slots = calloc(ab->new_buckets * SLOTS, sizeof(uint32_t));
+	ab->tried_slots = calloc(ab->tried_buckets * SLOTS, sizeof(uint32_t));
+	if (!ab->new_slots || !ab->tried_slots) {
+		hs_addrbook_deinit(ab);
+		return HS_ERR_NOMEM;
+	}
+	return 0;
 }
 
 void hs_addrbook_deinit(struct hs_addrbook *ab)
 {
 	hs_idmap_deinit(&ab->map);
 	free(ab->entries);
+	free(ab->new_slots);
+	free(ab->tried_slots);
+	sodium_memzero(ab->key, sizeof(ab->key));
 	memset(ab, 0, sizeof(*ab));
 }
 
@@ -29,48 +142,110 @@ struct hs_book_entry *hs_addrbook_find_addr(const struct hs_addrbook *ab,
 {
 	for (size_t i = 0; i < ab->count; i++) {
 		struct hs_book_entry *e = &ab->entries[i];
-		if (e->rec.naddrs > 0 && hs_netaddr_equal(&e->rec.addrs[0], addr))
+		if (hs_netaddr_equal(&e->rec.addrs[0], addr))
 			return e;
 	}
 	return NULL;
 }
 
-void hs_addrbook_remove(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN])
+size_t hs_addrbook_count(const struct hs_addrbook *ab)
 {
-	uint32_t *ip = hs_idmap_get(&ab->map, id);
-	if (!ip)
-		return;
-	size_t i = *ip;
-	hs_idmap_del(&ab->map, id);
+	return ab->count;
+}
+
+size_t hs_addrbook_tried_count(const struct hs_addrbook *ab)
+{
+	return ab->ntried;
+}
+
+struct hs_book_entry *hs_addrbook_at(const struct hs_addrbook *ab, size_t i)
+{
+	return i < ab->count ? &ab->entries[i] : NULL;
+}
+
+/* ---- removal ---------------------------------------------------------------------------- */
+
+static void drop_collision(struct hs_addrbook *ab, size_t i)
+{
+	memmove(&ab->collisions[i], &ab->collisions[i + 1],
+	        (ab->ncollisions - i - 1) * sizeof(ab->collisions[0]));
+	ab->ncollisions--;
+}
+
+/* Takes entry i out of its slot, the map and the array (the last entry moves into i). */
+static void unlink_at(struct hs_addrbook *ab, size_t i)
+{
+	struct hs_book_entry *e = &ab->entries[i];
+	set_slot(ab, e->tried, e->slot, 0);
+	ab->ntried -= e->tried;
+	hs_idmap_del(&ab->map, e->id);
+	for (size_t c = 0; c < ab->ncollisions; c++)
+		if (memcmp(ab->collisions[c].id, e->id, HS_KEY_LEN) == 0) {
+			drop_collision(ab, c);
+			break;
+		}
 	size_t last = ab->count - 1;
 	if (i != last) {
 		ab->entries[i] = ab->entries[last];
-		*hs_idmap_get(&ab->map, ab->entries[i].id) = (uint32_t)i;
+		struct hs_book_entry *m = &ab->entries[i];
+		*hs_idmap_get(&ab->map, m->id) = (uint32_t)i;
+		set_slot(ab, m->tried, m->slot, (uint32_t)i + 1);
 	}
 	ab->count--;
 }
 
-/* True if a is a worse entry to keep than b. */
-static bool worse(const struct hs_book_entry *a, const struct hs_book_entry *b)
+static void note_removed(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN])
 {
-	if (a->connected != b->connected)
-		return !a->connected;
-	if (a->attempts != b->attempts)
-		return a->attempts > b->attempts;
-	if (a->tried != b->tried)
-		return !a->tried;
-	return a->added_ns < b->added_ns;
+	if (ab->nremoved < HS_BOOK_REMOVED_MAX)
+		memcpy(ab->removed[ab->nremoved++], id, HS_KEY_LEN);
 }
 
-static void evict_worst(struct hs_addrbook *ab)
+static void note_changed(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN])
 {
-	size_t w = 0;
-	for (size_t i = 1; i < ab->count; i++)
-		if (worse(&ab->entries[i], &ab->entries[w]))
-			w = i;
-	if (!ab->entries[w].connected)
-		hs_addrbook_remove(ab, ab->entries[w].id);
+	if (ab->nchanged < HS_BOOK_REMOVED_MAX)
+		memcpy(ab->changed[ab->nchanged++], id, HS_KEY_LEN);
 }
+
+static void remove_at(struct hs_addrbook *ab, size_t i)
+{
+	note_removed(ab, ab->entries[i].id);
+	unlink_at(ab, i);
+}
+
+void hs_addrbook_remove(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN])
+{
+	uint32_t *ip = hs_idmap_get(&ab->map, id);
+	if (ip)
+		remove_at(ab, *ip);
+}
+
+bool hs_addrbook_pop_removed(struct hs_addrbook *ab, uint8_t id[HS_KEY_LEN])
+{
+	if (ab->nremoved == 0)
+		return false;
+	memcpy(id, ab->removed[--ab->nremoved], HS_KEY_LEN);
+	return true;
+}
+
+bool hs_addrbook_pop_changed(struct hs_addrbook *ab, uint8_t id[HS_KEY_LEN])
+{
+	if (ab->nchanged == 0)
+		return false;
+	memcpy(id, ab->changed[--ab->nchanged], HS_KEY_LEN);
+	return true;
+}
+
+bool hs_addrbook_is_terrible(const struct hs_book_entry *e, uint64_t now)
+{
+	if (e->connected || (e->last_try_ns && now < e->last_try_ns + RECENT_TRY_NS))
+		return false;
+	if (e->last_success_ns == 0 && e->attempts >= HS_BOOK_RETRIES)
+		return true;
+	return e->attempts >= HS_BOOK_FAILURES_MAX &&
+	       now >= e->last_success_ns + HS_BOOK_MIN_FAIL_S * NS_PER_S;
+}
+
+/* ---- insertion -------------------------------------------------------------------------- */
 
 static int reserve(struct hs_addrbook *ab)
 {
@@ -87,42 +262,410 @@ static int reserve(struct hs_addrbook *ab)
 	return 0;
 }
 
+/* Makes room for one more entry at a full book: evicts a terrible new entry, if any. */
+static bool make_room(struct hs_addrbook *ab, uint64_t now)
+{
+	if (ab->count < ab->entries_max)
+		return true;
+	for (size_t i = 0; i < ab->count; i++)
+		if (!ab->entries[i].tried && hs_addrbook_is_terrible(&ab->entries[i], now)) {
+			remove_at(ab, i);
+			ab->stats.replaced++;
+			return true;
+		}
+	return false;
+}
+
+/* Puts rec into a slot of the tried (if tried) or new table, taking it from a terrible
+ * occupant; HS_ERR_FULL when refused. */
+static int insert(struct hs_addrbook *ab, const struct hs_record *rec,
+                  const uint8_t source_group[8], bool tried, uint64_t now)
+{
+	uint32_t slot = tried ? tried_slot_of(ab, rec) : new_slot_of(ab, rec, source_group);
+	struct hs_book_entry *o = occupant(ab, tried, slot);
+	if (o) {
+		if (tried || !hs_addrbook_is_terrible(o, now)) {
+			ab->stats.refused++;
+			return HS_ERR_FULL;
+		}
+		remove_at(ab, (size_t)(o - ab->entries));
+		ab->stats.replaced++;
+	} else if (!make_room(ab, now)) {
+		ab->stats.refused++;
+		return HS_ERR_FULL;
+	}
+	int err = reserve(ab);
+	if (!err)
+		err = hs_idmap_put(&ab->map, rec->id, (uint32_t)ab->count);
+	if (err)
+		return err;
+	struct hs_book_entry *e = &ab->entries[ab->count++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->id, rec->id, HS_KEY_LEN);
+	e->rec = *rec;
+	memcpy(e->source_group, source_group, 8);
+	e->added_ns = now;
+	e->tried = tried;
+	e->slot = slot;
+	ab->ntried += tried;
+	set_slot(ab, tried, slot, (uint32_t)ab->count);
+	return 0;
+}
+
 int hs_addrbook_add(struct hs_addrbook *ab, const struct hs_record *rec,
                     const uint8_t source_group[8], uint64_t now)
 {
+	if (rec->naddrs == 0)
+		return HS_ERR_INVALID;
+	if (ab->entries_max == 0)
+		return HS_ERR_FULL;
 	struct hs_book_entry *e = hs_addrbook_find(ab, rec->id);
 	if (e) {
 		if (rec->seq <= e->rec.seq)
 			return 0;
-	} else {
-		if (ab->entries_max == 0)
-			return HS_ERR_FULL;
-		if (ab->count >= ab->entries_max)
-			evict_worst(ab);
-		if (ab->count >= ab->entries_max)
-			return HS_ERR_FULL; /* every entry is connected */
-		int err = reserve(ab);
+		if (hs_netaddr_equal(&rec->addrs[0], &e->rec.addrs[0])) {
+			e->rec = *rec; /* same slot: the hashes read only the first address */
+			return 0;
+		}
+		/* It moved: its history was about the old address. Placed afresh, as new. */
+		unlink_at(ab, (size_t)(e - ab->entries));
+		int err = insert(ab, rec, source_group, false, now);
 		if (err)
-			return err;
-		err = hs_idmap_put(&ab->map, rec->id, (uint32_t)ab->count);
-		if (err)
-			return err;
-		e = &ab->entries[ab->count++];
-		memset(e, 0, sizeof(*e));
-		memcpy(e->id, rec->id, HS_KEY_LEN);
-		e->added_ns = now;
-		memcpy(e->source_group, source_group, 8);
+			note_removed(ab, rec->id);
+		return err;
 	}
-	e->rec = *rec;
+	return insert(ab, rec, source_group, false, now);
+}
+
+int hs_addrbook_load(struct hs_addrbook *ab, const struct hs_record *rec,
+                     const struct hs_book_meta *meta, uint64_t now)
+{
+	if (rec->naddrs == 0)
+		return HS_ERR_INVALID;
+	if (hs_addrbook_find(ab, rec->id) || ab->entries_max == 0)
+		return hs_addrbook_add(ab, rec, meta->source_group, now);
+	int err = HS_ERR_FULL;
+	if (meta->tried && !occupant(ab, true, tried_slot_of(ab, rec)))
+		err = insert(ab, rec, meta->source_group, true, now);
+	if (err == HS_ERR_FULL)
+		err = insert(ab, rec, meta->source_group, false, now);
+	if (err)
+		return err;
+	struct hs_book_entry *e = &ab->entries[ab->count - 1]; /* insert appends */
+	e->attempts = meta->attempts;
+	e->last_success_ns = meta->last_success_ns;
 	return 0;
 }
 
-size_t hs_addrbook_count(const struct hs_addrbook *ab)
+/* ---- history: success, failure, test-before-evict --------------------------------------- */
+
+static void move_to_tried(struct hs_addrbook *ab, struct hs_book_entry *e, uint32_t slot)
 {
-	return ab->count;
+	set_slot(ab, false, e->slot, 0);
+	e->tried = true;
+	e->slot = slot;
+	ab->ntried++;
+	set_slot(ab, true, slot, (uint32_t)(e - ab->entries) + 1);
 }
 
-struct hs_book_entry *hs_addrbook_at(const struct hs_addrbook *ab, size_t i)
+/* A tried entry goes back to new (its new slot's occupant, if any, is dropped for it: it
+ * once proved itself, the occupant never did). */
+static void demote(struct hs_addrbook *ab, size_t i)
 {
-	return i < ab->count ? &ab->entries[i] : NULL;
+	uint32_t ns = new_slot_of(ab, &ab->entries[i].rec, ab->entries[i].source_group);
+	struct hs_book_entry *o = occupant(ab, false, ns);
+	if (o) {
+		size_t oi = (size_t)(o - ab->entries);
+		if (i == ab->count - 1)
+			i = oi; /* the removal moves the last entry into oi */
+		remove_at(ab, oi);
+	}
+	struct hs_book_entry *e = &ab->entries[i];
+	set_slot(ab, true, e->slot, 0);
+	ab->ntried--;
+	e->tried = false;
+	e->slot = ns;
+	set_slot(ab, false, ns, (uint32_t)(e - ab->entries) + 1);
+	ab->stats.demoted++;
+	note_changed(ab, e->id);
+}
+
+bool hs_addrbook_good(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN], uint64_t now)
+{
+	struct hs_book_entry *e = hs_addrbook_find(ab, id);
+	if (!e)
+		return false;
+	e->attempts = 0;
+	e->last_success_ns = now;
+	e->last_try_ns = now;
+	if (e->tried)
+		return true;
+	uint32_t ts = tried_slot_of(ab, &e->rec);
+	if (!occupant(ab, true, ts)) {
+		move_to_tried(ab, e, ts);
+		return true;
+	}
+	for (size_t c = 0; c < ab->ncollisions; c++)
+		if (memcmp(ab->collisions[c].id, id, HS_KEY_LEN) == 0)
+			return false; /* already waiting */
+	if (ab->ncollisions >= HS_BOOK_COLLISIONS_MAX) {
+		ab->stats.collisions_dropped++;
+		return false;
+	}
+	struct hs_book_collision *c = &ab->collisions[ab->ncollisions++];
+	memcpy(c->id, id, HS_KEY_LEN);
+	c->queued_ns = now;
+	ab->stats.collisions++;
+	return false;
+}
+
+void hs_addrbook_failed(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN], uint64_t now)
+{
+	struct hs_book_entry *e = hs_addrbook_find(ab, id);
+	if (!e)
+		return;
+	e->attempts++;
+	e->last_try_ns = now;
+	e->last_fail_ns = now;
+}
+
+static bool recently_good(const struct hs_book_entry *o, uint64_t now)
+{
+	return o->connected ||
+	       (o->last_success_ns && now < o->last_success_ns + HS_BOOK_REPLACEMENT_S * NS_PER_S);
+}
+
+/* Decides one collision; true when it is settled (and must leave the queue). */
+static bool resolve_one(struct hs_addrbook *ab, const struct hs_book_collision *c, uint64_t now)
+{
+	struct hs_book_entry *e = hs_addrbook_find(ab, c->id);
+	if (!e || e->tried)
+		return true;
+	uint32_t ts = tried_slot_of(ab, &e->rec);
+	struct hs_book_entry *o = occupant(ab, true, ts);
+	if (!o) {
+		move_to_tried(ab, e, ts);
+		note_changed(ab, e->id);
+		return true;
+	}
+	if (recently_good(o, now))
+		return true; /* the old entry answers: keep it */
+	if (o->last_fail_ns >= c->queued_ns && o->last_fail_ns > o->last_success_ns) {
+		uint8_t id[HS_KEY_LEN];
+		memcpy(id, c->id, HS_KEY_LEN);
+		demote(ab, (size_t)(o - ab->entries)); /* the test failed: the newcomer gets in */
+		e = hs_addrbook_find(ab, id);
+		if (e && !occupant(ab, true, ts)) {
+			move_to_tried(ab, e, ts);
+			note_changed(ab, id);
+		}
+		return true;
+	}
+	if (now >= c->queued_ns + HS_BOOK_TEST_WINDOW_S * NS_PER_S) {
+		ab->stats.collisions_dropped++;
+		return true; /* never shown to fail: the old entry stays */
+	}
+	return false;
+}
+
+void hs_addrbook_resolve_collisions(struct hs_addrbook *ab, uint64_t now)
+{
+	for (size_t i = 0; i < ab->ncollisions;) {
+		struct hs_book_collision c = ab->collisions[i];
+		size_t before = ab->ncollisions;
+		bool settled = resolve_one(ab, &c, now);
+		if (ab->ncollisions < before) {
+			i = 0; /* a removal inside changed the queue: start over */
+			continue;
+		}
+		if (settled)
+			drop_collision(ab, i);
+		else
+			i++;
+	}
+}
+
+struct hs_book_entry *hs_addrbook_collision_to_test(const struct hs_addrbook *ab)
+{
+	for (size_t i = 0; i < ab->ncollisions; i++) {
+		const struct hs_book_collision *c = &ab->collisions[i];
+		const struct hs_book_entry *e = hs_addrbook_find(ab, c->id);
+		if (!e || e->tried)
+			continue;
+		struct hs_book_entry *o = occupant(ab, true, tried_slot_of(ab, &e->rec));
+		if (o && !o->connected && o->last_try_ns < c->queued_ns)
+			return o;
+	}
+	return NULL;
+}
+
+/* ---- selection -------------------------------------------------------------------------- */
+
+/* Bitcoin's GetChance in fixed point: 0.66^attempts (at most 8), x 1/100 if tried in the last
+ * 10 minutes. */
+static uint64_t weight(const struct hs_book_entry *e, uint64_t now)
+{
+	static const uint64_t w[9] = { 65536, 43254, 28548, 18842, 12435, 8207, 5417, 3575, 2360 };
+	uint64_t x = w[e->attempts < 8 ? e->attempts : 8];
+	if (e->last_try_ns && now < e->last_try_ns + CHANCE_RECENT_NS)
+		x /= 100;
+	return x;
+}
+
+struct hs_book_entry *hs_addrbook_select(const struct hs_addrbook *ab, bool new_only,
+                                         bool (*ok)(void *ctx, const struct hs_book_entry *e),
+                                         void *okctx, hs_book_rand rnd, void *rctx, uint64_t now)
+{
+	uint64_t sum[2] = { 0, 0 }; /* new, tried */
+	for (size_t i = 0; i < ab->count; i++) {
+		const struct hs_book_entry *e = &ab->entries[i];
+		if ((new_only && e->tried) || (ok && !ok(okctx, e)))
+			continue;
+		sum[e->tried] += weight(e, now);
+	}
+	if (sum[0] == 0 && sum[1] == 0)
+		return NULL;
+	bool t = sum[0] && sum[1] ? (rnd(rctx) & 1) != 0 : sum[1] != 0;
+	uint64_t r = rnd(rctx) % sum[t];
+	for (size_t i = 0; i < ab->count; i++) {
+		struct hs_book_entry *e = &ab->entries[i];
+		if (e->tried != t || (ok && !ok(okctx, e)))
+			continue;
+		uint64_t w = weight(e, now);
+		if (r < w)
+			return e;
+		r -= w;
+	}
+	return NULL; /* unreachable while ok is deterministic */
+}
+
+/* Reservoir sample of up to max indices of table t into idx; returns how many. */
+static size_t reservoir(const struct hs_addrbook *ab, bool t, uint32_t *idx, size_t max,
+                        const uint8_t *exclude, hs_book_rand rnd, void *rctx, uint64_t now)
+{
+	size_t n = 0, seen = 0;
+	for (size_t i = 0; i < ab->count; i++) {
+		const struct hs_book_entry *e = &ab->entries[i];
+		if (e->tried != t || hs_addrbook_is_terrible(e, now) ||
+		    (exclude && memcmp(e->id, exclude, HS_KEY_LEN) == 0))
+			continue;
+		seen++;
+		if (n < max) {
+			idx[n++] = (uint32_t)i;
+		} else {
+			uint64_t j = rnd(rctx) % seen;
+			if (j < max)
+				idx[j] = (uint32_t)i;
+		}
+	}
+	return n;
+}
+
+size_t hs_addrbook_sample(const struct hs_addrbook *ab, struct hs_record *out, size_t max,
+                          const uint8_t *exclude, hs_book_rand rnd, void *rctx, uint64_t now)
+{
+	if (max == 0)
+		return 0;
+	uint32_t *idx = malloc(2 * max * sizeof(*idx));
+	if (!idx)
+		return 0;
+	size_t nt = reservoir(ab, true, idx, max, exclude, rnd, rctx, now);
+	size_t nn = reservoir(ab, false, idx + max, max, exclude, rnd, rctx, now);
+	/* Tried first, at least half of the answer when it has that many. */
+	size_t half = (max + 1) / 2;
+	size_t kn = nn < max - (nt < half ? nt : half) ? nn : max - (nt < half ? nt : half);
+	size_t kt = nt < max - kn ? nt : max - kn;
+	size_t k = 0;
+	for (size_t i = 0; i < kt; i++)
+		out[k++] = ab->entries[idx[i]].rec;
+	for (size_t i = 0; i < kn; i++)
+		out[k++] = ab->entries[idx[max + i]].rec;
+	free(idx);
+	return k;
+}
+
+/* ---- consistency ---------------------------------------------------------------------- */
+
+bool hs_addrbook_check(const struct hs_addrbook *ab)
+{
+	size_t ntried = 0, used = 0;
+	if (ab->count > ab->entries_max || ab->count > ab->cap || ab->map.count != ab->count ||
+	    ab->ncollisions > HS_BOOK_COLLISIONS_MAX || ab->nremoved > HS_BOOK_REMOVED_MAX ||
+	    ab->nchanged > HS_BOOK_REMOVED_MAX)
+		return false;
+	for (size_t i = 0; i < ab->count; i++) {
+		const struct hs_book_entry *e = &ab->entries[i];
+		const uint32_t *m = hs_idmap_get(&ab->map, e->id);
+		uint32_t want = e->tried ? tried_slot_of(ab, &e->rec)
+		                         : new_slot_of(ab, &e->rec, e->source_group);
+		if (!m || *m != i || e->rec.naddrs == 0 || e->slot != want ||
+		    occupant(ab, e->tried, e->slot) != e ||
+		    memcmp(e->id, e->rec.id, HS_KEY_LEN) != 0)
+			return false;
+		ntried += e->tried;
+	}
+	for (size_t s = 0; s < ab->new_buckets * SLOTS; s++)
+		used += ab->new_slots[s] != 0;
+	for (size_t s = 0; s < ab->tried_buckets * SLOTS; s++)
+		used += ab->tried_slots[s] != 0;
+	return ntried == ab->ntried && used == ab->count;
+}
+
+/* ---- the stored form ---------------------------------------------------------------------- */
+
+int hs_book_value_encode(const struct hs_book_entry *e, uint8_t *out, size_t outcap, size_t *outlen)
+{
+	size_t reclen;
+	if (hs_record_encoded_len(&e->rec) + HS_BOOK_META_LEN > outcap)
+		return HS_ERR_BUFFER;
+	int err = hs_record_encode(&e->rec, out, outcap, &reclen);
+	if (err)
+		return err;
+	struct hs_writer w;
+	hs_writer_init(&w, out + reclen, outcap - reclen);
+	hs_write_u8(&w, 1);
+	hs_write_u8(&w, e->tried ? 1 : 0);
+	hs_write_u32(&w, e->attempts);
+	hs_write_u64(&w, e->last_success_ns / NS_PER_S);
+	hs_write_fixed(&w, e->source_group, 8);
+	err = hs_writer_end(&w);
+	if (err)
+		return err;
+	*outlen = reclen + w.len;
+	return 0;
+}
+
+int hs_book_value_decode(struct hs_record *rec, size_t *reclen, struct hs_book_meta *meta,
+                         bool *has_meta, const uint8_t *data, size_t datalen)
+{
+	struct hs_reader r;
+	hs_reader_init(&r, data, datalen);
+	hs_record_read(&r, rec);
+	memset(meta, 0, sizeof(*meta));
+	*has_meta = false;
+	if (r.err)
+		return r.err;
+	*reclen = datalen - hs_reader_left(&r);
+	if (hs_reader_left(&r) == 0)
+		return 0;
+	uint8_t version = hs_read_u8(&r), flags = hs_read_u8(&r);
+	if (r.err == 0 && (version != 1 || (flags & ~1u) != 0))
+		hs_reader_fail(&r, HS_ERR_BAD_VALUE);
+	meta->tried = flags & 1u;
+	meta->attempts = hs_read_u32(&r);
+	uint64_t s = hs_read_u64(&r);
+	if (r.err == 0 && s > UINT64_MAX / NS_PER_S)
+		hs_reader_fail(&r, HS_ERR_BAD_VALUE);
+	meta->last_success_ns = s * NS_PER_S;
+	const uint8_t *g = hs_read_fixed(&r, 8);
+	if (g)
+		memcpy(meta->source_group, g, 8);
+	int err = hs_reader_end(&r);
+	if (err) {
+		memset(rec, 0, sizeof(*rec));
+		memset(meta, 0, sizeof(*meta));
+		return err;
+	}
+	*has_meta = true;
+	return 0;
 }

@@ -56,6 +56,32 @@ int hs_connect_sign_record(struct hs_node *node, uint64_t now)
 	return 0;
 }
 
+static uint64_t rand_cb(void *ctx)
+{
+	return hs_node_rand64(ctx);
+}
+
+void hs_connect_save_entry(struct hs_node *node, const struct hs_book_entry *e)
+{
+	uint8_t enc[HS_RECORD_MAX + HS_BOOK_META_LEN];
+	size_t len;
+	if (hs_book_value_encode(e, enc, sizeof(enc), &len) == 0)
+		hs_event_save(node, HS_SAVE_RECORD, e->id, HS_KEY_LEN, NULL, 0, enc, len);
+}
+
+void hs_connect_book_sync(struct hs_node *node)
+{
+	uint8_t id[HS_KEY_LEN];
+	while (hs_addrbook_pop_removed(&node->book, id))
+		if (!hs_addrbook_find(&node->book, id)) /* not taken back in since */
+			hs_event_save(node, HS_SAVE_UNRECORD, id, HS_KEY_LEN, NULL, 0, NULL, 0);
+	while (hs_addrbook_pop_changed(&node->book, id)) {
+		const struct hs_book_entry *e = hs_addrbook_find(&node->book, id);
+		if (e)
+			hs_connect_save_entry(node, e);
+	}
+}
+
 /* Adds a record whose signature is already checked. */
 static void remember(struct hs_node *node, const struct hs_record *rec, const uint8_t group[8],
                      uint64_t now)
@@ -66,14 +92,13 @@ static void remember(struct hs_node *node, const struct hs_record *rec, const ui
 	if (e && e->rec.seq >= rec->seq)
 		return;
 	if (hs_addrbook_add(&node->book, rec, group, now) != 0) {
-		hs_node_log(node, HS_LOG_DEBUG, "address book full");
+		hs_node_log(node, HS_LOG_DEBUG, "address book: record refused");
 		return;
 	}
 	/* New or newer: ask the driver to keep it across restarts. */
-	uint8_t enc[HS_RECORD_MAX];
-	size_t len;
-	if (hs_record_encode(rec, enc, sizeof(enc), &len) == 0)
-		hs_event_save(node, HS_SAVE_RECORD, rec->id, HS_KEY_LEN, NULL, 0, enc, len);
+	e = hs_addrbook_find(&node->book, rec->id);
+	if (e)
+		hs_connect_save_entry(node, e);
 }
 
 /* Verifies a record p sent unless the book already holds it at this seq or later, then adds
@@ -97,6 +122,162 @@ static bool learn(struct hs_node *node, struct peer *p, const struct hs_record *
 	return true;
 }
 
+/* A failed attempt to reach id (dial, handshake or identity), saved. */
+static void attempt_failed(struct hs_node *node, const uint8_t id[HS_KEY_LEN], uint64_t now)
+{
+	struct hs_book_entry *e = hs_addrbook_find(&node->book, id);
+	if (!e)
+		return;
+	hs_addrbook_failed(&node->book, id, now);
+	if (e->attempts >= ATTEMPTS_MAX && !e->tried)
+		hs_addrbook_remove(&node->book, id);
+	else
+		hs_connect_save_entry(node, e);
+}
+
+/* ---- anchors ------------------------------------------------------------------------------ */
+
+static size_t anchor_count(const struct hs_node *node)
+{
+	size_t n = node->nanchors;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
+		n += node->peers[s] && node->peers[s]->anchor;
+	return n;
+}
+
+static void make_anchor(struct hs_node *node, struct peer *p)
+{
+	uint8_t enc[HS_RECORD_MAX];
+	size_t len;
+	if (p->rec.naddrs == 0 || hs_record_encode(&p->rec, enc, sizeof(enc), &len) != 0)
+		return; /* nothing to dial it at next time */
+	p->anchor = true;
+	hs_event_save(node, HS_SAVE_ANCHOR, p->id, HS_KEY_LEN, NULL, 0, enc, len);
+}
+
+static void drop_pending_anchor(struct hs_node *node, size_t i)
+{
+	hs_event_save(node, HS_SAVE_UNANCHOR, node->anchors[i].rec.id, HS_KEY_LEN, NULL, 0, NULL,
+	              0);
+	node->anchors[i] = node->anchors[--node->nanchors];
+}
+
+/* A dial to id failed: if it was a pending anchor, it is one no more. */
+static void anchor_failed(struct hs_node *node, const uint8_t id[HS_KEY_LEN])
+{
+	for (size_t i = 0; i < node->nanchors; i++)
+		if (node->anchors[i].dialled &&
+		    memcmp(node->anchors[i].rec.id, id, HS_KEY_LEN) == 0) {
+			drop_pending_anchor(node, i);
+			return;
+		}
+}
+
+/* A full-relay outbound session became active: it is the pending anchor it was dialled as,
+ * or a new anchor while there are fewer than HS_ANCHORS_MAX. */
+static void anchor_on_active(struct hs_node *node, struct peer *p)
+{
+	for (size_t i = 0; i < node->nanchors; i++)
+		if (memcmp(node->anchors[i].rec.id, p->id, HS_KEY_LEN) == 0) {
+			node->anchors[i] = node->anchors[--node->nanchors];
+			make_anchor(node, p);
+			return;
+		}
+	if (anchor_count(node) < HS_ANCHORS_MAX)
+		make_anchor(node, p);
+}
+
+/* An anchor's session ended (not at shutdown): the oldest other outbound peer takes over. */
+static void anchor_closed(struct hs_node *node, struct peer *p)
+{
+	p->anchor = false;
+	hs_event_save(node, HS_SAVE_UNANCHOR, p->id, HS_KEY_LEN, NULL, 0, NULL, 0);
+	struct peer *best = NULL;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *q = node->peers[s];
+		if (q && q != p && q->kind == CONN_OUTBOUND && q->state == PS_ACTIVE &&
+		    !q->anchor && (!best || q->opened_ns < best->opened_ns))
+			best = q;
+	}
+	if (best && anchor_count(node) < HS_ANCHORS_MAX)
+		make_anchor(node, best);
+}
+
+int hs_connect_add_anchor(struct hs_node *node, const struct hs_record *rec, uint64_t now)
+{
+	if (rec->naddrs == 0 || memcmp(rec->id, node->cfg.identity, HS_KEY_LEN) == 0)
+		return HS_ERR_INVALID;
+	for (size_t i = 0; i < node->nanchors; i++)
+		if (memcmp(node->anchors[i].rec.id, rec->id, HS_KEY_LEN) == 0)
+			return HS_ERR_EXISTS;
+	if (node->nanchors >= HS_ANCHORS_MAX)
+		return HS_ERR_FULL;
+	static const uint8_t nogroup[8];
+	remember(node, rec, nogroup, now);
+	struct pending_anchor *a = &node->anchors[node->nanchors++];
+	a->rec = *rec;
+	a->dialled = false;
+	node->next_dial_ns = now;
+	return 0;
+}
+
+/* ---- who we are connected to ------------------------------------------------------------ */
+
+static bool dial_pending(const struct hs_node *node, const struct hs_netaddr *a)
+{
+	for (size_t i = 0; i < node->ndials; i++)
+		if (hs_netaddr_equal(&node->dials[i].addr, a))
+			return true;
+	return false;
+}
+
+/* True if a live session or a pending dial reaches a: by the address it connected from, or
+ * (once its hello came) by an address its record lists. Rationale: an inbound session comes
+ * from an ephemeral port, so without its record we would dial the same node again. */
+static bool addr_connected(const struct hs_node *node, const struct hs_netaddr *a)
+{
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		const struct peer *p = node->peers[s];
+		if (!p || p->state == PS_CLOSING)
+			continue;
+		if (hs_netaddr_equal(&p->addr, a))
+			return true;
+		if (p->state == PS_ACTIVE)
+			for (size_t i = 0; i < p->rec.naddrs; i++)
+				if (hs_netaddr_equal(&p->rec.addrs[i], a))
+					return true;
+	}
+	return dial_pending(node, a);
+}
+
+/* True if id has a live session with us (either direction) or a dial is on its way. */
+static bool id_connected(const struct hs_node *node, const uint8_t id[HS_KEY_LEN])
+{
+	if (hs_node_peer_by_id(node, id, NULL))
+		return true;
+	for (size_t i = 0; i < node->ndials; i++)
+		if (node->dials[i].has_id && memcmp(node->dials[i].id, id, HS_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* True if an outbound session (other than except) or dial already uses a's network group. */
+static bool group_used(const struct hs_node *node, const struct hs_netaddr *a,
+                       const struct peer *except)
+{
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		const struct peer *p = node->peers[s];
+		if (p && p != except && p->state != PS_CLOSING && is_outbound_kind(p->kind) &&
+		    hs_netaddr_same_group(&p->addr, a))
+			return true;
+	}
+	for (size_t i = 0; i < node->ndials; i++)
+		if (is_outbound_kind(node->dials[i].kind) &&
+		    hs_netaddr_same_group(&node->dials[i].addr, a))
+			return true;
+	return false;
+}
+
 /* ---- identity checks and session life --------------------------------------------------- */
 
 bool hs_connect_on_identity(struct hs_node *node, struct peer *p, uint64_t now)
@@ -107,10 +288,7 @@ bool hs_connect_on_identity(struct hs_node *node, struct peer *p, uint64_t now)
 	}
 	if (p->has_expect && memcmp(p->id, p->expect_id, HS_KEY_LEN) != 0) {
 		/* The record is stale (the address changed hands) or a lie: either way this is not
-		 * the node we meant to reach. */
-		struct hs_book_entry *e = hs_addrbook_find(&node->book, p->expect_id);
-		if (e)
-			e->attempts++;
+		 * the node we meant to reach (counted as a failed attempt when it closes). */
 		hs_peer_close(node, p, HS_REASON_PROTOCOL, "identity differs from its record", now);
 		return false;
 	}
@@ -125,6 +303,44 @@ bool hs_connect_on_identity(struct hs_node *node, struct peer *p, uint64_t now)
 	return true;
 }
 
+/* The full-relay outbound peer with the lowest score (the youngest on a tie), or NULL. */
+static struct peer *worst_outbound(const struct hs_node *node, uint64_t now)
+{
+	struct peer *w = NULL;
+	double wv = 0;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		if (!p || p->kind != CONN_OUTBOUND || p->state != PS_ACTIVE)
+			continue;
+		double v = hs_scores_value(&node->scores, p->id, now);
+		if (!w || v < wv || (v == wv && p->opened_ns > w->opened_ns)) {
+			w = p;
+			wv = v;
+		}
+	}
+	return w;
+}
+
+/* A rotation feeler answered: it replaces the worst outbound peer if that one scores no
+ * better than it (and the one-per-group rule still holds); else it leaves like a feeler. */
+static void rotate_into(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	p->rotate = false;
+	struct peer *w = worst_outbound(node, now);
+	if (!w ||
+	    hs_scores_value(&node->scores, w->id, now) > hs_scores_value(&node->scores, p->id, now))
+		return;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		const struct peer *q = node->peers[s];
+		if (q && q != p && q != w && q->state != PS_CLOSING && is_outbound_kind(q->kind) &&
+		    hs_netaddr_same_group(&q->addr, &p->addr))
+			return;
+	}
+	hs_peer_close(node, w, HS_REASON_OTHER, "replaced by a tested outbound peer", now);
+	p->kind = CONN_OUTBOUND;
+	node->stats.rotations++;
+}
+
 void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 {
 	uint8_t group[8];
@@ -134,14 +350,18 @@ void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 	if (e) {
 		e->connected = true;
 		if (p->kind != CONN_INBOUND) {
-			e->tried = true;
-			e->attempts = 0;
-			e->last_success_ns = now;
+			hs_addrbook_good(&node->book, p->id,
+			                 now); /* tried, or a queued collision */
+			hs_connect_save_entry(node, e);
 		}
 	}
 	for (size_t i = 0; i < node->nmanual; i++)
 		if (hs_netaddr_equal(&node->manual[i].addr, &p->addr))
 			node->manual[i].failures = 0;
+	if (p->kind == CONN_FEELER && p->rotate)
+		rotate_into(node, p, now);
+	if (p->kind == CONN_OUTBOUND && !node->shutting_down)
+		anchor_on_active(node, p);
 	if (p->kind != CONN_INBOUND) {
 		struct hs_msg m = { .type = HS_MSG_GETADDR };
 		p->sent_getaddr = hs_peer_send(node, p, &m, now);
@@ -155,12 +375,16 @@ void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
 	struct hs_book_entry *e = p->has_id ? hs_addrbook_find(&node->book, p->id) : NULL;
 	if (e && !hs_node_peer_by_id(node, p->id, p))
 		e->connected = false;
+	if (p->anchor && !node->shutting_down)
+		anchor_closed(node, p);
 	if (p->kind == CONN_INBOUND || p->state == PS_ACTIVE)
 		return;
-	/* An outbound session that never became active counts as a failed attempt. */
-	if (e || (p->has_expect && (e = hs_addrbook_find(&node->book, p->expect_id)))) {
-		e->attempts++;
-		e->last_try_ns = now;
+	/* An outbound session that never became active counts as a failed attempt on the node
+	 * we meant to reach, unless that node is connected another way (a duplicate). */
+	const uint8_t *target = p->has_expect ? p->expect_id : p->has_id ? p->id : NULL;
+	if (target && !hs_node_peer_by_id(node, target, p)) {
+		attempt_failed(node, target, now);
+		anchor_failed(node, target);
 	}
 	for (size_t i = 0; i < node->nmanual; i++) {
 		struct manual_addr *m = &node->manual[i];
@@ -171,10 +395,33 @@ void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
 
 /* ---- address exchange ------------------------------------------------------------------- */
 
+/* True if p's network group may have another getaddr answer in this window. */
+static bool getaddr_allowed(struct hs_node *node, const struct peer *p, uint64_t now)
+{
+	uint8_t g[9] = { 'G' };
+	hs_netaddr_group(&p->addr, g + 1);
+	struct getaddr_group *slot =
+	        &node->getaddr_groups[hs_shorthash(node->secret, g, sizeof(g)) % HS_GETADDR_GROUPS];
+	if (memcmp(slot->group, g + 1, 8) != 0 ||
+	    now >= slot->window_ns + HS_GETADDR_WINDOW_S * HS_NS_PER_S) {
+		memcpy(slot->group, g + 1, 8);
+		slot->window_ns = now;
+		slot->count = 0;
+	}
+	if (slot->count >= HS_GETADDR_GROUP_MAX)
+		return false;
+	slot->count++;
+	return true;
+}
+
 static void answer_getaddr(struct hs_node *node, struct peer *p, uint64_t now)
 {
-	if (p->answered_getaddr)
-		return; /* one answer per session, as Bitcoin does: no scraping by repetition */
+	/* One answer per session, as Bitcoin does, and HS_GETADDR_GROUP_MAX per network group
+	 * and window: no scraping by repetition or by reconnecting. Over it: ignored. */
+	if (p->answered_getaddr || !getaddr_allowed(node, p, now)) {
+		node->stats.getaddr_limited++;
+		return;
+	}
 	p->answered_getaddr = true;
 	static struct hs_msg zero;
 	struct hs_msg *m = malloc(sizeof(*m));
@@ -182,21 +429,8 @@ static void answer_getaddr(struct hs_node *node, struct peer *p, uint64_t now)
 		return;
 	*m = zero;
 	m->type = HS_MSG_ADDR;
-	/* A uniform sample (reservoir) of the book, leaving out the asker itself. */
-	size_t seen = 0;
-	for (size_t i = 0; i < hs_addrbook_count(&node->book); i++) {
-		const struct hs_book_entry *e = hs_addrbook_at(&node->book, i);
-		if (memcmp(e->id, p->id, HS_KEY_LEN) == 0)
-			continue;
-		seen++;
-		if (m->u.addr.count < HS_ADDR_MAX)
-			m->u.addr.records[m->u.addr.count++] = e->rec;
-		else {
-			uint64_t j = hs_node_rand64(node) % seen;
-			if (j < HS_ADDR_MAX)
-				m->u.addr.records[j] = e->rec;
-		}
-	}
+	m->u.addr.count = hs_addrbook_sample(&node->book, m->u.addr.records, HS_ADDR_MAX, p->id,
+	                                     rand_cb, node, now);
 	if (m->u.addr.count > 0)
 		hs_peer_send(node, p, m, now);
 	free(m);
@@ -230,45 +464,11 @@ void hs_connect_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg
 
 /* ---- dialling ------------------------------------------------------------------------- */
 
-static bool dial_pending(const struct hs_node *node, const struct hs_netaddr *a)
-{
-	for (size_t i = 0; i < node->ndials; i++)
-		if (hs_netaddr_equal(&node->dials[i].addr, a))
-			return true;
-	return false;
-}
-
-static bool addr_connected(const struct hs_node *node, const struct hs_netaddr *a)
-{
-	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
-		const struct peer *p = node->peers[s];
-		if (p && p->state != PS_CLOSING && hs_netaddr_equal(&p->addr, a))
-			return true;
-	}
-	return dial_pending(node, a);
-}
-
-/* True if an outbound session or dial already uses a's network group. */
-static bool group_used(const struct hs_node *node, const struct hs_netaddr *a)
-{
-	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
-		const struct peer *p = node->peers[s];
-		if (p && p->state != PS_CLOSING && is_outbound_kind(p->kind) &&
-		    hs_netaddr_same_group(&p->addr, a))
-			return true;
-	}
-	for (size_t i = 0; i < node->ndials; i++)
-		if (is_outbound_kind(node->dials[i].kind) &&
-		    hs_netaddr_same_group(&node->dials[i].addr, a))
-			return true;
-	return false;
-}
-
-static void dial(struct hs_node *node, const struct hs_netaddr *addr, const uint8_t *id,
-                 enum conn_kind kind, uint64_t now)
+static struct pending_dial *dial(struct hs_node *node, const struct hs_netaddr *addr,
+                                 const uint8_t *id, enum conn_kind kind, uint64_t now)
 {
 	if (node->ndials >= HS_DIALS_MAX)
-		return;
+		return NULL;
 	struct pending_dial *d = &node->dials[node->ndials++];
 	memset(d, 0, sizeof(*d));
 	d->addr = *addr;
@@ -281,27 +481,38 @@ static void dial(struct hs_node *node, const struct hs_netaddr *addr, const uint
 	node->stats.dials++;
 	struct hs_event ev = { .type = HS_EV_DIAL, .addr = *addr };
 	hs_event_push(node, &ev, NULL);
+	return d;
 }
 
-/* A uniformly random dialable book entry, or NULL. */
-static struct hs_book_entry *pick_candidate(struct hs_node *node, uint64_t now)
+struct dial_ctx {
+	const struct hs_node *node;
+	uint64_t now;
+	bool feeler; /* a 5 s visit: exempt from the one-per-group rule, as in Bitcoin */
+};
+
+/* A book entry we may dial now: not connected in any way, not backing off, not banned, and
+ * (unless for a feeler) of a network group no outbound session uses. */
+static bool dialable(void *ctx, const struct hs_book_entry *e)
 {
-	struct hs_book_entry *pick = NULL;
-	uint64_t seen = 0;
-	for (size_t i = 0; i < hs_addrbook_count(&node->book); i++) {
-		struct hs_book_entry *e = hs_addrbook_at(&node->book, i);
-		if (e->connected || e->rec.naddrs == 0)
-			continue;
-		if (e->attempts > 0 && now < e->last_try_ns + backoff(e->attempts - 1))
-			continue;
-		const struct hs_netaddr *a = &e->rec.addrs[0];
-		if (addr_connected(node, a) || group_used(node, a))
-			continue;
-		seen++;
-		if (hs_node_rand64(node) % seen == 0)
-			pick = e;
-	}
-	return pick;
+	const struct dial_ctx *c = ctx;
+	const struct hs_node *node = c->node;
+	if (e->connected || e->rec.naddrs == 0)
+		return false;
+	if (e->attempts > 0 && c->now < e->last_try_ns + backoff(e->attempts - 1))
+		return false;
+	const struct hs_netaddr *a = &e->rec.addrs[0];
+	return !id_connected(node, e->id) && !addr_connected(node, a) &&
+	       (c->feeler || !group_used(node, a, NULL)) &&
+	       !hs_banlist_has_id(&node->bans, e->id, c->now) &&
+	       !hs_banlist_has_addr(&node->bans, a, c->now);
+}
+
+/* A dialable book entry: tried-biased, or from new only. */
+static struct hs_book_entry *pick_candidate(struct hs_node *node, bool new_only, bool feeler,
+                                            uint64_t now)
+{
+	struct dial_ctx c = { node, now, feeler };
+	return hs_addrbook_select(&node->book, new_only, dialable, &c, rand_cb, node, now);
 }
 
 static size_t outbound_wanted(const struct hs_node *node)
@@ -319,6 +530,7 @@ static size_t outbound_wanted(const struct hs_node *node)
 	return n < target ? target - n : 0;
 }
 
+/* A manual peer is up if we reach its address, outbound or (by its record) inbound. */
 static void dial_manual(struct hs_node *node, bool seeds, uint64_t now)
 {
 	for (size_t i = 0; i < node->nmanual; i++) {
@@ -329,6 +541,34 @@ static void dial_manual(struct hs_node *node, bool seeds, uint64_t now)
 		dial(node, &m->addr, NULL, seeds ? CONN_SEED : CONN_MANUAL, now);
 		if (seeds)
 			return; /* one seed at a time is enough to learn addresses */
+	}
+}
+
+/* The anchors of the last run, before anything else; one that cannot be dialled (already
+ * connected, its group taken) is no anchor any more. */
+static void dial_anchors(struct hs_node *node, uint64_t now)
+{
+	for (size_t i = 0; i < node->nanchors;) {
+		struct pending_anchor *a = &node->anchors[i];
+		if (a->dialled) {
+			i++;
+			continue;
+		}
+		if (node->ndials >= HS_DIALS_MAX || outbound_wanted(node) == 0)
+			return;
+		const struct hs_netaddr *addr = &a->rec.addrs[0];
+		if (id_connected(node, a->rec.id) || addr_connected(node, addr) ||
+		    group_used(node, addr, NULL)) {
+			drop_pending_anchor(node, i);
+			continue;
+		}
+		struct hs_book_entry *e = hs_addrbook_find(&node->book, a->rec.id);
+		if (e)
+			e->last_try_ns = now;
+		dial(node, addr, a->rec.id, CONN_OUTBOUND, now);
+		a->dialled = true;
+		node->stats.anchors_dialled++;
+		i++;
 	}
 }
 
@@ -344,9 +584,10 @@ static void expire_dials(struct hs_node *node, uint64_t now)
 	}
 }
 
-/* Every feeler interval, while our outbound slots are full, visit one random known node:
- * its addresses, a catch-up pull and sync, then leave. Rationale: two halves of a network
- * that lost every session across a partition find each other again, and the book's addresses
+/* Every feeler interval, while our outbound slots are full, visit one known node: the old
+ * entry of a tried collision first (test-before-evict), else a new entry, else any. Its
+ * addresses, a catch-up pull and sync, then leave. Rationale: two halves of a network that
+ * lost every session across a partition find each other again, and the book's addresses
  * get tested. */
 static void feeler(struct hs_node *node, uint64_t now)
 {
@@ -355,7 +596,14 @@ static void feeler(struct hs_node *node, uint64_t now)
 	node->next_feeler_ns = now + node->cfg.feeler_interval_ns;
 	if (outbound_wanted(node) > 0 || node->shutting_down)
 		return;
-	struct hs_book_entry *e = pick_candidate(node, now);
+	struct dial_ctx c = { node, now, true };
+	struct hs_book_entry *e = hs_addrbook_collision_to_test(&node->book);
+	if (e && !dialable(&c, e))
+		e = NULL;
+	if (!e)
+		e = pick_candidate(node, true, true, now);
+	if (!e)
+		e = pick_candidate(node, false, true, now);
 	if (!e)
 		return;
 	e->last_try_ns = now;
@@ -363,18 +611,42 @@ static void feeler(struct hs_node *node, uint64_t now)
 	dial(node, &e->rec.addrs[0], e->id, CONN_FEELER, now);
 }
 
+/* Every rotate interval, while our outbound slots are full: a feeler to a candidate that, if
+ * it answers, replaces the worst-scored outbound peer (rotate_into). Rationale: an attacker
+ * that got an outbound slot by luck cannot keep it by merely staying connected. */
+static void rotate(struct hs_node *node, uint64_t now)
+{
+	if (now < node->next_rotate_ns)
+		return;
+	node->next_rotate_ns = now + node->cfg.rotate_interval_ns;
+	if (outbound_wanted(node) > 0 || node->shutting_down || !worst_outbound(node, now))
+		return;
+	struct hs_book_entry *e = pick_candidate(node, false, false, now);
+	if (!e)
+		return;
+	e->last_try_ns = now;
+	struct pending_dial *d = dial(node, &e->rec.addrs[0], e->id, CONN_FEELER, now);
+	if (d) {
+		d->rotate = true;
+		node->stats.feelers++;
+	}
+}
+
 void hs_connect_timer(struct hs_node *node, uint64_t now)
 {
 	expire_dials(node, now);
 	hs_topics_trim(node, now);
+	hs_addrbook_resolve_collisions(&node->book, now);
 	feeler(node, now);
+	rotate(node, now);
 	if (node->shutting_down || now < node->next_dial_ns)
 		return;
 	node->next_dial_ns = now + node->cfg.dial_interval_ns;
+	dial_anchors(node, now);
 	dial_manual(node, false, now);
 	if (outbound_wanted(node) == 0)
 		return;
-	struct hs_book_entry *e = pick_candidate(node, now);
+	struct hs_book_entry *e = pick_candidate(node, false, false, now);
 	if (e) {
 		e->last_try_ns = now;
 		dial(node, &e->rec.addrs[0], e->id, CONN_OUTBOUND, now);
@@ -392,7 +664,8 @@ void hs_connect_timer(struct hs_node *node, uint64_t now)
 
 uint64_t hs_connect_deadline(const struct hs_node *node)
 {
-	uint64_t d = node->next_feeler_ns;
+	uint64_t d = node->next_feeler_ns < node->next_rotate_ns ? node->next_feeler_ns
+	                                                         : node->next_rotate_ns;
 	for (size_t i = 0; i < node->ndials; i++) {
 		uint64_t t = node->dials[i].started_ns + node->cfg.handshake_timeout_ns;
 		if (t < d)
@@ -415,6 +688,7 @@ void hs_connect_on_open(struct hs_node *node, struct peer *p)
 		if (!hs_netaddr_equal(&d->addr, &p->addr))
 			continue;
 		p->kind = d->kind;
+		p->rotate = d->rotate;
 		if (d->has_id) {
 			memcpy(p->expect_id, d->id, HS_KEY_LEN);
 			p->has_expect = true;
@@ -430,18 +704,16 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 		struct pending_dial *d = &node->dials[i];
 		if (!hs_netaddr_equal(&d->addr, addr))
 			continue;
-		struct hs_book_entry *e = d->has_id ? hs_addrbook_find(&node->book, d->id) : NULL;
-		if (e) {
-			e->attempts++;
-			e->last_try_ns = now;
-			if (e->attempts >= ATTEMPTS_MAX && !e->tried)
-				hs_addrbook_remove(&node->book, e->id);
+		struct pending_dial gone = *d;
+		node->dials[i] = node->dials[--node->ndials];
+		if (gone.has_id) {
+			attempt_failed(node, gone.id, now);
+			anchor_failed(node, gone.id);
 		}
 		for (size_t j = 0; j < node->nmanual; j++)
 			if (hs_netaddr_equal(&node->manual[j].addr, addr))
 				node->manual[j].next_try_ns =
 				        now + backoff(node->manual[j].failures++);
-		node->dials[i] = node->dials[--node->ndials];
 		return;
 	}
 }
@@ -625,6 +897,6 @@ int hs_node_dial_once(struct hs_node *node, const struct hs_netaddr *addr, uint6
 		return HS_ERR_EXISTS;
 	if (node->ndials >= HS_DIALS_MAX)
 		return HS_ERR_FULL;
-	dial(node, addr, NULL, CONN_MANUAL, now);
+	(void)dial(node, addr, NULL, CONN_MANUAL, now);
 	return 0;
 }

@@ -25,6 +25,7 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->idle_timeout_ns = 90 * HS_NS_PER_S;
 	cfg->dial_interval_ns = 500 * HS_NS_PER_MS;
 	cfg->feeler_interval_ns = 120 * HS_NS_PER_S;
+	cfg->rotate_interval_ns = 600 * HS_NS_PER_S;
 	cfg->eager_push = 2;
 	cfg->eager_cover_pct = 35;
 	cfg->eager_receivers_max = 16;
@@ -199,6 +200,7 @@ static void flush(struct hs_node *node, uint64_t now)
 {
 	node->stats_now_ns = now;
 	hs_gossip_flush(node, now);
+	hs_connect_book_sync(node);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
@@ -306,15 +308,21 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 		free(node);
 		return err;
 	}
+	err = hs_addrbook_init(&node->book, node->secret, cfg->addrbook_max);
+	if (err) {
+		hs_reqsched_del(node->reqs);
+		free(node);
+		return err;
+	}
 	hs_rumorstore_init(&node->store, node->secret, cfg->store_max, cfg->store_bytes_max);
 	hs_seen_init(&node->seen, node->secret, cfg->seen_max);
-	hs_addrbook_init(&node->book, node->secret, cfg->addrbook_max);
 	hs_scores_init(&node->scores, node->secret, cfg->scores_max, &cfg->score);
 	hs_scores_init(&node->net_scores, node->secret, cfg->scores_max, &cfg->score);
 	hs_banlist_init(&node->bans, cfg->bans_max);
 	hs_state_init(node);
 	node->next_dial_ns = now;
 	node->next_feeler_ns = cfg->feeler_interval_ns ? now + cfg->feeler_interval_ns : UINT64_MAX;
+	node->next_rotate_ns = cfg->rotate_interval_ns ? now + cfg->rotate_interval_ns : UINT64_MAX;
 	node->next_sweep_ns = now + HS_NS_PER_S;
 	node->next_pull_ns = now + hs_node_rand64(node) % cfg->pull_interval_ns;
 	err = hs_connect_sign_record(node, now);
@@ -380,15 +388,34 @@ int hs_node_add_peer(struct hs_node *node, const struct hs_netaddr *addr, uint64
 int hs_node_add_record(struct hs_node *node, const uint8_t *rec, size_t reclen, uint64_t now)
 {
 	struct hs_record r;
+	struct hs_book_meta meta;
+	bool has_meta;
+	size_t signed_len;
+	int err = hs_book_value_decode(&r, &signed_len, &meta, &has_meta, rec, reclen);
+	if (err)
+		return err;
+	if (!hs_node_signed_by(node, &node->tag_record, r.id, rec, signed_len))
+		return HS_ERR_BAD_SIG;
+	if (memcmp(r.id, node->cfg.identity, HS_KEY_LEN) == 0 || r.naddrs == 0)
+		return 0;
+	err = hs_addrbook_load(&node->book, &r, &meta, now); /* meta is zero without history */
+	if (err == HS_ERR_FULL) /* the store mirrors the book: what it refuses is deleted */
+		hs_event_save(node, HS_SAVE_UNRECORD, r.id, HS_KEY_LEN, NULL, 0, NULL, 0);
+	hs_connect_book_sync(node);
+	return err;
+}
+
+int hs_node_add_anchor(struct hs_node *node, const uint8_t *rec, size_t reclen, uint64_t now)
+{
+	struct hs_record r;
 	int err = hs_record_decode(&r, rec, reclen);
 	if (err)
 		return err;
 	if (!hs_node_signed_by(node, &node->tag_record, r.id, rec, reclen))
 		return HS_ERR_BAD_SIG;
-	if (memcmp(r.id, node->cfg.identity, HS_KEY_LEN) == 0)
-		return 0;
-	static const uint8_t nogroup[8];
-	return hs_addrbook_add(&node->book, &r, nogroup, now);
+	err = hs_connect_add_anchor(node, &r, now);
+	hs_connect_book_sync(node);
+	return err;
 }
 
 int hs_node_peer_open(struct hs_node *node, uint64_t *peer, bool inbound,
@@ -573,6 +600,7 @@ void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats)
 	stats->verify_over_peer_share = v->over_peer_share;
 	stats->verify_over_group_share = v->over_group_share;
 	stats->announcements_evicted = hs_reqsched_evictions(node->reqs);
+	stats->book_refused = node->book.stats.refused;
 }
 
 int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap, size_t *outlen)
@@ -658,6 +686,7 @@ bool hs_node_check(const struct hs_node *node)
 	       hs_rumorstore_count(&node->store) <= node->cfg.store_max &&
 	       hs_seen_count(&node->seen) <= node->cfg.seen_max &&
 	       hs_addrbook_count(&node->book) <= node->cfg.addrbook_max &&
+	       hs_addrbook_check(&node->book) && node->nanchors <= HS_ANCHORS_MAX &&
 	       node->ev_count <= HS_EVENTS_MAX && node->ndials <= HS_DIALS_MAX &&
 	       node->nmanual <= HS_MANUAL_MAX && node->scores.count <= node->cfg.scores_max &&
 	       node->bans.count <= node->cfg.bans_max &&

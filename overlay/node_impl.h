@@ -111,6 +111,8 @@ struct peer {
 	uint32_t firsts;      /* its share of the recent new rumors it told us of first (x 2^16) */
 	bool up;              /* PEER_UP was reported: PEER_DOWN will be too */
 	uint64_t close_at_ns; /* a feeler leaves at this time (0: never) */
+	bool anchor;          /* an outbound peer saved as an anchor (HS_SAVE_ANCHOR) */
+	bool rotate;          /* a feeler that may replace the worst outbound peer */
 
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 };
@@ -120,7 +122,21 @@ struct pending_dial {
 	uint8_t id[HS_KEY_LEN];
 	bool has_id;
 	enum conn_kind kind;
+	bool rotate; /* a rotation feeler (peer.rotate) */
 	uint64_t started_ns;
+};
+
+/* An anchor loaded from the store, not yet dialled (hs_node_add_anchor). */
+struct pending_anchor {
+	struct hs_record rec;
+	bool dialled;
+};
+
+/* getaddr answers given to one network group in the current window (connect.c). */
+struct getaddr_group {
+	uint8_t group[8];
+	uint64_t window_ns;
+	uint32_t count;
 };
 
 struct queued_event {
@@ -170,6 +186,9 @@ struct hs_node {
 	size_t nmanual;
 	struct pending_dial dials[HS_DIALS_MAX];
 	size_t ndials;
+	struct pending_anchor anchors[HS_ANCHORS_MAX];
+	size_t nanchors;
+	struct getaddr_group getaddr_groups[HS_GETADDR_GROUPS];
 
 	struct queued_event *events;
 	size_t ev_head, ev_count, ev_cap;
@@ -189,7 +208,7 @@ struct hs_node {
 	bool pushers_dirty; /* something that can change our choice of pushers happened */
 	uint64_t push_lag_ns, push_lagdev_ns; /* smoothed lag and mean deviation; 0: none yet */
 
-	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns, next_feeler_ns;
+	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns, next_feeler_ns, next_rotate_ns;
 	bool shutting_down;
 	struct hs_node_stats stats;
 	uint64_t stats_now_ns; /* the latest now seen: introspection reports scores at it */
@@ -336,6 +355,14 @@ void hs_connect_on_open(struct hs_node *node, struct peer *p);
 void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
 /* Signs (or re-signs) our record after an address change. */
 HS_MUST_USE int hs_connect_sign_record(struct hs_node *node, uint64_t now);
+/* A verified anchor record from the store: added to the book and dialled first. */
+HS_MUST_USE int hs_connect_add_anchor(struct hs_node *node, const struct hs_record *rec,
+                                      uint64_t now);
+/* Emits HS_SAVE_UNRECORD for the ids the book dropped and HS_SAVE_RECORD for the entries a
+ * collision moved between tables (after every input). */
+void hs_connect_book_sync(struct hs_node *node);
+/* Saves a book entry (record and history) with HS_SAVE_RECORD. */
+void hs_connect_save_entry(struct hs_node *node, const struct hs_book_entry *e);
 
 /* ---- request preference (reqsched.h) and topic coverage (topics.c) ------------------------ */
 /* The scheduler asks PREFERRED announcers first: sessions we opened (an attacker cannot choose

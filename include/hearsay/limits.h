@@ -136,6 +136,35 @@ enum hs_limits {
 	/* Seconds an extra session lives before it may be closed for taking no short topic:
 	 * bounds the churn while nobody reachable takes it to 4 dials a minute. */
 	HS_TOPIC_TRY_S = 60,
+
+	/* --- address book, anchors, getaddr (Bitcoin Core addrman values) ------------------ */
+	/* Tried-slot collisions waiting for a test of the old entry
+	 * (ADDRMAN_SET_TRIED_COLLISION_SIZE): beyond it a newcomer simply stays in new. */
+	HS_BOOK_COLLISIONS_MAX = 10,
+	/* A collision not decided by a test within 40 min is dropped, the old entry kept
+	 * (ADDRMAN_TEST_WINDOW). */
+	HS_BOOK_TEST_WINDOW_S = 40 * 60,
+	/* A tried entry reached within 4 h is kept without a test (ADDRMAN_REPLACEMENT). */
+	HS_BOOK_REPLACEMENT_S = 4 * 60 * 60,
+	/* Terrible: never reached after 3 tries (ADDRMAN_RETRIES), or 10 failures and no
+	 * success for a week (ADDRMAN_MAX_FAILURES, ADDRMAN_MIN_FAIL): its slot may be taken. */
+	HS_BOOK_RETRIES = 3,
+	HS_BOOK_FAILURES_MAX = 10,
+	HS_BOOK_MIN_FAIL_S = 7 * 24 * 60 * 60,
+	/* Removed ids queued for the store's deletion between two drains (the node drains after
+	 * every input); an overflow only leaves a stale record in the store. */
+	HS_BOOK_REMOVED_MAX = 32,
+	/* Outbound peers remembered across a restart and dialled first (Bitcoin's
+	 * MAX_BLOCK_RELAY_ONLY_ANCHORS). */
+	HS_ANCHORS_MAX = 2,
+	/* getaddr answers per network group per window, beyond the one per session: stops a
+	 * scraper that reconnects from one /16 to read the whole book. Over it: counted,
+	 * ignored, not punished. */
+	HS_GETADDR_GROUP_MAX = 16,
+	HS_GETADDR_WINDOW_S = 60,
+	/* Network groups whose getaddr answers are counted (a secret-keyed direct-mapped table;
+	 * a group that loses its slot to another starts a fresh window). */
+	HS_GETADDR_GROUPS = 64,
 };
 
 #endif

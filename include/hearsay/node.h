@@ -113,6 +113,9 @@ struct hs_node_config {
 	uint64_t dial_interval_ns;     /* pacing of new outbound dials (default 500 ms) */
 	uint64_t feeler_interval_ns;   /* a short visit to a random known node (default 120 s;
 	                                * 0: none): repairs across partitions, tests addresses */
+	uint64_t rotate_interval_ns;   /* outbound rotation (default 10 min; 0: off): a feeler
+	                                * that answers replaces the worst-scored outbound peer
+	                                * when that one scores no better than it */
 
 	/* Dissemination knobs. */
 	size_t eager_push;              /* fanout: peers we ask to push new rumors to us whole, at
@@ -173,8 +176,18 @@ void hs_node_del(struct hs_node *node);
 HS_MUST_USE int hs_node_add_seed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
 /* A persistent peer: always kept connected (bitcoind's -addnode / -connect). */
 HS_MUST_USE int hs_node_add_peer(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
-/* A node record learned elsewhere (the store at start): verified, then added to the book. */
+/* A node record learned elsewhere (the store at start): verified, then added to the book.
+ * Takes a bare record encoding or a saved HS_SAVE_RECORD value (the record followed by its
+ * book history: tried/new, attempts, last success, source group), which restores the entry
+ * into the table it was in. HS_ERR_FULL if the book has no room for it (the node then emits
+ * HS_SAVE_UNRECORD for it). */
 HS_MUST_USE int hs_node_add_record(struct hs_node *node, const uint8_t *rec, size_t reclen,
+                                   uint64_t now);
+/* An anchor saved by the last run (an HS_SAVE_ANCHOR value: a record encoding): verified,
+ * added to the book, and dialled before any other outbound peer, once. If that dial fails
+ * the node emits HS_SAVE_UNANCHOR for it. At most HS_ANCHORS_MAX (HS_ERR_FULL beyond);
+ * HS_ERR_BAD_SIG, or a decoding error. */
+HS_MUST_USE int hs_node_add_anchor(struct hs_node *node, const uint8_t *rec, size_t reclen,
                                    uint64_t now);
 
 /* A connection opened. inbound: accepted by us; else the result of an HS_EV_DIAL for addr.
@@ -226,12 +239,19 @@ enum hs_event_type {
 };
 
 enum hs_save_kind {
-	HS_SAVE_RECORD = 1,  /* a verified node record; key = node id, value = its encoding */
+	HS_SAVE_RECORD = 1,  /* a book entry; key = node id, value = record encoding || history
+	                      * (overlay/addrbook.h, docs/OPERATIONS.md); hs_node_add_record */
 	HS_SAVE_BAN = 2,     /* key = ban kind || ban key (33 bytes); value = hs_ban_encode; sync */
 	HS_SAVE_UNBAN = 3,   /* key as for BAN; no value: delete it; sync */
 	HS_SAVE_SCORE = 4,   /* key = node id; value = hs_score_entry_encode */
 	HS_SAVE_STATE = 5,   /* key = origin || state key; value = the entry's encoding */
 	HS_SAVE_UNSTATE = 6, /* key as for STATE; no value: the entry was evicted, delete it */
+	/* Anchors: the full-relay outbound peers of this run (at most HS_ANCHORS_MAX, the
+	 * oldest first). Saved when one becomes an anchor, deleted when its session ends, but
+	 * not at shutdown: what the store holds is the set to dial first next time. */
+	HS_SAVE_ANCHOR = 16,   /* key = node id; value = its record encoding; hs_node_add_anchor */
+	HS_SAVE_UNANCHOR = 17, /* key = node id; no value: delete it */
+	HS_SAVE_UNRECORD = 18, /* key = node id; no value: the book dropped it, delete it */
 };
 
 struct hs_event {
@@ -317,6 +337,10 @@ struct hs_node_stats {
 	 * object dropped unverified) because the peer's share of its group's budget, or its whole
 	 * group's share of the node's, was spent. */
 	uint64_t verify_admitted, verify_over_peer_share, verify_over_group_share;
+	uint64_t getaddr_limited; /* getaddr requests over the per-group limit: not answered */
+	uint64_t rotations;       /* outbound peers replaced by a feeler-tested candidate */
+	uint64_t anchors_dialled; /* anchors from the last run dialled at start */
+	uint64_t book_refused;    /* records the address book refused (slot taken, book full) */
 };
 
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);

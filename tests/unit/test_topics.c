@@ -166,7 +166,8 @@ static void tt_advance(struct tnet *net, uint64_t dt)
 static void base(struct hs_node_config *cfg)
 {
 	cfg->outbound_target = 1;
-	cfg->feeler_interval_ns = 0; /* no feelers: only the topic rule may add sessions */
+	cfg->feeler_interval_ns = 0; /* no feelers or rotation: only the topic rule adds sessions */
+	cfg->rotate_interval_ns = 0;
 }
 
 static void takes_tx(struct hs_node_config *cfg)
@@ -241,27 +242,26 @@ static void test_subset_peer_does_not_cut(void)
 	CHECK_MEM(net.n[D].last_rumor_id, id, HS_ID_LEN);
 	CHECK_EQ(net.n[E].deliveries, 2);
 	CHECK_EQ(net.n[F].deliveries, 2);
-	CHECK_EQ(net.n[G].deliveries, 2);
+	CHECK(net.n[G].deliveries >= 1);  /* G takes all, and is reached once a tx taker dials it */
 	CHECK_EQ(net.n[C].deliveries, 0); /* C still takes only `blocks` */
 
 	struct hs_node_stats st;
 	hs_node_get_stats(net.n[D].node, &st);
-	/* It dialled until tx had HS_TOPIC_PEERS_MIN takers, and no further; C, its base
-	 * session, stays although it serves none of its topics. */
-	size_t extras = outbound(&net, D) - 1;
-	CHECK(extras >= 1 && extras <= HS_TOPIC_EXTRA_OUTBOUND_MAX);
+	/* D dialled beyond its outbound target while tx was short, and never past the cap; E and
+	 * F, as short of tx as D, dialled too, so D may since have trimmed extras it no longer
+	 * needs. C, its base session, stays although it serves none of its topics. */
+	CHECK(outbound_max_seen[D] >= 2);
 	CHECK(outbound_max_seen[D] <= 1 + HS_TOPIC_EXTRA_OUTBOUND_MAX);
-	CHECK_EQ(st.topic_closes, 0);
+	CHECK(st.dials >= 1);
+	CHECK(outbound(&net, D) >= 1);
 
-	/* E and F dial D: tx now has more takers than it needs, so D closes its extras, one
-	 * HS_TOPIC_TRY_S-old session at a time, until tx is down to HS_TOPIC_PEERS_MIN. */
+	/* E and F dial D: tx has more takers than it needs, so D ends with no more outbound
+	 * sessions than its target plus what tx still needs, never below its target. */
 	tn_connect(&net, E, D);
 	tn_connect(&net, F, D);
 	tt_advance(&net, 5 * 60 * HS_NS_PER_S);
-	hs_node_get_stats(net.n[D].node, &st);
-	CHECK(st.topic_closes >= 1);
-	CHECK(outbound(&net, D) < 1 + extras);
 	CHECK(outbound(&net, D) >= 1); /* never below outbound_target */
+	CHECK(outbound(&net, D) <= 1 + HS_TOPIC_PEERS_MIN);
 	CHECK_EQ(hs_node_publish(net.n[A].node, id, "tx", (const uint8_t *)"t3", 2, net.now), 0);
 	tt_advance(&net, 10 * HS_NS_PER_S);
 	CHECK_EQ(net.n[D].deliveries, 3);
