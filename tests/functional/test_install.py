@@ -43,12 +43,12 @@ def sh(*args, **kw):
     return subprocess.run(list(args), capture_output=True, text=True, timeout=120, **kw)
 
 
-def start(prefix, datadir, addr, conf, wrap=()):
+def start(prefix, datadir, addr, conf, wrap=(), env=None):
     os.makedirs(datadir, exist_ok=True)
     log = open(os.path.join(datadir, "log"), "wb")
     proc = subprocess.Popen(list(wrap) + [os.path.join(prefix, "bin", "hearsayd"),
                                           "-datadir=" + datadir, "-listen=" + addr,
-                                          "-conf=" + conf], stdout=log, stderr=log)
+                                          "-conf=" + conf], stdout=log, stderr=log, env=env)
     cli = [os.path.join(prefix, "bin", "hearsay-cli"), "-datadir=" + datadir]
     wait_until(lambda: proc.poll() is not None or sh(*cli, "uptime").returncode == 0, 30,
                "the installed hearsayd to answer RPC")
@@ -77,6 +77,9 @@ def check_programs(prefix):
         check(r.returncode == 0 and prog in r.stdout and version in r.stdout,
               "%s --version: %s" % (prog, r.stdout.strip()))
         page = os.path.join(prefix, "share", "man", "man1", prog + ".1")
+        if not os.path.exists(page):
+            fail("%s is not installed: was help2man found when the build was configured? "
+                 "(scripts/deps.sh installs it; then configure again)" % page)
         text = open(page).read() if os.path.exists(page) else ""
         ok = (re.search(r'^\.TH "?%s"? "?1' % prog.upper(), text, re.M) and ".SH NAME" in text
               and re.search(r"^\.SH (SYNOPSIS|DESCRIPTION)", text, re.M))
@@ -176,7 +179,9 @@ def check_syscalls(prefix, root, port, analyze):
     trace = os.path.join(root, "trace")
     conf = os.path.join(prefix, "etc", "hearsay", "hearsay.conf")
     proc, cli, log = start(prefix, os.path.join(root, "traced"), "127.31.0.1:%d" % port, conf,
-                           wrap=[strace, "-f", "-qq", "-o", trace])
+                           wrap=[strace, "-f", "-qq", "-o", trace],
+                           env=dict(os.environ, ASAN_OPTIONS=os.environ.get(
+                               "ASAN_OPTIONS", "") + ":detect_leaks=0"))  # LSan cannot run traced
     # strace blocks fatal signals for itself: signal the daemon, the first pid in the trace.
     with open(trace) as f:
         pid = int(f.readline().split()[0])
