@@ -344,6 +344,9 @@ static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
 	case HS_EV_SAVE:
 		hs_persist_save(d, ev);
 		break;
+	case HS_EV_FAULT:
+		hs_metrics_fault(d, ev->fault);
+		break;
 	default:
 		break;
 	}

@@ -137,6 +137,8 @@ json_t *hs_rumor_json(const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN]);
 /* metrics.c */
 HS_MUST_USE int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen);
 void hs_metrics_stop(struct hs_daemon *d);
+/* Counts one HS_EV_FAULT by its kind (enum hs_score_kind), for hearsay_faults_total. */
+void hs_metrics_fault(struct hs_daemon *d, int kind);
 
 /* upnp.c */
 void hs_upnp_start(struct hs_daemon *d);

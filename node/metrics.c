@@ -9,22 +9,32 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon_impl.h"
+#include "hearsay/banlist.h"
 #include "hearsay/msg.h"
+#include "hearsay/score.h"
 
 #define HEAD_MAX    8192
-#define TEXT_MAX    16384
+#define TEXT_MAX    65536
 #define CLIENTS_MAX 16
 #define TIMEOUT_MS  5000
+
+/* Why the responder dropped a scrape (hearsay_metrics_dropped_total{reason}). */
+enum { DROP_CLIENTS, DROP_HEAD, DROP_TIMEOUT, DROP_KINDS };
+static const char *const drop_names[DROP_KINDS] = { "clients", "head", "timeout" };
 
 struct hs_metrics {
 	uv_tcp_t server;
 	struct hs_daemon *d;
 	unsigned clients;
+	uint64_t faults[16]; /* HS_EV_FAULT events by enum hs_score_kind (a fault kind) */
+	uint64_t dropped[DROP_KINDS];
 };
 
 struct scrape {
@@ -39,75 +49,208 @@ struct scrape {
 	char *reply;
 };
 
-#define EMIT(...)                                                                                  \
-	do {                                                                                       \
-		if (off < TEXT_MAX)                                                                \
-			off += (size_t)snprintf(buf + off, TEXT_MAX - off, __VA_ARGS__);           \
-	} while (0)
+/* The text being rendered; a render that would not fit is cut at the last whole line. */
+struct text {
+	char *buf;
+	size_t off;
+	bool full;
+};
 
-/* Renders the counters as Prometheus text into buf; returns the length. */
-static size_t render(struct hs_daemon *d, char *buf)
+__attribute__((format(printf, 2, 3))) static void emit(struct text *t, const char *fmt, ...)
 {
-	size_t off = 0;
-	struct hs_node_stats st;
-	hs_node_get_stats(d->node, &st);
+	if (t->full)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->off, TEXT_MAX - t->off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= TEXT_MAX - t->off)
+		t->full = true;
+	else
+		t->off += (size_t)n;
+}
+
+/* The # HELP and # TYPE lines of one family (name without the hearsay_ prefix). */
+static void family(struct text *t, const char *name, const char *type, const char *help)
+{
+	emit(t, "# HELP hearsay_%s %s\n# TYPE hearsay_%s %s\n", name, help, name, type);
+}
+
+static void sample(struct text *t, const char *name, uint64_t v)
+{
+	emit(t, "hearsay_%s %llu\n", name, (unsigned long long)v);
+}
+
+#define STAT(name, field, help) { name, help, offsetof(struct hs_node_stats, field) }
+static const struct {
+	const char *name, *help;
+	size_t offset;
+} counters[] = {
+	STAT("sent_bytes_total", bytes_out, "Wire bytes sent, framing and Noise included."),
+	STAT("received_bytes_total", bytes_in, "Wire bytes received, framing and Noise included."),
+	STAT("rumors_published_total", rumors_published, "Rumors this node signed and published."),
+	STAT("rumors_delivered_total", rumors_delivered,
+	     "Rumors delivered to the application (each once)."),
+	STAT("rumor_copies_received_total", payload_copies_in,
+	     "Rumor frames received (full payload copies)."),
+	STAT("duplicates_total", duplicates, "Rumor frames whose id was already known."),
+	STAT("signature_checks_total", sig_checks, "Signatures verified."),
+	STAT("signature_failures_total", sig_failures, "Signatures that failed verification."),
+	STAT("requests_sent_total", requests_sent, "getdata requests sent."),
+	STAT("requests_timed_out_total", requests_timed_out,
+	     "getdata requests unanswered in time (asked elsewhere)."),
+	STAT("notfound_sent_total", notfound_sent, "notfound answers sent."),
+	STAT("announcements_dropped_total", announcements_dropped,
+	     "inv items past the per-peer announcement limit, dropped."),
+	STAT("pulls_sent_total", pulls_sent, "Pull digests sent."),
+	STAT("pull_rumors_sent_total", pull_rumors_sent, "Rumors sent in answer to pulls."),
+	STAT("repairs_refused_total", repairs_refused,
+	     "Pulls and state syncs over a peer's rate, ignored."),
+	STAT("evictions_total", evictions, "Inbound sessions closed to make room for another."),
+	STAT("grafts_declined_total", grafts_declined,
+	     "Requests to push to a peer beyond the eager receiver limit, declined."),
+	STAT("feelers_total", feelers, "Short outbound sessions made to repair and test."),
+	STAT("dials_total", dials, "Outbound connections attempted."),
+	STAT("auth_failures_total", auth_failures,
+	     "Sessions closed for a frame that failed authentication or had a bad length."),
+	STAT("inbound_refused_total", inbound_refused,
+	     "Inbound connections refused: banned or graylisted address."),
+	STAT("ignored_for_standing_total", ignored_standing,
+	     "Messages ignored for the sender's standing (gossip or graylist threshold)."),
+	STAT("banned_origin_dropped_total", banned_origin,
+	     "Objects dropped unverified because their origin is banned."),
+	STAT("group_bans_total", group_bans, "Network groups banned after repeated bans in them."),
+	STAT("bans_compacted_total", bans_compacted,
+	     "Times a full ban table merged a group's address bans into one."),
+	STAT("bans_evicted_total", bans_evicted,
+	     "Bans removed from a full table (expired, or the shortest left)."),
+	STAT("input_stalls_total", input_stalls,
+	     "Times peer input waited for the driver to drain events."),
+};
+
+static void render_messages(struct text *t, const struct hs_node_stats *st)
+{
+	static const struct {
+		const char *name, *help;
+	} dirs[2] = { { "messages_sent_total", "Messages sent, by type." },
+		      { "messages_received_total", "Messages received, by type." } };
+	for (int dir = 0; dir < 2; dir++) {
+		const uint64_t *v = dir == 0 ? st->msgs_out : st->msgs_in;
+		family(t, dirs[dir].name, "counter", dirs[dir].help);
+		for (unsigned ty = 1; ty < 16; ty++)
+			if (v[ty])
+				emit(t, "hearsay_%s{type=\"%s\"} %llu\n", dirs[dir].name,
+				     hs_msg_type_name((uint8_t)ty), (unsigned long long)v[ty]);
+	}
+}
+
+static void render_counters(struct text *t, const struct hs_node_stats *st)
+{
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		uint64_t v;
+		memcpy(&v, (const uint8_t *)st + counters[i].offset, sizeof(v));
+		family(t, counters[i].name, "counter", counters[i].help);
+		sample(t, counters[i].name, v);
+	}
+}
+
+/* Faults by kind (every fault kind, zeros included: a fixed label set). */
+static void render_faults(struct text *t, const struct hs_metrics *m)
+{
+	family(t, "faults_total", "counter", "Provable faults committed by peers, by kind.");
+	for (uint8_t k = 1; k < 16; k++) {
+		const char *name = hs_score_kind_name(k);
+		if (HS_SCORE_IS_FAULT(k) && strcmp(name, "unknown") != 0)
+			emit(t, "hearsay_faults_total{kind=\"%s\"} %llu\n", name,
+			     (unsigned long long)m->faults[k]);
+	}
+}
+
+static void render_gauges(struct text *t, struct hs_daemon *d)
+{
 	struct hs_peer_info info[HS_PEERS_MAX];
 	size_t n = hs_node_peers(d->node, info, HS_PEERS_MAX), in = 0;
 	for (size_t i = 0; i < n && i < HS_PEERS_MAX; i++)
 		in += info[i].inbound;
-	EMIT("# TYPE hearsay_peers gauge\nhearsay_peers{direction=\"in\"} %zu\n"
-	     "hearsay_peers{direction=\"out\"} %zu\n",
-	     in, n - in);
-	EMIT("# TYPE hearsay_messages_sent_total counter\n");
-	for (unsigned t = 1; t < 16; t++)
-		if (st.msgs_out[t])
-			EMIT("hearsay_messages_sent_total{type=\"%s\"} %llu\n",
-			     hs_msg_type_name((uint8_t)t), (unsigned long long)st.msgs_out[t]);
-	EMIT("# TYPE hearsay_messages_received_total counter\n");
-	for (unsigned t = 1; t < 16; t++)
-		if (st.msgs_in[t])
-			EMIT("hearsay_messages_received_total{type=\"%s\"} %llu\n",
-			     hs_msg_type_name((uint8_t)t), (unsigned long long)st.msgs_in[t]);
-	static const struct {
-		const char *name, *type;
-		size_t offset;
-	} counters[] = {
-		{ "bytes_sent_total", "counter", offsetof(struct hs_node_stats, bytes_out) },
-		{ "bytes_received_total", "counter", offsetof(struct hs_node_stats, bytes_in) },
-		{ "rumors_published_total", "counter",
-		  offsetof(struct hs_node_stats, rumors_published) },
-		{ "rumors_delivered_total", "counter",
-		  offsetof(struct hs_node_stats, rumors_delivered) },
-		{ "duplicates_total", "counter", offsetof(struct hs_node_stats, duplicates) },
-		{ "signature_checks_total", "counter", offsetof(struct hs_node_stats, sig_checks) },
-		{ "signature_failures_total", "counter",
-		  offsetof(struct hs_node_stats, sig_failures) },
-		{ "faults_total", "counter", offsetof(struct hs_node_stats, faults) },
-		{ "requests_sent_total", "counter", offsetof(struct hs_node_stats, requests_sent) },
-		{ "auth_failures_total", "counter", offsetof(struct hs_node_stats, auth_failures) },
-		{ "inbound_refused_total", "counter",
-		  offsetof(struct hs_node_stats, inbound_refused) },
-		{ "ignored_for_standing_total", "counter",
-		  offsetof(struct hs_node_stats, ignored_standing) },
-		{ "banned_origin_dropped_total", "counter",
-		  offsetof(struct hs_node_stats, banned_origin) },
-		{ "group_bans_total", "counter", offsetof(struct hs_node_stats, group_bans) },
-		{ "bans_compacted_total", "counter",
-		  offsetof(struct hs_node_stats, bans_compacted) },
-		{ "bans_evicted_total", "counter", offsetof(struct hs_node_stats, bans_evicted) },
-		{ "input_stalls_total", "counter", offsetof(struct hs_node_stats, input_stalls) },
-	};
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		uint64_t v;
-		memcpy(&v, (const uint8_t *)&st + counters[i].offset, sizeof(v));
-		EMIT("# TYPE hearsay_%s %s\nhearsay_%s %llu\n", counters[i].name, counters[i].type,
-		     counters[i].name, (unsigned long long)v);
+	family(t, "peers", "gauge", "Open sessions, by direction.");
+	emit(t, "hearsay_peers{direction=\"in\"} %zu\nhearsay_peers{direction=\"out\"} %zu\n", in,
+	     n - in);
+	struct hs_node_usage u;
+	hs_node_get_usage(d->node, &u);
+	family(t, "addresses", "gauge", "Address book records, by whether we ever connected.");
+	emit(t, "hearsay_addresses{state=\"new\"} %zu\nhearsay_addresses{state=\"tried\"} %zu\n",
+	     u.addresses - u.addresses_tried, u.addresses_tried);
+	family(t, "stored_rumors", "gauge", "Rumors held to serve getdata and pulls.");
+	sample(t, "stored_rumors", u.rumors);
+	family(t, "stored_rumor_bytes", "gauge", "Encoded bytes of the rumors held.");
+	sample(t, "stored_rumor_bytes", u.rumor_bytes);
+	family(t, "state_entries", "gauge", "Replicated state entries held (all origins).");
+	sample(t, "state_entries", u.state_entries);
+	family(t, "state_bytes", "gauge", "Encoded bytes of the state entries held.");
+	sample(t, "state_bytes", u.state_bytes);
+	family(t, "equivocations_total", "counter",
+	       "Equivocations seen: two signed state entries for one version.");
+	sample(t, "equivocations_total", hs_node_equivocations(d->node));
+}
+
+static void render_bans(struct text *t, struct hs_daemon *d)
+{
+	uint64_t now = hs_daemon_now(d);
+	size_t n = hs_node_bans(d->node, NULL, 0, now), by[4] = { 0 };
+	struct hs_ban *bans = malloc((n ? n : 1) * sizeof(*bans));
+	if (bans) {
+		size_t got = hs_node_bans(d->node, bans, n, now);
+		for (size_t i = 0; i < got && i < n; i++)
+			if (bans[i].kind >= HS_BAN_ID && bans[i].kind <= HS_BAN_GROUP)
+				by[bans[i].kind]++;
+		free(bans);
 	}
-	EMIT("# TYPE hearsay_bans gauge\nhearsay_bans %zu\n",
-	     hs_node_bans(d->node, NULL, 0, hs_daemon_now(d)));
-	EMIT("# TYPE hearsay_uptime_seconds gauge\nhearsay_uptime_seconds %llu\n",
-	     (unsigned long long)((hs_daemon_now(d) - d->started_ns) / HS_NS_PER_S));
-	return off < TEXT_MAX ? off : TEXT_MAX;
+	family(t, "bans", "gauge", "Bans in force, by what is banned.");
+	emit(t,
+	     "hearsay_bans{kind=\"id\"} %zu\nhearsay_bans{kind=\"address\"} %zu\n"
+	     "hearsay_bans{kind=\"group\"} %zu\n",
+	     by[HS_BAN_ID], by[HS_BAN_ADDR], by[HS_BAN_GROUP]);
+}
+
+static void render_process(struct text *t, struct hs_daemon *d)
+{
+	const struct hs_metrics *m = d->metrics;
+	family(t, "metrics_dropped_total", "counter",
+	       "Metrics requests dropped: too many clients, an oversize head, too slow.");
+	for (int r = 0; r < DROP_KINDS; r++)
+		emit(t, "hearsay_metrics_dropped_total{reason=\"%s\"} %llu\n", drop_names[r],
+		     (unsigned long long)m->dropped[r]);
+	family(t, "uptime_seconds", "gauge", "Seconds since the daemon started.");
+	sample(t, "uptime_seconds", (hs_daemon_now(d) - d->started_ns) / HS_NS_PER_S);
+	family(t, "build_info", "gauge", "The hearsayd version and wire protocol version.");
+	emit(t, "hearsay_build_info{version=\"%s\",protocol=\"%d\"} 1\n", HS_VERSION,
+	     HS_PROTOCOL_VERSION);
+}
+
+/* Renders the metrics as Prometheus text (format 0.0.4) into buf; returns the length. */
+static size_t render(struct hs_daemon *d, char *buf)
+{
+	struct text t = { .buf = buf };
+	struct hs_node_stats st;
+	hs_node_get_stats(d->node, &st);
+	render_gauges(&t, d);
+	render_messages(&t, &st);
+	render_counters(&t, &st);
+	render_faults(&t, d->metrics);
+	render_bans(&t, d);
+	render_process(&t, d);
+	if (t.full) {
+		hs_log(HS_LOG_WARN, "metrics: the text exceeds %d bytes and was cut", TEXT_MAX);
+		while (t.off > 0 && buf[t.off - 1] != '\n')
+			t.off--;
+	}
+	return t.off;
+}
+
+void hs_metrics_fault(struct hs_daemon *d, int kind)
+{
+	if (d->metrics && kind >= 0 && kind < 16)
+		d->metrics->faults[kind]++;
 }
 
 static void scrape_freed(uv_handle_t *h)
@@ -189,13 +332,17 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		uv_read_stop(st);
 		answer(s);
 	} else if (s->len >= HEAD_MAX - 1) {
+		s->m->dropped[DROP_HEAD]++;
 		scrape_close(s);
 	}
 }
 
 static void on_timeout(uv_timer_t *t)
 {
-	scrape_close(t->data);
+	struct scrape *s = t->data;
+	if (!s->answered)
+		s->m->dropped[DROP_TIMEOUT]++;
+	scrape_close(s);
 }
 
 static void server_freed(uv_handle_t *h)
@@ -217,6 +364,7 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_timer_init(server->loop, &s->timer);
 	s->tcp.data = s->timer.data = s;
 	if (uv_accept(server, (uv_stream_t *)&s->tcp) != 0 || m->clients > CLIENTS_MAX) {
+		m->dropped[DROP_CLIENTS] += m->clients > CLIENTS_MAX;
 		scrape_close(s);
 		return;
 	}

@@ -1,13 +1,34 @@
 #!/bin/sh
-# Install the Debian 12 packages hearsay needs to build, test, fuzz and run its demo.
+# Install the Debian 12 packages one hearsay task needs, and nothing more:
+#
+#   scripts/deps.sh          building, running, the demo and `make install` (man pages need
+#                            help2man at build time; python3 writes the sample config)
+#   scripts/deps.sh test     that, plus what only the test suite needs: clang-format-19 (the
+#                            format check), systemd (systemd-analyze and systemd-sysusers
+#                            check the unit), strace (the unit's system call filter) and
+#                            faketime (a node whose clock is off, functional_clock)
+#   scripts/deps.sh fuzz     that, plus clang-19 with its sanitizer runtimes and libFuzzer
+#   scripts/deps.sh format   that, plus clang-format-19
+#
+# With HS_DEPS_LOG=FILE, apt's output goes to FILE and one line is printed (make demo).
 # Idempotent: does nothing when every package is present. When something is missing and we
 # are not root, print the exact command to run and exit non-zero.
 set -eu
 
-PKGS="build-essential cmake make pkg-config binutils python3 \
+BASE="build-essential cmake make pkg-config binutils python3 help2man \
 libsecp256k1-dev libsodium-dev libleveldb-dev libsnappy-dev \
-libuv1-dev libjansson-dev libinih-dev libminiupnpc-dev \
-clang-19 libclang-rt-19-dev libfuzzer-19-dev clang-format-19 faketime"
+libuv1-dev libjansson-dev libinih-dev libminiupnpc-dev"
+
+case "${1:-build}" in
+build) PKGS="$BASE" ;;
+test) PKGS="$BASE clang-format-19 systemd strace faketime" ;;
+fuzz) PKGS="$BASE clang-19 libclang-rt-19-dev libfuzzer-19-dev" ;;
+format) PKGS="$BASE clang-format-19" ;;
+*)
+	echo "usage: $0 [build|test|fuzz|format]" >&2
+	exit 64
+	;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -24,8 +45,22 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-echo "hearsay: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
+if [ -z "${HS_DEPS_LOG:-}" ]; then
+	echo "hearsay: installing$missing"
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+	exit 0
+fi
+# Quiet (make demo): apt's output goes to HS_DEPS_LOG, shown only if it fails.
+printf 'hearsay: installing%s ... ' "$missing"
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+if { apt-get update -q && apt-get install -y -q --no-install-recommends $missing; } \
+	>"$HS_DEPS_LOG" 2>&1; then
+	echo "done"
+else
+	echo "failed; the end of $HS_DEPS_LOG:" >&2
+	tail -n 30 "$HS_DEPS_LOG" >&2
+	exit 1
+fi

@@ -134,7 +134,7 @@ static _Noreturn void usage_error(const char *flag, const char *why)
 
 static void help(void)
 {
-	printf("usage: hearsay-sim [options]\n"
+	printf("Usage: hearsay-sim [options]\n"
 	       "Runs N real hearsay cores under virtual time and reports how rumors spread.\n\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[48];

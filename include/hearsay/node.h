@@ -344,6 +344,15 @@ struct hs_node_stats {
 };
 
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);
+
+/* What the node holds now (for metrics gauges). */
+struct hs_node_usage {
+	size_t rumors, rumor_bytes;        /* the rumor store: entries and encoded bytes */
+	size_t state_entries, state_bytes; /* replicated state entries held */
+	size_t addresses, addresses_tried; /* address book records; those we connected to once */
+};
+void hs_node_get_usage(const struct hs_node *node, struct hs_node_usage *usage);
+
 /* Our own current signed record (encoded); 0 or HS_ERR_BUFFER. */
 HS_MUST_USE int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap,
                                size_t *outlen);

@@ -33,7 +33,20 @@ static void usage(void)
 {
 	fputs("Usage: hearsay-cli [-datadir=DIR] [-rpcsocket=PATH] [-format=json|text] METHOD "
 	      "[ARGS...]\n\n"
-	      "Sends one JSON-RPC request to hearsayd. `hearsay-cli help` lists the methods.\n",
+	      "Sends one JSON-RPC request to hearsayd and prints the result; `hearsay-cli help`\n"
+	      "lists the methods. ARGS are the method's positional parameters; `subscribe` prints\n"
+	      "one JSON object per delivered rumor until interrupted.\n\n"
+	      "Options:\n"
+	      "  -datadir=DIR      the node's data directory, holding .cookie (default "
+	      "~/.hearsay)\n"
+	      "  -rpcsocket=PATH   the RPC socket (default DATADIR/rpc.sock)\n"
+	      "  -format=FMT       json (default), or text: the result as key: value lines\n"
+	      "  -help             this text\n"
+	      "  -version          the version\n\n"
+	      "Exit status: 0 on success; 1 when the node answers with an error (printed as\n"
+	      "\"error CODE: MESSAGE\") or the exchange fails; 64 for a bad option; 69 when the\n"
+	      "node cannot be reached;"
+	      " 77 when the cookie cannot be read.\n",
 	      stdout);
 }
 
