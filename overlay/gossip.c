@@ -273,17 +273,53 @@ static void note_push_lag(struct hs_node *node, const struct peer *p, const uint
 	node->push_lag_ns = (7 * node->push_lag_ns + lag) / 8;
 }
 
+/* Younger than pull_window: whole copies still go to those who asked for pushes. */
+static bool fresh_rumor(const struct hs_node *node, const struct hs_stored_rumor *r, uint64_t now)
+{
+	uint64_t wall = hs_node_wall(node, now);
+	return wall <= r->origin_ns || wall - r->origin_ns <= node->cfg.pull_window_ns;
+}
+
+/* Our pushers that let a fresh rumor come by request from someone else: a miss each. A
+ * pusher that misses HS_PUSH_MISSES_MAX in a row loses its share, so it is pruned at the next
+ * choice. Rationale: a peer that earned the role and then stops pushing (withholds) would
+ * otherwise keep every rumor waiting for it until its share decayed. */
+static void note_push_misses(struct hs_node *node, const struct hs_stored_rumor *r,
+                             const struct peer *from)
+{
+	const uint8_t *topic = r->enc + r->topic_off;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		if (!is_active(p) || !p->pusher || p == from ||
+		    !hs_peer_takes_topic(node, p, topic, r->topic_len))
+			continue;
+		if (++p->push_misses >= HS_PUSH_MISSES_MAX) {
+			p->push_misses = 0;
+			p->firsts = 0;
+			node->pushers_dirty = true;
+			node->stats.pushers_dropped++;
+		}
+	}
+}
+
 /* A new rumor proved valid: every share decays, and the peer that told us of it first earns
- * one telling. Rationale: credit waits for validity, so announcing ids buys nothing; and a
- * peer earns nothing for its own rumors, so publishing cannot buy a fast relay's place. */
+ * one telling if its own copy is the one we took. Rationale: credit waits for validity, so
+ * announcing ids buys nothing, and it goes to a copy, not a word, so a peer that announces
+ * fast but never serves (a withholder) earns nothing and is never asked to push; a peer earns
+ * nothing for its own rumors, so publishing cannot buy a fast relay's place. */
 static void credit_first(struct hs_node *node, const struct hs_stored_rumor *r,
-                         const struct hs_rumor *rm, struct peer *from, uint64_t now)
+                         const struct hs_rumor *rm, struct peer *from, bool asked, uint64_t now)
 {
 	teller_note(node, from, r->id, true, now);
 	note_push_lag(node, from, r->id, now);
+	if (from->pusher)
+		from->push_misses = 0;
+	else if (asked && fresh_rumor(node, r, now))
+		note_push_misses(node, r, from);
 	const struct teller *t = teller_find(node, r->id);
 	struct peer *first = t && t->handle ? node->peers[t->slot] : NULL;
 	if (first && (first->handle != t->handle ||
+	              hs_reqsched_peer_strikes(node->reqs, first->slot) > 0 ||
 	              (first->has_id && memcmp(first->id, rm->origin, HS_KEY_LEN) == 0)))
 		first = NULL;
 	if (node->judged < FIRSTS_WINDOW)
@@ -336,8 +372,7 @@ static void relay(struct hs_node *node, struct hs_stored_rumor *r, const struct 
                   uint64_t now)
 {
 	const uint8_t *topic = r->enc + r->topic_off;
-	uint64_t wall = hs_node_wall(node, now);
-	bool fresh = wall <= r->origin_ns || wall - r->origin_ns <= node->cfg.pull_window_ns;
+	bool fresh = fresh_rumor(node, r, now);
 	bool flood = fresh && node->cfg.eager_push > 0 &&
 	             (!from || (from->has_id && memcmp(from->id, r->enc, HS_KEY_LEN) == 0));
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
@@ -399,7 +434,7 @@ static bool admissible(struct hs_node *node, struct peer *from, const struct hs_
 }
 
 /* A new rumor passed every check: keep it, hand it to the application, pass it on. */
-static void accept(struct hs_node *node, struct peer *from, const struct hs_rumor *rm,
+static void accept(struct hs_node *node, struct peer *from, bool asked, const struct hs_rumor *rm,
                    const uint8_t id[HS_ID_LEN], const uint8_t *enc, size_t enclen, uint64_t now)
 {
 	uint64_t t = rumor_ns(rm);
@@ -415,7 +450,7 @@ static void accept(struct hs_node *node, struct peer *from, const struct hs_rumo
 	if (from) {
 		hs_knows_set(r, from->slot);
 		hs_reputation_event(node, from, HS_SCORE_DELIVERED, now);
-		credit_first(node, r, rm, from, now);
+		credit_first(node, r, rm, from, asked, now);
 	}
 	deliver(node, r, now);
 	relay(node, r, from, now);
@@ -467,7 +502,8 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 			              "rumor rejected by the application", now);
 		return;
 	}
-	accept(node, p, rm, id, mr->enc, mr->enclen, now);
+	accept(node, p, hs_reqsched_is_requested(node->reqs, p->slot, id), rm, id, mr->enc,
+	       mr->enclen, now);
 }
 
 /* ---- inventory ------------------------------------------------------------------------- */
@@ -829,7 +865,7 @@ int hs_gossip_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *t
 	}
 	if (!err) {
 		node->stats.rumors_published++;
-		accept(node, NULL, &rm, id, enc, len, now);
+		accept(node, NULL, false, &rm, id, enc, len, now);
 	}
 	free(enc);
 	return err;

@@ -109,6 +109,7 @@ struct peer {
 	bool pusher;                /* we grafted it (and it has not declined): it pushes to us */
 	uint64_t declined_until_ns; /* it declined our graft: not asked again before this */
 	uint32_t firsts;      /* its share of the recent new rumors it told us of first (x 2^16) */
+	uint32_t push_misses; /* fresh rumors in a row we had to ask others for while it pushed */
 	bool up;              /* PEER_UP was reported: PEER_DOWN will be too */
 	uint64_t close_at_ns; /* a feeler leaves at this time (0: never) */
 	bool anchor;          /* an outbound peer saved as an anchor (HS_SAVE_ANCHOR) */

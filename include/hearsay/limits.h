@@ -101,6 +101,9 @@ enum hs_limits {
 	 * credits that peer, docs/PROTOCOL.md §9.3): covers every id in flight for a second at
 	 * 250 new rumors per second; an overwritten entry only loses one observation. */
 	HS_TELLERS_MAX = 256,
+	/* Fresh rumors in a row a pusher may let us fetch from someone else before it loses its
+	 * share and is pruned: one or two are a slower path, three a pusher that does not push. */
+	HS_PUSH_MISSES_MAX = 3,
 
 	/* --- request scheduler (Bitcoin txrequest values) --------------------------------- */
 	HS_REQ_PEER_ANNOUNCED_MAX = 5000, /* MAX_PEER_TX_ANNOUNCEMENTS */

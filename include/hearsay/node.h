@@ -330,6 +330,8 @@ struct hs_node_stats {
 	uint64_t repairs_refused; /* pulls and syncs over a peer's rate, ignored */
 	uint64_t evictions;       /* inbound sessions closed to make room for another */
 	uint64_t grafts_declined; /* peers that asked for our pushes beyond eager_receivers_max */
+	uint64_t pushers_dropped; /* pushers that let HS_PUSH_MISSES_MAX fresh rumors come by
+	                             request */
 	uint64_t feelers;         /* short outbound sessions made to repair and test */
 	uint64_t topic_closes;    /* extra outbound sessions closed: no topic we lack (topics.c) */
 	uint64_t dials;
