@@ -318,9 +318,9 @@ static void credit_first(struct hs_node *node, const struct hs_stored_rumor *r,
 		note_push_misses(node, r, from);
 	const struct teller *t = teller_find(node, r->id);
 	struct peer *first = t && t->handle ? node->peers[t->slot] : NULL;
-	if (first && (first->handle != t->handle ||
-	              hs_reqsched_peer_strikes(node->reqs, first->slot) > 0 ||
-	              (first->has_id && memcmp(first->id, rm->origin, HS_KEY_LEN) == 0)))
+	if (first &&
+	    (first->handle != t->handle || hs_reqsched_peer_strikes(node->reqs, first->slot) > 0 ||
+	     (first->has_id && memcmp(first->id, rm->origin, HS_KEY_LEN) == 0)))
 		first = NULL;
 	if (node->judged < FIRSTS_WINDOW)
 		node->judged++;

@@ -92,7 +92,8 @@ struct peer {
 	uint64_t hs_sent_ns; /* when our last handshake message left: the first RTT sample */
 	uint64_t ping_due_ns, ping_sent_ns, ping_nonce;
 	bool ping_outstanding;
-	uint64_t rtt_ns; /* smoothed (TCP SRTT, gain 1/8); 0 = unknown */
+	uint64_t rtt_ns;    /* smoothed (TCP SRTT, gain 1/8); 0 = unknown */
+	uint64_t rttvar_ns; /* its mean deviation (TCP RTTVAR, gain 1/4) */
 
 	struct hs_ratelimit frames_rl, pull_rl;
 	uint32_t faults;       /* provable faults this session (each also scored) */

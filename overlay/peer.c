@@ -270,9 +270,21 @@ void hs_peer_fault(struct hs_node *node, struct peer *p, enum hs_score_kind kind
 
 /* ---- handshake ------------------------------------------------------------------------- */
 
-static void rtt_sample(struct peer *p, uint64_t sample)
+static void rtt_sample(struct hs_node *node, struct peer *p, uint64_t sample)
 {
-	p->rtt_ns = p->rtt_ns ? (7 * p->rtt_ns + sample) / 8 : sample;
+	if (!p->rtt_ns) {
+		p->rtt_ns = sample;
+		p->rttvar_ns = sample / 2;
+	} else {
+		uint64_t dev = sample > p->rtt_ns ? sample - p->rtt_ns : p->rtt_ns - sample;
+		p->rttvar_ns = (3 * p->rttvar_ns + dev) / 4;
+		p->rtt_ns = (7 * p->rtt_ns + sample) / 8;
+	}
+	/* Rationale: an answer to getdata takes a round trip plus the peer's send queue; TCP's
+	 * retransmission timeout (srtt + 4 rttvar) with a floor covers both, and bounds what an
+	 * announcer that never answers costs us at that, not at request_timeout. */
+	uint64_t rto = p->rtt_ns + 4 * p->rttvar_ns + HS_REQ_TIMEOUT_FLOOR_MS * HS_NS_PER_MS;
+	hs_reqsched_set_timeout(node->reqs, p->slot, rto);
 }
 
 static bool handshake_write(struct hs_node *node, struct peer *p, uint64_t now)
@@ -335,7 +347,7 @@ static void on_handshake_frame(struct hs_node *node, struct peer *p, const uint8
 		return;
 	}
 	if (p->hs_sent_ns)
-		rtt_sample(p, now - p->hs_sent_ns);
+		rtt_sample(node, p, now - p->hs_sent_ns);
 	if (hs_handshake_wants_write(p->hs) && !handshake_write(node, p, now)) {
 		hs_peer_close(node, p, HS_REASON_OTHER, "cannot write handshake", now);
 		return;
@@ -438,13 +450,13 @@ static void on_hello(struct hs_node *node, struct peer *p, const struct hs_msg_h
 		hs_peer_check_clock(node);
 }
 
-static void on_pong(struct peer *p, uint64_t nonce, uint64_t now)
+static void on_pong(struct hs_node *node, struct peer *p, uint64_t nonce, uint64_t now)
 {
 	/* An unexpected pong is ignored: late or duplicated, not provably malicious. */
 	if (!p->ping_outstanding || nonce != p->ping_nonce)
 		return;
 	p->ping_outstanding = false;
-	rtt_sample(p, now - p->ping_sent_ns);
+	rtt_sample(node, p, now - p->ping_sent_ns);
 }
 
 static void on_disconnect(struct hs_node *node, struct peer *p, const struct hs_msg_disconnect *d,
@@ -508,7 +520,7 @@ static void dispatch(struct hs_node *node, struct peer *p, const struct hs_msg *
 		break;
 	}
 	case HS_MSG_PONG:
-		on_pong(p, m->u.ping.nonce, now);
+		on_pong(node, p, m->u.ping.nonce, now);
 		break;
 	case HS_MSG_GETADDR:
 	case HS_MSG_ADDR:

@@ -74,11 +74,12 @@ struct heap {
 };
 
 struct peer {
-	struct heap ready; /* READY candidates by prio; cap <= peer_announced_max */
-	uint32_t head;     /* announcements list */
-	uint32_t count;    /* announcements of any state */
-	uint32_t inflight; /* REQUESTED announcements */
-	uint32_t strikes;  /* timeouts since its last answer */
+	struct heap ready;   /* READY candidates by prio; cap <= peer_announced_max */
+	uint32_t head;       /* announcements list */
+	uint32_t count;      /* announcements of any state */
+	uint32_t inflight;   /* REQUESTED announcements */
+	uint32_t strikes;    /* timeouts since its last answer */
+	uint64_t timeout_ns; /* its own request timeout (0: the configured one) */
 };
 
 struct hs_reqsched {
@@ -338,7 +339,9 @@ static void ann_request(struct hs_reqsched *rs, uint32_t a)
 	for (uint32_t b = r->head; b != NONE; b = rs->anns[b].inext)
 		unplace(rs, b);
 	an->state = REQUESTED;
-	an->time = rs->now + rs->timeout_ns < rs->now ? UINT64_MAX : rs->now + rs->timeout_ns;
+	uint64_t to =
+	        rs->peer[an->peer].timeout_ns ? rs->peer[an->peer].timeout_ns : rs->timeout_ns;
+	an->time = rs->now + to < rs->now ? UINT64_MAX : rs->now + to;
 	heap_push(&rs->inflight, rs->ann_pos, an->time, a);
 	an->where = INFLIGHT;
 	r->requested = a;
@@ -627,6 +630,15 @@ void hs_reqsched_peer_gone(struct hs_reqsched *rs, uint32_t peer)
 	free(pe->ready.v);
 	pe->ready = (struct heap){ 0 };
 	pe->strikes = 0;
+	pe->timeout_ns = 0;
+}
+
+void hs_reqsched_set_timeout(struct hs_reqsched *rs, uint32_t peer, uint64_t timeout_ns)
+{
+	if (peer < HS_PEERS_MAX)
+		rs->peer[peer].timeout_ns = timeout_ns == 0 || timeout_ns > rs->timeout_ns
+		                                    ? rs->timeout_ns
+		                                    : timeout_ns;
 }
 
 uint64_t hs_reqsched_next_deadline(const struct hs_reqsched *rs)

@@ -165,6 +165,10 @@ size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request 
 void hs_reqsched_received(struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN]);
 void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN]);
 void hs_reqsched_peer_gone(struct hs_reqsched *rs, uint32_t peer);
+/* Requests to peer made from now on expire after timeout_ns (at most, and 0 meaning, the
+ * configured request_timeout): the node sets it from the peer's round-trip time, so a
+ * withholder costs a retransmission timeout, not the worst case. Reset when the peer goes. */
+void hs_reqsched_set_timeout(struct hs_reqsched *rs, uint32_t peer, uint64_t timeout_ns);
 uint64_t hs_reqsched_next_deadline(const struct hs_reqsched *rs);
 
 /* Introspection for tests and invariants. */

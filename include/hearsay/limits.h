@@ -131,6 +131,9 @@ enum hs_limits {
 	/* Timeouts in a row after which a peer is asked only after every peer that answers: two
 	 * rule out one unlucky loss, and a withholder pays with its rank from the second. */
 	HS_REQ_PEER_STRIKES_MAX = 2,
+	/* Added to a peer's retransmission timeout (srtt + 4 rttvar) for its requests: room for
+	 * its send queue and a busy core; request_timeout stays the ceiling. */
+	HS_REQ_TIMEOUT_FLOOR_MS = 250,
 	/* Sessions with peers taking a topic that a node taking only some topics keeps: one more
 	 * than a single point of failure, as the overlay's own degree is many more. */
 	HS_TOPIC_PEERS_MIN = 2,
