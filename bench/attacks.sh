@@ -9,6 +9,9 @@
 #   ATTACK_HONEST (1000)  ATTACK_SYBILS ("1000 4000")  ATTACK_GROUPS (32)  ATTACK_SEED (1)
 #   ATTACK_RUMORS (10)  ATTACK_ECLIPSE_SEEDS (100)  ATTACK_ECLIPSE_SYBILS (first of SYBILS)
 #   ATTACK_LIST (every attack)
+# ATTACK_KEEP=DIR keeps every run's JSON in DIR and does not run again one whose JSON is there
+# (to resume, or to assemble runs made in pieces); with ATTACK_ASSEMBLE=1 as well nothing is
+# run: the JSON and ATTACKS.md are made from the runs in DIR, the missing ones listed as not run.
 #   usage: bench/attacks.sh BUILD_DIR RESULTS_DIR
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 BUILD_DIR RESULTS_DIR" >&2; exit 2; }
@@ -26,14 +29,22 @@ eseeds=${ATTACK_ECLIPSE_SEEDS:-100}
 esybils=${ATTACK_ECLIPSE_SYBILS:-${sybils%% *}}
 list=${ATTACK_LIST:-drop invalid-sig spam withhold eclipse replay equivocate censor covert-flash cold-boot}
 mkdir -p "$out"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+if [ -n "${ATTACK_KEEP:-}" ]; then
+	tmp=$ATTACK_KEEP
+	mkdir -p "$tmp"
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT INT TERM
+fi
 
 run() { # file name, then hearsay-sim flags
 	name=$1
 	shift
+	[ -s "$tmp/$name.json" ] && { echo "   (kept) hearsay-sim $*"; return 0; }
+	[ -n "${ATTACK_ASSEMBLE:-}" ] && { echo "   (not run) hearsay-sim $*"; return 0; }
 	echo "   hearsay-sim $*"
-	"$sim" --json --rss --quiet "$@" >"$tmp/$name.json"
+	"$sim" --json --rss --quiet "$@" >"$tmp/$name.json.part"
+	mv "$tmp/$name.json.part" "$tmp/$name.json"
 }
 
 for a in $list; do
@@ -90,17 +101,26 @@ def figures(j):
         "wall_s": j["wall_s"] + j["benign"]["wall_s"],
     }
 
-runs = []
+runs, not_run = [], []
+def load(name):
+    path = os.path.join(tmp, name + ".json")
+    return json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else None
 for a in lst.split():
     for m in sybils.split():
-        j = json.load(open(os.path.join(tmp, f"run_{a}_{m}.json")))
+        j = load(f"run_{a}_{m}")
+        if j is None:
+            not_run.append(f"{a} {honest}+{m}")
+            continue
         runs.append({"attack": a, "honest": int(honest), "byzantine": int(m),
                      "attacker_groups": j["attack"]["attacker_groups"], "seed": int(seed),
                      "command": j["attack"]["command"], "figures": figures(j),
                      "properties": props(a, j)})
 per_seed = []
 for s in range(1, int(eseeds) + 1):
-    j = json.load(open(os.path.join(tmp, f"eclipse_seed_{s}.json")))
+    j = load(f"eclipse_seed_{s}")
+    if j is None:
+        not_run.append(f"eclipse {honest}+{esybils} seed {s}")
+        continue
     per_seed.append({"seed": s, "victims": j["attack"]["victims"],
                      "victims_eclipsed": j["victims_eclipsed"],
                      "honest_delivery_ratio": j["honest_delivery_ratio"],
@@ -119,7 +139,8 @@ doc = {
     "scale": {"honest": int(honest), "byzantine": [int(m) for m in sybils.split()],
               "attacker_groups_max": int(groups), "seed": int(seed), "rumors": int(rumors)},
     "runs": runs,
-    "eclipse_seeds": {"honest": int(honest), "byzantine": int(esybils), "seeds": int(eseeds),
+    "not_run": not_run,
+    "eclipse_seeds": {"honest": int(honest), "byzantine": int(esybils), "seeds": len(per_seed),
                       "runs_with_an_eclipsed_victim": sum(1 for r in per_seed if r["victims_eclipsed"]),
                       "victims": sum(r["victims"] for r in per_seed),
                       "victims_eclipsed": sum(r["victims_eclipsed"] for r in per_seed),

@@ -51,6 +51,9 @@ def main():
       "node banned; invalid-sig: every attacker banned and ≤ 10 % of signature checks on attacker "
       "bytes; eclipse: no victim eclipsed. **Fails** lists the properties a run misses.")
     w("")
+    if doc.get("not_run"):
+        w("Not run at this scale (time): " + ", ".join(doc["not_run"]) + ".")
+        w("")
     w("| attack | Byzantine | delivery | latency p50 / p99 / max ms | benign p50 / p99 / max ms | "
       "p99 ÷ benign | attackers banned | honest banned | victims eclipsed | verify share | "
       "peak conns / book | bytes/node honest / attacker | fails |")
