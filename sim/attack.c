@@ -390,7 +390,13 @@ bool sim_attack_filter(void *ctx, uint64_t peer, const uint8_t *msg, size_t msgl
 	case HS_SIM_ATTACK_COVERT_FLASH:
 		pass = t != HS_MSG_RUMOR && t != HS_MSG_STATE && t != HS_MSG_NOTFOUND;
 		break;
-	case HS_SIM_ATTACK_ECLIPSE:
+	case HS_SIM_ATTACK_ECLIPSE: {
+		/* Aimed at the victims: everyone else sees an honest peer. */
+		uint32_t who = sim_peer_node(sim, n, peer);
+		if (who == SIM_NONE || !sim->nodes[who].victim)
+			break;
+	}
+		__attribute__((fallthrough));
 	case HS_SIM_ATTACK_COLD_BOOT:
 		if (t == HS_MSG_ADDR) {
 			poison_addr(sim, n, peer);
