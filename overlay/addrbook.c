@@ -512,6 +512,49 @@ static uint64_t weight(const struct hs_book_entry *e, uint64_t now)
 	return x;
 }
 
+struct cand {
+	uint8_t group[8];
+	uint32_t index;
+	uint64_t weight;
+};
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	int c = memcmp(x->group, y->group, 8);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* A random candidate of c[0..n) (sorted by group): a network group uniformly among those
+ * present, then an entry of it by weight. */
+static uint32_t pick_by_group(const struct cand *c, size_t n, hs_book_rand rnd, void *rctx)
+{
+	size_t groups = 0;
+	for (size_t i = 0; i < n; i++)
+		groups += i == 0 || memcmp(c[i].group, c[i - 1].group, 8) != 0;
+	uint64_t g = rnd(rctx) % groups;
+	size_t start = 0;
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (i > 0 && memcmp(c[i].group, c[i - 1].group, 8) != 0)
+			k++;
+		if (k == g) {
+			start = i;
+			break;
+		}
+	}
+	size_t end = start;
+	uint64_t sum = 0;
+	while (end < n && memcmp(c[end].group, c[start].group, 8) == 0)
+		sum += c[end++].weight;
+	uint64_t r = rnd(rctx) % sum;
+	for (size_t i = start; i < end; i++) {
+		if (r < c[i].weight)
+			return c[i].index;
+		r -= c[i].weight;
+	}
+	return c[end - 1].index; /* unreachable: r < sum */
+}
+
 struct hs_book_entry *hs_addrbook_select(const struct hs_addrbook *ab, bool new_only,
                                          bool (*ok)(void *ctx, const struct hs_book_entry *e),
                                          void *okctx, hs_book_rand rnd, void *rctx, uint64_t now)
@@ -526,17 +569,25 @@ struct hs_book_entry *hs_addrbook_select(const struct hs_addrbook *ab, bool new_
 	if (sum[0] == 0 && sum[1] == 0)
 		return NULL;
 	bool t = sum[0] && sum[1] ? (rnd(rctx) & 1) != 0 : sum[1] != 0;
-	uint64_t r = rnd(rctx) % sum[t];
+	struct cand *c = malloc(ab->count * sizeof(*c));
+	if (!c)
+		return NULL;
+	size_t n = 0;
 	for (size_t i = 0; i < ab->count; i++) {
-		struct hs_book_entry *e = &ab->entries[i];
+		const struct hs_book_entry *e = &ab->entries[i];
 		if (e->tried != t || (ok && !ok(okctx, e)))
 			continue;
-		uint64_t w = weight(e, now);
-		if (r < w)
-			return e;
-		r -= w;
+		hs_netaddr_group(&e->rec.addrs[0], c[n].group);
+		c[n].index = (uint32_t)i;
+		c[n++].weight = weight(e, now);
 	}
-	return NULL; /* unreachable while ok is deterministic */
+	struct hs_book_entry *e = NULL;
+	if (n > 0) {
+		qsort(c, n, sizeof(*c), cmp_cand);
+		e = &ab->entries[pick_by_group(c, n, rnd, rctx)];
+	}
+	free(c);
+	return e;
 }
 
 /* Reservoir sample of up to max indices of table t into idx; returns how many. */

@@ -29,8 +29,11 @@
  *    takes its slot (test-before-evict). A collision not decided within
  *    HS_BOOK_TEST_WINDOW_S is dropped and the old entry stays.
  *  - Selection (hs_addrbook_select) picks tried or new with equal odds (when both have a
- *    candidate), then an entry with weight 0.66^attempts, a hundredth of it when tried in the
- *    last 10 minutes (Bitcoin's GetChance).
+ *    candidate), then a network group uniformly among those the table's candidates are in,
+ *    then an entry of it with weight 0.66^attempts, a hundredth of it when tried in the last
+ *    10 minutes (Bitcoin's GetChance). Rationale: an attacker with many addresses in few
+ *    groups gets no more outbound chances than one address in each of them; a book poisoned
+ *    with thousands of its records still gives honest groups most picks.
  * Rationale: an attacker that tells us of many records from few network groups fills only the
  * few new buckets its source groups hash to, and cannot displace tried entries at all except
  * by making them fail a test; secret keys stop it from choosing where its records land.

@@ -511,6 +511,21 @@ int hs_node_disconnect(struct hs_node *node, uint64_t peer, uint64_t now)
 	return 0;
 }
 
+int hs_node_send_raw(struct hs_node *node, uint64_t peer, const uint8_t *msg, size_t msglen,
+                     uint64_t now)
+{
+	struct peer *p = find(node, peer);
+	if (!p)
+		return HS_ERR_NOT_FOUND;
+	if (p->state != PS_ACTIVE || msglen == 0 || msglen > HS_FRAME_MAX)
+		return HS_ERR_INVALID;
+	if (!hs_peer_send_plain(node, p, msg, msglen))
+		return HS_ERR_NOMEM;
+	node->stats.msgs_raw++;
+	node->stats_now_ns = now; /* nothing else changed: no flush needed */
+	return 0;
+}
+
 /* ---- outputs --------------------------------------------------------------------------- */
 
 size_t hs_node_pending(const struct hs_node *node, uint64_t peer)

@@ -260,6 +260,8 @@ void hs_peer_recv(struct hs_node *node, struct peer *p, const uint8_t *data, siz
 /* Encrypts and queues one message; false if the peer is closing or its queue overflowed (then
  * it is being closed). */
 bool hs_peer_send(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now);
+/* Encrypts and queues one plaintext frame as is (hs_node_send_raw); false if it cannot. */
+bool hs_peer_send_plain(struct hs_node *node, struct peer *p, const uint8_t *msg, size_t len);
 /* Sends a disconnect (when possible) and asks the driver to close. */
 void hs_peer_close(struct hs_node *node, struct peer *p, uint8_t reason, const char *text,
                    uint64_t now);

@@ -172,6 +172,21 @@ static size_t frame_bound(const struct hs_msg *m)
 	return n < HS_FRAME_MAX ? n : HS_FRAME_MAX;
 }
 
+/* Encrypts the plaintext frame of plen bytes at the tail of p->out (after room for the length)
+ * in place and queues it; the caller reserved 2 + bound + HS_NOISE_TAG_LEN bytes. */
+static bool seal(struct hs_node *node, struct peer *p, uint8_t type, size_t plen, size_t bound)
+{
+	uint8_t *d = p->out.data + p->out.len;
+	size_t clen;
+	if (hs_transport_encrypt(p->tr, d + 2, bound + HS_NOISE_TAG_LEN, &clen, d + 2, plen) != 0)
+		return false; /* nonce exhausted after 2^64 frames: the session cannot go on */
+	d[0] = (uint8_t)clen;
+	d[1] = (uint8_t)(clen >> 8);
+	p->out.len += 2 + clen;
+	count_out(node, p, type, 2 + clen);
+	return true;
+}
+
 static bool send_msg(struct hs_node *node, struct peer *p, const struct hs_msg *m)
 {
 	if (!p->tr)
@@ -180,18 +195,26 @@ static bool send_msg(struct hs_node *node, struct peer *p, const struct hs_msg *
 	if (!buf_reserve(&p->out, 2 + bound + HS_NOISE_TAG_LEN))
 		return false;
 	uint8_t *d = p->out.data + p->out.len;
-	size_t plen, clen;
+	size_t plen;
 	if (hs_msg_encode(m, d + 2, bound, &plen) != 0) {
 		hs_node_log(node, HS_LOG_ERROR, "cannot encode %s", hs_msg_type_name(m->type));
 		return false;
 	}
-	if (hs_transport_encrypt(p->tr, d + 2, bound + HS_NOISE_TAG_LEN, &clen, d + 2, plen) != 0)
-		return false; /* nonce exhausted after 2^64 frames: the session cannot go on */
-	d[0] = (uint8_t)clen;
-	d[1] = (uint8_t)(clen >> 8);
-	p->out.len += 2 + clen;
-	count_out(node, p, m->type, 2 + clen);
-	return true;
+	if (node->caps.filter_out &&
+	    !node->caps.filter_out(node->caps.ctx, p->handle, d + 2, plen)) {
+		node->stats.msgs_filtered++; /* an adversarial driver withheld it: as if sent */
+		return true;
+	}
+	return seal(node, p, m->type, plen, bound);
+}
+
+bool hs_peer_send_plain(struct hs_node *node, struct peer *p, const uint8_t *msg, size_t len)
+{
+	if (!p->tr || len == 0 || len > HS_FRAME_MAX ||
+	    !buf_reserve(&p->out, 2 + len + HS_NOISE_TAG_LEN))
+		return false;
+	memcpy(p->out.data + p->out.len + 2, msg, len);
+	return seal(node, p, msg[0], len, len);
 }
 
 bool hs_peer_send(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now)

@@ -2,7 +2,11 @@
  * hearsay-sim: the command line around the simulator library (sim/sim.h).
  *
  *   hearsay-sim --nodes N --rumors R --seed S [--loss P] [--json] [--csv FILE] [--plot FILE]
+ *   hearsay-sim --attack NAME [--byzantine M] [--attacker-groups G] [--victims V]
+ *               [--attack-start-s T] --nodes N --seed S --json
  *
+ * An attack run first runs its benign twin (the same flags and seed, no Byzantine node) and
+ * reports both (docs/SIM.md §9).
  * Prints one JSON object with --json (the contract in docs/SIM.md), readable text otherwise;
  * a progress bar goes to stderr when stderr is a terminal. Exit status: 0 after a run, 64 for
  * a bad command line, 1 when the run or an output file fails.
@@ -41,6 +45,7 @@ enum opt_kind {
 	K_LATENCY,   /* MIN-MAX in ms */
 	K_DIST,      /* uniform | exp | geo */
 	K_PARTITION, /* START_S:END_S:FRACTION */
+	K_ATTACK,    /* a strategy name (sim/attack.c) */
 	K_HELP,
 	K_VERSION,
 };
@@ -112,6 +117,22 @@ static const struct opt opts[] = {
 	  "an unanswered dial fails after (default 3000)" },
 	{ "addrbook-max", K_SIZE, AT(cfg.addrbook_max), 1e6, "N",
 	  "node records per address book (default 256)" },
+	{ "attack", K_ATTACK, 0, 0, "NAME",
+	  "Byzantine strategy: drop, invalid-sig, spam, withhold, eclipse, replay, equivocate, "
+	  "censor, covert-flash, cold-boot" },
+	{ "byzantine", K_SIZE, AT(cfg.byzantine), 100000, "M",
+	  "Byzantine cores added to the honest nodes (default: nodes)" },
+	{ "attacker-groups", K_SIZE, AT(cfg.attacker_groups), 12800, "G",
+	  "/16 groups the attackers sit in (default min(32, M))" },
+	{ "victims", K_SIZE, AT(cfg.victims), 1e6, "V",
+	  "eclipse: honest nodes aimed at, which restart (default 1% of nodes)" },
+	{ "attack-start-s", K_S, AT(cfg.attack_start_ns), 0, "T",
+	  "strategies act from T s after the clock start (default 0; covert-flash: mid-"
+	  "publishing)" },
+	{ "victim-restart-s", K_S, AT(cfg.victim_restart_ns), 0, "T",
+	  "eclipse: the victims restart at T s (default 5 s before the first publish)" },
+	{ "cold-boot-lead-s", K_S, AT(cfg.cold_boot_lead_ns), 0, "S",
+	  "cold-boot: attackers join this long before the honest nodes (default 10)" },
 	{ "check", K_SWITCH, AT(cfg.check), 0, NULL,
 	  "hs_node_check after every input; abort on a broken invariant" },
 	{ "verify-cache", K_SIZE, AT(cfg.verify_cache_max), 1 << 30, "N",
@@ -252,6 +273,11 @@ static void apply(struct cli *cli, const struct opt *o, const char *flag, const 
 	case K_PARTITION:
 		parse_partition(&cli->cfg, flag, v);
 		break;
+	case K_ATTACK:
+		if (hs_sim_attack_parse(v, &cli->cfg.attack) != 0 ||
+		    cli->cfg.attack == HS_SIM_ATTACK_NONE)
+			usage_error(flag, "unknown attack (see --help)");
+		break;
 	case K_NODES:
 	case K_HELP:
 	case K_VERSION:
@@ -283,8 +309,13 @@ static void parse(struct cli *cli, int argc, char **argv)
 {
 	size_t nodes = 1000;
 	for (int pass = 1; pass <= 2; pass++) {
-		if (pass == 2)
+		if (pass == 2) {
 			hs_sim_config_default(&cli->cfg, nodes);
+			/* Left for hs_sim_config_attack unless a flag sets them. */
+			cli->cfg.byzantine = cli->cfg.attacker_groups = HS_SIM_UNSET;
+			cli->cfg.victims = HS_SIM_UNSET;
+			cli->cfg.attack_start_ns = cli->cfg.victim_restart_ns = UINT64_MAX;
+		}
 		for (int i = 1; i < argc; i++) {
 			char name[40];
 			const char *val;
@@ -316,6 +347,12 @@ static void parse(struct cli *cli, int argc, char **argv)
 			}
 		}
 	}
+	if (cli->cfg.attack == HS_SIM_ATTACK_NONE &&
+	    (cli->cfg.byzantine != HS_SIM_UNSET || cli->cfg.attacker_groups != HS_SIM_UNSET ||
+	     cli->cfg.victims != HS_SIM_UNSET || cli->cfg.attack_start_ns != UINT64_MAX))
+		usage_error(NULL, "--byzantine, --attacker-groups, --victims and --attack-start-s "
+		                  "need --attack");
+	hs_sim_config_attack(&cli->cfg);
 	const char *why = hs_sim_config_check(&cli->cfg);
 	if (why)
 		usage_error(NULL, why);
@@ -362,6 +399,27 @@ static int write_file(const char *path, const struct hs_sim *sim, bool svg)
 	return 0;
 }
 
+/* One run to its end; its report in *rep, the simulator (to free) returned; NULL on failure. */
+static struct hs_sim *run_one(const struct hs_sim_config *cfg, struct hs_sim_report *rep, bool bar)
+{
+	struct hs_sim *sim;
+	int err = hs_sim_new(&sim, cfg);
+	if (err) {
+		fprintf(stderr, "hearsay-sim: cannot set up: %s\n", hs_strerror(err));
+		return NULL;
+	}
+	err = hs_sim_run(sim);
+	if (bar)
+		fprintf(stderr, "\n");
+	if (err) {
+		fprintf(stderr, "hearsay-sim: run failed: %s\n", hs_strerror(err));
+		hs_sim_del(sim);
+		return NULL;
+	}
+	hs_sim_get_report(sim, rep);
+	return sim;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -373,30 +431,35 @@ int main(int argc, char **argv)
 		cli.cfg.progress = progress;
 		cli.cfg.progress_ctx = &last;
 	}
-	struct hs_sim *sim;
-	int err = hs_sim_new(&sim, &cli.cfg);
-	if (err) {
-		fprintf(stderr, "hearsay-sim: cannot set up: %s\n", hs_strerror(err));
-		return 1;
-	}
-	err = hs_sim_run(sim);
-	if (bar)
-		fprintf(stderr, "\n");
-	if (err) {
-		fprintf(stderr, "hearsay-sim: run failed: %s\n", hs_strerror(err));
-		hs_sim_del(sim);
-		return 1;
+	struct hs_sim_report benign;
+	bool attack = cli.cfg.byzantine > 0;
+	if (attack) {
+		/* The benign twin: the same seed and scenario, no Byzantine node. */
+		struct hs_sim_config twin = cli.cfg;
+		twin.byzantine = 0;
+		struct hs_sim *b = run_one(&twin, &benign, bar);
+		if (!b)
+			return 1;
+		hs_sim_del(b);
 	}
 	struct hs_sim_report rep;
-	hs_sim_get_report(sim, &rep);
+	struct hs_sim *sim = run_one(&cli.cfg, &rep, bar);
+	if (!sim)
+		return 1;
 	struct rusage ru;
 	long rss = 0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		rss = ru.ru_maxrss;
-	if (cli.json)
+	if (cli.json && attack)
+		hs_sim_write_attack_json(stdout, sim, &rep, &benign, cli.rss ? rss : 0);
+	else if (cli.json)
 		hs_sim_write_json(stdout, sim, &rep, cli.rss ? rss : 0);
 	else
 		hs_sim_write_text(stdout, sim, &rep, rss);
+	if (attack && !cli.json)
+		printf("benign twin        delivery %.6f, latency ms p50 %.1f p99 %.1f max %.1f\n",
+		       benign.delivery_ratio, benign.latency_ms.p50, benign.latency_ms.p99,
+		       benign.latency_ms.max);
 	int status = 0;
 	if (cli.csv)
 		status |= write_file(cli.csv, sim, false);

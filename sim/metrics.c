@@ -33,6 +33,8 @@ int sim_flood_bound(struct hs_sim *sim, size_t r)
 			if (!k->up[0] || !k->up[1])
 				continue;
 			uint32_t v = k->node[1 - u->eps[i].side];
+			if (sim_is_attacker(sim, v))
+				continue; /* the bound honest nodes can reach without attackers */
 			uint64_t d = e.at_ns + k->latency_ns;
 			if (d < dist[v]) {
 				dist[v] = d;
@@ -186,8 +188,9 @@ static size_t walk_rumor(const struct hs_sim *sim, size_t r, struct timed *order
 		struct hop_info *h = &info[i];
 		memset(h, 0, sizeof(*h));
 		h->t = t[i];
-		if (from == SIM_NONE || t[from] == SIM_NEVER || t[from] > t[i])
-			continue; /* the origin (or, unexpectedly, a root without a known sender) */
+		if (from == SIM_NONE || from >= n || t[from] == SIM_NEVER || t[from] > t[i])
+			continue; /* the origin, a copy from an attacker, or (unexpectedly) a root
+			           * without a known sender */
 		uint64_t lat = sim_pair_latency(sim, from, i);
 		bool push = (double)(t[i] - t[from]) <= PUSH_SLACK * (double)lat;
 		pushed += push;
@@ -270,6 +273,75 @@ static void traffic(const struct hs_sim *sim, struct hs_sim_report *rep)
 	rep->grafts_declined = end.grafts_declined;
 }
 
+/* Bytes sent over the whole run by nodes [from, to). */
+static uint64_t bytes_sent(const struct hs_sim *sim, size_t from, size_t to)
+{
+	uint64_t b = 0;
+	for (size_t i = from; i < to; i++) {
+		if (!sim->nodes[i].node)
+			continue;
+		struct hs_node_stats s;
+		hs_node_get_stats(sim->nodes[i].node, &s);
+		b += s.bytes_out;
+	}
+	return b;
+}
+
+void sim_sample_memory(struct hs_sim *sim)
+{
+	for (size_t i = 0; i < sim->cfg.nodes; i++) {
+		const struct sim_node *n = &sim->nodes[i];
+		if (!n->joined)
+			continue;
+		size_t book = hs_node_addresses(n->node, NULL, 0);
+		size_t bans = hs_node_bans(n->node, NULL, 0, sim->now);
+		sim->peak_addrbook = book > sim->peak_addrbook ? book : sim->peak_addrbook;
+		sim->peak_bans = bans > sim->peak_bans ? bans : sim->peak_bans;
+	}
+}
+
+static void adversaries(const struct hs_sim *sim, struct hs_sim_report *rep)
+{
+	const struct hs_sim_config *c = &sim->cfg;
+	rep->adv.byzantine = c->byzantine;
+	for (size_t i = 0; i < c->nodes; i++) {
+		rep->adv.victims += sim->nodes[i].victim;
+		rep->adv.victims_eclipsed += sim->eclipsed[i];
+		rep->adv.honest_banned += sim->banned[i];
+		size_t pe = sim->nodes[i].peak_eps;
+		rep->adv.peak_endpoints =
+		        pe > rep->adv.peak_endpoints ? pe : rep->adv.peak_endpoints;
+		if (sim->nodes[i].node)
+			rep->adv.equivocations += hs_node_equivocations(sim->nodes[i].node);
+	}
+	for (size_t i = c->nodes; i < sim->nall; i++)
+		rep->adv.attackers_banned += sim->banned[i];
+	rep->adv.verify_honest = sim->verify_honest;
+	rep->adv.verify_attackers = sim->verify_attackers;
+	rep->adv.verify_share_attackers =
+	        sim->verify_honest ? (double)sim->verify_attackers / (double)sim->verify_honest : 0;
+	memcpy(rep->adv.bans_by_kind, sim->bans_by_kind, sizeof(rep->adv.bans_by_kind));
+	rep->adv.bans_unmapped = sim->bans_unmapped;
+	rep->adv.peak_addrbook = sim->peak_addrbook;
+	rep->adv.peak_bans = sim->peak_bans;
+	rep->adv.honest_bytes_per_node = (double)bytes_sent(sim, 0, c->nodes) / (double)c->nodes;
+	rep->adv.attacker_bytes_per_node =
+	        c->byzantine ? (double)bytes_sent(sim, c->nodes, sim->nall) / (double)c->byzantine
+	                     : 0;
+	rep->adv.attacker_frames_dropped = sim_attack_frames(sim, false);
+	rep->adv.attacker_frames_injected = sim_attack_frames(sim, true);
+	rep->adv.honest_faults_seen = sim->faults;
+	rep->adv.restarts = sim->restarts;
+	for (size_t i = 0; i < c->nodes; i++) {
+		if (!sim->nodes[i].node)
+			continue;
+		struct hs_node_stats st;
+		hs_node_get_stats(sim->nodes[i].node, &st);
+		for (unsigned k = 0; k < 16; k++)
+			rep->adv.honest_frames_out[k] += st.msgs_out[k];
+	}
+}
+
 void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
@@ -311,4 +383,5 @@ void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)
 	rep->dissem_s =
 	        sim->now > sim->publish0_ns ? (double)(sim->now - sim->publish0_ns) / 1e9 : 0;
 	rep->wall_s = sim->wall_s;
+	adversaries(sim, rep);
 }

@@ -28,6 +28,12 @@
 
 struct hs_netaddr sim_node_addr(const struct hs_sim *sim, uint32_t i)
 {
+	if (i >= sim->cfg.nodes) {
+		size_t j = i - sim->cfg.nodes, groups = sim->cfg.attacker_groups;
+		size_t g = j % groups, h = j / groups;
+		return hs_netaddr_ipv4((uint8_t)(201 + g / 256), (uint8_t)(g % 256),
+		                       (uint8_t)(h / 254), (uint8_t)(1 + h % 254), SIM_PORT);
+	}
 	size_t groups = sim->cfg.groups;
 	size_t g = i % groups, h = i / groups;
 	return hs_netaddr_ipv4((uint8_t)(1 + g / 256), (uint8_t)(g % 256), (uint8_t)(h / 254),
@@ -43,13 +49,13 @@ static uint32_t ipv4_of(const struct hs_netaddr *a)
 int sim_addrmap_init(struct hs_sim *sim)
 {
 	size_t cap = 16;
-	while (cap < 2 * sim->cfg.nodes)
+	while (cap < 2 * sim->nall)
 		cap *= 2;
 	sim->addrmap = calloc(cap, sizeof(*sim->addrmap));
 	if (!sim->addrmap)
 		return HS_ERR_NOMEM;
 	sim->addrmap_cap = cap;
-	for (uint32_t i = 0; i < sim->cfg.nodes; i++) {
+	for (uint32_t i = 0; i < sim->nall; i++) {
 		struct hs_netaddr a = sim_node_addr(sim, i);
 		size_t k = sim_mix64(ipv4_of(&a)) & (cap - 1);
 		while (sim->addrmap[k])
@@ -130,8 +136,10 @@ int sim_link_send(struct hs_sim *sim, uint32_t c, unsigned from, struct sim_chun
 		depart = partition_abs(sim, sim->cfg.partition_end_ns);
 	uint64_t at = depart + k->latency_ns;
 	if (sim->cfg.loss > 0) {
+		/* Drawn from the sender's stream: other nodes' traffic does not shift it. */
+		struct sim_rng *rng = &sim->nodes[k->node[from]].rng;
 		uint64_t rto = 4 * k->latency_ns > RTO_MIN_NS ? 4 * k->latency_ns : RTO_MIN_NS;
-		while (sim_rng_unit(&sim->rng) < sim->cfg.loss) {
+		while (sim_rng_unit(rng) < sim->cfg.loss) {
 			at += rto;
 			rto *= 2;
 		}
@@ -183,7 +191,7 @@ int sim_net_dial(struct hs_sim *sim, uint32_t node, const struct hs_netaddr *add
 		*copy = *addr;
 		sim->dials_failed++;
 		int err = sim_evq_push(&sim->evq, sim->now + sim->cfg.dial_timeout_ns,
-		                       SIM_EV_DIAL_FAIL, node, 0, copy);
+		                       SIM_EV_DIAL_FAIL, node, sim->nodes[node].epoch, copy);
 		if (err)
 			free(copy);
 		return err;
@@ -213,6 +221,8 @@ int sim_ep_add(struct sim_node *n, uint64_t handle, uint32_t conn, uint8_t side)
 		n->eps_cap = ncap;
 	}
 	n->eps[n->neps++] = (struct sim_ep){ .handle = handle, .conn = conn, .side = side };
+	if (n->neps > n->peak_eps)
+		n->peak_eps = n->neps;
 	return 0;
 }
 

@@ -58,8 +58,9 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        c->check ? "true" : "false");
 }
 
-void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
-                       long peak_rss_kb)
+/* Every field but wall_s and the closing brace. */
+static void json_body(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
+                      long peak_rss_kb)
 {
 	fprintf(f,
 	        "{\n  \"nodes\": %zu,\n  \"rumors\": %zu,\n  \"seed\": %llu,\n  \"loss\": %.6f,\n",
@@ -122,6 +123,83 @@ void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_re
 	json_config(f, &sim->cfg);
 	if (peak_rss_kb > 0)
 		fprintf(f, "  \"peak_rss_kb\": %ld,\n", peak_rss_kb);
+}
+
+void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
+                       long peak_rss_kb)
+{
+	json_body(f, sim, r, peak_rss_kb);
+	fprintf(f, "  \"wall_s\": %.3f\n}\n", r->wall_s);
+}
+
+static void json_attack(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r)
+{
+	const struct hs_sim_config *c = &sim->cfg;
+	char cmd[512];
+	hs_sim_command(c, cmd, sizeof(cmd));
+	fprintf(f,
+	        "  \"attack\": {\"name\": \"%s\", \"byzantine\": %zu, \"attacker_groups\": %zu, "
+	        "\"victims\": %zu, \"attack_start_s\": %.3f, \"victim_restart_s\": %.3f, "
+	        "\"command\": \"%s --json\"},\n",
+	        hs_sim_attack_name(c->attack), c->byzantine, c->attacker_groups, c->victims,
+	        (double)c->attack_start_ns / 1e9, (double)c->victim_restart_ns / 1e9, cmd);
+	fprintf(f, "  \"honest_delivery_ratio\": %.6f,\n", r->delivery_ratio);
+	fprintf(f,
+	        "  \"attackers_banned\": %zu,\n  \"honest_banned\": %zu,\n  "
+	        "\"victims_eclipsed\": %zu,\n  \"verify_share_attackers\": %.6f,\n",
+	        r->adv.attackers_banned, r->adv.honest_banned, r->adv.victims_eclipsed,
+	        r->adv.verify_share_attackers);
+	fprintf(f,
+	        "  \"adversary\": {\"verify_honest\": %llu, \"verify_attackers\": %llu, "
+	        "\"bans_by_kind\": {\"id\": %llu, \"addr\": %llu, \"other\": %llu}, "
+	        "\"bans_unmapped\": %llu, \"frames_dropped\": %llu, \"frames_injected\": %llu, "
+	        "\"honest_faults_seen\": %llu, \"equivocations_seen\": %llu, \"restarts\": "
+	        "%llu},\n",
+	        (unsigned long long)r->adv.verify_honest,
+	        (unsigned long long)r->adv.verify_attackers,
+	        (unsigned long long)r->adv.bans_by_kind[1],
+	        (unsigned long long)r->adv.bans_by_kind[2],
+	        (unsigned long long)(r->adv.bans_by_kind[0] + r->adv.bans_by_kind[3]),
+	        (unsigned long long)r->adv.bans_unmapped,
+	        (unsigned long long)r->adv.attacker_frames_dropped,
+	        (unsigned long long)r->adv.attacker_frames_injected,
+	        (unsigned long long)r->adv.honest_faults_seen,
+	        (unsigned long long)r->adv.equivocations, (unsigned long long)r->adv.restarts);
+	fprintf(f, "  \"honest_frames_sent\": {");
+	for (unsigned k = 1, first = 1; k < 16; k++) {
+		const char *name = hs_msg_type_name((uint8_t)k);
+		if (strcmp(name, "unknown") == 0)
+			continue;
+		fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", name,
+		        (unsigned long long)r->adv.honest_frames_out[k]);
+		first = 0;
+	}
+	fprintf(f, "},\n");
+	fprintf(f,
+	        "  \"honest_memory\": {\"peak_connections\": %zu, \"peak_addrbook\": %zu, "
+	        "\"peak_bans\": %zu},\n",
+	        r->adv.peak_endpoints, r->adv.peak_addrbook, r->adv.peak_bans);
+	fprintf(f, "  \"bytes_sent\": {\"honest_per_node\": %.1f, \"attacker_per_node\": %.1f},\n",
+	        r->adv.honest_bytes_per_node, r->adv.attacker_bytes_per_node);
+}
+
+void hs_sim_write_attack_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
+                              const struct hs_sim_report *b, long peak_rss_kb)
+{
+	json_body(f, sim, r, peak_rss_kb);
+	json_attack(f, sim, r);
+	json_pct(f, "benign_latency_ms", &b->latency_ms);
+	fprintf(f,
+	        "  \"benign\": {\"delivery_ratio\": %.6f, \"latency_ms\": {\"p50\": %.3f, "
+	        "\"p99\": %.3f, \"max\": %.3f}, \"honest_banned\": %zu, \"victims_eclipsed\": "
+	        "%zu, \"peak_connections\": %zu, \"peak_addrbook\": %zu, "
+	        "\"bytes_sent_per_node\": %.1f, \"faults\": %llu, \"wall_s\": %.3f},\n",
+	        b->delivery_ratio, b->latency_ms.p50, b->latency_ms.p99, b->latency_ms.max,
+	        b->adv.honest_banned, b->adv.victims_eclipsed, b->adv.peak_endpoints,
+	        b->adv.peak_addrbook, b->adv.honest_bytes_per_node, (unsigned long long)b->faults,
+	        b->wall_s);
+	fprintf(f, "  \"p99_over_benign_p99\": %.4f,\n",
+	        b->latency_ms.p99 > 0 ? r->latency_ms.p99 / b->latency_ms.p99 : 0);
 	fprintf(f, "  \"wall_s\": %.3f\n}\n", r->wall_s);
 }
 
@@ -181,6 +259,14 @@ void hs_sim_write_text(FILE *f, const struct hs_sim *sim, const struct hs_sim_re
 	        "real verifications\n",
 	        r->virtual_s, (unsigned long long)r->events, (unsigned long long)r->connections,
 	        (unsigned long long)r->verify_real, (unsigned long long)r->verify_calls);
+	if (c->byzantine > 0)
+		fprintf(f,
+		        "attack %s: %zu Byzantine in %zu groups; banned %zu attackers, %zu honest; "
+		        "%zu/%zu victims eclipsed; %.4f of honest signature checks on attacker "
+		        "bytes\n",
+		        hs_sim_attack_name(c->attack), c->byzantine, c->attacker_groups,
+		        r->adv.attackers_banned, r->adv.honest_banned, r->adv.victims_eclipsed,
+		        r->adv.victims, r->adv.verify_share_attackers);
 	fprintf(f, "wall               %.2f s", r->wall_s);
 	if (peak_rss_kb > 0)
 		fprintf(f, ", peak RSS %.1f MiB", (double)peak_rss_kb / 1024);

@@ -17,9 +17,19 @@
  * hs_verify, later checks of the same triple return its result. That changes CPU cost, never
  * a result. docs/SIM.md describes the network model and defines every metric.
  *
- * Attacker model: none yet — every simulated node is honest. A broken core invariant
- * (hs_node_check, with check on), a stuck deadline or a runaway pump is a bug in hearsay: the
- * simulator prints the seed that reproduces it and aborts.
+ * Attacker model (sim/attack.c, docs/SIM.md §9): cfg.byzantine extra nodes, in
+ * cfg.attacker_groups /16 network groups of their own, are Byzantine. Each is a real hs_node
+ * core with real keys; a strategy (cfg.attack) sits on its input and output: it sees every
+ * plaintext frame the core is about to send (caps.filter_out) and may drop it, and it injects
+ * frames of its own (hs_node_send_raw) built with the public codecs and the attacker's own
+ * keys — forged, junk, duplicated, replayed, equivocating or poisoned. The protocol is never
+ * modelled apart from the core. Honest nodes are indices 0..nodes-1, attackers
+ * nodes..nodes+byzantine-1; rumors are published by honest nodes only and every delivery figure
+ * is over honest nodes. Every node draws from its own PRNG stream derived from (seed, index),
+ * so adding attackers leaves honest nodes' keys and draws alone as far as the event order
+ * allows. A broken core invariant (hs_node_check, with check on), a stuck deadline or a
+ * runaway pump is a bug in hearsay: the simulator prints the command that reproduces it (seed
+ * and attack flags) and aborts.
  */
 #ifndef HEARSAY_SIM_SIM_H
 #define HEARSAY_SIM_SIM_H
@@ -40,6 +50,30 @@ enum hs_sim_latency_dist {
 	HS_SIM_LAT_EXP = 1,     /* min + exponential with mean (max - min) / 2: a long tail */
 	HS_SIM_LAT_GEO = 2,     /* nodes on a unit square: min + (max - min) * distance / sqrt 2 */
 };
+
+/* The strategies of Byzantine nodes (docs/SIM.md §9 defines each). */
+enum hs_sim_attack {
+	HS_SIM_ATTACK_NONE = 0,
+	HS_SIM_ATTACK_DROP = 1,        /* black hole: takes everything, relays nothing */
+	HS_SIM_ATTACK_INVALID_SIG = 2, /* rumors with bad signatures at full rate */
+	HS_SIM_ATTACK_SPAM = 3,        /* duplicates, junk and control frames at full rate */
+	HS_SIM_ATTACK_WITHHOLD = 4,    /* announce, never serve */
+	HS_SIM_ATTACK_ECLIPSE = 5,     /* address poisoning aimed at the victims, who restart */
+	HS_SIM_ATTACK_REPLAY = 6,      /* old rumors and state entries */
+	HS_SIM_ATTACK_EQUIVOCATE = 7,  /* two signed entries for one key/generation/version */
+	HS_SIM_ATTACK_CENSOR = 8,      /* drop one target origin's rumors only */
+	HS_SIM_ATTACK_COVERT_FLASH =
+	        9,                    /* behave until the attack start, then all withhold at once */
+	HS_SIM_ATTACK_COLD_BOOT = 10, /* there first; poison addresses and black-hole */
+	HS_SIM_ATTACK_COUNT = 11,
+};
+
+/* "drop", "invalid-sig", ...; NULL for an unknown value. */
+const char *hs_sim_attack_name(enum hs_sim_attack a);
+/* HS_ERR_NOT_FOUND for an unknown name. */
+HS_MUST_USE int hs_sim_attack_parse(const char *name, enum hs_sim_attack *out);
+
+#define HS_SIM_UNSET SIZE_MAX /* a size left for hs_sim_config_attack to fill */
 
 struct hs_sim_progress {
 	const char *phase;       /* "join", "warm-up", "disseminate" */
@@ -74,6 +108,17 @@ struct hs_sim_config {
 	uint64_t pull_interval_ns, pull_window_ns, retention_ns, request_timeout_ns, lazy_delay_ns;
 	uint64_t eager_wait_max_ns, feeler_interval_ns;
 
+	/* Adversaries (docs/SIM.md §9). byzantine == 0 is an honest run, even with attack set
+	 * (the benign twin of an attack run keeps the scenario: victims' restart, censor target,
+	 * cold-boot join order). */
+	enum hs_sim_attack attack;
+	size_t byzantine;           /* Byzantine cores added to the nodes honest ones */
+	size_t attacker_groups;     /* /16 groups they sit in, distinct from the honest groups */
+	size_t victims;             /* eclipse: honest nodes aimed at (and restarted) */
+	uint64_t attack_start_ns;   /* since the clock start: strategies act from here */
+	uint64_t victim_restart_ns; /* eclipse: victims crash and restart at this (since start) */
+	uint64_t cold_boot_lead_ns; /* cold-boot: attackers join this long before honest nodes */
+
 	/* Driver. */
 	bool check;              /* hs_node_check after every input; abort on failure */
 	size_t verify_cache_max; /* memoized verifications kept (0: no memoization) */
@@ -85,6 +130,12 @@ struct hs_sim_config {
 /* Fills cfg with the documented defaults for this many nodes (the join window scales with
  * it; docs/SIM.md lists every default). */
 void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes);
+/* Fills the attack fields left at HS_SIM_UNSET (byzantine, attacker_groups, victims) or at
+ * UINT64_MAX (attack_start_ns, victim_restart_ns) with their defaults: byzantine = nodes,
+ * attacker_groups = min(32, byzantine), victims = 1 % of nodes (at least 1), the attack from
+ * the start (covert-flash: from the middle of the publishing), the victims' restart 5 s before the
+ * first publish. Call after the other fields are final. */
+void hs_sim_config_attack(struct hs_sim_config *cfg);
 /* Returns NULL if cfg is usable, else a one-line reason. */
 const char *hs_sim_config_check(const struct hs_sim_config *cfg);
 
@@ -131,6 +182,30 @@ struct hs_sim_report {
 	double virtual_s; /* clock at the end, since the start */
 	double dissem_s;  /* first publish to the end */
 	double wall_s;
+
+	/* Adversaries (all zero in an honest run; docs/SIM.md §9 defines each). */
+	struct {
+		size_t byzantine, victims;
+		size_t attackers_banned;   /* attackers banned by at least one honest node */
+		size_t honest_banned;      /* honest nodes banned by any honest node */
+		size_t victims_eclipsed;   /* victims whose outbound sessions were all attackers */
+		uint64_t verify_honest;    /* signature checks by honest nodes */
+		uint64_t verify_attackers; /* ... of those, on bytes from an attacker */
+		double verify_share_attackers;
+		uint64_t bans_by_kind[4]; /* honest nodes' bans: [0] unknown kind, [1] id, [2] addr
+		                           */
+		uint64_t bans_unmapped;   /* ban keys naming no simulated node */
+		size_t peak_endpoints;    /* max over honest nodes of open connections */
+		size_t peak_addrbook;     /* max over honest nodes of records (sampled) */
+		size_t peak_bans;         /* max over honest nodes of bans held (sampled) */
+		double honest_bytes_per_node;   /* wire bytes sent over the run, per honest node */
+		double attacker_bytes_per_node; /* the same per attacker */
+		uint64_t attacker_frames_dropped, attacker_frames_injected;
+		uint64_t honest_faults_seen; /* faults honest nodes reported (against anyone) */
+		uint64_t equivocations;      /* sum over honest nodes of hs_node_equivocations */
+		uint64_t restarts;
+		uint64_t honest_frames_out[16]; /* frames honest nodes sent over the run, by type */
+	} adv;
 };
 
 void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep);
@@ -146,6 +221,12 @@ size_t hs_sim_origin(const struct hs_sim *sim, size_t rumor);
  * deterministic, so the JSON carries it only when asked). */
 void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *rep,
                        long peak_rss_kb);
+/* An attack run: the attack report with its benign twin's figures (same seed, no attacker)
+ * and the reproducing command. */
+void hs_sim_write_attack_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *rep,
+                              const struct hs_sim_report *benign, long peak_rss_kb);
+/* The command line that reproduces this run (attack flags included), into buf. */
+void hs_sim_command(const struct hs_sim_config *cfg, char *buf, size_t cap);
 void hs_sim_write_text(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *rep,
                        long peak_rss_kb);
 /* Coverage over time: one row per step_ms; columns t_ms, mean, flood_mean, then r0..rR-1. */

@@ -1,7 +1,10 @@
 /*
  * sim/: the simulator's internal state, shared by its files:
  *
- *   rng.c     the one seeded PRNG (xoshiro256**, seeded through splitmix64)
+ *   rng.c     the seeded PRNG (xoshiro256**, seeded through splitmix64): one stream for the
+ *             world (rumor origins, payloads, partition sides), one per node
+ *   attack.c  the Byzantine strategies: filters on attackers' output, injected frames
+ *   store.c   each honest node's saved bytes (HS_EV_SAVE) and its crash and restart
  *   evq.c     the event queue: a binary heap ordered by (time, sequence number)
  *   vcache.c  memoized signature verification
  *   net.c     the network model: addresses, latencies, connections, chunks, loss, partitions
@@ -10,8 +13,10 @@
  *   output.c  JSON, text and CSV;  svg.c  the coverage chart
  *
  * Invariants:
- *  - Every random draw comes from sim->rng, in an order fixed by the event order, so a run is
- *    a function of its config and seed.
+ *  - Every random draw comes from sim->rng (the world) or the node's own stream (its keys,
+ *    capabilities, position, the loss of what it sends), in an order fixed by the event order,
+ *    so a run is a function of its config and seed.
+ *  - Nodes 0..cfg.nodes-1 are honest, cfg.nodes..nall-1 Byzantine (node->adv set).
  *  - A connection endpoint is PENDING until its node opened it, OPEN while the node holds a
  *    handle for it (and it is listed in the node's eps), CLOSED once the node was told it
  *    closed (or refused it); it never reopens.
@@ -62,6 +67,8 @@ enum sim_ev_kind {
 	SIM_EV_CHUNK = 5,     /* a: connection, b: receiving side, ptr: struct sim_chunk */
 	SIM_EV_DIAL_FAIL = 6, /* a: node, ptr: struct hs_netaddr */
 	SIM_EV_PUBLISH = 7,   /* a: rumor index */
+	SIM_EV_ATTACK = 8,    /* a: attacker node: its strategy's periodic tick */
+	SIM_EV_RESTART = 9,   /* a: node: crash and restart from its saved bytes */
 };
 
 struct sim_event {
@@ -137,10 +144,44 @@ struct sim_ep {
 	uint8_t side;
 };
 
+/* ---- store.c ---------------------------------------------------------------------------- */
+/* One saved (kind, key) -> value, as HS_EV_SAVE gave it. */
+struct sim_kv {
+	uint8_t kind;
+	uint16_t keylen;
+	uint32_t valuelen;
+	uint64_t hash;  /* 0: empty slot */
+	uint8_t *bytes; /* key then value */
+};
+
+/* A node's saved bytes: open addressing (linear probing, backward-shift deletion). */
+struct sim_store {
+	struct sim_kv *v;
+	size_t count, cap;
+};
+
+struct sim_node;
+/* Applies one HS_EV_SAVE (a deletion for UNBAN / UNSTATE, or a value-less save). */
+HS_MUST_USE int sim_store_save(struct sim_store *st, const struct hs_event *ev);
+void sim_store_free(struct sim_store *st);
+/* Feeds a freshly made node what st holds, as node/daemon.c does at start: bans, scores,
+ * records, state entries (other kinds are kept but not fed). Returns entries fed. */
+size_t sim_store_load(const struct sim_store *st, struct hs_node *node, uint64_t now);
+
+/* ---- attack.c ---------------------------------------------------------------------------- */
+struct sim_adv; /* a Byzantine node's strategy state */
+
 struct sim_node {
 	struct hs_sim *sim;
 	uint32_t index;
 	bool joined;
+	bool victim;
+	uint32_t epoch;      /* restarts so far: events of an older life are ignored */
+	uint64_t generation; /* hs_node_config.generation: + 1 at each restart */
+	struct sim_rng rng;  /* this node's own stream */
+	struct sim_store store;
+	struct sim_adv *adv; /* NULL for an honest node */
+	size_t peak_eps;
 	uint8_t side; /* partition side */
 	float x, y;   /* position, for the geo latency model */
 	struct hs_node *node;
@@ -154,6 +195,8 @@ struct sim_node {
 	size_t neps, eps_cap;
 };
 
+/* The listening address of node i: honest nodes round-robin over cfg.groups /16s from 1.0/16,
+ * attackers over cfg.attacker_groups /16s from 201.0/16. */
 struct hs_netaddr sim_node_addr(const struct hs_sim *sim, uint32_t i);
 /* The node listening at addr, or SIM_NONE. */
 uint32_t sim_lookup_addr(const struct hs_sim *sim, const struct hs_netaddr *addr);
@@ -190,6 +233,7 @@ struct hs_sim {
 	struct sim_vcache vc;
 	struct hs_crypto *crypto;
 	struct sim_node *nodes;
+	size_t nall;       /* honest nodes + Byzantine ones */
 	uint32_t *addrmap; /* open addressing: IPv4 -> node index + 1 */
 	size_t addrmap_cap;
 	struct sim_conn *conns;
@@ -208,6 +252,20 @@ struct hs_sim {
 	uint32_t cur_from; /* the sender of the chunk being processed, or SIM_NONE */
 
 	struct sim_totals base; /* at the first publish */
+
+	/* Adversaries. keymap: 32-byte keys (identity, hs_ban_addr_key of the address) -> node. */
+	uint8_t (*keymap_keys)[32];
+	uint32_t *keymap_node; /* index + 1, 0: empty */
+	size_t keymap_cap;
+	bool *banned;           /* [nall]: banned by at least one honest node */
+	bool *eclipsed;         /* [nodes]: a victim seen with only attacker outbound sessions */
+	uint32_t censor_target; /* censor: the honest origin whose rumors are dropped */
+	uint64_t verify_honest, verify_attackers, bans_by_kind[4], bans_unmapped, restarts;
+	size_t peak_addrbook, peak_bans;
+	struct sim_adv *byzantine_state;       /* [byzantine] */
+	struct hs_tag tag_state;               /* attackers sign state entries with it */
+	uint8_t (*adv_records)[HS_RECORD_MAX]; /* [byzantine]: each attacker's record encoding */
+	size_t *adv_record_len;
 	size_t sessions_min, sessions_max, isolated;
 	double sessions_mean, outbound_mean;
 
@@ -219,6 +277,40 @@ struct hs_sim {
 };
 
 void sim_totals_sum(const struct hs_sim *sim, struct sim_totals *t);
+static inline bool sim_is_attacker(const struct hs_sim *sim, uint32_t i)
+{
+	return i != SIM_NONE && i >= sim->cfg.nodes;
+}
+/* The node a 32-byte identity or address-ban key names, or SIM_NONE. */
+uint32_t sim_keymap_find(const struct hs_sim *sim, const uint8_t key[32]);
+/* The pump of one node (after any input to it). */
+void sim_pump(struct hs_sim *sim, struct sim_node *n);
+/* The peer node at the other end of node n's handle, or SIM_NONE. */
+uint32_t sim_peer_node(struct hs_sim *sim, struct sim_node *n, uint64_t handle);
+/* Crashes node i (every connection closes, its core is freed) and starts it again from its
+ * saved bytes with generation + 1. */
+void sim_node_restart(struct hs_sim *sim, uint32_t i);
+/* The rumor with this id, or SIM_NONE. */
+uint32_t sim_rumor_find(const struct hs_sim *sim, const uint8_t id[HS_ID_LEN]);
+
+/* attack.c: set-up after every node is placed (victims, censor target, strategy state). */
+HS_MUST_USE int sim_attack_init(struct hs_sim *sim);
+void sim_attack_free(struct hs_sim *sim);
+/* Whether the attack acts now. */
+bool sim_attack_active(const struct hs_sim *sim);
+/* caps.filter_out of every attacker (ctx: its struct sim_node). */
+bool sim_attack_filter(void *ctx, uint64_t peer, const uint8_t *msg, size_t msglen);
+/* An attacker joined (its core exists): seeds, aims, the first tick. */
+void sim_attack_joined(struct hs_sim *sim, struct sim_node *n);
+/* An event of an attacker's core. */
+void sim_attack_event(struct hs_sim *sim, struct sim_node *n, const struct hs_event *ev);
+/* The periodic tick: injects frames; re-arms itself. */
+void sim_attack_tick(struct hs_sim *sim, struct sim_node *n);
+/* Sends what the strategy queued (from the pump); true if anything was. */
+bool sim_attack_flush(struct hs_sim *sim, struct sim_node *n);
+/* Eclipse bookkeeping: a victim's sessions may have changed. */
+void sim_attack_sample_victim(struct hs_sim *sim, struct sim_node *n);
+size_t sim_attack_frames(const struct hs_sim *sim, bool injected);
 /* Fatal: a bug in hearsay or the simulator. Prints the seed and aborts. */
 _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node);
 
@@ -227,5 +319,7 @@ _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node
 HS_MUST_USE int sim_flood_bound(struct hs_sim *sim, size_t r);
 /* Session counts at this moment (sessions_* fields). */
 void sim_count_sessions(struct hs_sim *sim);
+/* Samples honest nodes' address books and ban lists for the peak-memory proxy. */
+void sim_sample_memory(struct hs_sim *sim);
 
 #endif

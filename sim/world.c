@@ -23,13 +23,26 @@
 
 _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node)
 {
+	char cmd[512];
+	hs_sim_command(&sim->cfg, cmd, sizeof(cmd));
 	fprintf(stderr,
-	        "hearsay-sim: BUG: %s (node %u, t=%.6f s)\n"
-	        "hearsay-sim: reproduce with --seed %llu --nodes %zu --rumors %zu and the same "
-	        "flags\n",
-	        what, node, (double)(sim->now - SIM_T0_NS) / 1e9, (unsigned long long)sim->cfg.seed,
-	        sim->cfg.nodes, sim->cfg.rumors);
+	        "hearsay-sim: BUG: %s (node %u%s, t=%.6f s)\n"
+	        "hearsay-sim: reproduce with %s (and the same other flags)\n",
+	        what, node, sim_is_attacker(sim, node) ? ", Byzantine" : "",
+	        (double)(sim->now - SIM_T0_NS) / 1e9, cmd);
 	abort();
+}
+
+void hs_sim_command(const struct hs_sim_config *c, char *buf, size_t cap)
+{
+	int k = snprintf(buf, cap, "hearsay-sim --seed %llu --nodes %zu --rumors %zu",
+	                 (unsigned long long)c->seed, c->nodes, c->rumors);
+	if (k > 0 && (size_t)k < cap && c->attack != HS_SIM_ATTACK_NONE)
+		snprintf(buf + k, cap - (size_t)k,
+		         " --attack %s --byzantine %zu --attacker-groups %zu --victims %zu "
+		         "--attack-start-s %.3f",
+		         hs_sim_attack_name(c->attack), c->byzantine, c->attacker_groups,
+		         c->victims, (double)c->attack_start_ns / 1e9);
 }
 
 static void must(const struct hs_sim *sim, int err, const char *what, uint32_t node)
@@ -81,6 +94,33 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes)
 	cfg->lazy_delay_ns = nc.lazy_request_delay_ns;
 	cfg->feeler_interval_ns = nc.feeler_interval_ns;
 	cfg->verify_cache_max = 1u << 18;
+	cfg->attack_start_ns = UINT64_MAX;
+	cfg->victim_restart_ns = UINT64_MAX;
+	cfg->byzantine = cfg->attacker_groups = cfg->victims = HS_SIM_UNSET;
+	cfg->cold_boot_lead_ns = 10 * HS_NS_PER_S;
+	hs_sim_config_attack(cfg); /* honest: attack NONE, so no attacker */
+}
+
+void hs_sim_config_attack(struct hs_sim_config *c)
+{
+	bool on = c->attack != HS_SIM_ATTACK_NONE;
+	if (c->byzantine == HS_SIM_UNSET)
+		c->byzantine = on ? c->nodes : 0;
+	if (c->attacker_groups == HS_SIM_UNSET)
+		c->attacker_groups = c->byzantine < 32 ? (c->byzantine ? c->byzantine : 1) : 32;
+	if (c->victims == HS_SIM_UNSET)
+		c->victims = on ? (c->nodes / 100 ? c->nodes / 100 : 1) : 0;
+	uint64_t lead = c->attack == HS_SIM_ATTACK_COLD_BOOT ? c->cold_boot_lead_ns : 0;
+	uint64_t publish0 = lead + c->join_window_ns + c->warmup_ns;
+	/* covert-flash: honest while the first half of the rumors spreads (earning standing and
+	 * push requests), then everyone withholds at once. */
+	if (c->attack_start_ns == UINT64_MAX)
+		c->attack_start_ns = c->attack == HS_SIM_ATTACK_COVERT_FLASH
+		                             ? publish0 + c->rumors / 2 * c->rumor_interval_ns
+		                             : 0;
+	if (c->victim_restart_ns == UINT64_MAX)
+		c->victim_restart_ns =
+		        publish0 > 5 * HS_NS_PER_S ? publish0 - 5 * HS_NS_PER_S : publish0 / 2;
 }
 
 const char *hs_sim_config_check(const struct hs_sim_config *c)
@@ -119,6 +159,21 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 		return "addrbook-max must be 1..1000000";
 	if (c->dial_timeout_ns == 0)
 		return "dial timeout must be positive";
+	if ((unsigned)c->attack >= HS_SIM_ATTACK_COUNT)
+		return "unknown attack";
+	if (c->byzantine > 100000 || (c->byzantine > 0 && c->attack == HS_SIM_ATTACK_NONE))
+		return "byzantine must be 0..100000, and needs --attack";
+	if (c->byzantine > 0 &&
+	    (c->attacker_groups < 1 || c->attacker_groups > 12800 ||
+	     c->attacker_groups > c->byzantine ||
+	     (c->byzantine + c->attacker_groups - 1) / c->attacker_groups > 254 * 256))
+		return "attacker-groups must be 1..min(byzantine, 12800), at most 65024 per group";
+	if (c->victims > c->nodes - (c->seeds < c->nodes ? c->seeds : c->nodes))
+		return "victims must be at most the honest nodes that are not seeds";
+	if (c->attack_start_ns > 24 * 3600 * HS_NS_PER_S ||
+	    c->victim_restart_ns > 24 * 3600 * HS_NS_PER_S ||
+	    c->cold_boot_lead_ns > 3600 * HS_NS_PER_S)
+		return "attack start and victim restart must be at most a day";
 	/* Bounds that keep every absolute time far from overflowing 64 bits. */
 	const uint64_t hour = 3600 * HS_NS_PER_S, day = 24 * hour;
 	if (c->join_window_ns > hour || c->warmup_ns > day || c->tail_ns > day ||
@@ -136,14 +191,14 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 static void cap_random(void *ctx, uint8_t *out, size_t outlen)
 {
 	struct sim_node *n = ctx;
-	sim_rng_bytes(&n->sim->rng, out, outlen);
+	sim_rng_bytes(&n->rng, out, outlen);
 }
 
 static int cap_sign(void *ctx, uint8_t sig[HS_SIG_LEN], const uint8_t digest[32])
 {
 	struct sim_node *n = ctx;
 	uint8_t aux[32];
-	sim_rng_bytes(&n->sim->rng, aux, sizeof(aux));
+	sim_rng_bytes(&n->rng, aux, sizeof(aux));
 	return hs_identity_sign(n->sim->crypto, n->identity, sig, digest, aux);
 }
 
@@ -151,7 +206,12 @@ static int cap_verify(void *ctx, const uint8_t pub[HS_KEY_LEN], const uint8_t si
                       const uint8_t digest[32])
 {
 	struct sim_node *n = ctx;
-	return sim_vcache_verify(&n->sim->vc, n->sim->crypto, pub, sig, digest);
+	struct hs_sim *sim = n->sim;
+	if (!n->adv) {
+		sim->verify_honest++;
+		sim->verify_attackers += sim_is_attacker(sim, sim->cur_from);
+	}
+	return sim_vcache_verify(&sim->vc, sim->crypto, pub, sig, digest);
 }
 
 static void cap_log(void *ctx, enum hs_log_level level, const char *line)
@@ -171,7 +231,7 @@ static size_t rumor_slot(const struct hs_sim *sim, const uint8_t id[HS_ID_LEN])
 	return (size_t)(sim_mix64(h) & (sim->rumor_index_cap - 1));
 }
 
-static uint32_t rumor_find(const struct hs_sim *sim, const uint8_t id[HS_ID_LEN])
+uint32_t sim_rumor_find(const struct hs_sim *sim, const uint8_t id[HS_ID_LEN])
 {
 	for (size_t k = rumor_slot(sim, id); sim->rumor_index[k];
 	     k = (k + 1) & (sim->rumor_index_cap - 1)) {
@@ -192,7 +252,7 @@ static void rumor_register(struct hs_sim *sim, uint32_t r)
 
 static void on_deliver(struct hs_sim *sim, struct sim_node *n, const struct hs_event *ev)
 {
-	uint32_t r = rumor_find(sim, ev->id);
+	uint32_t r = sim_rumor_find(sim, ev->id);
 	if (r == SIM_NONE)
 		sim_die(sim, "delivered a rumor nobody published", n->index);
 	size_t slot = (size_t)r * sim->cfg.nodes + n->index;
@@ -259,12 +319,42 @@ static void close_local(struct hs_sim *sim, struct sim_node *n, uint64_t handle)
 	hs_node_peer_closed(n->node, handle, sim->now);
 }
 
+/* An honest node banned someone: which simulated node that names. */
+static void on_ban(struct hs_sim *sim, const struct hs_event *ev)
+{
+	if (ev->keylen < 33)
+		return;
+	uint8_t kind = ev->key[0];
+	sim->bans_by_kind[kind < 4 ? kind : 0]++;
+	uint32_t who = sim_keymap_find(sim, ev->key + 1);
+	if (who == SIM_NONE) {
+		sim->bans_unmapped++;
+		return;
+	}
+	sim->banned[who] = true;
+}
+
+static void on_save(struct hs_sim *sim, struct sim_node *n, const struct hs_event *ev)
+{
+	if (n->adv)
+		return; /* attackers never restart */
+	if (ev->save_kind == HS_SAVE_BAN)
+		on_ban(sim, ev);
+	must(sim, sim_store_save(&n->store, ev), "saved bytes", n->index);
+}
+
 static void on_event(struct hs_sim *sim, struct sim_node *n, const struct hs_event *ev)
 {
 	struct sim_ep *ep;
+	if (n->adv)
+		sim_attack_event(sim, n, ev);
 	switch (ev->type) {
 	case HS_EV_DELIVER:
-		on_deliver(sim, n, ev);
+		if (!n->adv)
+			on_deliver(sim, n, ev);
+		break;
+	case HS_EV_SAVE:
+		on_save(sim, n, ev);
 		break;
 	case HS_EV_DIAL:
 		must(sim, sim_net_dial(sim, n->index, &ev->addr), "dial", n->index);
@@ -277,6 +367,8 @@ static void on_event(struct hs_sim *sim, struct sim_node *n, const struct hs_eve
 			sim->conns[ep->conn].up[ep->side] = true;
 		break;
 	case HS_EV_FAULT:
+		if (n->adv)
+			break; /* what attackers think of honest nodes is not a metric */
 		sim->faults++;
 		sim->flood_faults += ev->fault == HS_SCORE_FLOOD;
 		if (sim->cfg.node_log)
@@ -284,7 +376,7 @@ static void on_event(struct hs_sim *sim, struct sim_node *n, const struct hs_eve
 			        ev->text ? ev->text : "");
 		break;
 	default:
-		break; /* PEER_DOWN (ends are marked when closed), SAVE (nothing is persisted) */
+		break; /* PEER_DOWN (ends are marked when closed) */
 	}
 }
 
@@ -303,12 +395,13 @@ static void arm(struct hs_sim *sim, struct sim_node *n)
 	must(sim, sim_evq_push(&sim->evq, d, SIM_EV_TIMER, n->index, 0, NULL), "queue", n->index);
 }
 
-static void pump(struct hs_sim *sim, struct sim_node *n)
+void sim_pump(struct hs_sim *sim, struct sim_node *n)
 {
 	for (unsigned round = 0;; round++) {
 		if (round >= PUMP_ROUNDS_MAX)
 			sim_die(sim, "the pump never settles", n->index);
-		bool any = drain(sim, n);
+		bool any = n->adv ? sim_attack_flush(sim, n) : false;
+		any |= drain(sim, n);
 		struct hs_event ev;
 		while (hs_node_poll_event(n->node, &ev)) {
 			any = true;
@@ -322,34 +415,26 @@ static void pump(struct hs_sim *sim, struct sim_node *n)
 		if (!hs_node_check(n->node))
 			sim_die(sim, "hs_node_check failed", n->index);
 	}
+	if (n->victim)
+		sim_attack_sample_victim(sim, n);
 	arm(sim, n);
 }
 
 /* ---- inputs ------------------------------------------------------------------------------ */
 
-static void node_join(struct hs_sim *sim, uint32_t i)
+/* Makes node i's core (its keys exist): the config a daemon would have, our capabilities. */
+static void make_core(struct hs_sim *sim, struct sim_node *n)
 {
-	struct sim_node *n = &sim->nodes[i];
-	uint8_t b[32];
-	int err;
-	do {
-		sim_rng_bytes(&sim->rng, b, sizeof(b));
-		err = hs_identity_new(&n->identity, sim->crypto, b);
-	} while (err == HS_ERR_BAD_KEY);
-	if (!err) {
-		sim_rng_bytes(&sim->rng, b, sizeof(b));
-		err = hs_noise_static_new(&n->noise, b);
-	}
-	sodium_memzero(b, sizeof(b));
-	must(sim, err, "keys", i);
+	uint32_t i = n->index;
 	struct hs_node_config nc;
 	hs_node_config_default(&nc);
 	nc.network = SIM_NETWORK;
+	nc.generation = n->generation;
 	memcpy(nc.identity, hs_identity_pubkey(n->identity), HS_KEY_LEN);
 	nc.crypto = sim->crypto;
 	nc.noise_static = n->noise;
 	uint8_t aux[32];
-	sim_rng_bytes(&sim->rng, aux, sizeof(aux));
+	sim_rng_bytes(&n->rng, aux, sizeof(aux));
 	must(sim,
 	     hs_handshake_prove(sim->crypto, n->identity, SIM_NETWORK, n->noise, aux,
 	                        nc.noise_proof),
@@ -364,6 +449,8 @@ static void node_join(struct hs_sim *sim, uint32_t i)
 		nc.naddrs = 0;
 		nc.peers_max = HS_PEERS_MAX;
 	}
+	if (n->adv)
+		nc.peers_max = HS_PEERS_MAX; /* an attacker takes every session it can get */
 	nc.eager_push = sim->cfg.eager_push;
 	nc.eager_cover_pct = (uint32_t)sim->cfg.eager_cover_pct;
 	nc.eager_receivers_max = sim->cfg.eager_receivers_max;
@@ -379,17 +466,115 @@ static void node_join(struct hs_sim *sim, uint32_t i)
 		                .random = cap_random,
 		                .sign = cap_sign,
 		                .verify = cap_verify,
-		                .log = sim->cfg.node_log ? cap_log : NULL };
+		                .log = sim->cfg.node_log ? cap_log : NULL,
+		                .filter_out = n->adv ? sim_attack_filter : NULL };
 	must(sim, hs_node_new(&n->node, &nc, &caps, sim->now), "hs_node_new", i);
-	n->joined = true;
 	n->timer_at = SIM_NEVER;
-	pump(sim, n);
+}
+
+static void add_seeds(struct hs_sim *sim, struct sim_node *n)
+{
 	for (uint32_t s = 0; s < sim->cfg.seeds; s++) {
-		if (s == i)
+		if (s == n->index)
 			continue;
-		must(sim, hs_node_add_seed(n->node, &sim->nodes[s].addr, sim->now), "seed", i);
-		pump(sim, n);
+		must(sim, hs_node_add_seed(n->node, &sim->nodes[s].addr, sim->now), "seed",
+		     n->index);
+		sim_pump(sim, n);
 	}
+}
+
+static void keymap_add(struct hs_sim *sim, const uint8_t key[32], uint32_t node)
+{
+	uint64_t h;
+	memcpy(&h, key, sizeof(h));
+	size_t k = sim_mix64(h) & (sim->keymap_cap - 1);
+	while (sim->keymap_node[k])
+		k = (k + 1) & (sim->keymap_cap - 1);
+	memcpy(sim->keymap_keys[k], key, 32);
+	sim->keymap_node[k] = node + 1;
+}
+
+uint32_t sim_keymap_find(const struct hs_sim *sim, const uint8_t key[32])
+{
+	uint64_t h;
+	memcpy(&h, key, sizeof(h));
+	for (size_t k = sim_mix64(h) & (sim->keymap_cap - 1); sim->keymap_node[k];
+	     k = (k + 1) & (sim->keymap_cap - 1))
+		if (memcmp(sim->keymap_keys[k], key, 32) == 0)
+			return sim->keymap_node[k] - 1;
+	return SIM_NONE;
+}
+
+static void node_join(struct hs_sim *sim, uint32_t i)
+{
+	struct sim_node *n = &sim->nodes[i];
+	uint8_t b[32];
+	int err;
+	do {
+		sim_rng_bytes(&n->rng, b, sizeof(b));
+		err = hs_identity_new(&n->identity, sim->crypto, b);
+	} while (err == HS_ERR_BAD_KEY);
+	if (!err) {
+		sim_rng_bytes(&n->rng, b, sizeof(b));
+		err = hs_noise_static_new(&n->noise, b);
+	}
+	sodium_memzero(b, sizeof(b));
+	must(sim, err, "keys", i);
+	keymap_add(sim, hs_identity_pubkey(n->identity), i);
+	make_core(sim, n);
+	n->joined = true;
+	sim_pump(sim, n);
+	add_seeds(sim, n);
+	if (n->adv)
+		sim_attack_joined(sim, n);
+}
+
+/* Every connection of node i ends as a crash ends it: the other ends see a FIN, and nothing
+ * of the old life is fed to the new one. */
+static void crash_connections(struct hs_sim *sim, uint32_t i)
+{
+	for (size_t c = 0; c < sim->nconns; c++) {
+		struct sim_conn *k = &sim->conns[c];
+		for (unsigned side = 0; side < 2; side++) {
+			if (k->node[side] != i || k->state[side] == SIM_EP_CLOSED)
+				continue;
+			if (k->state[side] == SIM_EP_PENDING && side == 1)
+				continue; /* the SYN is still on its way: the new life answers it */
+			k->state[side] = SIM_EP_CLOSED;
+			k->up[side] = false;
+			struct sim_chunk *fin = calloc(1, sizeof(*fin));
+			if (!fin)
+				sim_die(sim, "out of memory", i);
+			fin->fin = true;
+			must(sim, sim_link_send(sim, (uint32_t)c, side, fin), "link", i);
+		}
+	}
+}
+
+void sim_node_restart(struct hs_sim *sim, uint32_t i)
+{
+	struct sim_node *n = &sim->nodes[i];
+	if (!n->joined || n->adv)
+		return;
+	crash_connections(sim, i);
+	n->neps = 0;
+	hs_node_del(n->node);
+	n->node = NULL;
+	n->epoch++;
+	n->generation++;
+	sim->restarts++;
+	make_core(sim, n);
+	sim_store_load(&n->store, n->node, sim->now);
+	sim_pump(sim, n);
+	add_seeds(sim, n);
+}
+
+uint32_t sim_peer_node(struct hs_sim *sim, struct sim_node *n, uint64_t handle)
+{
+	struct sim_ep *ep = sim_ep_find(n, handle);
+	if (!ep)
+		return SIM_NONE;
+	return sim->conns[ep->conn].node[1 - ep->side];
 }
 
 static void on_open(struct hs_sim *sim, uint32_t c, unsigned side)
@@ -415,7 +600,7 @@ static void on_open(struct hs_sim *sim, uint32_t c, unsigned side)
 		fin->fin = true;
 		must(sim, sim_link_send(sim, c, side, fin), "link", n->index);
 	}
-	pump(sim, n);
+	sim_pump(sim, n);
 }
 
 static void on_chunk(struct hs_sim *sim, uint32_t c, unsigned side, struct sim_chunk *ch)
@@ -434,13 +619,13 @@ static void on_chunk(struct hs_sim *sim, uint32_t c, unsigned side, struct sim_c
 		k->up[side] = false;
 		sim_ep_remove(n, h);
 		hs_node_peer_closed(n->node, h, sim->now);
-		pump(sim, n);
+		sim_pump(sim, n);
 		return;
 	}
 	sim->cur_from = k->node[1 - side];
 	if (hs_node_recv(n->node, h, ch->data, ch->len, sim->now) != 0)
 		sim_die(sim, "hs_node_recv refused a live handle", n->index);
-	pump(sim, n);
+	sim_pump(sim, n);
 	sim->cur_from = SIM_NONE;
 }
 
@@ -451,7 +636,7 @@ static bool on_timer(struct hs_sim *sim, uint32_t i, uint64_t at)
 		return false; /* stale: the deadline moved since this was armed */
 	n->timer_at = SIM_NEVER;
 	hs_node_timer(n->node, sim->now);
-	pump(sim, n);
+	sim_pump(sim, n);
 	if (n->timer_at <= sim->now) {
 		if (++n->stuck > STUCK_MAX)
 			sim_die(sim, "the node's deadline stays in the past after its timer ran",
@@ -468,8 +653,12 @@ static void on_publish(struct hs_sim *sim, uint32_t r)
 		sim_totals_sum(sim, &sim->base);
 		sim_count_sessions(sim);
 	}
+	if (r % 8 == 0)
+		sim_sample_memory(sim);
 	struct sim_rumor *rm = &sim->rumors[r];
 	rm->origin = (uint32_t)sim_rng_below(&sim->rng, sim->cfg.nodes);
+	if (sim->cfg.attack == HS_SIM_ATTACK_CENSOR && r % 2 == 0)
+		rm->origin = sim->censor_target; /* half the rumors come from the censored origin */
 	rm->publish_ns = sim->now;
 	must(sim, sim_flood_bound(sim, r), "flood bound", rm->origin);
 	uint8_t *payload = malloc(sim->cfg.payload_len + 1);
@@ -487,7 +676,7 @@ static void on_publish(struct hs_sim *sim, uint32_t r)
 	rumor_register(sim, r);
 	sim->published++;
 	sim->cur_from = SIM_NONE;
-	pump(sim, n);
+	sim_pump(sim, n);
 	if (sim->published == sim->cfg.rumors) {
 		uint64_t end = sim->now;
 		if (sim->cfg.partition) {
@@ -521,10 +710,18 @@ static bool dispatch(struct hs_sim *sim, struct sim_event *ev)
 		break;
 	case SIM_EV_DIAL_FAIL: {
 		struct sim_node *n = &sim->nodes[ev->a];
+		if (ev->b != n->epoch)
+			break; /* dialled by a life that has since crashed */
 		hs_node_dial_failed(n->node, ev->ptr, sim->now);
-		pump(sim, n);
+		sim_pump(sim, n);
 		break;
 	}
+	case SIM_EV_ATTACK:
+		sim_attack_tick(sim, &sim->nodes[ev->a]);
+		break;
+	case SIM_EV_RESTART:
+		sim_node_restart(sim, ev->a);
+		break;
 	case SIM_EV_PUBLISH:
 		on_publish(sim, ev->a);
 		break;
@@ -541,14 +738,17 @@ static bool dispatch(struct hs_sim *sim, struct sim_event *ev)
 static int place_nodes(struct hs_sim *sim)
 {
 	size_t n = sim->cfg.nodes;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < sim->nall; i++) {
 		struct sim_node *nd = &sim->nodes[i];
 		nd->sim = sim;
 		nd->index = i;
 		nd->addr = sim_node_addr(sim, i);
 		nd->timer_at = SIM_NEVER;
-		nd->x = (float)sim_rng_unit(&sim->rng);
-		nd->y = (float)sim_rng_unit(&sim->rng);
+		/* Node i's stream depends on (seed, i) only: attackers added after the honest
+		 * nodes leave the honest nodes' keys and draws alone. */
+		sim_rng_seed(&nd->rng, sim_mix64(sim->cfg.seed) ^ sim_mix64(0x6e6f6465ull + i));
+		nd->x = (float)sim_rng_unit(&nd->rng);
+		nd->y = (float)sim_rng_unit(&nd->rng);
 	}
 	if (!sim->cfg.partition)
 		return 0;
@@ -574,10 +774,25 @@ static int schedule(struct hs_sim *sim)
 {
 	const struct hs_sim_config *c = &sim->cfg;
 	int err = 0;
+	/* Cold boot: the seeds first, then the attackers over the lead, then everyone else (the
+	 * benign twin keeps the same honest schedule). */
+	uint64_t lead = c->attack == HS_SIM_ATTACK_COLD_BOOT ? c->cold_boot_lead_ns : 0;
 	for (uint32_t i = 0; i < c->nodes && !err; i++)
-		err = sim_evq_push(&sim->evq, SIM_T0_NS + c->join_window_ns * i / c->nodes,
+		err = sim_evq_push(&sim->evq,
+		                   SIM_T0_NS + (i < c->seeds ? 0 : lead) +
+		                           c->join_window_ns * i / c->nodes,
 		                   SIM_EV_JOIN, i, 0, NULL);
-	sim->publish0_ns = SIM_T0_NS + c->join_window_ns + c->warmup_ns;
+	for (uint32_t j = 0; j < c->byzantine && !err; j++) {
+		uint64_t span = lead ? lead / 2 : c->join_window_ns;
+		err = sim_evq_push(&sim->evq, SIM_T0_NS + span * j / c->byzantine + (lead ? 1 : 0),
+		                   SIM_EV_JOIN, (uint32_t)(c->nodes + j), 0, NULL);
+	}
+	if (c->attack == HS_SIM_ATTACK_ECLIPSE)
+		for (uint32_t i = 0; i < c->nodes && !err; i++)
+			if (sim->nodes[i].victim)
+				err = sim_evq_push(&sim->evq, SIM_T0_NS + c->victim_restart_ns,
+				                   SIM_EV_RESTART, i, 0, NULL);
+	sim->publish0_ns = SIM_T0_NS + lead + c->join_window_ns + c->warmup_ns;
 	for (uint32_t r = 0; r < c->rumors && !err; r++)
 		err = sim_evq_push(&sim->evq, sim->publish0_ns + r * c->rumor_interval_ns,
 		                   SIM_EV_PUBLISH, r, 0, NULL);
@@ -623,8 +838,17 @@ int hs_sim_new(struct hs_sim **out, const struct hs_sim_config *cfg)
 	uint8_t b[32];
 	sim_rng_bytes(&sim->rng, b, sizeof(b));
 	int err = hs_crypto_new(&sim->crypto, b);
-	sim->nodes = calloc(cfg->nodes, sizeof(*sim->nodes));
-	if (!err && !sim->nodes)
+	sim->nall = cfg->nodes + cfg->byzantine;
+	sim->nodes = calloc(sim->nall, sizeof(*sim->nodes));
+	sim->banned = calloc(sim->nall, sizeof(*sim->banned));
+	sim->eclipsed = calloc(cfg->nodes, sizeof(*sim->eclipsed));
+	sim->keymap_cap = 16;
+	while (sim->keymap_cap < 4 * sim->nall)
+		sim->keymap_cap *= 2;
+	sim->keymap_keys = calloc(sim->keymap_cap, sizeof(*sim->keymap_keys));
+	sim->keymap_node = calloc(sim->keymap_cap, sizeof(*sim->keymap_node));
+	if (!err && (!sim->nodes || !sim->banned || !sim->eclipsed || !sim->keymap_keys ||
+	             !sim->keymap_node))
 		err = HS_ERR_NOMEM;
 	if (!err)
 		err = sim_vcache_init(&sim->vc, cfg->verify_cache_max);
@@ -632,6 +856,13 @@ int hs_sim_new(struct hs_sim **out, const struct hs_sim_config *cfg)
 		err = place_nodes(sim);
 	if (!err)
 		err = sim_addrmap_init(sim);
+	for (uint32_t i = 0; !err && i < sim->nall; i++) {
+		uint8_t key[32];
+		hs_ban_addr_key(&sim->nodes[i].addr, key);
+		keymap_add(sim, key, i);
+	}
+	if (!err)
+		err = sim_attack_init(sim);
 	if (!err)
 		err = alloc_results(sim);
 	if (!err)
@@ -648,13 +879,19 @@ void hs_sim_del(struct hs_sim *sim)
 {
 	if (!sim)
 		return;
-	for (size_t i = 0; sim->nodes && i < sim->cfg.nodes; i++) {
+	for (size_t i = 0; sim->nodes && i < sim->nall; i++) {
 		struct sim_node *n = &sim->nodes[i];
 		hs_node_del(n->node);
 		hs_noise_static_del(n->noise);
 		hs_identity_del(n->identity);
 		free(n->eps);
+		sim_store_free(&n->store);
 	}
+	sim_attack_free(sim);
+	free(sim->banned);
+	free(sim->eclipsed);
+	free(sim->keymap_keys);
+	free(sim->keymap_node);
 	sim_evq_free(&sim->evq);
 	sim_vcache_deinit(&sim->vc);
 	hs_crypto_del(sim->crypto);
@@ -719,6 +956,7 @@ int hs_sim_run(struct hs_sim *sim)
 	}
 	if (sim->cfg.progress)
 		report_progress(sim);
+	sim_sample_memory(sim);
 	sim->wall_s = wall_now() - start;
 	return 0;
 }

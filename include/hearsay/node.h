@@ -81,6 +81,11 @@ struct hs_caps {
 	                            const uint8_t id[HS_ID_LEN]);
 	/* One log line, no newline. Optional. */
 	void (*log)(void *ctx, enum hs_log_level level, const char *line);
+	/* For adversarial drivers and test tools only (NULL for every honest node): sees the
+	 * plaintext frame (type || body, as hs_msg_encode made it) of every message the node is
+	 * about to send to peer, before encryption; false drops it (counted in
+	 * hs_node_stats.msgs_filtered). Handshake messages do not pass through it. Optional. */
+	bool (*filter_out)(void *ctx, uint64_t peer, const uint8_t *msg, size_t msglen);
 };
 
 /* Protocol settings. hs_node_config_default() fills every field with its documented default;
@@ -216,6 +221,14 @@ void hs_node_set_wall_offset(struct hs_node *node, int64_t offset_ns, uint64_t n
 void hs_node_shutdown(struct hs_node *node, uint64_t now);
 /* Closes a session on the operator's request. */
 HS_MUST_USE int hs_node_disconnect(struct hs_node *node, uint64_t peer, uint64_t now);
+/* For adversarial drivers and test tools only (the simulator's Byzantine nodes, fuzzers):
+ * queues msg, one plaintext frame (type || body, 1..HS_FRAME_MAX bytes, not checked in any
+ * other way), as is through an active session's transport, so a driver can send forged,
+ * malformed, replayed or out-of-turn messages with the node's real keys. It bypasses
+ * caps.filter_out. HS_ERR_NOT_FOUND for an unknown handle, HS_ERR_INVALID if the session is
+ * not active (hello not exchanged, or closing) or the length is out of range, HS_ERR_NOMEM. */
+HS_MUST_USE int hs_node_send_raw(struct hs_node *node, uint64_t peer, const uint8_t *msg,
+                                 size_t msglen, uint64_t now);
 
 /* ---- outputs ------------------------------------------------------------------------ */
 
@@ -343,6 +356,8 @@ struct hs_node_stats {
 	uint64_t rotations;       /* outbound peers replaced by a feeler-tested candidate */
 	uint64_t anchors_dialled; /* anchors from the last run dialled at start */
 	uint64_t book_refused;    /* records the address book refused (slot taken, book full) */
+	uint64_t msgs_filtered;   /* messages caps.filter_out dropped (adversarial drivers only) */
+	uint64_t msgs_raw;        /* frames queued as is by hs_node_send_raw */
 };
 
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);

@@ -38,7 +38,10 @@ def main():
            ["--partition", "1:5"], ["--partition", "1:5:1.5"], ["--bogus"], ["--json=1"],
            ["--outbound", "65"], ["--seeds", "0"], ["--payload", "70000"], ["nodes"],
            ["--pull-window-s", "700"], ["--seed", "18446744073709551616"],
-           ["--join-window-s", "5000"], ["--rumors", "0"], ["--groups", "0"]]
+           ["--join-window-s", "5000"], ["--rumors", "0"], ["--groups", "0"],
+           ["--attack", "bogus"], ["--attack", "none"], ["--byzantine", "5"],
+           ["--victims", "2"], ["--attack", "drop", "--attacker-groups", "0"],
+           ["--attack", "eclipse", "--nodes", "10", "--victims", "7"]]
     for args in bad:
         r = run(sim, *args)
         check(r.returncode == 64 and "hearsay-sim:" in r.stderr and r.stdout == "",

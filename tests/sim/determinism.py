@@ -5,7 +5,8 @@ usage: determinism.py HEARSAY_SIM
 
 Runs a small network twice with the same seed (with loss, so the loss draws are covered too)
 and compares the JSON objects key by key with wall_s removed; then once with another seed,
-which must differ. A failure prints the command line that reproduces it.
+which must differ; then an attack run (spam, with its benign twin) twice, which must agree
+apart from the two wall_s. A failure prints the command line that reproduces it.
 """
 import json
 import subprocess
@@ -30,6 +31,19 @@ def run(sim, seed):
     return cmd, report
 
 
+ATTACK = ["--nodes", "30", "--byzantine", "30", "--attack", "spam", "--rumors", "3", "--loss",
+          "0.03", "--warmup-s", "10", "--check", "--json", "--quiet", "--seed", "3"]
+
+
+def attack_run(sim):
+    cmd = [sim] + ATTACK
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600).stdout
+    report = json.loads(out)
+    report.pop("wall_s")
+    report["benign"].pop("wall_s")
+    return cmd, report
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -45,6 +59,13 @@ def main():
     _, c = run(sim, 6)
     if c == a:
         sys.exit("determinism: seeds 5 and 6 gave identical reports")
+    cmd, a = attack_run(sim)
+    _, b = attack_run(sim)
+    if a != b:
+        diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        sys.exit(f"determinism: attack run differs (keys {diff}); reproduce: {' '.join(cmd)}")
+    if a["adversary"]["frames_injected"] == 0:
+        sys.exit(f"determinism: the spam attack injected nothing: {' '.join(cmd)}")
     print(f"determinism: ok (delivery_ratio {a['delivery_ratio']}, "
           f"p99 {a['latency_ms']['p99']} ms)")
 
