@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """One adversarial scenario of hearsay-sim, against the properties issue 8 asks of every attack.
 
-usage: attacks.py HEARSAY_SIM ATTACK HONEST SYBILS SEED
+usage: attacks.py HEARSAY_SIM ATTACK HONEST SYBILS SEED [GROUPS]
+
+GROUPS (default min(32, SYBILS)) is the attackers' /16 groups: the honest nodes hold one
+group per two nodes, so a small run gets fewer attacker groups to keep the issue's proportion
+(1,000 honest nodes in 500 groups against at most 32).
 
 Runs `hearsay-sim --attack ATTACK --nodes HONEST --byzantine SYBILS --seed SEED --json` (which
 also runs the benign twin: the same seed without attackers) and asserts:
@@ -37,11 +41,12 @@ NOT_YET = {
 
 
 def main():
-    if len(sys.argv) != 6:
+    if len(sys.argv) not in (6, 7):
         sys.exit(__doc__)
-    sim, attack, honest, sybils, seed = sys.argv[1:]
+    sim, attack, honest, sybils, seed = sys.argv[1:6]
+    groups = int(sys.argv[6]) if len(sys.argv) == 7 else min(GROUPS_MAX, int(sybils))
     cmd = [sim, "--attack", attack, "--nodes", honest, "--byzantine", sybils,
-           "--attacker-groups", str(min(GROUPS_MAX, int(sybils))), "--seed", seed,
+           "--attacker-groups", str(groups), "--seed", seed,
            "--rumors", "10", "--json", "--quiet"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     if r.returncode != 0:
