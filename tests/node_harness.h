@@ -46,6 +46,11 @@ struct tnet {
 	size_t count;
 	struct tlink links[TN_LINKS];
 	uint64_t now;
+	/* Optional: sees every event node i polls, before the harness's own handling (which
+	 * ignores dials and saves: a test that wants them connects or keeps them here). */
+	void (*on_event)(struct tnet *net, int i, const struct hs_event *ev);
+	/* Optional: runs after every step of tn_advance. */
+	void (*on_step)(struct tnet *net);
 };
 
 static void tn_random(void *ctx, uint8_t *out, size_t len)
@@ -157,6 +162,8 @@ static bool tn_events(struct tnet *net, int i)
 	bool any = false;
 	while (hs_node_poll_event(t->node, &ev)) {
 		any = true;
+		if (net->on_event)
+			net->on_event(net, i, &ev);
 		if (ev.type == HS_EV_DELIVER) {
 			t->deliveries++;
 			memcpy(t->last_rumor_id, ev.id, HS_ID_LEN);
@@ -263,6 +270,8 @@ static void tn_advance(struct tnet *net, uint64_t dt)
 			if (hs_node_next_deadline(net->n[i].node) <= net->now)
 				hs_node_timer(net->n[i].node, net->now);
 		tn_pump(net);
+		if (net->on_step)
+			net->on_step(net);
 		if (net->now >= end)
 			return;
 	}

@@ -721,97 +721,22 @@ static void an_dial(struct tnet *net, int i, const struct hs_netaddr *a)
 	l->used = true;
 }
 
-static bool an_events(struct tnet *net, int i)
+/* The harness's event hook: saves are kept as a driver's store would, dials connected. */
+static void an_event(struct tnet *net, int i, const struct hs_event *ev)
 {
-	struct tnode *t = &net->n[i];
-	struct hs_event ev;
-	bool any = false;
-	while (hs_node_poll_event(t->node, &ev)) {
-		any = true;
-		if (ev.type == HS_EV_SAVE) {
-			keep_save(&drv[i], &ev);
-		} else if (ev.type == HS_EV_DIAL) {
-			an_dial(net, i, &ev.addr);
-		} else if (ev.type == HS_EV_PEER_UP) {
-			t->ups++;
-		} else if (ev.type == HS_EV_CLOSE) {
-			t->closes++;
-			int o;
-			uint64_t oh;
-			struct tlink *l = tn_link_of(net, i, ev.peer, &o, &oh);
-			if (l) {
-				uint8_t buf[1 << 16];
-				size_t n;
-				while ((n = hs_node_write(t->node, ev.peer, buf, sizeof(buf),
-				                          net->now)) > 0)
-					if (hs_node_recv(net->n[o].node, oh, buf, n, net->now) != 0)
-						break;
-				tn_close_link(net, l);
-			}
-		}
+	if (ev->type == HS_EV_SAVE) {
+		keep_save(&drv[i], ev);
+	} else if (ev->type == HS_EV_DIAL) {
+		struct hs_netaddr a = ev->addr;
+		an_dial(net, i, &a);
 	}
-	return any;
-}
-
-static void an_pump(struct tnet *net)
-{
-	uint8_t buf[1 << 16];
-	for (int rounds = 0; rounds < 10000; rounds++) {
-		bool moved = false;
-		for (size_t i = 0; i < TN_LINKS; i++) {
-			struct tlink *l = &net->links[i];
-			if (!l->used || l->closed)
-				continue;
-			size_t n;
-			while ((n = hs_node_write(net->n[l->a].node, l->pa, buf, sizeof(buf),
-			                          net->now)) > 0) {
-				moved = true;
-				if (hs_node_recv(net->n[l->b].node, l->pb, buf, n, net->now) != 0)
-					break;
-			}
-			while ((n = hs_node_write(net->n[l->b].node, l->pb, buf, sizeof(buf),
-			                          net->now)) > 0) {
-				moved = true;
-				if (hs_node_recv(net->n[l->a].node, l->pa, buf, n, net->now) != 0)
-					break;
-			}
-		}
-		for (size_t i = 0; i < net->count; i++) {
-			moved |= an_events(net, (int)i);
-			REQUIRE(hs_node_check(net->n[i].node));
-		}
-		if (!moved)
-			return;
-	}
-}
-
-static void an_advance(struct tnet *net, uint64_t dt)
-{
-	uint64_t end = net->now + dt;
-	for (int guard = 0; guard < 1000000; guard++) {
-		uint64_t next = end;
-		for (size_t i = 0; i < net->count; i++) {
-			uint64_t d = hs_node_next_deadline(net->n[i].node);
-			if (d < next)
-				next = d;
-		}
-		if (next > net->now)
-			net->now = next;
-		for (size_t i = 0; i < net->count; i++)
-			if (hs_node_next_deadline(net->n[i].node) <= net->now)
-				hs_node_timer(net->n[i].node, net->now);
-		an_pump(net);
-		if (net->now >= end)
-			return;
-	}
-	REQUIRE(false);
 }
 
 /* i dials j now (outbound for i). */
 static void an_connect(struct tnet *net, int i, int j)
 {
 	an_dial(net, i, &net->n[j].addr);
-	an_pump(net);
+	tn_pump(net);
 }
 
 /* Gives node i a signed record of node j (what a getaddr answer would). */
@@ -870,6 +795,7 @@ static void net_init(struct tnet *net)
 	memset(net, 0, sizeof(*net));
 	memset(drv, 0, sizeof(drv));
 	net->now = T0;
+	net->on_event = an_event;
 }
 
 static void test_node_tried_after_session(void)
@@ -921,7 +847,7 @@ static void test_getaddr_limits(void)
 			for (size_t k = 0; k < TN_LINKS; k++)
 				if (net.links[k].used && !net.links[k].closed)
 					tn_close_link(&net, &net.links[k]);
-			an_pump(&net);
+			tn_pump(&net);
 		}
 	hs_node_get_stats(net.n[0].node, &st);
 	CHECK(sessions > HS_GETADDR_GROUP_MAX);
@@ -962,7 +888,7 @@ static void restart(struct tnet *net, int i, void (*edit)(struct hs_node_config 
 		if (net->links[k].used && !net->links[k].closed &&
 		    (net->links[k].a == i || net->links[k].b == i))
 			tn_close_link(net, &net->links[k]);
-	an_pump(net);
+	tn_pump(net);
 	hs_node_del(t->node);
 	struct hs_node_config cfg;
 	hs_node_config_default(&cfg);
@@ -1016,7 +942,7 @@ static void test_anchors(void)
 		tn_add(&net, "main", quiet);
 		teach(&net, 0, i);
 	}
-	an_advance(&net, 5 * S);
+	tn_advance(&net, 5 * S);
 	CHECK_EQ(outbound_count(&net, 0), 3);
 	/* Two anchors saved, both outbound peers now. */
 	size_t anchors = 0, anchors_outbound = 0;
@@ -1039,7 +965,7 @@ static void test_anchors(void)
 	CHECK_EQ(anchors_outbound, HS_ANCHORS_MAX);
 	/* Shutdown keeps them. */
 	hs_node_shutdown(net.n[0].node, net.now);
-	an_pump(&net);
+	tn_pump(&net);
 	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	/* Restart: the store is loaded (records, then anchors); the anchors are the first dials,
 	 * and the book kept what it knew, tried included. */
@@ -1049,7 +975,7 @@ static void test_anchors(void)
 	CHECK(hs_addrbook_tried_count(&net.n[0].node->book) == 3);
 	CHECK_EQ(load_saved(&net, 0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	drv[0].ndials = 0;
-	an_advance(&net, 1);
+	tn_advance(&net, 1);
 	CHECK(drv[0].ndials >= HS_ANCHORS_MAX);
 	for (size_t a = 0; a < HS_ANCHORS_MAX && drv[0].ndials >= HS_ANCHORS_MAX; a++) {
 		bool first = false;
@@ -1060,17 +986,17 @@ static void test_anchors(void)
 	struct hs_node_stats st;
 	hs_node_get_stats(net.n[0].node, &st);
 	CHECK_EQ(st.anchors_dialled, HS_ANCHORS_MAX);
-	an_advance(&net, 5 * S);
+	tn_advance(&net, 5 * S);
 	for (size_t a = 0; a < HS_ANCHORS_MAX; a++)
 		CHECK_EQ(outbound_to(&net, 0, node_at(&net, &anchor_addr[a])), 1);
 	/* An anchor that cannot be reached after a restart is dropped from the store. */
 	hs_node_shutdown(net.n[0].node, net.now);
-	an_pump(&net);
+	tn_pump(&net);
 	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
 	restart(&net, 0, dialler);
 	drv[0].refuse_dials = true;
 	CHECK_EQ(load_saved(&net, 0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
-	an_advance(&net, 1);
+	tn_advance(&net, 1);
 	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), 0);
 	tn_free(&net);
 }
@@ -1095,7 +1021,7 @@ static void test_anchor_replaced(void)
 		tn_add(&net, "main", quiet);
 		teach(&net, 0, i);
 	}
-	an_advance(&net, 5 * S);
+	tn_advance(&net, 5 * S);
 	REQUIRE(outbound_count(&net, 0) == 3 && count_saved(0, HS_SAVE_ANCHOR) == HS_ANCHORS_MAX);
 	int gone = 0, spare = 0;
 	for (int i = 1; i <= 3; i++) {
@@ -1110,7 +1036,7 @@ static void test_anchor_replaced(void)
 		if (l->used && !l->closed && l->a == 0 && l->b == gone)
 			tn_close_link(&net, l);
 	}
-	an_pump(&net);
+	tn_pump(&net);
 	CHECK(!saved_anchor(0, hs_identity_pubkey(net.n[gone].id)));
 	CHECK(saved_anchor(0, hs_identity_pubkey(net.n[spare].id)));
 	CHECK_EQ(count_saved(0, HS_SAVE_ANCHOR), HS_ANCHORS_MAX);
@@ -1135,7 +1061,7 @@ static void test_one_outbound_per_group(void)
 		teach(&net, 0, i);
 	}
 	for (int step = 0; step < 40; step++) {
-		an_advance(&net, 500 * HS_NS_PER_MS);
+		tn_advance(&net, 500 * HS_NS_PER_MS);
 		/* Never two outbound sessions or dials in one group, at any moment. */
 		const struct hs_node *node = net.n[0].node;
 		for (unsigned s = 0; s < HS_PEERS_MAX; s++)
@@ -1172,7 +1098,7 @@ static void rotation_case(bool worst_scores_well)
 		tn_add(&net, "main", quiet);
 		teach(&net, 0, i);
 	}
-	an_advance(&net, 5 * S);
+	tn_advance(&net, 5 * S);
 	CHECK_EQ(outbound_count(&net, 0), 2);
 	tn_add(&net, "main", quiet); /* 3: the candidate */
 	teach(&net, 0, 3);
@@ -1180,13 +1106,13 @@ static void rotation_case(bool worst_scores_well)
 		for (int i = 1; i <= 2; i++)
 			CHECK(hs_scores_add(&net.n[0].node->scores, hs_identity_pubkey(net.n[i].id),
 			                    HS_SCORE_DELIVERED, net.now, NULL) == 0);
-	an_advance(&net, 61 * S);
+	tn_advance(&net, 61 * S);
 	struct hs_node_stats st;
 	hs_node_get_stats(net.n[0].node, &st);
 	CHECK_EQ(st.feelers, 1);
 	CHECK_EQ(st.rotations, worst_scores_well ? 0 : 1);
 	CHECK_EQ(outbound_to(&net, 0, 3), worst_scores_well ? 0 : 1);
-	an_advance(&net, 10 * S); /* the candidate that did not replace anyone has left */
+	tn_advance(&net, 10 * S); /* the candidate that did not replace anyone has left */
 	CHECK_EQ(outbound_count(&net, 0), 2);
 	CHECK_EQ(outbound_to(&net, 0, 3), worst_scores_well ? 0 : 1);
 	CHECK(entry_of(&net, 0, 3)->tried); /* tested either way */
@@ -1210,7 +1136,7 @@ static void test_no_redial(void)
 	CHECK(entry_of(&net, 0, 1) != NULL); /* learned from its hello */
 	/* 1 is in 0's book and a manual peer of 0: still never dialled while connected. */
 	CHECK(hs_node_add_peer(net.n[0].node, &net.n[1].addr, net.now) == 0);
-	an_advance(&net, 120 * S);
+	tn_advance(&net, 120 * S);
 	size_t dials = 0;
 	for (size_t d = 0; d < drv[0].ndials; d++)
 		dials += hs_netaddr_equal(&drv[0].dials[d], &net.n[1].addr);
@@ -1220,7 +1146,7 @@ static void test_no_redial(void)
 	for (size_t k = 0; k < TN_LINKS; k++)
 		if (net.links[k].used && !net.links[k].closed)
 			tn_close_link(&net, &net.links[k]);
-	an_advance(&net, 5 * S);
+	tn_advance(&net, 5 * S);
 	dials = 0;
 	for (size_t d = 0; d < drv[0].ndials; d++)
 		dials += hs_netaddr_equal(&drv[0].dials[d], &net.n[1].addr);
@@ -1281,7 +1207,7 @@ static void collision_case(bool old_answers)
 	for (size_t k = 0; k < TN_LINKS; k++)
 		if (net.links[k].used && !net.links[k].closed)
 			tn_close_link(&net, &net.links[k]);
-	an_pump(&net);
+	tn_pump(&net);
 	net.now += 5 * 3600 * S; /* A's success is old now; no timer has run */
 	an_connect(&net, 0, 2);
 	CHECK(!hs_addrbook_find(ab, b_id)->tried && ab->ncollisions == 1);
@@ -1290,7 +1216,7 @@ static void collision_case(bool old_answers)
 	teach(&net, 0, 3);
 	drv[0].refuse_dials = !old_answers;
 	drv[0].ndials = 0;
-	an_advance(&net,
+	tn_advance(&net,
 	           60 * S); /* the feeler is due: it visits A, then the collision is decided */
 	CHECK(drv[0].ndials >= 1 && hs_netaddr_equal(&drv[0].dials[0], &a_rec.addrs[0]));
 	CHECK_EQ(ab->ncollisions, 0);

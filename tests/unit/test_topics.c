@@ -2,57 +2,14 @@
  * Topic coverage (overlay/topics.c) end to end: a node that takes only some topics dials
  * beyond outbound_target until each of its topics has HS_TOPIC_PEERS_MIN sessions with peers
  * that take it, so a peer taking fewer topics cannot cut it off, and it trims the extras it
- * does not need. The in-memory network of tests/node_harness.h, plus dialling: an HS_EV_DIAL
- * for a node's address connects to that node (the harness itself ignores dials).
+ * does not need. The in-memory network of tests/node_harness.h, plus dialling (its event
+ * hook): an HS_EV_DIAL for a node's address connects to that node.
  */
 #include "harness.h"
 #include "hearsay/limits.h"
 #include "node_harness.h"
 
 /* ---- a network that dials ---------------------------------------------------------------- */
-
-struct dial {
-	int from;
-	struct hs_netaddr addr;
-};
-
-static struct dial dialq[64];
-static size_t ndialq;
-
-/* tn_events, plus dials queued for tt_dials. */
-static bool tt_events(struct tnet *net, int i)
-{
-	struct tnode *t = &net->n[i];
-	struct hs_event ev;
-	bool any = false;
-	while (hs_node_poll_event(t->node, &ev)) {
-		any = true;
-		if (ev.type == HS_EV_DELIVER) {
-			t->deliveries++;
-			memcpy(t->last_rumor_id, ev.id, HS_ID_LEN);
-		} else if (ev.type == HS_EV_FAULT) {
-			t->faults++;
-		} else if (ev.type == HS_EV_DIAL && ndialq < 64) {
-			dialq[ndialq++] = (struct dial){ .from = i, .addr = ev.addr };
-		} else if (ev.type == HS_EV_CLOSE) {
-			t->closes++;
-			t->last_reason = ev.reason;
-			int o;
-			uint64_t oh;
-			struct tlink *l = tn_link_of(net, i, ev.peer, &o, &oh);
-			if (l) {
-				uint8_t buf[1 << 16];
-				size_t n;
-				while ((n = hs_node_write(t->node, ev.peer, buf, sizeof(buf),
-				                          net->now)) > 0)
-					if (hs_node_recv(net->n[o].node, oh, buf, n, net->now) != 0)
-						break;
-				tn_close_link(net, l);
-			}
-		}
-	}
-	return any;
-}
 
 /* Opens a link for a dial from a to b, reusing closed links (sessions churn here). */
 static bool tt_open(struct tnet *net, int a, int b)
@@ -73,52 +30,18 @@ static bool tt_open(struct tnet *net, int a, int b)
 	return true;
 }
 
-static bool tt_dials(struct tnet *net)
+/* The harness's event hook: an HS_EV_DIAL for a node's address connects to that node. */
+static void tt_event(struct tnet *net, int i, const struct hs_event *ev)
 {
-	bool any = ndialq > 0;
-	while (ndialq > 0) {
-		struct dial d = dialq[--ndialq];
-		int to = -1;
-		for (size_t j = 0; j < net->count; j++)
-			if (hs_netaddr_equal(&net->n[j].addr, &d.addr))
-				to = (int)j;
-		if (to < 0 || to == d.from || !tt_open(net, d.from, to))
-			hs_node_dial_failed(net->n[d.from].node, &d.addr, net->now);
-	}
-	return any;
-}
-
-static void tt_pump(struct tnet *net)
-{
-	uint8_t buf[1 << 16];
-	for (int rounds = 0; rounds < 10000; rounds++) {
-		bool moved = false;
-		for (size_t i = 0; i < TN_LINKS; i++) {
-			struct tlink *l = &net->links[i];
-			size_t n;
-			while (l->used && !l->closed &&
-			       (n = hs_node_write(net->n[l->a].node, l->pa, buf, sizeof(buf),
-			                          net->now)) > 0) {
-				moved = true;
-				if (hs_node_recv(net->n[l->b].node, l->pb, buf, n, net->now) != 0)
-					break;
-			}
-			while (l->used && !l->closed &&
-			       (n = hs_node_write(net->n[l->b].node, l->pb, buf, sizeof(buf),
-			                          net->now)) > 0) {
-				moved = true;
-				if (hs_node_recv(net->n[l->a].node, l->pa, buf, n, net->now) != 0)
-					break;
-			}
-		}
-		for (size_t i = 0; i < net->count; i++) {
-			moved |= tt_events(net, (int)i);
-			REQUIRE(hs_node_check(net->n[i].node));
-		}
-		moved |= tt_dials(net);
-		if (!moved)
-			return;
-	}
+	if (ev->type != HS_EV_DIAL)
+		return;
+	int to = -1;
+	for (size_t j = 0; j < net->count; j++)
+		if (hs_netaddr_equal(&net->n[j].addr, &ev->addr))
+			to = (int)j;
+	struct hs_netaddr a = ev->addr;
+	if (to < 0 || to == i || !tt_open(net, i, to))
+		hs_node_dial_failed(net->n[i].node, &a, net->now);
 }
 
 /* Outbound sessions of node i (dialled by it, active or not). */
@@ -133,32 +56,14 @@ static size_t outbound(struct tnet *net, int i)
 
 static size_t outbound_max_seen[TN_MAX];
 
-/* tn_advance with dials; notes the most outbound sessions each node ever had. */
-static void tt_advance(struct tnet *net, uint64_t dt)
+/* After every step: the most outbound sessions each node ever had. */
+static void tt_step(struct tnet *net)
 {
-	uint64_t end = net->now + dt;
-	for (int guard = 0; guard < 1000000; guard++) {
-		uint64_t next = end;
-		for (size_t i = 0; i < net->count; i++) {
-			uint64_t d = hs_node_next_deadline(net->n[i].node);
-			if (d < next)
-				next = d;
-		}
-		if (next > net->now)
-			net->now = next;
-		for (size_t i = 0; i < net->count; i++)
-			if (hs_node_next_deadline(net->n[i].node) <= net->now)
-				hs_node_timer(net->n[i].node, net->now);
-		tt_pump(net);
-		for (size_t i = 0; i < net->count; i++) {
-			size_t o = outbound(net, (int)i);
-			if (o > outbound_max_seen[i])
-				outbound_max_seen[i] = o;
-		}
-		if (net->now >= end)
-			return;
+	for (size_t i = 0; i < net->count; i++) {
+		size_t o = outbound(net, (int)i);
+		if (o > outbound_max_seen[i])
+			outbound_max_seen[i] = o;
 	}
-	abort();
 }
 
 /* ---- configurations ------------------------------------------------------------------------ */
@@ -212,7 +117,7 @@ enum { A, C, D, E, F, G, X };
  * sessions to the `tx` takers it learns of from C (A, E, F, G). */
 static void test_subset_peer_does_not_cut(void)
 {
-	struct tnet net = { .now = TN_T0 };
+	struct tnet net = { .now = TN_T0, .on_event = tt_event, .on_step = tt_step };
 	memset(outbound_max_seen, 0, sizeof(outbound_max_seen));
 	tn_add(&net, "test", takes_both);   /* A */
 	tn_add(&net, "test", takes_blocks); /* C */
@@ -230,13 +135,13 @@ static void test_subset_peer_does_not_cut(void)
 	/* In zero time nothing has been dialled: D hangs off C alone and hears nothing. */
 	uint8_t id[HS_ID_LEN];
 	CHECK_EQ(hs_node_publish(net.n[A].node, id, "tx", (const uint8_t *)"t1", 2, net.now), 0);
-	tt_pump(&net);
+	tn_pump(&net);
 	CHECK_EQ(net.n[C].deliveries, 0);
 	CHECK_EQ(net.n[D].deliveries, 0);
 
-	tt_advance(&net, 5 * 60 * HS_NS_PER_S);
+	tn_advance(&net, 5 * 60 * HS_NS_PER_S);
 	CHECK_EQ(hs_node_publish(net.n[A].node, id, "tx", (const uint8_t *)"t2", 2, net.now), 0);
-	tt_advance(&net, 10 * HS_NS_PER_S);
+	tn_advance(&net, 10 * HS_NS_PER_S);
 	/* The new rumor, and the old one by catch-up pull on the new sessions. */
 	CHECK_EQ(net.n[D].deliveries, 2);
 	CHECK_MEM(net.n[D].last_rumor_id, id, HS_ID_LEN);
@@ -259,11 +164,11 @@ static void test_subset_peer_does_not_cut(void)
 	 * sessions than its target plus what tx still needs, never below its target. */
 	tn_connect(&net, E, D);
 	tn_connect(&net, F, D);
-	tt_advance(&net, 5 * 60 * HS_NS_PER_S);
+	tn_advance(&net, 5 * 60 * HS_NS_PER_S);
 	CHECK(outbound(&net, D) >= 1); /* never below outbound_target */
 	CHECK(outbound(&net, D) <= 1 + HS_TOPIC_PEERS_MIN);
 	CHECK_EQ(hs_node_publish(net.n[A].node, id, "tx", (const uint8_t *)"t3", 2, net.now), 0);
-	tt_advance(&net, 10 * HS_NS_PER_S);
+	tn_advance(&net, 10 * HS_NS_PER_S);
 	CHECK_EQ(net.n[D].deliveries, 3);
 	CHECK_EQ(net.n[C].deliveries, 0);
 	/* A node that takes every topic needs nothing beyond outbound_target. */
@@ -281,7 +186,7 @@ static void test_subset_peer_does_not_cut(void)
  * outbound_target. */
 static void test_unserved_topic_churn_bounded(void)
 {
-	struct tnet net = { .now = TN_T0 };
+	struct tnet net = { .now = TN_T0, .on_event = tt_event, .on_step = tt_step };
 	memset(outbound_max_seen, 0, sizeof(outbound_max_seen));
 	for (int i = 0; i < X; i++)
 		tn_add(&net, "test", i == C ? takes_blocks : takes_tx);
@@ -291,7 +196,7 @@ static void test_unserved_topic_churn_bounded(void)
 			tn_connect(&net, i, C);
 	tn_connect(&net, X, C);
 	const uint64_t minutes = 10;
-	tt_advance(&net, minutes * 60 * HS_NS_PER_S);
+	tn_advance(&net, minutes * 60 * HS_NS_PER_S);
 	struct hs_node_stats st;
 	hs_node_get_stats(net.n[X].node, &st);
 	CHECK(st.dials >= 1); /* it tried */
@@ -306,7 +211,6 @@ static void test_unserved_topic_churn_bounded(void)
 
 int main(void)
 {
-	(void)tn_advance; /* it would drop the dials: tt_advance replaces it */
 	RUN(test_subset_peer_does_not_cut);
 	RUN(test_unserved_topic_churn_bounded);
 	return hs_test_done();
