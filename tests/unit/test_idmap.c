@@ -9,9 +9,11 @@
  */
 #include <stdbool.h>
 
+#define MODEL_NAME "idmap"
 #include "harness.h"
 #include "hearsay/crypto.h"
 #include "hearsay/idmap.h"
+#include "model.h"
 #include "testrng.h"
 
 #define POOL_MAX 640
@@ -22,18 +24,6 @@ struct model {
 	bool present[POOL_MAX];
 	size_t pool, count, entries_max;
 };
-
-static uint64_t g_seed;
-static int g_op;
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: idmap model: seed %" PRIu64 " op %d: %s\n",        \
-			        __FILE__, __LINE__, g_seed, g_op, #cond);                          \
-			return false;                                                              \
-		}                                                                                  \
-	} while (0)
 
 /* The capacity entries_max needs: the smallest power of two >= 16 that holds it 3/4 full. */
 static size_t cap_bound(size_t entries_max)
@@ -179,17 +169,7 @@ static bool run(uint64_t seed, int ops)
 
 static void test_model(void)
 {
-	const char *env = getenv("HS_TEST_SEED");
-	if (env) {
-		CHECK(run(strtoull(env, NULL, 0), 4000));
-		return;
-	}
-	unsigned failures = 0;
-	for (uint64_t s = 0; s < 24 && failures < 3; s++) {
-		bool ok = run(0x69646d6170000000u + s, 2500); /* "idmap" */
-		CHECK(ok);
-		failures += !ok;
-	}
+	model_seeds(run, 0x69646d6170000000u, 24, 2500); /* "idmap" */
 }
 
 /* Edges the random runs reach only by chance. */

@@ -10,7 +10,9 @@
  */
 #include <stdbool.h>
 
+#define MODEL_NAME "idring"
 #include "harness.h"
+#include "model.h"
 #include "overlay/idring.h"
 #include "testrng.h"
 
@@ -29,18 +31,6 @@ struct model {
 	struct elem held[HELD_MAX]; /* oldest first */
 	size_t count, max;
 };
-
-static uint64_t g_seed;
-static int g_op;
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: idring model: seed %" PRIu64 " op %d: %s\n",       \
-			        __FILE__, __LINE__, g_seed, g_op, #cond);                          \
-			return false;                                                              \
-		}                                                                                  \
-	} while (0)
 
 static long model_find(const struct model *md, const uint8_t id[HS_ID_LEN])
 {
@@ -160,17 +150,7 @@ static bool run(uint64_t seed, int ops)
 
 static void test_model(void)
 {
-	const char *env = getenv("HS_TEST_SEED");
-	if (env) {
-		CHECK(run(strtoull(env, NULL, 0), 3000));
-		return;
-	}
-	unsigned failures = 0;
-	for (uint64_t s = 0; s < 16 && failures < 3; s++) {
-		bool ok = run(0x696472696e670000u + s, 2500); /* "idring" */
-		CHECK(ok);
-		failures += !ok;
-	}
+	model_seeds(run, 0x696472696e670000u, 16, 2500); /* "idring" */
 }
 
 int main(void)

@@ -16,7 +16,9 @@
  */
 #include <stdbool.h>
 
+#define MODEL_NAME "rumorstore"
 #include "harness.h"
+#include "model.h"
 #include "overlay/rumorstore.h"
 #include "testrng.h"
 
@@ -38,18 +40,6 @@ struct model {
 	struct mrumor held[HELD_MAX]; /* oldest first */
 	size_t count, count_max, bytes, bytes_max;
 };
-
-static uint64_t g_seed;
-static int g_op;
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: rumorstore model: seed %" PRIu64 " op %d: %s\n",   \
-			        __FILE__, __LINE__, g_seed, g_op, #cond);                          \
-			return false;                                                              \
-		}                                                                                  \
-	} while (0)
 
 static long model_find(const struct model *md, size_t id)
 {
@@ -221,17 +211,7 @@ static bool run(uint64_t seed, int ops)
 
 static void test_model(void)
 {
-	const char *env = getenv("HS_TEST_SEED");
-	if (env) {
-		CHECK(run(strtoull(env, NULL, 0), 3000));
-		return;
-	}
-	unsigned failures = 0;
-	for (uint64_t s = 0; s < 24 && failures < 3; s++) {
-		bool ok = run(0x72756d6f72000000u + s, 2500); /* "rumor" */
-		CHECK(ok);
-		failures += !ok;
-	}
+	model_seeds(run, 0x72756d6f72000000u, 24, 2500); /* "rumor" */
 }
 
 int main(void)

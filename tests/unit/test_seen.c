@@ -14,7 +14,9 @@
  */
 #include <stdbool.h>
 
+#define MODEL_NAME "seen"
 #include "harness.h"
+#include "model.h"
 #include "overlay/seen.h"
 #include "testrng.h"
 
@@ -30,18 +32,6 @@ struct model {
 	} held[HELD_MAX]; /* oldest first */
 	size_t count, max;
 };
-
-static uint64_t g_seed;
-static int g_op;
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: seen model: seed %" PRIu64 " op %d: %s\n",         \
-			        __FILE__, __LINE__, g_seed, g_op, #cond);                          \
-			return false;                                                              \
-		}                                                                                  \
-	} while (0)
 
 static long model_find(const struct model *md, size_t id)
 {
@@ -158,17 +148,7 @@ static bool run(uint64_t seed, int ops)
 
 static void test_model(void)
 {
-	const char *env = getenv("HS_TEST_SEED");
-	if (env) {
-		CHECK(run(strtoull(env, NULL, 0), 3000));
-		return;
-	}
-	unsigned failures = 0;
-	for (uint64_t s = 0; s < 24 && failures < 3; s++) {
-		bool ok = run(0x7365656e00000000u + s, 3000); /* "seen" */
-		CHECK(ok);
-		failures += !ok;
-	}
+	model_seeds(run, 0x7365656e00000000u, 24, 3000); /* "seen" */
 }
 
 /* The node's use: an id stays remembered up to its expiry, a later add extends it. */

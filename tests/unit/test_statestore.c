@@ -26,9 +26,11 @@
  */
 #include <stdbool.h>
 
+#define MODEL_NAME "statestore"
 #include "harness.h"
 #include "hearsay/crypto.h"
 #include "hearsay/entry.h"
+#include "model.h"
 #include "overlay/statestore.h"
 #include "testrng.h"
 
@@ -80,21 +82,10 @@ struct model {
 /* What on_evict reported during the last apply. */
 static uint8_t g_evicted[SLOTS_MAX][HS_ID_LEN];
 static size_t g_nevicted;
-static uint64_t g_seed;
-static int g_op;
 /* What the runs reached, so that a change that stops reaching a case is noticed. */
 static struct {
 	unsigned long result[4], full, cap_full, evicted, replace_evicted, tombstones;
 } g_reached;
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: statestore model: seed %" PRIu64 " op %d: %s\n",   \
-			        __FILE__, __LINE__, g_seed, g_op, #cond);                          \
-			return false;                                                              \
-		}                                                                                  \
-	} while (0)
 
 static void on_evict(void *ctx, const struct hs_state_slot *slot)
 {
@@ -524,17 +515,7 @@ static bool run(uint64_t seed, int ops)
 
 static void test_model(void)
 {
-	const char *env = getenv("HS_TEST_SEED");
-	if (env) {
-		CHECK(run(strtoull(env, NULL, 0), 3000));
-		return;
-	}
-	unsigned failures = 0;
-	for (uint64_t s = 0; s < 16 && failures < 3; s++) {
-		bool ok = run(0x7374617465000000u + s, 2500); /* "state" */
-		CHECK(ok);
-		failures += !ok;
-	}
+	model_seeds(run, 0x7374617465000000u, 16, 2500); /* "state" */
 	printf("statestore model: %lu newer, %lu older, %lu duplicate, %lu equivocation, %lu full "
 	       "(%lu at the key cap), %lu evicted (%lu by a larger replacement), %lu tombstones\n",
 	       g_reached.result[HS_APPLY_NEWER], g_reached.result[HS_APPLY_OLDER],
