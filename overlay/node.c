@@ -318,7 +318,7 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	hs_seen_init(&node->seen, node->secret, cfg->seen_max);
 	hs_scores_init(&node->scores, node->secret, cfg->scores_max, &cfg->score);
 	hs_scores_init(&node->net_scores, node->secret, cfg->scores_max, &cfg->score);
-	hs_banlist_init(&node->bans, cfg->bans_max);
+	hs_banlist_init(&node->bans, node->secret, cfg->bans_max);
 	hs_state_init(node);
 	node->next_dial_ns = now;
 	node->next_feeler_ns = cfg->feeler_interval_ns ? now + cfg->feeler_interval_ns : UINT64_MAX;

@@ -4,16 +4,27 @@
 
 #include "hearsay/banlist.h"
 
-void hs_banlist_init(struct hs_banlist *bl, size_t bans_max)
+void hs_banlist_init(struct hs_banlist *bl, const uint8_t secret[16], size_t bans_max)
 {
 	memset(bl, 0, sizeof(*bl));
 	bl->bans_max = bans_max;
+	memcpy(bl->secret, secret, sizeof(bl->secret));
+	for (unsigned k = 0; k < 3; k++)
+		hs_idmap_init(&bl->index[k], secret, bans_max);
 }
 
 void hs_banlist_deinit(struct hs_banlist *bl)
 {
 	free(bl->bans);
+	for (unsigned k = 0; k < 3; k++)
+		hs_idmap_deinit(&bl->index[k]);
 	memset(bl, 0, sizeof(*bl));
+}
+
+/* The index of a valid kind (1 .. 3). */
+static struct hs_idmap *index_of(const struct hs_banlist *bl, uint8_t kind)
+{
+	return (struct hs_idmap *)&bl->index[kind - 1];
 }
 
 void hs_ban_addr_key(const struct hs_netaddr *a, uint8_t key[32])
@@ -55,15 +66,36 @@ static void normalize(uint8_t kind, uint8_t key[32])
 
 static struct hs_ban *find(const struct hs_banlist *bl, uint8_t kind, const uint8_t key[32])
 {
-	for (size_t i = 0; i < bl->count; i++)
-		if (bl->bans[i].kind == kind && memcmp(bl->bans[i].key, key, 32) == 0)
-			return &bl->bans[i];
-	return NULL;
+	if (kind < HS_BAN_ID || kind > HS_BAN_GROUP)
+		return NULL;
+	const uint32_t *i = hs_idmap_get(index_of(bl, kind), key);
+	return i ? &bl->bans[*i] : NULL;
 }
 
 static void remove_at(struct hs_banlist *bl, size_t i)
 {
+	hs_idmap_del(index_of(bl, bl->bans[i].kind), bl->bans[i].key);
 	bl->bans[i] = bl->bans[--bl->count];
+	if (i < bl->count)
+		*hs_idmap_get(index_of(bl, bl->bans[i].kind), bl->bans[i].key) = (uint32_t)i;
+}
+
+/* Appends b (not held; a place is free). */
+static int append(struct hs_banlist *bl, const struct hs_ban *b)
+{
+	if (bl->count == bl->cap) {
+		size_t ncap = bl->cap ? bl->cap * 2 : 16;
+		struct hs_ban *n = realloc(bl->bans, ncap * sizeof(*n));
+		if (!n)
+			return HS_ERR_NOMEM;
+		bl->bans = n;
+		bl->cap = ncap;
+	}
+	int err = hs_idmap_put(index_of(bl, b->kind), b->key, (uint32_t)bl->count);
+	if (err)
+		return err;
+	bl->bans[bl->count++] = *b;
+	return 0;
 }
 
 int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32], uint64_t until_ns,
@@ -76,26 +108,19 @@ int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32], u
 	normalize(kind, k);
 	key = k;
 	struct hs_ban *b = find(bl, kind, key);
-	if (!b) {
-		if (bl->count >= bl->bans_max)
-			return HS_ERR_FULL;
-		if (bl->count == bl->cap) {
-			size_t ncap = bl->cap ? bl->cap * 2 : 16;
-			struct hs_ban *n = realloc(bl->bans, ncap * sizeof(*n));
-			if (!n)
-				return HS_ERR_NOMEM;
-			bl->bans = n;
-			bl->cap = ncap;
-		}
-		b = &bl->bans[bl->count++];
-		memset(b, 0, sizeof(*b));
-		b->kind = kind;
-		memcpy(b->key, key, 32);
+	if (b) {
+		b->created_ns = now;
+		b->until_ns = until_ns;
+		b->reason = reason;
+		return 0;
 	}
-	b->created_ns = now;
-	b->until_ns = until_ns;
-	b->reason = reason;
-	return 0;
+	if (bl->count >= bl->bans_max)
+		return HS_ERR_FULL;
+	struct hs_ban nb = {
+		.kind = kind, .created_ns = now, .until_ns = until_ns, .reason = reason
+	};
+	memcpy(nb.key, key, 32);
+	return append(bl, &nb);
 }
 
 bool hs_banlist_remove(struct hs_banlist *bl, uint8_t kind, const uint8_t key[32])
@@ -189,8 +214,9 @@ static bool compact(struct hs_banlist *bl, uint64_t now, struct hs_ban_changes *
 		if (old->until_ns < g.until_ns)
 			old->until_ns = g.until_ns;
 		g = *old;
-	} else if (bl->count < bl->bans_max) {
-		bl->bans[bl->count++] = g;
+	} else if (bl->count < bl->bans_max && append(bl, &g) != 0) {
+		ch->has_added = false; /* out of memory: the address bans are gone, no group ban */
+		return true;
 	}
 	ch->added = g;
 	ch->has_added = true;
@@ -277,7 +303,8 @@ size_t hs_banlist_expire(struct hs_banlist *bl, uint64_t now)
 
 void hs_banlist_clear(struct hs_banlist *bl)
 {
-	bl->count = 0;
+	while (bl->count > 0)
+		remove_at(bl, bl->count - 1);
 }
 
 static uint8_t *put64(uint8_t *p, uint64_t v)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "hearsay/error.h"
+#include "hearsay/idmap.h"
 #include "hearsay/netaddr.h"
 
 enum hs_ban_kind {
@@ -45,9 +46,15 @@ struct hs_ban {
 struct hs_banlist {
 	struct hs_ban *bans;
 	size_t count, cap, bans_max;
+	/* key -> index in bans, one map per kind. Rationale: a banned origin is looked up for
+	 * every new rumor and entry before its signature, and an address for every inbound
+	 * connection; a full table must not make either a scan. Secret-keyed: ids are peer-chosen.
+	 */
+	struct hs_idmap index[3];
+	uint8_t secret[16];
 };
 
-void hs_banlist_init(struct hs_banlist *bl, size_t bans_max);
+void hs_banlist_init(struct hs_banlist *bl, const uint8_t secret[16], size_t bans_max);
 void hs_banlist_deinit(struct hs_banlist *bl);
 /* The key of an address ban (port ignored; IPv6: the /64). */
 void hs_ban_addr_key(const struct hs_netaddr *a, uint8_t key[32]);

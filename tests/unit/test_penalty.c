@@ -137,7 +137,7 @@ static void test_ban_keys(void)
 			CHECK_EQ(gk[b], 0);
 	}
 	struct hs_banlist bl;
-	hs_banlist_init(&bl, 64);
+	hs_banlist_init(&bl, secret, 64);
 	uint8_t key[32];
 	/* An IPv6 ban covers the /64, not the next one. */
 	struct hs_netaddr host = v6(0x2001, 0xdb8, 1, 2, 5);
@@ -187,7 +187,7 @@ static void test_ban_keys(void)
 static void test_ban_table_flush(void)
 {
 	struct hs_banlist bl;
-	hs_banlist_init(&bl, 16);
+	hs_banlist_init(&bl, secret, 16);
 	uint8_t op[32] = { 0xaa }, key[32];
 	CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ID, op, 10 * S, HS_BAN_OPERATOR, 0), 0);
 	struct hs_netaddr earlier = hs_netaddr_ipv4(192, 0, 2, 1, 1);
@@ -223,7 +223,7 @@ static void test_ban_table_flush(void)
 	CHECK(hs_banlist_has_id(&bl, op, 2 * S));
 	/* A table of operator bans only refuses an automatic one. */
 	struct hs_banlist full;
-	hs_banlist_init(&full, 2);
+	hs_banlist_init(&full, secret, 2);
 	uint8_t o1[32] = { 1 }, o2[32] = { 2 };
 	CHECK_EQ(hs_banlist_add(&full, HS_BAN_ID, o1, 10 * S, HS_BAN_OPERATOR, 0), 0);
 	CHECK_EQ(hs_banlist_add(&full, HS_BAN_ID, o2, 10 * S, HS_BAN_OPERATOR, 0), 0);

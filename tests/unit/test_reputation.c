@@ -157,7 +157,7 @@ static void test_score_model(void)
 static void test_bans(void)
 {
 	struct hs_banlist bl;
-	hs_banlist_init(&bl, 3);
+	hs_banlist_init(&bl, secret, 3);
 	uint8_t id[32] = { 9 };
 	struct hs_netaddr a = hs_netaddr_ipv4(10, 1, 2, 3, 4000);
 	struct hs_netaddr same_ip = hs_netaddr_ipv4(10, 1, 2, 3, 5000);
