@@ -106,7 +106,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			hs_reqsched_received(rs, id);
 			break;
 		case 3:
-			hs_reqsched_notfound(rs, peer, id);
+			if (op[3] & 1)
+				hs_reqsched_delivered(rs, peer, id);
+			else
+				hs_reqsched_notfound(rs, peer, id);
 			break;
 		case 4: /* its slot may be reused by a peer that was never asked anything */
 			hs_reqsched_peer_gone(rs, peer);

@@ -48,7 +48,9 @@ static uint64_t rumor_ns(const struct hs_rumor *rm)
 static bool send_stored(struct hs_node *node, struct peer *p, struct hs_stored_rumor *r,
                         uint64_t now)
 {
-	struct hs_msg m = { .type = HS_MSG_RUMOR };
+	struct hs_msg m; /* only the rumor member is used: no need to clear the whole union */
+	m.type = HS_MSG_RUMOR;
+	m.u.rumor = (struct hs_msg_rumor){ 0 };
 	if (hs_rumor_decode(&m.u.rumor.rumor, r->enc, r->enclen) != 0)
 		return false; /* cannot happen: we stored only rumors that decoded */
 	hs_knows_set(r, p->slot);
@@ -463,6 +465,8 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 	uint8_t id[HS_ID_LEN];
 	hs_blake2b256(id, mr->enc, mr->enclen);
 	node->stats.payload_copies_in++;
+	bool asked = hs_reqsched_is_requested(node->reqs, p->slot, id);
+	hs_reqsched_delivered(node->reqs, p->slot, id); /* the bytes are the id's: p served */
 	struct hs_stored_rumor *have = hs_rumorstore_find(&node->store, id, now);
 	if (have || hs_seen_has(&node->seen, id, now)) {
 		node->stats.duplicates++;
@@ -502,8 +506,7 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 			              "rumor rejected by the application", now);
 		return;
 	}
-	accept(node, p, hs_reqsched_is_requested(node->reqs, p->slot, id), rm, id, mr->enc,
-	       mr->enclen, now);
+	accept(node, p, asked, rm, id, mr->enc, mr->enclen, now);
 }
 
 /* ---- inventory ------------------------------------------------------------------------- */

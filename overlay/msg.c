@@ -18,6 +18,8 @@ _Static_assert(1 + 2 + (size_t)HS_INV_MAX * HS_INV_ITEM_LEN <= HS_FRAME_MAX,
 _Static_assert(1 + HS_KEY_LEN + 1 + HS_TOPIC_MAX + 8 + 3 + HS_RUMOR_PAYLOAD_MAX + HS_SIG_LEN <=
                        HS_FRAME_MAX,
                "a maximal rumor fits one frame");
+_Static_assert(1 + 3 + (size_t)HS_ADDR_MAX * (2 + HS_RECORD_MAX) <= HS_FRAME_MAX,
+               "a full addr answer fits one frame");
 
 /* ---- shared pieces -------------------------------------------------------------------- */
 

@@ -79,6 +79,7 @@ struct peer {
 	uint32_t count;      /* announcements of any state */
 	uint32_t inflight;   /* REQUESTED announcements */
 	uint32_t strikes;    /* timeouts since its last answer */
+	bool proven;         /* delivered an object since it last timed out */
 	uint64_t timeout_ns; /* its own request timeout (0: the configured one) */
 };
 
@@ -173,9 +174,11 @@ static int heap_reserve(struct heap *h, uint32_t cap)
 
 /* ---- priorities ----------------------------------------------------------------------------- */
 
-#define RANK_SHIFT 62
-/* The demotion term of a priority: ranks 2 and 3 come after 0 (PREFERRED) and 1 (OTHER). */
-#define DEMOTED ((uint64_t)2 << RANK_SHIFT)
+#define RANK_SHIFT 61
+/* The peer terms of a priority (reqsched.h): unproven adds 1 to the rank, demoted 4; the
+ * class adds 2 for OTHER. */
+#define UNPROVEN ((uint64_t)1 << RANK_SHIFT)
+#define DEMOTED  ((uint64_t)4 << RANK_SHIFT)
 
 /* The priority of (peer, id) without the demotion term (reqsched.h). */
 static uint64_t priority(const struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN], uint32_t peer,
@@ -184,12 +187,15 @@ static uint64_t priority(const struct hs_reqsched *rs, const uint8_t id[HS_ID_LE
 	uint8_t buf[HS_ID_LEN + 1];
 	memcpy(buf, id, HS_ID_LEN);
 	buf[HS_ID_LEN] = (uint8_t)peer;
-	return ((uint64_t)cls << RANK_SHIFT) | (hs_shorthash(rs->ids.key, buf, sizeof(buf)) >> 2);
+	return ((uint64_t)cls << (RANK_SHIFT + 1)) |
+	       (hs_shorthash(rs->ids.key, buf, sizeof(buf)) >> 3);
 }
 
+/* The peer's terms: one constant for all of its announcements. */
 static uint64_t demotion(const struct hs_reqsched *rs, uint32_t p)
 {
-	return rs->peer[p].strikes >= rs->strikes_max ? DEMOTED : 0;
+	return (rs->peer[p].strikes >= rs->strikes_max ? DEMOTED : 0) +
+	       (rs->peer[p].proven ? 0 : UNPROVEN);
 }
 
 /* ---- placement: which heap an announcement belongs in ------------------------------------ */
@@ -571,6 +577,7 @@ size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request 
 		uint32_t a = rs->inflight.v[0].idx;
 		struct peer *pe = &rs->peer[rs->anns[a].peer];
 		pe->strikes += pe->strikes < UINT32_MAX;
+		pe->proven = false;
 		ann_fail(rs, a); /* re-keys the peer, demoted or not */
 		expired++;
 	}
@@ -598,9 +605,22 @@ void hs_reqsched_received(struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN])
 	uint32_t r = lookup(rs, id);
 	if (r == NONE)
 		return;
-	if (rs->recs[r].requested != NONE) /* counts as its answer: see reqsched.h */
-		rs->peer[rs->anns[rs->recs[r].requested].peer].strikes = 0;
 	rec_forget(rs, r);
+}
+
+void hs_reqsched_delivered(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN])
+{
+	if (peer >= HS_PEERS_MAX)
+		return;
+	struct peer *pe = &rs->peer[peer];
+	uint32_t r = lookup(rs, id);
+	uint32_t a = r == NONE ? NONE : find(rs, r, peer);
+	if (a != NONE && rs->anns[a].state == REQUESTED)
+		pe->strikes = 0;
+	pe->proven = true;
+	if (a != NONE && rs->anns[a].state != FAILED)
+		ann_fail(rs, a); /* answered: it is not asked for the id again */
+	peer_sync(rs, peer);     /* its key lost the unproven term */
 }
 
 void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN])
@@ -630,6 +650,7 @@ void hs_reqsched_peer_gone(struct hs_reqsched *rs, uint32_t peer)
 	free(pe->ready.v);
 	pe->ready = (struct heap){ 0 };
 	pe->strikes = 0;
+	pe->proven = false;
 	pe->timeout_ns = 0;
 }
 

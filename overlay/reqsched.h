@@ -17,9 +17,15 @@
  *    poll); a poll with a smaller now acts at the current time. (Time never runs backwards
  *    here, so a candidate once due stays due.)
  *  - Each peer has a *strike* count: +1 for each of its requests that times out, back to 0
- *    when one of its requests is answered (notfound(peer, id) or received(id) while that
- *    request is REQUESTED) and when the peer is gone. A peer is *demoted* while its strikes
- *    are at least peer_strikes_max.
+ *    when one of its requests is answered (notfound(peer, id) or delivered(peer, id) while
+ *    that request is REQUESTED) and when the peer is gone. A peer is *demoted* while its
+ *    strikes are at least peer_strikes_max. Each peer is *proven* from its first
+ *    delivered(peer, ...) (an object it sent us, asked for or not) until one of its requests
+ *    times out or it is gone; unproven before that.
+ *    Rationale: an object that arrived from someone else while a request was in flight says
+ *    nothing about the asked peer, so it neither clears nor earns a strike (a withholder whose
+ *    requests are overtaken by pushes would otherwise never be demoted); a notfound answers
+ *    but proves nothing, so it clears strikes and does not prove.
  *  - announce(peer, id, kind, class, reqtime): (kind is carried with the id and returned with
  *    its requests; it takes no part in scheduling) no-op returning 0 if (peer, id) exists, in
  *    any state (a peer that failed an id is not asked for it again until the id is forgotten).
@@ -34,13 +40,15 @@
  *    announcements on every live id and the total would not be bounded by the per-peer limit.
  *    Rationale: inbound peers are cheap to make; without eviction id_announcers_max of them
  *    announcing first would keep every outbound announcer of the id out.
- *  - The *priority* of an announcement (smaller is better) is rank * 2^62 + (h >> 2), where h
+ *  - The *priority* of an announcement (smaller is better) is rank * 2^61 + (h >> 3), where h
  *    = SipHash-2-4 under the secret key of the 33 bytes id || peer (one byte), and rank is 0
- *    for PREFERRED, 1 for OTHER, plus 2 while its peer is demoted.
+ *    for PREFERRED, 2 for OTHER, plus 1 while its peer is unproven and 4 while it is demoted.
  *    Rationale: the low bits are a uniform random order of the announcers of each id that no
  *    peer can predict (Bitcoin's txrequest: "random assignments are hard to influence for
- *    attackers"); the rank puts outbound peers first (an attacker cannot choose whom we dial)
- *    and peers that keep timing out last.
+ *    attackers"); the rank puts outbound peers first (an attacker cannot choose whom we dial),
+ *    within a class the peers that have delivered data first (a withholder never does, so once
+ *    an honest announcer of the class has served us, withholders of that class are asked only
+ *    after it), and peers that keep timing out last.
  *  - An announcement is *eligible* at time now when it is a CANDIDATE with reqtime <= now, its
  *    id has no REQUESTED announcement, and its peer has fewer than peer_inflight_max REQUESTED
  *    announcements. An id is *requestable* when it has an eligible announcement; its *chosen*
@@ -53,8 +61,12 @@
  *    re-evaluated after each output: a peer that reaches its in-flight limit stops being
  *    chosen within the same poll. Equal priorities (probability 2^-62 per pair) are taken in
  *    an unspecified order.
- *  - received(id): the object arrived (from anyone) or was judged: every announcement of id
- *    is removed.
+ *  - received(id): the object arrived or was judged: every announcement of id is removed.
+ *  - delivered(peer, id): peer sent us the object id (its bytes hash to id): the peer is
+ *    proven; if its announcement of id is REQUESTED, that is an answer (strikes back to 0);
+ *    its announcement of id, if any and not FAILED, becomes FAILED. (The node then calls
+ *    received(id) once the object is judged; an object it could not judge yet, e.g. over the
+ *    verification budget, stays requestable from the other announcers.)
  *  - notfound(peer, id): that peer's announcement of id (CANDIDATE or REQUESTED) becomes
  *    FAILED; no-op if there is none or it already FAILED.
  *  - peer_gone(peer): every announcement of peer is removed.
@@ -86,7 +98,9 @@
  *    PREFERRED withholders (outbound sessions: peers we chose, not peers that chose us) cost
  *    at most one timeout each, and j of them among P equally ranked due announcers (P - j
  *    honest) cost j / (P - j + 1) timeouts on average, not j: the order is random (the unit
- *    test measures 1.5 for j = 3, P = 4).
+ *    test measures 1.5 for j = 3, P = 4). Once an honest PREFERRED announcer is proven
+ *    (it served us anything since its last timeout) and not demoted, unproven withholders
+ *    cost at most the one request possibly in flight when it fell due.
  *  - A PREFERRED announcer is never kept out of a full id by OTHER ones (eviction), and the
  *    announcers one peer can displace are bounded by its own peer_announced_max.
  *  - A withholder that times out peer_strikes_max times in a row ranks after every peer that
@@ -163,6 +177,7 @@ HS_MUST_USE int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer,
 size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request *out, size_t max,
                         size_t *timeouts);
 void hs_reqsched_received(struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN]);
+void hs_reqsched_delivered(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN]);
 void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN]);
 void hs_reqsched_peer_gone(struct hs_reqsched *rs, uint32_t peer);
 /* Requests to peer made from now on expire after timeout_ns (at most, and 0 meaning, the

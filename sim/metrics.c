@@ -48,7 +48,7 @@ int sim_flood_bound(struct hs_sim *sim, size_t r)
 
 void sim_count_sessions(struct hs_sim *sim)
 {
-	size_t total = 0, outbound = 0;
+	size_t total = 0, outbound = 0, honest = 0, outbound_bad = 0;
 	sim->sessions_min = SIZE_MAX;
 	sim->sessions_max = 0;
 	sim->isolated = 0;
@@ -58,8 +58,11 @@ void sim_count_sessions(struct hs_sim *sim)
 		for (size_t j = 0; j < n->neps; j++) {
 			const struct sim_conn *k = &sim->conns[n->eps[j].conn];
 			if (k->up[0] && k->up[1]) {
+				bool bad = sim_is_attacker(sim, k->node[1 - n->eps[j].side]);
 				s++;
+				honest += !bad;
 				outbound += n->eps[j].side == 0;
+				outbound_bad += n->eps[j].side == 0 && bad;
 			}
 		}
 		total += s;
@@ -69,6 +72,8 @@ void sim_count_sessions(struct hs_sim *sim)
 	}
 	sim->sessions_mean = (double)total / (double)sim->cfg.nodes;
 	sim->outbound_mean = (double)outbound / (double)sim->cfg.nodes;
+	sim->honest_sessions_mean = (double)honest / (double)sim->cfg.nodes;
+	sim->outbound_attacker_share = outbound ? (double)outbound_bad / (double)outbound : 0;
 }
 
 /* ---- percentiles ------------------------------------------------------------------------- */
@@ -370,6 +375,10 @@ void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)
 	rep->check_calls = sim->check_calls;
 	rep->sessions_mean = sim->sessions_mean;
 	rep->outbound_mean = sim->outbound_mean;
+	rep->honest_sessions_mean = sim->honest_sessions_mean;
+	rep->outbound_attacker_share = sim->outbound_attacker_share;
+	rep->honest_sessions_mean = sim->honest_sessions_mean;
+	rep->outbound_attacker_share = sim->outbound_attacker_share;
 	rep->sessions_min = sim->published ? sim->sessions_min : 0;
 	rep->sessions_max = sim->sessions_max;
 	rep->isolated = sim->isolated;

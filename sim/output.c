@@ -105,10 +105,12 @@ static void json_body(FILE *f, const struct hs_sim *sim, const struct hs_sim_rep
 	        (unsigned long long)r->double_deliveries, (unsigned long long)r->grafts_declined);
 	fprintf(f,
 	        "  \"overlay\": {\"sessions_mean\": %.3f, \"sessions_min\": %zu, \"sessions_max\": "
-	        "%zu, \"outbound_mean\": %.3f, \"isolated\": %zu, \"connections\": %llu, "
+	        "%zu, \"outbound_mean\": %.3f, \"honest_sessions_mean\": %.3f, "
+	        "\"outbound_attacker_share\": %.4f, \"isolated\": %zu, \"connections\": %llu, "
 	        "\"dials\": "
 	        "%llu, \"dials_failed\": %llu},\n",
-	        r->sessions_mean, r->sessions_min, r->sessions_max, r->outbound_mean, r->isolated,
+	        r->sessions_mean, r->sessions_min, r->sessions_max, r->outbound_mean,
+	        r->honest_sessions_mean, r->outbound_attacker_share, r->isolated,
 	        (unsigned long long)r->connections, (unsigned long long)r->dials,
 	        (unsigned long long)r->dials_failed);
 	fprintf(f, "  \"flood\": {\"pairs\": %llu, \"unreachable\": %llu, \"violations\": %llu},\n",

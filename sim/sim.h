@@ -175,6 +175,8 @@ struct hs_sim_report {
 	uint64_t faults, flood_faults, double_deliveries, check_calls;
 	uint64_t grafts_declined; /* over the run, all nodes */
 	double sessions_mean, outbound_mean;
+	/* Sessions with honest nodes; the share of outbound sessions that go to attackers. */
+	double honest_sessions_mean, outbound_attacker_share;
 	size_t sessions_min, sessions_max, isolated;
 	uint64_t verify_calls, verify_real;
 	uint64_t events; /* inputs the simulator gave to nodes (stale timers not counted) */

@@ -268,6 +268,8 @@ struct hs_sim {
 	size_t *adv_record_len;
 	size_t sessions_min, sessions_max, isolated;
 	double sessions_mean, outbound_mean;
+	/* Sessions with honest nodes; the share of outbound sessions that go to attackers. */
+	double honest_sessions_mean, outbound_attacker_share;
 
 	uint64_t events, dials, dials_failed, faults, double_deliveries, check_calls;
 	uint64_t flood_faults; /* faults of kind HS_SCORE_FLOOD (rate limits) */

@@ -45,8 +45,9 @@ static void make_id(uint8_t id[HS_ID_LEN], uint32_t n)
 
 static const uint8_t test_key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
-#define RANK_SHIFT 62
-#define DEMOTED    ((uint64_t)2 << RANK_SHIFT)
+#define RANK_SHIFT 61
+#define UNPROVEN   ((uint64_t)1 << RANK_SHIFT)
+#define DEMOTED    ((uint64_t)4 << RANK_SHIFT)
 
 /* The priority of (peer, id) without the demotion term, from the formula in reqsched.h. */
 static uint64_t spec_priority(const uint8_t key[16], const uint8_t id[HS_ID_LEN], uint32_t peer,
@@ -55,7 +56,7 @@ static uint64_t spec_priority(const uint8_t key[16], const uint8_t id[HS_ID_LEN]
 	uint8_t buf[HS_ID_LEN + 1];
 	memcpy(buf, id, HS_ID_LEN);
 	buf[HS_ID_LEN] = (uint8_t)peer;
-	return ((uint64_t)cls << RANK_SHIFT) | (hs_shorthash(key, buf, sizeof(buf)) >> 2);
+	return ((uint64_t)cls << (RANK_SHIFT + 1)) | (hs_shorthash(key, buf, sizeof(buf)) >> 3);
 }
 
 /* ---- horrible_reqsched: the specification, by brute force --------------------------------- */
@@ -77,13 +78,15 @@ struct model {
 	size_t announced_max, inflight_max, announcers_max, strikes_max;
 	uint64_t timeout, nonpref_delay;
 	size_t strikes[HS_PEERS_MAX];
+	bool proven[HS_PEERS_MAX];
 	uint8_t key[16];
 };
 
 /* The priority with the demotion term: what the choice compares. */
 static uint64_t m_prio(const struct model *m, const struct mann *a)
 {
-	return a->prio + (m->strikes[a->peer] >= m->strikes_max ? DEMOTED : 0);
+	return a->prio + (m->strikes[a->peer] >= m->strikes_max ? DEMOTED : 0) +
+	       (m->proven[a->peer] ? 0 : UNPROVEN);
 }
 
 /* a before b: smaller priority, then (for the unspecified equal case) smaller seq. */
@@ -219,6 +222,7 @@ static size_t m_poll(struct model *m, uint64_t now, struct hs_request *out, size
 		if (m->a[i].state == M_REQUESTED && m->a[i].expiry <= m->now) {
 			m->a[i].state = M_FAILED;
 			m->strikes[m->a[i].peer]++;
+			m->proven[m->a[i].peer] = false;
 			++*timeouts;
 		}
 	}
@@ -248,12 +252,20 @@ static size_t m_poll(struct model *m, uint64_t now, struct hs_request *out, size
 static void m_received(struct model *m, uint32_t id)
 {
 	for (size_t j = m->n; j-- > 0;) {
-		if (m->a[j].id != id)
-			continue;
-		if (m->a[j].state == M_REQUESTED)
-			m->strikes[m->a[j].peer] = 0;
-		m_remove(m, j);
+		if (m->a[j].id == id)
+			m_remove(m, j);
 	}
+}
+
+static void m_delivered(struct model *m, uint32_t peer, uint32_t id)
+{
+	long i = m_find(m, peer, id);
+	if (i >= 0 && m->a[i].state == M_REQUESTED)
+		m->strikes[peer] = 0;
+	m->proven[peer] = true;
+	if (i >= 0)
+		m->a[i].state = M_FAILED;
+	m_cleanup(m);
 }
 
 static void m_notfound(struct model *m, uint32_t peer, uint32_t id)
@@ -272,6 +284,7 @@ static void m_peer_gone(struct model *m, uint32_t peer)
 		if (m->a[j].peer == peer)
 			m_remove(m, j);
 	m->strikes[peer] = 0;
+	m->proven[peer] = false;
 	m_cleanup(m);
 }
 
@@ -443,8 +456,8 @@ static bool op_other(struct run *r, uint32_t kind)
 			printf("  received(%u)\n", i);
 		hs_reqsched_received(r->rs, id);
 		m_received(&r->m, i);
-	} else if (kind == 1) {
-		/* notfound mostly from a peer that announced the id */
+	} else if (kind == 1 || kind == 3) {
+		/* notfound or delivered, mostly from a peer that announced the id */
 		long k = m_find(&r->m, peer, i);
 		if (k < 0 && r->m.n > 0 && rng_below(2) == 0) {
 			const struct mann *a = &r->m.a[rng_below((uint32_t)r->m.n)];
@@ -452,10 +465,15 @@ static bool op_other(struct run *r, uint32_t kind)
 			make_id(id, i);
 		}
 		if (verbose)
-			printf("  notfound(%u, %u)\n", peer, i);
-		hs_reqsched_notfound(r->rs, peer, id);
-		if (peer < HS_PEERS_MAX)
+			printf("  %s(%u, %u)\n", kind == 1 ? "notfound" : "delivered", peer, i);
+		if (kind == 1)
+			hs_reqsched_notfound(r->rs, peer, id);
+		else
+			hs_reqsched_delivered(r->rs, peer, id);
+		if (peer < HS_PEERS_MAX && kind == 1)
 			m_notfound(&r->m, peer, i);
+		else if (peer < HS_PEERS_MAX)
+			m_delivered(&r->m, peer, i);
 	} else {
 		if (verbose)
 			printf("  peer_gone(%u)\n", peer);
@@ -481,10 +499,12 @@ static bool step(struct run *r)
 	}
 	if (x < 75) /* an earlier now: acts at the current time */
 		return op_poll(r, r->now > 10 ? r->now - rng_below(10) : 0);
-	if (x < 83)
+	if (x < 81)
 		return op_other(r, 0);
-	if (x < 96)
+	if (x < 89)
 		return op_other(r, 1);
+	if (x < 96)
+		return op_other(r, 3);
 	return op_other(r, 2);
 }
 
@@ -544,7 +564,7 @@ static void test_model(void)
 
 /* ---- directed tests ------------------------------------------------------------------------ */
 
-static uint8_t X[8][HS_ID_LEN];
+static uint8_t X[64][HS_ID_LEN];
 
 static struct hs_reqsched *mk_cfg(size_t announced, size_t inflight, size_t announcers,
                                   uint64_t timeout, uint64_t delay)
@@ -751,8 +771,8 @@ static void test_strikes_demote(void)
 	CHECK_EQ(ann_other(rs, 3, X[4], 100), 0);
 	CHECK_EQ(poll16(rs, 100, q, &to), 1);
 	CHECK(req_is(&q[0], 1, X[4]));
-	/* received while it has the request counts as its answer; a notfound for a mere
-	 * candidate does not. */
+	/* delivered while it has the request counts as its answer; a notfound for a mere
+	 * candidate does not, nor does the object arriving from someone else (received). */
 	/* At 200 X[4] times out at 1 (a strike) and goes to 3; X[2] times out at 2 and goes to
 	 * 1, no longer demoted. */
 	CHECK_EQ(poll16(rs, 200, q, &to), 2);
@@ -766,9 +786,58 @@ static void test_strikes_demote(void)
 	CHECK_EQ(poll16(rs, 200, q, &to), 1);
 	CHECK(req_is(&q[0], 1, X[6]));
 	hs_reqsched_received(rs, X[6]);
+	CHECK_EQ(hs_reqsched_peer_strikes(rs, 1), 1);
+	CHECK_EQ(ann(rs, 1, X[7], 200), 0);
+	CHECK_EQ(poll16(rs, 200, q, &to), 1);
+	CHECK(req_is(&q[0], 1, X[7]));
+	hs_reqsched_delivered(rs, 1, X[7]);
 	CHECK_EQ(hs_reqsched_peer_strikes(rs, 1), 0);
+	CHECK(!hs_reqsched_is_requested(rs, 1, X[7]));
 	hs_reqsched_peer_gone(rs, 2);
 	CHECK_EQ(hs_reqsched_peer_strikes(rs, 2), 0);
+	CHECK(hs_reqsched_check(rs));
+	hs_reqsched_del(rs);
+}
+
+/* A peer that delivered anything is asked before unproven ones of its class (whatever the
+ * random order says), not before a better class, and loses that at its next timeout. */
+static void test_proven_first(void)
+{
+	struct hs_reqsched_config cfg = { .peer_inflight_max = 10,
+		                          .request_timeout_ns = 100,
+		                          .peer_strikes_max = 2 };
+	struct hs_reqsched *rs = NULL;
+	struct hs_request q[16];
+	size_t to;
+	REQUIRE(hs_reqsched_new(&rs, &cfg, test_key) == 0);
+	/* Peers 1..4 outbound, 5 inbound. Peer 3 pushed us something unasked. */
+	hs_reqsched_delivered(rs, 3, X[20]);
+	hs_reqsched_delivered(rs, 5, X[21]);
+	size_t first3 = 0;
+	for (uint32_t i = 0; i < 16; i++) {
+		for (uint32_t p = 1; p <= 4; p++)
+			CHECK_EQ(ann(rs, p, X[i], 0), 0);
+		CHECK_EQ(ann_other(rs, 5, X[i], 0), 0);
+		CHECK_EQ(poll16(rs, 0, q, &to), 1);
+		first3 += req_is(&q[0], 3, X[i]);
+		hs_reqsched_received(rs, X[i]);
+	}
+	CHECK_EQ(first3, 16);
+	/* A timeout takes the proof away: peer 3 is one of the unproven again. */
+	CHECK_EQ(ann(rs, 3, X[30], 0), 0);
+	CHECK_EQ(poll16(rs, 0, q, &to), 1);
+	CHECK_EQ(poll16(rs, 100, q, &to), 0);
+	CHECK_EQ(to, 1);
+	first3 = 0;
+	for (uint32_t i = 32; i < 64; i++) {
+		for (uint32_t p = 1; p <= 4; p++)
+			CHECK_EQ(ann(rs, p, X[i], 100), 0);
+		CHECK_EQ(poll16(rs, 100, q, &to), 1);
+		first3 += req_is(&q[0], 3, X[i]);
+		hs_reqsched_received(rs, X[i]);
+	}
+	CHECK(first3 > 0 && first3 < 32); /* one of four at random: 8 expected */
+	hs_reqsched_peer_gone(rs, 5);
 	CHECK(hs_reqsched_check(rs));
 	hs_reqsched_del(rs);
 }
@@ -1267,12 +1336,13 @@ static void test_withholders_race(void)
 
 int main(void)
 {
-	for (uint32_t i = 0; i < 8; i++)
+	for (uint32_t i = 0; i < 64; i++)
 		make_id(X[i], i);
 	RUN(test_random_choice);
 	RUN(test_preferred_first);
 	RUN(test_eviction);
 	RUN(test_strikes_demote);
+	RUN(test_proven_first);
 	RUN(test_timeout_moves_on);
 	RUN(test_notfound_moves_on);
 	RUN(test_received_forgets);
