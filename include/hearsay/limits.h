@@ -48,15 +48,14 @@ enum hs_limits {
 	/* Disconnect reasons are one line of text. */
 	HS_REASON_MAX = 128,
 	/* Node records in one addr answer (Bitcoin sends up to 1000 unsigned addresses; ours are
-	 * signed, so each costs a verification, a few ms for a full answer, once per outbound
-	 * session). Rationale: a node learns addresses mostly from the answers of its first few
-	 * sessions, and a Sybil operator's few /16 groups each hold many nodes, so they show up in
-	 * any small sample while honest groups (a node or two each) are missed; group-first
-	 * outbound selection can only dilute the groups it knows. hearsay-sim, 200 honest + 200
-	 * black holes in 32 groups, seeds 1-3: with 32 records honest nodes knew 49 of 100 honest
-	 * groups (seed 1) and p99 latency was 2.19 x the benign twin's on average, with 128 they
-	 * knew 69 and it was 1.91 x. */
-	HS_ADDR_MAX = 128,
+	 * signed, so each costs a verification: 32 keep one answer cheap).
+	 * Rationale for not more: hearsay-sim, 200 honest + 200 Sybils in 32 groups, seed 1: 128
+	 * records let honest nodes know 69 of 100 honest groups instead of 49, and cut the black
+	 * hole's p99 from 2.19 to 1.91 x the benign twin's (seeds 1-3), but a Sybil's poisoned
+	 * answer then carries 128 of its own records and eclipsed a victim (eclipse: 1 of 2,
+	 * against 0 with 32). Larger answers wait for a per-source cap on what one answer may add
+	 * to the new table. */
+	HS_ADDR_MAX = 32,
 	/* Short ids in one pull digest (8 bytes each: 16 KB). A node holding more recent rumors
 	 * sends the newest and narrows its since. */
 	HS_PULL_IDS_MAX = 2048,

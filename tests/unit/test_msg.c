@@ -927,7 +927,7 @@ static void test_addr_pull_malformed(void)
 	CHECK_EQ(decode_hex("0a00"), HS_ERR_TRAILING);
 	/* addr: at least one record, at most HS_ADDR_MAX. */
 	CHECK_EQ(decode_hex("0b00"), HS_ERR_BAD_VALUE);
-	CHECK_EQ(decode_hex("0b8101"), HS_ERR_TOO_LARGE); /* varint 129 */
+	CHECK_EQ(decode_hex("0b21"), HS_ERR_TOO_LARGE); /* 33 */
 	struct hs_msg msg;
 	memset(&msg, 0, sizeof(msg));
 	msg.type = HS_MSG_ADDR;
