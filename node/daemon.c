@@ -861,6 +861,7 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 static void teardown(struct hs_daemon *d)
 {
+	d->stopping = true; /* callbacks still to come (lookups) touch nothing */
 	hs_names_stop(d);
 	hs_upnp_stop(d);
 	hs_metrics_stop(d);
