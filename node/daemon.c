@@ -141,8 +141,7 @@ static void log_session_end(struct conn *c)
 		if (d->early_suppressed)
 			hs_log(HS_LOG_INFO,
 			       "%llu more inbound sessions ended before their handshake in the "
-			       "last "
-			       "minute (not logged one by one beyond %d a minute)",
+			       "last minute (not logged one by one beyond %d a minute)",
 			       (unsigned long long)d->early_suppressed,
 			       (int)HS_LOG_EARLY_ENDS_PER_MIN);
 		d->early_window_ns = now;
