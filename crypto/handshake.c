@@ -95,7 +95,8 @@ struct hs_handshake {
 	size_t networklen;
 	uint8_t remote_identity[HS_KEY_LEN];
 	/* What the peer's hello said, for the caller's log when it is not ours: its version
-	 * (0: none read yet) and its network name (a valid name, or empty). */
+	 * (when has_peer_version) and its network name (a valid name, or empty). */
+	bool has_peer_version;
 	uint8_t peer_version;
 	char peer_network[HS_NETWORK_MAX + 1];
 	bool initiator;
@@ -209,6 +210,7 @@ static int check_hello(struct hs_handshake *hs, const uint8_t *p, size_t len, si
 	if (len < 1)
 		return HS_ERR_TRUNCATED;
 	hs->peer_version = p[0];
+	hs->has_peer_version = true;
 	if (p[0] != HS_PROTOCOL_VERSION)
 		return HS_ERR_HS_VERSION;
 	if (len < 2)
@@ -266,10 +268,11 @@ static int check_payload(struct hs_handshake *hs, unsigned step, const uint8_t *
 	return err;
 }
 
-void hs_handshake_peer_hello(const struct hs_handshake *hs, unsigned *version, const char **network)
+bool hs_handshake_peer_hello(const struct hs_handshake *hs, unsigned *version, const char **network)
 {
 	*version = hs->peer_version;
 	*network = hs->peer_network;
+	return hs->has_peer_version;
 }
 
 /* ---- messages ---------------------------------------------------------------------------- */

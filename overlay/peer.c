@@ -348,12 +348,11 @@ static void handshake_failed(struct hs_node *node, struct peer *p, int err, uint
 	char text[160];
 	unsigned version = 0;
 	const char *network = "";
-	if (p->hs)
-		hs_handshake_peer_hello(p->hs, &version, &network);
+	bool heard = p->hs && hs_handshake_peer_hello(p->hs, &version, &network);
 	if (err == HS_ERR_HS_NETWORK && network[0])
 		snprintf(text, sizeof(text), "handshake: peer is on network '%s', we are on '%s'",
 		         network, node->network);
-	else if (err == HS_ERR_HS_VERSION && version)
+	else if (err == HS_ERR_HS_VERSION && heard)
 		snprintf(text, sizeof(text),
 		         "handshake: peer speaks protocol version %u, we speak %u", version,
 		         (unsigned)HS_PROTOCOL_VERSION);
