@@ -49,6 +49,14 @@ def remove_ours(path):
     edit(path, lambda t: "".join(l for l in t.splitlines(True) if MARK not in l))
 
 
+def remove_stale(path):
+    """Lines a killed earlier run left (its process is gone): removed before we begin."""
+    def alive(line):
+        m = re.search(r"# hearsay-test-names-(\d+)$", line.rstrip("\n"))
+        return not m or os.path.exists("/proc/%s" % m.group(1))
+    edit(path, lambda t: "".join(l for l in t.splitlines(True) if alive(l)))
+
+
 def lines_with(node, *words, level=None):
     return [l for l in node.logtext().splitlines()
             if all(w in l for w in words) and (level is None or (" %s " % level) in l)]
@@ -79,6 +87,8 @@ def body(net):
     peer = net.add(["-loglevel=info"])
     dns_target = net.add(["-loglevel=info"])
     dead = ["127.250.0.1", "127.250.0.2"]
+    remove_stale(HOSTS)
+    remove_stale(HOST_CONF)
     try:
         add_lines(HOSTS, ["%s seed1.hearsay.test" % seed.ip, "%s peer1.hearsay.test" % peer.ip,
                           "0.0.0.0 void.hearsay.test"] +
