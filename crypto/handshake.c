@@ -94,6 +94,11 @@ struct hs_handshake {
 	uint8_t network[HS_NETWORK_MAX];
 	size_t networklen;
 	uint8_t remote_identity[HS_KEY_LEN];
+	/* What the peer's hello said, for the caller's log when it is not ours: its version
+	 * (when has_peer_version) and its network name (a valid name, or empty). */
+	bool has_peer_version;
+	uint8_t peer_version;
+	char peer_network[HS_NETWORK_MAX + 1];
 	bool initiator;
 	bool dead;     /* a message failed: every later call fails */
 	bool finished; /* hs_handshake_finish() handed the transport out */
@@ -200,10 +205,12 @@ static size_t put_proof(const struct hs_handshake *hs, uint8_t *p)
 /* Parses version || network and checks both are ours; *off is set past them.
  * Rationale: the version is checked first and alone, because another version may lay out the
  * rest differently; a malformed length is BAD_VALUE, a well-formed other name HS_NETWORK. */
-static int check_hello(const struct hs_handshake *hs, const uint8_t *p, size_t len, size_t *off)
+static int check_hello(struct hs_handshake *hs, const uint8_t *p, size_t len, size_t *off)
 {
 	if (len < 1)
 		return HS_ERR_TRUNCATED;
+	hs->peer_version = p[0];
+	hs->has_peer_version = true;
 	if (p[0] != HS_PROTOCOL_VERSION)
 		return HS_ERR_HS_VERSION;
 	if (len < 2)
@@ -217,6 +224,8 @@ static int check_hello(const struct hs_handshake *hs, const uint8_t *p, size_t l
 		return HS_ERR_TRUNCATED;
 	if (!hs_name_is_valid(p + 2, netlen, NET_MAX))
 		return HS_ERR_BAD_VALUE;
+	memcpy(hs->peer_network, p + 2, netlen); /* printable, checked just above */
+	hs->peer_network[netlen] = '\0';
 	if (netlen != hs->networklen || memcmp(p + 2, hs->network, netlen) != 0)
 		return HS_ERR_HS_NETWORK;
 	*off = 2 + netlen;
@@ -257,6 +266,13 @@ static int check_payload(struct hs_handshake *hs, unsigned step, const uint8_t *
 	if (err == 0 && step != 1)
 		err = check_proof(hs, p + off, len - off);
 	return err;
+}
+
+bool hs_handshake_peer_hello(const struct hs_handshake *hs, unsigned *version, const char **network)
+{
+	*version = hs->peer_version;
+	*network = hs->peer_network;
+	return hs->has_peer_version;
 }
 
 /* ---- messages ---------------------------------------------------------------------------- */

@@ -1,5 +1,6 @@
 /* hearsayd's configuration: file (inih) and flags (see hearsay/config.h). */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -70,6 +71,154 @@ bool hs_netaddr_parse(struct hs_netaddr *a, const char *text, uint16_t default_p
 	return false;
 }
 
+/* The port after a ':' : digits only, 1..65535. */
+static bool parse_port(const char *s, uint16_t *port)
+{
+	if (!*s || strlen(s) > 5)
+		return false;
+	unsigned long p = 0;
+	for (const char *c = s; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return false;
+		p = p * 10 + (unsigned long)(*c - '0');
+	}
+	if (p == 0 || p > 65535)
+		return false;
+	*port = (uint16_t)p;
+	return true;
+}
+
+/* A DNS name (see hs_endpoint_parse); NULL if valid, else why not. */
+static const char *check_hostname(const char *h, size_t n)
+{
+	if (n > 0 && h[n - 1] == '.')
+		n--; /* the root label */
+	if (n == 0)
+		return "the host is empty";
+	if (n > HS_HOSTNAME_MAX)
+		return "a host name is at most 253 characters";
+	size_t label = 0;
+	bool digits_only = true;
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? h[i] : '.';
+		if (c == '.') {
+			if (label == 0)
+				return "a host name has an empty label (a leading dot or two dots)";
+			if (h[i - 1] == '-' || h[i - label] == '-')
+				return "a label of a host name may not start or end with '-'";
+			if (i == n && digits_only)
+				return "not an IPv4 address (and a host name does not end in a "
+				       "number)";
+			label = 0;
+			digits_only = true;
+			continue;
+		}
+		if (!isalnum((unsigned char)c) && c != '-' && c != '_')
+			return "a host name has only letters, digits, '-', '_' and dots";
+		if (++label > 63)
+			return "a label of a host name is at most 63 characters";
+		digits_only &= c >= '0' && c <= '9';
+	}
+	return NULL;
+}
+
+bool hs_endpoint_parse(struct hs_endpoint *e, const char *text, uint16_t default_port,
+                       const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	memset(e, 0, sizeof(*e));
+	const char *host = text, *port = NULL;
+	size_t hostlen;
+	uint8_t ip[16];
+	char buf[HS_HOSTNAME_MAX + 2];
+	if (text[0] == '\0') {
+		*why = "empty";
+		return false;
+	}
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+		if (!end) {
+			*why = "a '[' without its ']'";
+			return false;
+		}
+		host = text + 1;
+		hostlen = (size_t)(end - host);
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0') {
+			*why = "text after ']' that is not :PORT";
+			return false;
+		}
+		if (hostlen >= sizeof(buf) || (memcpy(buf, host, hostlen), buf[hostlen] = '\0',
+		                               inet_pton(AF_INET6, buf, ip) != 1)) {
+			*why = "not an IPv6 address inside [ ]";
+			return false;
+		}
+	} else {
+		const char *colon = strchr(text, ':');
+		if (colon && strchr(colon + 1, ':')) {
+			*why = inet_pton(AF_INET6, text, ip) == 1
+			               ? "an IPv6 address goes in brackets: [IPv6]:PORT"
+			               : "more than one ':' (an IPv6 address goes in brackets)";
+			return false;
+		}
+		hostlen = colon ? (size_t)(colon - text) : strlen(text);
+		port = colon ? colon + 1 : NULL;
+		if (hostlen == 0) {
+			*why = "the host is empty";
+			return false;
+		}
+		if (hostlen >= sizeof(buf)) {
+			*why = "a host name is at most 253 characters";
+			return false;
+		}
+		memcpy(buf, host, hostlen);
+		buf[hostlen] = '\0';
+	}
+	uint16_t p = default_port;
+	if (port && !parse_port(port, &p)) {
+		*why = "the port must be a number 1..65535";
+		return false;
+	}
+	if (!port && p == 0) {
+		*why = "a port is needed (HOST:PORT)";
+		return false;
+	}
+	e->port = p;
+	if (text[0] == '[') {
+		e->addr = hs_netaddr_ipv6(ip, p);
+		return true;
+	}
+	if (inet_pton(AF_INET, buf, ip) == 1) {
+		e->addr = hs_netaddr_ipv4(ip[0], ip[1], ip[2], ip[3], p);
+		return true;
+	}
+	const char *bad = check_hostname(buf, hostlen);
+	if (bad) {
+		*why = bad;
+		return false;
+	}
+	if (buf[hostlen - 1] == '.')
+		buf[--hostlen] = '\0';
+	for (size_t i = 0; i < hostlen; i++)
+		e->host[i] = (char)tolower((unsigned char)buf[i]);
+	e->host[hostlen] = '\0';
+	return true;
+}
+
+void hs_endpoint_format(const struct hs_endpoint *e, char *out, size_t outlen)
+{
+	if (e->host[0]) {
+		snprintf(out, outlen, "%s:%u", e->host, (unsigned)e->port);
+		return;
+	}
+	char a[HS_NETADDR_STRLEN];
+	hs_netaddr_format(&e->addr, a);
+	snprintf(out, outlen, "%s", a);
+}
+
 /* ---- key handlers ---------------------------------------------------------------------- */
 
 struct source {
@@ -80,6 +229,7 @@ struct source {
 	char *err;
 	size_t errlen;
 	bool failed;
+	char expect[192]; /* an expected form with the reason a value failed */
 };
 
 typedef bool (*setter)(struct source *src, const char *value, const char **expect);
@@ -117,17 +267,35 @@ static bool set_path(char *dst, const char *v)
 	return true;
 }
 
-static bool add_addr(struct source *src, struct hs_addr_list *l, const char *v)
+/* Adds HOST:PORT, IP:PORT or [IPv6]:PORT to a repeatable key's list; names_only refuses an
+ * address (dnsseed). On failure *expect says the form and what was wrong. */
+static bool add_endpoint(struct source *src, struct hs_addr_list *l, const char *v, bool names_only,
+                         const char **expect)
 {
+	const char *form = names_only ? "HOST or HOST:PORT (repeatable)"
+	                              : "HOST:PORT, IP:PORT or [IPv6]:PORT (repeatable)";
+	const char *why = NULL;
+	*expect = form;
 	if (src->cli && !l->from_cli) {
 		l->count = 0; /* the command line replaces the file's list */
 		l->from_cli = true;
 	} else if (!src->cli && l->from_cli) {
 		return true;
 	}
+	struct hs_endpoint e;
 	if (l->count >= HS_CONFIG_ADDRS_MAX)
+		why = "at most 32 of them";
+	else if (!hs_endpoint_parse(&e, v, DEFAULT_PORT, &why))
+		;
+	else if (names_only && !e.host[0])
+		why = "a host name whose addresses are seeds; give an address as seednode=";
+	if (why) {
+		snprintf(src->expect, sizeof(src->expect), "%s: %s", form, why);
+		*expect = src->expect;
 		return false;
-	return hs_netaddr_parse(&l->addrs[l->count++], v, DEFAULT_PORT);
+	}
+	l->items[l->count++] = e;
+	return true;
 }
 
 #define SETTER(name) static bool set_##name(struct source *src, const char *v, const char **expect)
@@ -168,20 +336,22 @@ SETTER(listen)
 
 SETTER(connect)
 {
-	*expect = "IP:PORT (repeatable)";
-	return add_addr(src, &src->cfg->connect, v);
+	return add_endpoint(src, &src->cfg->connect, v, false, expect);
 }
 
 SETTER(addnode)
 {
-	*expect = "IP:PORT (repeatable)";
-	return add_addr(src, &src->cfg->addnode, v);
+	return add_endpoint(src, &src->cfg->addnode, v, false, expect);
 }
 
 SETTER(seednode)
 {
-	*expect = "IP:PORT (repeatable)";
-	return add_addr(src, &src->cfg->seednode, v);
+	return add_endpoint(src, &src->cfg->seednode, v, false, expect);
+}
+
+SETTER(dnsseed)
+{
+	return add_endpoint(src, &src->cfg->dnsseed, v, true, expect);
 }
 
 SETTER(maxconnections)
@@ -290,9 +460,12 @@ SETTER(metricsallowremote)
 
 SETTER(externalip)
 {
-	*expect = "IP:PORT";
+	*expect = "IP:PORT, an address others can dial (not 0.0.0.0 or [::])";
+	static const uint8_t zero[16];
+	struct hs_netaddr *a = &src->cfg->externalip;
 	src->cfg->externalip_set = true;
-	return hs_netaddr_parse(&src->cfg->externalip, v, DEFAULT_PORT);
+	return hs_netaddr_parse(a, v, DEFAULT_PORT) &&
+	       memcmp(a->ip, zero, a->family == HS_AF_INET ? 4 : 16) != 0;
 }
 
 SETTER(eagerpush)
@@ -334,10 +507,16 @@ static const struct key keys[] = {
 	{ "datadir", set_datadir, "data directory (default ~/.hearsay)" },
 	{ "conf", set_conf, "config file (default DATADIR/hearsay.conf)" },
 	{ "network", set_network, "network name (default main)" },
-	{ "listen", set_listen, "IP:PORT to accept peers on (default 0.0.0.0:7070; 0: none)" },
-	{ "connect", set_connect, "connect only to IP:PORT (repeatable)" },
-	{ "addnode", set_addnode, "keep a connection to IP:PORT (repeatable)" },
-	{ "seednode", set_seednode, "fetch addresses from IP:PORT, then leave (repeatable)" },
+	{ "listen", set_listen,
+	  "IP:PORT to accept peers on, [::]:PORT for IPv6 and IPv4 (default 0.0.0.0:7070; 0: "
+	  "none)" },
+	{ "connect", set_connect, "connect only to HOST:PORT or IP:PORT (repeatable)" },
+	{ "addnode", set_addnode, "keep a connection to HOST:PORT or IP:PORT (repeatable)" },
+	{ "seednode", set_seednode,
+	  "fetch addresses from HOST:PORT or IP:PORT, then leave (repeatable)" },
+	{ "dnsseed", set_dnsseed,
+	  "a DNS name whose A/AAAA answers are seeds, HOST[:PORT] (repeatable; asked when the "
+	  "address book is short)" },
 	{ "maxconnections", set_maxconnections, "sessions at most, in and out (default 64)" },
 	{ "maxoutbound", set_maxoutbound, "outbound sessions to keep (default 8)" },
 	{ "bantime", set_bantime, "seconds a misbehaving peer stays banned (default 86400)" },

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon_impl.h"
+#include "hearsay/banlist.h"
 #include "hearsay/daemon.h"
 #include "hearsay/keyfile.h"
 
@@ -72,6 +73,12 @@ static void to_sockaddr(const struct hs_netaddr *a, struct sockaddr_storage *ss)
 	}
 }
 
+static bool is_unspecified(const struct hs_netaddr *a)
+{
+	static const uint8_t zero[16];
+	return memcmp(a->ip, zero, a->family == HS_AF_INET ? 4 : 16) == 0;
+}
+
 static bool from_sockaddr(struct hs_netaddr *a, const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET) {
@@ -106,10 +113,64 @@ static struct conn *conn_new(struct hs_daemon *d, bool outbound)
 	return c;
 }
 
+/* One line per session, when its socket has closed: who, and the first reason seen (the
+ * core's, the peer's disconnect, or the socket's). */
+static void log_session_end(struct conn *c)
+{
+	struct hs_daemon *d = c->d;
+	char a[HS_NETADDR_STRLEN];
+	hs_netaddr_format(&c->addr, a);
+	const char *dir = c->outbound ? "out" : "in";
+	const char *why = c->why[0] ? c->why : "the connection closed";
+	if (c->up) {
+		char id[2 * HS_KEY_LEN + 1];
+		hs_hex(id, c->id, HS_KEY_LEN);
+		uint64_t s = (hs_daemon_now(d) - c->up_ns) / HS_NS_PER_S;
+		hs_log(HS_LOG_INFO, "session with %s at %s (%s, %llu s) ended: %s", id, a, dir,
+		       (unsigned long long)s, why);
+		return;
+	}
+	if (c->outbound) {
+		const char *name = hs_names_of(d, &c->addr);
+		hs_log(HS_LOG_INFO, "session with %s%s%s%s (out) ended before its handshake: %s",
+		       name ? name : "", name ? " (" : "", a, name ? ")" : "", why);
+		return;
+	}
+	uint64_t now = hs_daemon_now(d);
+	if (now - d->early_window_ns >= 60 * HS_NS_PER_S) {
+		if (d->early_suppressed)
+			hs_log(HS_LOG_INFO,
+			       "%llu more inbound sessions ended before their handshake in the "
+			       "last minute (not logged one by one beyond %d a minute)",
+			       (unsigned long long)d->early_suppressed,
+			       (int)HS_LOG_EARLY_ENDS_PER_MIN);
+		d->early_window_ns = now;
+		d->early_logged = d->early_suppressed = 0;
+	}
+	if (d->early_logged >= HS_LOG_EARLY_ENDS_PER_MIN) {
+		d->early_suppressed++;
+		hs_log(HS_LOG_DEBUG, "session with %s (in) ended before its handshake: %s", a, why);
+		return;
+	}
+	d->early_logged++;
+	hs_log(HS_LOG_INFO, "session with %s (in) ended before its handshake: %s", a, why);
+}
+
+static void set_why(struct conn *c, const char *why)
+{
+	if (!c->why[0])
+		snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
 static void conn_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
 	struct hs_daemon *d = c->d;
+	if (c->peer && d->node) {
+		log_session_end(c);
+		if (c->outbound && !c->up && !d->stopping)
+			hs_names_dial_failed(d, &c->addr);
+	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -150,8 +211,9 @@ static void on_written(uv_write_t *req, int status)
 	c->wbuf = NULL;
 	c->writing = false;
 	if (status < 0) {
-		hs_log(HS_LOG_DEBUG, "write to peer %llu failed: %s", (unsigned long long)c->peer,
-		       uv_strerror(status));
+		char why[96];
+		snprintf(why, sizeof(why), "cannot write to the socket: %s", uv_strerror(status));
+		set_why(c, why);
 		conn_close(c);
 		return;
 	}
@@ -202,6 +264,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	struct conn *c = s->data;
 	struct hs_daemon *d = c->d;
 	if (nread < 0) {
+		char why[96];
+		if (nread == UV_EOF)
+			snprintf(why, sizeof(why), "the peer closed the connection");
+		else
+			snprintf(why, sizeof(why), "socket error: %s", uv_strerror((int)nread));
+		set_why(c, why);
 		conn_close(c);
 		return;
 	}
@@ -209,8 +277,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	int rc = hs_node_recv(d->node, c->peer, (const uint8_t *)buf->base, (size_t)nread,
 	                      hs_daemon_now(d));
-	if (rc)
+	if (rc) {
+		set_why(c, hs_strerror(rc));
 		conn_close(c);
+	}
 	hs_daemon_pump(d);
 }
 
@@ -254,15 +324,53 @@ static void on_connection(uv_stream_t *server, int status)
 	hs_daemon_pump(d);
 }
 
+/* After the core heard of a failed dial: one line per address at the default level (its
+ * first failure since it last worked, with the backoff), debug for the retries. */
+static void dial_failed(struct hs_daemon *d, const struct hs_netaddr *addr, const char *why)
+{
+	uint64_t now = hs_daemon_now(d);
+	hs_node_dial_failed(d->node, addr, now);
+	if (d->stopping)
+		return;
+	char a[HS_NETADDR_STRLEN], who[HS_HOSTNAME_MAX + HS_NETADDR_STRLEN + 4], wait[32];
+	hs_netaddr_format(addr, a);
+	const char *name = hs_names_of(d, addr);
+	if (name)
+		snprintf(who, sizeof(who), "%s (%s)", name, a);
+	else
+		snprintf(who, sizeof(who), "%s", a);
+	uint32_t failures = 0;
+	uint64_t retry = 0;
+	if (!hs_node_dial_backoff(d->node, addr, now, &failures, &retry)) {
+		hs_log(HS_LOG_INFO, "cannot connect to %s: %s; not tried again", who, why);
+	} else {
+		uint64_t secs = (retry + HS_NS_PER_S / 2) / HS_NS_PER_S;
+		if (secs < 120)
+			snprintf(wait, sizeof(wait), "%llu s", (unsigned long long)secs);
+		else
+			snprintf(wait, sizeof(wait), "%llu min",
+			         (unsigned long long)(secs + 30) / 60);
+		if (failures <= 1)
+			hs_log(HS_LOG_INFO,
+			       "cannot connect to %s: %s; next try in %s (the wait doubles with "
+			       "each "
+			       "failure, up to 10 min; later failures of this address are logged "
+			       "at "
+			       "debug level)",
+			       who, why, wait);
+		else
+			hs_log(HS_LOG_DEBUG, "cannot connect to %s: %s; failure %u, next try in %s",
+			       who, why, (unsigned)failures, wait);
+	}
+	hs_names_dial_failed(d, addr);
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
 	struct conn *c = req->data;
 	struct hs_daemon *d = c->d;
 	if (status < 0 || d->stopping) {
-		char a[HS_NETADDR_STRLEN];
-		hs_netaddr_format(&c->addr, a);
-		hs_log(HS_LOG_DEBUG, "cannot connect to %s: %s", a, uv_strerror(status));
-		hs_node_dial_failed(d->node, &c->addr, hs_daemon_now(d));
+		dial_failed(d, &c->addr, status < 0 ? uv_strerror(status) : "stopping");
 		conn_close(c);
 		hs_daemon_pump(d);
 		return;
@@ -275,7 +383,7 @@ static void dial(struct hs_daemon *d, const struct hs_netaddr *addr)
 {
 	struct conn *c = conn_new(d, true);
 	if (!c) {
-		hs_node_dial_failed(d->node, addr, hs_daemon_now(d));
+		dial_failed(d, addr, "out of memory");
 		return;
 	}
 	c->addr = *addr;
@@ -283,10 +391,8 @@ static void dial(struct hs_daemon *d, const struct hs_netaddr *addr)
 	/* Leave from our own listening address when it is a specific one, so peers see the
 	 * address (and network group) we advertise; many nodes on one host's loopback
 	 * (127.A.B.C) are then as distinct as nodes on different hosts. */
-	static const uint8_t any[16];
 	const struct hs_netaddr *l = &d->cfg.listen;
-	if (d->cfg.listen_on && l->family == addr->family &&
-	    memcmp(l->ip, any, l->family == HS_AF_INET ? 4 : 16) != 0) {
+	if (d->cfg.listen_on && l->family == addr->family && !is_unspecified(l)) {
 		struct hs_netaddr src = *l;
 		src.port = 0;
 		to_sockaddr(&src, &ss);
@@ -295,27 +401,77 @@ static void dial(struct hs_daemon *d, const struct hs_netaddr *addr)
 	}
 	to_sockaddr(addr, &ss);
 	c->creq.data = c;
-	if (uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect) != 0) {
-		hs_node_dial_failed(d->node, addr, hs_daemon_now(d));
+	int rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect);
+	if (rc != 0) {
+		dial_failed(d, addr, uv_strerror(rc));
 		conn_close(c);
 	}
 }
 
 /* ---- the pump ------------------------------------------------------------------------- */
 
+/* A ban's target as listbanned prints it: an id, an address (IPv6: its /64) or a group. */
+static void ban_target_text(uint8_t kind, const uint8_t *key, char *out, size_t outlen)
+{
+	if (kind == HS_BAN_ID) {
+		char id[2 * HS_KEY_LEN + 1];
+		hs_hex(id, key, HS_KEY_LEN);
+		snprintf(out, outlen, "node %s", id);
+		return;
+	}
+	struct hs_netaddr a;
+	memset(&a, 0, sizeof(a));
+	a.family = key[0];
+	a.port = 1;
+	memcpy(a.ip, key + 1, a.family == HS_AF_INET ? 4 : 16);
+	char s[HS_NETADDR_STRLEN];
+	hs_netaddr_format(&a, s);
+	char *colon = strrchr(s, ':'); /* no port */
+	if (colon)
+		*colon = '\0';
+	const char *ip = s[0] == '[' ? s + 1 : s;
+	size_t n = strlen(ip) - (s[0] == '[');
+	const char *suffix = kind == HS_BAN_GROUP      ? (a.family == HS_AF_INET ? "/16" : "/32")
+	                     : a.family == HS_AF_INET6 ? "/64"
+	                                               : "";
+	snprintf(out, outlen, "%s %.*s%s", kind == HS_BAN_GROUP ? "network" : "address", (int)n, ip,
+	         suffix);
+}
+
+static void log_ban(const struct hs_event *ev)
+{
+	if (ev->keylen != 33)
+		return;
+	char target[HS_NETADDR_STRLEN + 80];
+	ban_target_text(ev->key[0], ev->key + 1, target, sizeof(target));
+	const char *why = ev->text ? ev->text : "";
+	struct hs_ban b;
+	if (ev->save_kind == HS_SAVE_UNBAN) {
+		hs_log(HS_LOG_INFO, "ban lifted: %s (%s)", target, why);
+	} else if (hs_ban_decode(&b, ev->value, ev->valuelen) == 0) {
+		hs_log(HS_LOG_WARN, "banned %s for %llu s (%s)", target,
+		       (unsigned long long)((b.until_ns - b.created_ns) / HS_NS_PER_S), why);
+	}
+}
+
 static void log_event(const struct hs_event *ev)
 {
-	char a[HS_NETADDR_STRLEN], id[17];
+	char a[HS_NETADDR_STRLEN], id[2 * HS_KEY_LEN + 1];
+	static const uint8_t zero[HS_KEY_LEN];
 	hs_netaddr_format(&ev->addr, a);
-	hs_hex(id, ev->id, 8);
+	hs_hex(id, ev->id, HS_KEY_LEN);
+	bool has_id = memcmp(ev->id, zero, HS_KEY_LEN) != 0;
 	if (ev->type == HS_EV_PEER_UP)
-		hs_log(HS_LOG_INFO, "peer %s up at %s (%s)", id, a, ev->inbound ? "in" : "out");
-	else if (ev->type == HS_EV_PEER_DOWN)
-		hs_log(HS_LOG_INFO, "peer %s at %s down", id, a);
+		hs_log(HS_LOG_INFO, "session with %s at %s (%s) up", id, a,
+		       ev->inbound ? "in" : "out");
 	else if (ev->type == HS_EV_FAULT)
-		hs_log(HS_LOG_WARN, "peer %s at %s: %s", id, a, ev->text);
+		hs_log(HS_LOG_WARN, "peer %s%sat %s: %s", has_id ? id : "", has_id ? " " : "", a,
+		       ev->text);
 	else if (ev->type == HS_EV_CLOSE)
-		hs_log(HS_LOG_INFO, "closing %s: %s", a, ev->text);
+		hs_log(HS_LOG_DEBUG, "closing %s: %s", a, ev->text); /* the end: log_session_end */
+	else if (ev->type == HS_EV_SAVE &&
+	         (ev->save_kind == HS_SAVE_BAN || ev->save_kind == HS_SAVE_UNBAN))
+		log_ban(ev);
 }
 
 static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
@@ -337,8 +493,21 @@ static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
 		break;
 	case HS_EV_CLOSE: {
 		struct conn *c = conn_of_peer(d, ev->peer);
-		if (c)
+		if (c) {
 			c->close_requested = true;
+			set_why(c, ev->text);
+		}
+		break;
+	}
+	case HS_EV_PEER_UP: {
+		struct conn *c = conn_of_peer(d, ev->peer);
+		if (c) {
+			c->up = true;
+			c->up_ns = hs_daemon_now(d);
+			memcpy(c->id, ev->id, HS_KEY_LEN);
+			if (c->outbound)
+				hs_names_connected(d, &c->addr);
+		}
 		break;
 	}
 	case HS_EV_SAVE:
@@ -419,8 +588,10 @@ static void on_stop_timer(uv_timer_t *t)
 {
 	struct hs_daemon *d = t->data;
 	hs_log(HS_LOG_INFO, "stop: closing remaining connections");
-	for (struct conn *c = d->conns; c; c = c->next)
+	for (struct conn *c = d->conns; c; c = c->next) {
+		set_why(c, "stopping: the grace period ended");
 		conn_close(c);
+	}
 	uv_stop(&d->loop);
 }
 
@@ -449,9 +620,14 @@ static void reload(struct hs_daemon *d)
 	}
 	hs_log_set_level((enum hs_log_level)fresh.loglevel);
 	uint64_t now = hs_daemon_now(d);
-	for (size_t i = 0; i < fresh.addnode.count; i++)
-		if (hs_node_add_peer(d->node, &fresh.addnode.addrs[i], now) == 0)
-			hs_log(HS_LOG_INFO, "reload: added a manual peer");
+	for (size_t i = 0; i < fresh.addnode.count; i++) {
+		const struct hs_endpoint *e = &fresh.addnode.items[i];
+		char a[HS_NETADDR_STRLEN];
+		hs_netaddr_format(&e->addr, a);
+		if (!e->host[0] && hs_node_add_peer(d->node, &e->addr, now) == 0)
+			hs_log(HS_LOG_INFO, "reload: added the manual peer %s", a);
+	}
+	hs_names_reload(d, &fresh.addnode);
 	d->cfg.loglevel = fresh.loglevel;
 	d->cfg.bantime_s = fresh.bantime_s;
 	hs_log(HS_LOG_INFO,
@@ -535,11 +711,21 @@ static int load_identity(struct hs_daemon *d)
 		return fail(EX_SOFTWARE, "%s", "cannot create the secp256k1 context");
 	char path[HS_CONFIG_PATH_MAX + 16], err[512];
 	snprintf(path, sizeof(path), "%s/identity.key", d->cfg.datadir);
+	struct stat st;
+	bool fresh = lstat(path, &st) != 0 && errno == ENOENT;
 	int rc = hs_keyfile_load(&d->id, d->crypto, path, true, err, sizeof(err));
 	if (rc == HS_ERR_KEY_PERMS)
 		return fail(EX_NOPERM, "%s", err);
 	if (rc)
 		return fail(rc == HS_ERR_KEY_FILE ? EX_DATAERR : EX_IOERR, "%s", err);
+	if (fresh) {
+		char id[2 * HS_KEY_LEN + 1];
+		hs_hex(id, hs_identity_pubkey(d->id), HS_KEY_LEN);
+		hs_log(HS_LOG_INFO,
+		       "created a new identity %s in %s (back this file up to keep the node's "
+		       "identity)",
+		       id, path);
+	}
 	uint8_t secret[32];
 	randombytes_buf(secret, sizeof(secret));
 	rc = hs_noise_static_new(&d->noise, secret);
@@ -558,11 +744,11 @@ static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
 	nc->noise_static = d->noise;
 	if (c->seed)
 		nc->services |= HS_SERVICE_SEED;
-	static const uint8_t any4[4];
+	/* The record advertises an address others can dial: externalip, else a specific listen
+	 * address; never a wildcard (0.0.0.0, [::]), which names no host. */
 	if (c->externalip_set)
 		nc->addrs[nc->naddrs++] = c->externalip;
-	else if (c->listen_on &&
-	         !(c->listen.family == HS_AF_INET && memcmp(c->listen.ip, any4, 4) == 0))
+	else if (c->listen_on && !is_unspecified(&c->listen))
 		nc->addrs[nc->naddrs++] = c->listen;
 	nc->all_topics = c->all_topics;
 	nc->ntopics = c->ntopics;
@@ -603,11 +789,30 @@ static int start_node(struct hs_daemon *d)
 	hs_persist_load(d);
 	const struct hs_config *c = &d->cfg;
 	for (size_t i = 0; i < c->connect.count; i++)
-		(void)!hs_node_add_peer(d->node, &c->connect.addrs[i], now);
+		if (!c->connect.items[i].host[0])
+			(void)!hs_node_add_peer(d->node, &c->connect.items[i].addr, now);
 	for (size_t i = 0; i < c->addnode.count; i++)
-		(void)!hs_node_add_peer(d->node, &c->addnode.addrs[i], now);
+		if (!c->addnode.items[i].host[0])
+			(void)!hs_node_add_peer(d->node, &c->addnode.items[i].addr, now);
 	for (size_t i = 0; c->connect.count == 0 && i < c->seednode.count; i++)
-		(void)!hs_node_add_seed(d->node, &c->seednode.addrs[i], now);
+		if (!c->seednode.items[i].host[0])
+			(void)!hs_node_add_seed(d->node, &c->seednode.items[i].addr, now);
+	if (hs_names_start(d) != 0)
+		return fail(EX_SOFTWARE, "%s", "out of memory");
+	if (c->connect.count + c->addnode.count + c->seednode.count + c->dnsseed.count == 0) {
+		struct hs_node_usage u;
+		hs_node_get_usage(d->node, &u);
+		if (u.addresses == 0)
+			hs_log(HS_LOG_WARN, "%s",
+			       "no seeds or peers configured (seednode=, dnsseed=, addnode= or "
+			       "connect=) and the address book is empty: this node will not find "
+			       "the network by itself, only peers that connect to it");
+		else
+			hs_log(HS_LOG_WARN,
+			       "no seeds or peers configured (seednode=, dnsseed=, addnode= or "
+			       "connect=): relying on the %zu node records in the address book",
+			       u.addresses);
+	}
 	return 0;
 }
 
@@ -619,8 +824,19 @@ static int start_listener(struct hs_daemon *d)
 	hs_netaddr_format(&d->cfg.listen, a);
 	struct sockaddr_storage ss;
 	to_sockaddr(&d->cfg.listen, &ss);
-	uv_tcp_init(&d->loop, &d->listener);
+	/* [::] takes IPv4 too (as v4-mapped addresses, which peers' addresses are unmapped
+	 * from): asked for explicitly, whatever net.ipv6.bindv6only says. */
+	bool dual = d->cfg.listen.family == HS_AF_INET6 && is_unspecified(&d->cfg.listen);
+	uv_tcp_init_ex(&d->loop, &d->listener, dual ? AF_INET6 : AF_UNSPEC);
 	d->listener.data = d;
+	uv_os_fd_t fd;
+	int off = 0;
+	if (dual && (uv_fileno((uv_handle_t *)&d->listener, &fd) != 0 ||
+	             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) != 0)) {
+		dual = false;
+		hs_log(HS_LOG_WARN, "%s",
+		       "this system refuses IPv4 on an IPv6 socket: listening on IPv6 only");
+	}
 	int rc = uv_tcp_bind(&d->listener, (const struct sockaddr *)&ss, 0);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&d->listener, 128, on_connection);
@@ -631,7 +847,7 @@ static int start_listener(struct hs_daemon *d)
 		return fail(EX_UNAVAILABLE, "%s", line);
 	}
 	d->listening = true;
-	hs_log(HS_LOG_INFO, "listening on %s", a);
+	hs_log(HS_LOG_INFO, "listening on %s%s", a, dual ? " (IPv6 and IPv4)" : "");
 	return 0;
 }
 
@@ -644,6 +860,8 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 static void teardown(struct hs_daemon *d)
 {
+	d->stopping = true; /* callbacks still to come (lookups) touch nothing */
+	hs_names_stop(d);
 	hs_upnp_stop(d);
 	hs_metrics_stop(d);
 	hs_rpc_stop(d);
@@ -652,6 +870,7 @@ static void teardown(struct hs_daemon *d)
 		c->peer = 0;
 	uv_walk(&d->loop, close_walk, NULL);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
+	hs_names_free(d);
 	while (d->conns) {
 		struct conn *c = d->conns;
 		d->conns = c->next;

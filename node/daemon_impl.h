@@ -7,6 +7,7 @@
  *   rpc_methods.c  the methods
  *   metrics.c  Prometheus text on a loopback HTTP port (a small GET responder on the loop)
  *   upnp.c     the optional UPnP port mapping, off the loop thread
+ *   names.c    peers and seeds named by host, and DNS seeds: resolved off the loop thread
  *
  * The driver is thin: it moves bytes, time and events between sockets, the store and the core
  * (the pump: input -> write pending bytes -> handle events -> re-arm the one timer). It makes
@@ -40,6 +41,10 @@ struct conn {
 	uint64_t peer; /* the core's handle; 0 until opened */
 	struct hs_netaddr addr;
 	bool outbound;
+	bool up;                /* the core reported the session up (HS_EV_PEER_UP) */
+	uint8_t id[HS_KEY_LEN]; /* the peer's identity, once up */
+	uint64_t up_ns;
+	char why[HS_REASON_MAX + 64]; /* why the session ends: the first reason seen */
 	bool writing;
 	bool close_requested; /* the core asked: close once pending bytes are written */
 	bool closing;         /* uv_close called */
@@ -63,6 +68,7 @@ struct rpc_client {
 
 struct hs_metrics;
 struct hs_upnp;
+struct hs_names;
 
 struct hs_daemon {
 	struct hs_config cfg;
@@ -98,6 +104,10 @@ struct hs_daemon {
 
 	struct hs_metrics *metrics;
 	struct hs_upnp *upnp;
+	struct hs_names *names;
+	/* Inbound sessions that end before their handshake are logged at most
+	 * HS_LOG_EARLY_ENDS_PER_MIN a minute; the rest are counted and the count logged. */
+	uint64_t early_window_ns, early_logged, early_suppressed;
 	uint8_t readbuf[65536];
 };
 
@@ -139,6 +149,27 @@ HS_MUST_USE int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen);
 void hs_metrics_stop(struct hs_daemon *d);
 /* Counts one HS_EV_FAULT by its kind (enum hs_score_kind), for hearsay_faults_total. */
 void hs_metrics_fault(struct hs_daemon *d, int kind);
+
+/* names.c: connect/addnode/seednode names and DNS seeds (see the top of names.c). */
+HS_MUST_USE int hs_names_start(struct hs_daemon *d);
+/* SIGHUP: addnode names not yet known are added. */
+void hs_names_reload(struct hs_daemon *d, const struct hs_addr_list *addnode);
+/* The addnode RPC with a host name: cmd add, remove or onetry. 0, HS_ERR_EXISTS (add: known),
+ * HS_ERR_NOT_FOUND (remove: not added), HS_ERR_FULL (HS_NAMES_MAX), HS_ERR_INVALID (cmd). */
+HS_MUST_USE int hs_names_addnode(struct hs_daemon *d, const struct hs_endpoint *e, const char *cmd);
+/* A dial of addr failed, or its session ended before the handshake: the name behind it is
+ * looked up again after the backoff. */
+void hs_names_dial_failed(struct hs_daemon *d, const struct hs_netaddr *addr);
+/* A session to addr came up: the backoff of the name behind it starts over. */
+void hs_names_connected(struct hs_daemon *d, const struct hs_netaddr *addr);
+/* The host name addr was resolved from, for logs; NULL if none. */
+const char *hs_names_of(const struct hs_daemon *d, const struct hs_netaddr *addr);
+void hs_names_stats(const struct hs_daemon *d, uint64_t *lookups, uint64_t *failures,
+                    uint64_t *discarded);
+/* At stop: cancels lookups not yet started (one already running is waited for). */
+void hs_names_stop(struct hs_daemon *d);
+/* After the loop's last run. */
+void hs_names_free(struct hs_daemon *d);
 
 /* upnp.c */
 void hs_upnp_start(struct hs_daemon *d);

@@ -212,6 +212,21 @@ static void render_bans(struct text *t, struct hs_daemon *d)
 	     by[HS_BAN_ID], by[HS_BAN_ADDR], by[HS_BAN_GROUP]);
 }
 
+static void render_names(struct text *t, struct hs_daemon *d)
+{
+	uint64_t lookups, failures, discarded;
+	hs_names_stats(d, &lookups, &failures, &discarded);
+	family(t, "name_lookups_total", "counter",
+	       "Host name lookups (connect, addnode and seednode names, DNS seeds).");
+	sample(t, "name_lookups_total", lookups);
+	family(t, "name_lookup_failures_total", "counter",
+	       "Host name lookups that gave no usable address (retried after a backoff).");
+	sample(t, "name_lookup_failures_total", failures);
+	family(t, "dnsseed_discarded_total", "counter",
+	       "DNS seed answers discarded: beyond the per-answer cap, or no room in the node.");
+	sample(t, "dnsseed_discarded_total", discarded);
+}
+
 static void render_process(struct text *t, struct hs_daemon *d)
 {
 	const struct hs_metrics *m = d->metrics;
@@ -238,6 +253,7 @@ static size_t render(struct hs_daemon *d, char *buf)
 	render_counters(&t, &st);
 	render_faults(&t, d->metrics);
 	render_bans(&t, d);
+	render_names(&t, d);
 	render_process(&t, d);
 	if (t.full) {
 		hs_log(HS_LOG_WARN, "metrics: the text exceeds %d bytes and was cut", TEXT_MAX);

@@ -314,12 +314,18 @@ static json_t *m_getnodeaddresses(struct call *k)
 
 static json_t *m_addnode(struct call *k)
 {
-	struct hs_netaddr a;
-	const char *cmd = str_param(k, 1);
-	if (too_many(k, 2) || !str_param(k, 0) || !hs_netaddr_parse(&a, str_param(k, 0), 7070))
-		return fail(k, E_PARAMS, "%s", "addnode needs an address IP:PORT");
+	struct hs_endpoint e;
+	const char *cmd = str_param(k, 1), *why = "missing";
+	if (too_many(k, 2) || !str_param(k, 0) ||
+	    !hs_endpoint_parse(&e, str_param(k, 0), 7070, &why))
+		return fail(k, E_PARAMS, "addnode needs HOST:PORT, IP:PORT or [IPv6]:PORT (%s)",
+		            why);
+	const struct hs_netaddr a = e.addr;
 	int rc;
-	if (cmd && strcmp(cmd, "add") == 0)
+	if (cmd && e.host[0] &&
+	    (strcmp(cmd, "add") == 0 || strcmp(cmd, "remove") == 0 || strcmp(cmd, "onetry") == 0))
+		rc = hs_names_addnode(k->d, &e, cmd); /* resolved off the loop, then dialled */
+	else if (cmd && strcmp(cmd, "add") == 0)
 		rc = hs_node_add_peer(k->d->node, &a, now(k));
 	else if (cmd && strcmp(cmd, "remove") == 0)
 		rc = hs_node_remove_peer(k->d->node, &a);

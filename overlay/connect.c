@@ -718,6 +718,30 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 	}
 }
 
+bool hs_node_dial_backoff(const struct hs_node *node, const struct hs_netaddr *addr, uint64_t now,
+                          uint32_t *failures, uint64_t *retry_ns)
+{
+	for (size_t i = 0; i < node->nmanual; i++) {
+		const struct manual_addr *m = &node->manual[i];
+		if (!hs_netaddr_equal(&m->addr, addr))
+			continue;
+		*failures = m->failures;
+		*retry_ns = m->next_try_ns > now ? m->next_try_ns - now : 0;
+		return true;
+	}
+	size_t n = hs_addrbook_count(&node->book);
+	for (size_t i = 0; i < n; i++) {
+		const struct hs_book_entry *e = hs_addrbook_at(&node->book, i);
+		if (e->rec.naddrs == 0 || !hs_netaddr_equal(&e->rec.addrs[0], addr))
+			continue;
+		*failures = e->attempts;
+		uint64_t at = e->attempts ? e->last_try_ns + backoff(e->attempts - 1) : now;
+		*retry_ns = at > now ? at - now : 0;
+		return true;
+	}
+	return false;
+}
+
 /* ---- inbound eviction --------------------------------------------------------------------- */
 
 #define PROTECT_EACH 4 /* Bitcoin protects 4 peers on each of several grounds */

@@ -63,12 +63,12 @@ void hs_event_queue_free(struct hs_node *node)
 	node->ev_count = node->ev_cap = node->ev_head = 0;
 }
 
-void hs_event_save(struct hs_node *node, enum hs_save_kind kind, const uint8_t *key1,
-                   size_t key1len, const uint8_t *key2, size_t key2len, const uint8_t *value,
-                   size_t valuelen)
+void hs_event_save_why(struct hs_node *node, enum hs_save_kind kind, const uint8_t *key1,
+                       size_t key1len, const uint8_t *key2, size_t key2len, const uint8_t *value,
+                       size_t valuelen, const char *why)
 {
-	size_t keylen = key1len + key2len;
-	uint8_t *buf = malloc(keylen + valuelen + 1);
+	size_t keylen = key1len + key2len, whylen = why ? strlen(why) + 1 : 0;
+	uint8_t *buf = malloc(keylen + valuelen + whylen + 1);
 	if (!buf) {
 		node->events_dropped++;
 		hs_node_log(node, HS_LOG_ERROR, "out of memory: a record to save was lost");
@@ -79,10 +79,20 @@ void hs_event_save(struct hs_node *node, enum hs_save_kind kind, const uint8_t *
 		memcpy(buf + key1len, key2, key2len);
 	if (valuelen)
 		memcpy(buf + keylen, value, valuelen);
+	if (whylen)
+		memcpy(buf + keylen + valuelen, why, whylen);
 	struct hs_event ev = { .type = HS_EV_SAVE, .save_kind = kind };
 	ev.key = buf;
 	ev.keylen = keylen;
 	ev.value = value ? buf + keylen : NULL;
 	ev.valuelen = valuelen;
+	ev.text = why ? (const char *)buf + keylen + valuelen : NULL;
 	hs_event_push(node, &ev, buf);
+}
+
+void hs_event_save(struct hs_node *node, enum hs_save_kind kind, const uint8_t *key1,
+                   size_t key1len, const uint8_t *key2, size_t key2len, const uint8_t *value,
+                   size_t valuelen)
+{
+	hs_event_save_why(node, kind, key1, key1len, key2, key2len, value, valuelen, NULL);
 }

@@ -250,6 +250,10 @@ void hs_event_queue_free(struct hs_node *node);
 void hs_event_save(struct hs_node *node, enum hs_save_kind kind, const uint8_t *key1,
                    size_t key1len, const uint8_t *key2, size_t key2len, const uint8_t *value,
                    size_t valuelen);
+/* The same with the event's text set to a copy of why (a ban's or unban's reason). */
+void hs_event_save_why(struct hs_node *node, enum hs_save_kind kind, const uint8_t *key1,
+                       size_t key1len, const uint8_t *key2, size_t key2len, const uint8_t *value,
+                       size_t valuelen, const char *why);
 
 /* ---- peer.c ---------------------------------------------------------------------------- */
 HS_MUST_USE int hs_peer_new(struct hs_node *node, struct peer **out, bool inbound,

@@ -345,8 +345,19 @@ HS_MUST_USE static bool send_hello(struct hs_node *node, struct peer *p, uint64_
 
 static void handshake_failed(struct hs_node *node, struct peer *p, int err, uint64_t now)
 {
-	char text[96];
-	snprintf(text, sizeof(text), "handshake: %s", hs_strerror(err));
+	char text[160];
+	unsigned version = 0;
+	const char *network = "";
+	bool heard = p->hs && hs_handshake_peer_hello(p->hs, &version, &network);
+	if (err == HS_ERR_HS_NETWORK && network[0])
+		snprintf(text, sizeof(text), "handshake: peer is on network '%s', we are on '%s'",
+		         network, node->network);
+	else if (err == HS_ERR_HS_VERSION && heard)
+		snprintf(text, sizeof(text),
+		         "handshake: peer speaks protocol version %u, we speak %u", version,
+		         (unsigned)HS_PROTOCOL_VERSION);
+	else
+		snprintf(text, sizeof(text), "handshake: %s", hs_strerror(err));
 	p->sent_disconnect = true; /* no transport yet: nothing can be sent */
 	if (err == HS_ERR_HS_NETWORK)
 		hs_peer_close(node, p, HS_REASON_NETWORK, text, now);
@@ -422,15 +433,21 @@ void hs_peer_check_clock(struct hs_node *node)
 static void on_hello(struct hs_node *node, struct peer *p, const struct hs_msg_hello *h,
                      uint64_t now)
 {
-	char text[96];
+	char text[160];
 	if (h->version != HS_PROTOCOL_VERSION) {
-		snprintf(text, sizeof(text), "unsupported protocol version %u", h->version);
+		snprintf(text, sizeof(text), "peer speaks protocol version %u, we speak %u",
+		         h->version, (unsigned)HS_PROTOCOL_VERSION);
 		hs_peer_close(node, p, HS_REASON_VERSION, text, now);
 		return;
 	}
 	if (h->network.len != strlen(node->network) ||
 	    memcmp(h->network.p, node->network, h->network.len) != 0) {
-		hs_peer_close(node, p, HS_REASON_NETWORK, "peer is on another network", now);
+		if (hs_name_is_valid(h->network.p, h->network.len, HS_NETWORK_MAX))
+			snprintf(text, sizeof(text), "peer is on network '%.*s', we are on '%s'",
+			         (int)h->network.len, (const char *)h->network.p, node->network);
+		else
+			snprintf(text, sizeof(text), "peer is on another network");
+		hs_peer_close(node, p, HS_REASON_NETWORK, text, now);
 		return;
 	}
 	if (memcmp(h->record.id, p->id, HS_KEY_LEN) != 0) {
@@ -584,7 +601,7 @@ static void on_frame(struct hs_node *node, struct peer *p, uint8_t *frame, size_
 	if (err == HS_ERR_UNKNOWN_TYPE)
 		return; /* a newer protocol's message: ignored, not punished */
 	if (err) {
-		char text[96];
+		char text[160];
 		snprintf(text, sizeof(text), "malformed %s: %s",
 		         hs_msg_type_name(plen > 0 ? frame[0] : 0), hs_strerror(err));
 		hs_peer_fault(node, p, HS_SCORE_MALFORMED, text, now);

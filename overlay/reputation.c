@@ -16,6 +16,7 @@
  * Keys of net_scores: hs_ban_addr_key or hs_ban_group_key with byte 31 set to the ban kind
  * (byte 31 of either is otherwise zero), so an address and its group never share an entry.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,12 +32,13 @@ static void save_score(struct hs_node *node, const uint8_t id[HS_KEY_LEN])
 	hs_event_save(node, HS_SAVE_SCORE, id, HS_KEY_LEN, NULL, 0, enc, sizeof(enc));
 }
 
-static void save_ban(struct hs_node *node, const struct hs_ban *b, bool unban)
+/* why: the reason, for the driver's log (the event's text). */
+static void save_ban(struct hs_node *node, const struct hs_ban *b, bool unban, const char *why)
 {
 	uint8_t enc[HS_BAN_ENCODED_LEN];
 	hs_ban_encode(b, enc);
-	hs_event_save(node, unban ? HS_SAVE_UNBAN : HS_SAVE_BAN, &b->kind, 1, b->key, 32,
-	              unban ? NULL : enc, unban ? 0 : sizeof(enc));
+	hs_event_save_why(node, unban ? HS_SAVE_UNBAN : HS_SAVE_BAN, &b->kind, 1, b->key, 32,
+	                  unban ? NULL : enc, unban ? 0 : sizeof(enc), why);
 }
 
 static bool peer_matches(const struct peer *p, uint8_t kind, const uint8_t key[32])
@@ -63,9 +65,13 @@ static bool make_room(struct hs_node *node, uint64_t now)
 		return false;
 	bool ok = hs_banlist_make_room(&node->bans, now, &ch);
 	for (size_t i = 0; i < ch.nremoved; i++)
-		save_ban(node, &ch.removed[i], true);
+		save_ban(node, &ch.removed[i], true,
+		         ch.has_added
+		                 ? "merged into a ban of its network group (the ban table is full)"
+		                 : "the ban table is full: expired, or the least time left");
 	if (ch.has_added)
-		save_ban(node, &ch.added, false);
+		save_ban(node, &ch.added, false,
+		         "the ban table is full: its group's address bans merged into one");
 	node->stats.bans_compacted += ch.has_added;
 	node->stats.bans_evicted += ch.nremoved;
 	free(ch.removed);
@@ -73,7 +79,7 @@ static bool make_room(struct hs_node *node, uint64_t now)
 }
 
 static int ban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint64_t until_ns,
-               uint8_t reason, uint64_t now)
+               uint8_t reason, const char *why, uint64_t now)
 {
 	if (!make_room(node, now)) {
 		hs_node_log(node, HS_LOG_WARN, "ban table full of operator bans: cannot ban");
@@ -86,7 +92,7 @@ static int ban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint64
 		.kind = kind, .created_ns = now, .until_ns = until_ns, .reason = reason
 	};
 	memcpy(b.key, key, 32);
-	save_ban(node, &b, false);
+	save_ban(node, &b, false, why);
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		struct peer *p = node->peers[s];
 		if (p && peer_matches(p, kind, key))
@@ -124,12 +130,11 @@ static void escalate(struct hs_node *node, const struct hs_netaddr *addr, uint64
 		return;
 	uint8_t gk[32];
 	hs_ban_group_key(addr, gk);
-	if (ban(node, HS_BAN_GROUP, gk, until, HS_BAN_MISBEHAVING, now) == 0) {
+	char why[64];
+	snprintf(why, sizeof(why), "%u of its addresses are banned",
+	         (unsigned)HS_GROUP_BANS_ESCALATE);
+	if (ban(node, HS_BAN_GROUP, gk, until, HS_BAN_MISBEHAVING, why, now) == 0)
 		node->stats.group_bans++;
-		hs_node_log(node, HS_LOG_INFO,
-		            "banning a network group: %u of its addresses banned",
-		            (unsigned)HS_GROUP_BANS_ESCALATE);
-	}
 }
 
 void hs_reputation_fault(struct hs_node *node, struct peer *p, enum hs_score_kind kind,
@@ -161,11 +166,14 @@ void hs_reputation_fault(struct hs_node *node, struct peer *p, enum hs_score_kin
 		return;
 	uint64_t until = now + node->cfg.bantime_ns;
 	hs_ban_addr_key(&p->addr, ak);
-	hs_node_log(node, HS_LOG_INFO, "banning peer %llu (score %.1f)",
+	char why[96];
+	snprintf(why, sizeof(why), "misbehaving: score %.1f after a %s fault", v,
+	         hs_score_kind_name((uint8_t)kind));
+	hs_node_log(node, HS_LOG_DEBUG, "banning peer %llu (score %.1f)",
 	            (unsigned long long)p->handle, v);
-	bool ok = ban(node, HS_BAN_ADDR, ak, until, HS_BAN_MISBEHAVING, now) == 0;
+	bool ok = ban(node, HS_BAN_ADDR, ak, until, HS_BAN_MISBEHAVING, why, now) == 0;
 	if (p->has_id)
-		ok &= ban(node, HS_BAN_ID, p->id, until, HS_BAN_MISBEHAVING, now) == 0;
+		ok &= ban(node, HS_BAN_ID, p->id, until, HS_BAN_MISBEHAVING, why, now) == 0;
 	escalate(node, &p->addr, until, now);
 	if (!ok)
 		hs_peer_close(node, p, HS_REASON_MISBEHAVING, "score below the ban threshold", now);
@@ -212,7 +220,7 @@ void hs_reputation_sweep(struct hs_node *node, uint64_t now)
 			continue;
 		}
 		hs_banlist_remove(&node->bans, b.kind, b.key);
-		save_ban(node, &b, true);
+		save_ban(node, &b, true, "expired");
 	}
 }
 
@@ -229,7 +237,7 @@ int hs_node_ban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint6
 {
 	if (until_ns <= now)
 		return HS_ERR_INVALID;
-	return ban(node, kind, key, until_ns, HS_BAN_OPERATOR, now);
+	return ban(node, kind, key, until_ns, HS_BAN_OPERATOR, "by the operator", now);
 }
 
 int hs_node_unban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uint64_t now)
@@ -239,7 +247,7 @@ int hs_node_unban(struct hs_node *node, uint8_t kind, const uint8_t key[32], uin
 	memcpy(b.key, key, 32);
 	if (!hs_banlist_remove(&node->bans, kind, key))
 		return HS_ERR_NOT_FOUND;
-	save_ban(node, &b, true);
+	save_ban(node, &b, true, "by the operator");
 	if (kind == HS_BAN_ID)
 		hs_scores_forget(&node->scores, key); /* a fresh start, as the operator asked */
 	return 0;

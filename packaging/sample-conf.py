@@ -24,8 +24,10 @@ HEADER = """\
 # Generated from `hearsayd --help` when hearsay was built, so it lists every key the daemon
 # knows. Each key is shown commented out with its default: uncomment a line to change it.
 # Lines are key=value; '#' starts a comment; there are no sections. A -key=value flag on the
-# command line overrides the file. The repeatable keys (connect, addnode, seednode) take one
-# address per line. An unknown key or a bad value stops hearsayd with a line naming it.
+# command line overrides the file. The repeatable keys (connect, addnode, seednode, dnsseed)
+# take one entry per line: HOST:PORT, IP:PORT or [IPv6]:PORT (dnsseed: a HOST, or HOST:PORT).
+# Host names are resolved by the node, off its event loop, each time it dials them. An unknown
+# key or a bad value stops hearsayd with a line naming it.
 #
 # hearsayd reads DATADIR/hearsay.conf, or the file named by -conf=FILE (the systemd unit,
 # hearsayd.service, names this file that way). SIGHUP re-reads it: loglevel, bantime and new

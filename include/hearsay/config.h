@@ -3,8 +3,10 @@
  *
  * DATADIR/hearsay.conf holds key=value lines ('#' comments, no sections); every key is also a
  * command-line flag -key=value (or --key=value; a bare -key means key=1), and flags override
- * the file. Repeatable keys (connect, addnode, seednode, topics) accumulate within one source;
- * given on the command line they replace the file's list. Unknown keys and bad values are
+ * the file. Repeatable keys (connect, addnode, seednode, dnsseed, topics) accumulate within one
+ * source; given on the command line they replace the file's list. Peers and seeds are named by
+ * address or by host name (hs_endpoint_parse); names are resolved by the daemon, off its event
+ * loop, each time it dials them. Unknown keys and bad values are
  * errors that name the key, the source and the expected form. docs/CONFIG.md lists every key.
  */
 #ifndef HEARSAY_CONFIG_H
@@ -21,6 +23,8 @@
 
 #define HS_CONFIG_ADDRS_MAX 32
 #define HS_CONFIG_PATH_MAX  4096
+/* A DNS name in text form, without a trailing dot (RFC 1035 §2.3.4). */
+#define HS_HOSTNAME_MAX 253
 
 enum hs_config_result {
 	HS_CONFIG_OK = 0,
@@ -30,8 +34,15 @@ enum hs_config_result {
 	HS_CONFIG_BAD = 78,    /* EX_CONFIG: a bad config file or value */
 };
 
+/* A peer or seed as configured: an IP address and port, or a host name and port. */
+struct hs_endpoint {
+	struct hs_netaddr addr;         /* when host is empty */
+	char host[HS_HOSTNAME_MAX + 1]; /* a DNS name (lowercase, no trailing dot), or empty */
+	uint16_t port;                  /* the port, for both forms */
+};
+
 struct hs_addr_list {
-	struct hs_netaddr addrs[HS_CONFIG_ADDRS_MAX];
+	struct hs_endpoint items[HS_CONFIG_ADDRS_MAX];
 	size_t count;
 	bool from_cli; /* set on the command line: replaces the file's list */
 };
@@ -45,6 +56,7 @@ struct hs_config {
 	struct hs_addr_list connect;  /* only these peers: no other outbound, no seeds */
 	struct hs_addr_list addnode;  /* always keep these connected */
 	struct hs_addr_list seednode; /* ask for addresses, then leave */
+	struct hs_addr_list dnsseed;  /* host names whose A/AAAA answers are seeds (names only) */
 	unsigned maxconnections;      /* default 64 */
 	unsigned maxoutbound;         /* default 8 */
 	uint64_t bantime_s;           /* default 86400 */
@@ -84,5 +96,15 @@ const char *hs_config_usage(void);
 bool hs_netaddr_is_loopback(const struct hs_netaddr *a);
 /* Parses "IPv4:PORT" or "[IPv6]:PORT" (port required unless default_port != 0). */
 bool hs_netaddr_parse(struct hs_netaddr *a, const char *text, uint16_t default_port);
+/* Parses "HOST:PORT", "IPv4:PORT" or "[IPv6]:PORT"; the port may be left out when
+ * default_port != 0. HOST is a DNS name: labels of 1..63 letters, digits, '-' or '_' (not
+ * starting or ending with '-'), separated by dots, 253 characters at most, an optional
+ * trailing dot; it is stored lowercase without the dot. A last label of digits only is taken
+ * for a mistyped IPv4 address and refused. On failure *why (if why is not NULL) is one short
+ * phrase naming the fault, e.g. "the port must be 1..65535". */
+bool hs_endpoint_parse(struct hs_endpoint *e, const char *text, uint16_t default_port,
+                       const char **why);
+/* "HOST:PORT" or the address's text form. */
+void hs_endpoint_format(const struct hs_endpoint *e, char *out, size_t outlen);
 
 #endif

@@ -107,6 +107,14 @@ HS_MUST_USE int hs_handshake_write(struct hs_handshake *hs, uint8_t *out, size_t
 /* Reads one message from the peer (errors: see the top of this file). */
 HS_MUST_USE int hs_handshake_read(struct hs_handshake *hs, const uint8_t *msg, size_t msglen);
 
+/* What the peer's hello payload said, even after a failure (for a log line naming a peer on
+ * another version or network): false before its version byte was read; else its protocol
+ * version, and its network name (empty unless a well-formed one was read; then
+ * 1..HS_NETWORK_MAX printable characters without spaces, hs_name_is_valid). Both are the
+ * peer's word, unauthenticated in message 1. The string lives as long as the handshake. */
+bool hs_handshake_peer_hello(const struct hs_handshake *hs, unsigned *version,
+                             const char **network);
+
 /* After completion: the peer's proven identity and the transport (the caller owns it:
  * hs_transport_del). Call once; HS_ERR_STATE before completion, after a failure, or on a
  * second call. The handshake's own keys are wiped here; hs_handshake_del() is still needed. */

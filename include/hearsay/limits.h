@@ -177,6 +177,30 @@ enum hs_limits {
 	/* Network groups whose getaddr answers are counted (a secret-keyed direct-mapped table;
 	 * a group that loses its slot to another starts a fresh window). */
 	HS_GETADDR_GROUPS = 64,
+
+	/* --- the daemon's host names and DNS seeds (node/names.c) -------------------------- */
+	/* Host names the daemon resolves at once: every connect, addnode, seednode and dnsseed
+	 * name from the configuration plus addnode RPCs, as many as the core's manual peers and
+	 * seeds (64). Over it an addnode RPC is refused (HS_ERR_FULL). */
+	HS_NAMES_MAX = 64,
+	/* Addresses taken from one DNS seed's answer, each a seed the core may dial. Rationale:
+	 * an answer is one operator's word, so more of them buy no more diversity, and eight per
+	 * name leave room for several dnsseeds beside addnode and seednode entries in the core's
+	 * 64 manual slots. Answers beyond it are counted (hearsay_dnsseed_discarded_total) and
+	 * logged, as are those the core has no slot for. */
+	HS_DNSSEED_ADDRS_MAX = 8,
+	/* DNS seeds are asked only while the address book holds fewer node records than this
+	 * (eight outbound slots with four candidates each), or while no outbound session has
+	 * come up HS_DNSSEED_WAIT_S after start (bitcoind waits 11 s the same way). */
+	HS_DNSSEED_BOOK_MIN = 32,
+	HS_DNSSEED_WAIT_S = 11,
+	/* An answered DNS seed is asked again no sooner than this, and then only if the book
+	 * is still short: seeds change slowly, and each query is visible to the resolver. */
+	HS_DNSSEED_REQUERY_S = 600,
+	/* Inbound sessions that end before their handshake, logged per minute at the default
+	 * level: anyone can open them, so past this they are only counted (the count is logged
+	 * when the next minute begins) and the log cannot be flooded. */
+	HS_LOG_EARLY_ENDS_PER_MIN = 20,
 };
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * node/: log lines on stderr — "2026-11-21T20:01:02.123Z INFO  text". One line per call,
- * written with a single write so lines from one process never interleave mid-line.
+ * written with a single write so lines from one process never interleave mid-line. Control
+ * characters in the text are written as '?', so no text makes two lines of one.
  */
 #ifndef HEARSAY_LOG_H
 #define HEARSAY_LOG_H

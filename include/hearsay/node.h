@@ -207,6 +207,12 @@ HS_MUST_USE int hs_node_recv(struct hs_node *node, uint64_t peer, const uint8_t 
 void hs_node_peer_closed(struct hs_node *node, uint64_t peer, uint64_t now);
 /* An HS_EV_DIAL for addr could not connect. */
 void hs_node_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
+/* For the driver's log after a failed dial: whether the node will try addr again (a manual
+ * peer or seed, or an address-book entry not yet forgotten), its consecutive failures and the
+ * time until its next try (the backoff: 2 s doubling to 10 min). False if the node holds no
+ * such address (a one-off dial, or a book entry dropped after too many failures). */
+bool hs_node_dial_backoff(const struct hs_node *node, const struct hs_netaddr *addr, uint64_t now,
+                          uint32_t *failures, uint64_t *retry_ns);
 /* Signs and spreads a new rumor. id receives its id. HS_ERR_INVALID for a bad topic or
  * oversize payload. */
 HS_MUST_USE int hs_node_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *topic,
@@ -283,7 +289,8 @@ struct hs_event {
 	size_t keylen;
 	const uint8_t *value;
 	size_t valuelen;
-	const char *text; /* CLOSE, FAULT: a short human reason */
+	const char *text; /* CLOSE, FAULT: a short human reason; SAVE of BAN or UNBAN: why (for
+	                   * the log: "expired", "by the operator", a misbehaving score, ...) */
 };
 
 /* Next event, or false when none is queued. */

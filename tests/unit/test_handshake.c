@@ -402,8 +402,15 @@ static void test_network_mismatch(void)
 	REQUIRE(hs_handshake_new(&init, &other.cfg, true, hs_fix_init_ephemeral) == 0);
 	REQUIRE(hs_fix_handshake(&fix, false, &resp) == 0);
 	REQUIRE(hs_handshake_write(init, m1.b, sizeof(m1.b), &m1.len) == 0);
+	unsigned version = 9;
+	const char *network = NULL;
+	CHECK(!hs_handshake_peer_hello(resp, &version, &network)); /* nothing read yet */
 	CHECK_EQ(hs_handshake_read(resp, m1.b, m1.len), HS_ERR_HS_NETWORK);
 	check_dead(resp, &m1);
+	/* What the peer said stays readable after the failure, for the log. */
+	CHECK(hs_handshake_peer_hello(resp, &version, &network));
+	CHECK_EQ(version, (unsigned)HS_PROTOCOL_VERSION);
+	CHECK(strcmp(network, "test") == 0);
 	hs_handshake_del(resp);
 	hs_handshake_del(init);
 
@@ -443,6 +450,11 @@ static void test_version_mismatch(void)
 		REQUIRE(hs_fix_handshake(&fix, false, &resp) == 0);
 		CHECK_EQ(hs_handshake_read(resp, m.b, m.len), HS_ERR_HS_VERSION);
 		check_dead(resp, &m);
+		unsigned version = 1000;
+		const char *network = NULL;
+		CHECK(hs_handshake_peer_hello(resp, &version, &network));
+		CHECK_EQ(version, (unsigned)versions[i]); /* and no network: not read past it */
+		CHECK_EQ(network[0], '\0');
 		hs_handshake_del(resp);
 
 		/* Another version may lay out the rest differently: only the version byte. */
