@@ -13,7 +13,10 @@ import sys
 DEFENCES = {
     "drop": "outbound picks a network group first, one outbound per /16, outbound slots reserved "
     "from inbound; pull repairs around black holes. Latency still pays for the longer honest "
-    "paths: the p99 bound is not met",
+    "paths: honest nodes know only part of the honest groups from their few 32-record getaddr "
+    "answers, while any sample holds nearly all of the attackers' 32, so attackers get more "
+    "than their share of outbound slots (overlay.outbound_attacker_share in the run's JSON); "
+    "the p99 bound is not met",
     "invalid-sig": "a bad signature is a provable fault that bans identity and address at once "
     "(eight bans in a /16 ban the group); a banned origin is dropped before verification; one "
     "node-wide verification budget shared fairly by group, then peer. Each attacker session "
@@ -21,10 +24,13 @@ DEFENCES = {
     "spam": "one frame-rate limit per peer whose every excess frame is a flood fault, so a flood "
     "always ends in a ban; malformed frames ban at once; input waits for the driver instead of "
     "dropping events",
-    "withhold": "requests go to outbound announcers first, at random among equals, time out at "
-    "the peer's retransmission timeout, and demote a peer after two timeouts; a withholder earns "
-    "no first-teller credit and a pusher that stops pushing is pruned. The first rumors still "
-    "pay a timeout each: the p99 bound is not met",
+    "withhold": "requests go to outbound announcers first, within a class to peers that have "
+    "delivered data since their last timeout (a withholder never has), at random among equals; "
+    "they time out at the peer's retransmission timeout, and only the asked peer's own answer "
+    "clears its timeouts, so a withholder is demoted after two; a withholder earns no "
+    "first-teller credit and a pusher that stops pushing is pruned. Until an honest announcer "
+    "has served a node, the node's first requests still pay a timeout each: the p99 bound is "
+    "not met",
     "eclipse": "addrman-style new/tried tables keyed by group and source group, test-before-evict, "
     "anchors dialled first after the restart, a group chosen before an entry, one outbound per "
     "/16, outbound slots an inbound flood cannot take. Delivery holds; victims_eclipsed does "
