@@ -141,7 +141,13 @@ void hs_metrics_stop(struct hs_daemon *d);
 void hs_metrics_fault(struct hs_daemon *d, int kind);
 
 /* upnp.c */
+/* Starts the UPnP thread (upnp=1). */
 void hs_upnp_start(struct hs_daemon *d);
+/* The node begins to stop: the thread removes the mapping now, while peers are told. */
+void hs_upnp_leave(struct hs_daemon *d);
+/* Waits for the removal, at most HS_UPNP_STOP_MS, and frees what the thread left. */
 void hs_upnp_stop(struct hs_daemon *d);
+/* getnetworkinfo's "upnp": null when off. */
+json_t *hs_upnp_json(struct hs_daemon *d);
 
 #endif
