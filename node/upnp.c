@@ -176,6 +176,14 @@ static const char *upnp_error(int rc)
 	return s ? s : "unknown error";
 }
 
+/* URLs come from whatever answered the search: only printable ASCII reaches a log line. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			*s = '?';
+}
+
 static void forget_igd(struct hs_upnp *u)
 {
 	if (u->have_igd)
@@ -199,6 +207,7 @@ static bool find_igd(struct hs_upnp *u)
 	int igd = UPNP_GetValidIGD(devs, &u->urls, &u->data, lan, sizeof(lan));
 	char first[128];
 	snprintf(first, sizeof(first), "%.127s", devs->descURL ? devs->descURL : "?");
+	printable(first);
 	freeUPNPDevlist(devs);
 	if (igd == 1) {
 		u->have_igd = true;
@@ -206,6 +215,7 @@ static bool find_igd(struct hs_upnp *u)
 		uv_mutex_lock(&u->mu);
 		snprintf(u->gateway, sizeof(u->gateway), "%s",
 		         u->urls.rootdescURL ? u->urls.rootdescURL : first);
+		printable(u->gateway);
 		uv_mutex_unlock(&u->mu);
 		say(u, HS_LOG_INFO, "upnp: found an Internet gateway at %s (our LAN address %s)",
 		    u->gateway, lan);
@@ -237,7 +247,7 @@ static bool map_port(struct hs_upnp *u, bool renewing)
 	const char *svc = u->data.first.servicetype;
 	char ext[40] = "";
 	char why[200];
-	uint8_t ip[4];
+	uint8_t ip[4] = { 0 };
 	bool ext_ok =
 	        UPNP_GetExternalIPAddress(u->urls.controlURL, svc, ext) == UPNPCOMMAND_SUCCESS &&
 	        inet_pton(AF_INET, ext, ip) == 1;
@@ -293,8 +303,7 @@ static bool map_port(struct hs_upnp *u, bool renewing)
 	} else if (!is_public_v4(ip)) {
 		say(u, HS_LOG_WARN,
 		    "upnp: the gateway's external address %s is not public (another NAT beyond "
-		    "it?); "
-		    "the mapping is not advertised",
+		    "it?); the mapping is not advertised",
 		    ext);
 		set_external(u, NULL);
 	} else {
