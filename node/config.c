@@ -435,6 +435,16 @@ SETTER(upnp)
 	return parse_bool(v, &src->cfg->upnp);
 }
 
+SETTER(upnplease)
+{
+	*expect = "seconds, 0 (permanent) or 4..604800";
+	if (strcmp(v, "0") == 0) {
+		src->cfg->upnplease_s = 0;
+		return true;
+	}
+	return parse_u64(v, HS_UPNP_LEASE_MIN_S, HS_UPNP_LEASE_MAX_S, &src->cfg->upnplease_s);
+}
+
 SETTER(seed)
 {
 	*expect = "0 or 1";
@@ -524,6 +534,8 @@ static const struct key keys[] = {
 	{ "rpcsocket", set_rpcsocket, "JSON-RPC Unix socket (default DATADIR/rpc.sock)" },
 	{ "loglevel", set_loglevel, "error, warn, info or debug (default info)" },
 	{ "upnp", set_upnp, "map the listening port with UPnP (default 0)" },
+	{ "upnplease", set_upnplease,
+	  "seconds a UPnP mapping lasts, renewed at half (default 3600; 0: permanent)" },
 	{ "metrics", set_metrics, "Prometheus metrics on IP:PORT (default 0: off)" },
 	{ "metricsallowremote", set_metricsallowremote,
 	  "allow metrics on a non-loopback address (default 0)" },
@@ -661,6 +673,7 @@ static void defaults(struct hs_config *c)
 	c->maxconnections = 64;
 	c->maxoutbound = 8;
 	c->bantime_s = 86400;
+	c->upnplease_s = 3600;
 	c->all_topics = true;
 	c->loglevel = HS_LOG_INFO;
 	hs_score_params_default(&c->score);

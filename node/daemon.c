@@ -605,6 +605,7 @@ void hs_daemon_stop(struct hs_daemon *d, const char *why)
 		uv_close((uv_handle_t *)&d->listener, NULL);
 		d->listening = false;
 	}
+	hs_upnp_leave(d);
 	hs_node_shutdown(d->node, hs_daemon_now(d));
 	uv_timer_start(&d->stop_timer, on_stop_timer, STOP_GRACE_MS, 0);
 	hs_daemon_pump(d);

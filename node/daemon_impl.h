@@ -172,7 +172,13 @@ void hs_names_stop(struct hs_daemon *d);
 void hs_names_free(struct hs_daemon *d);
 
 /* upnp.c */
+/* Starts the UPnP thread (upnp=1). */
 void hs_upnp_start(struct hs_daemon *d);
+/* The node begins to stop: the thread removes the mapping now, while peers are told. */
+void hs_upnp_leave(struct hs_daemon *d);
+/* Waits for the removal, at most HS_UPNP_STOP_MS, and frees what the thread left. */
 void hs_upnp_stop(struct hs_daemon *d);
+/* getnetworkinfo's "upnp": null when off. */
+json_t *hs_upnp_json(struct hs_daemon *d);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "daemon_impl.h"
 #include "hearsay/banlist.h"
+#include "hearsay/record.h"
 
 #define E_PARAMS   (-32602)
 #define E_METHOD   (-32601)
@@ -221,6 +222,20 @@ static uint64_t now(struct call *k)
 
 /* ---- network ---------------------------------------------------------------------------- */
 
+/* The addresses our signed record advertises now, in its order. */
+static json_t *local_addresses(struct hs_daemon *d)
+{
+	json_t *a = json_array();
+	uint8_t enc[HS_RECORD_MAX];
+	size_t len;
+	struct hs_record rec;
+	if (hs_node_record(d->node, enc, sizeof(enc), &len) == 0 &&
+	    hs_record_decode(&rec, enc, len) == 0)
+		for (size_t i = 0; i < rec.naddrs; i++)
+			json_array_append_new(a, addr_json(&rec.addrs[i]));
+	return a;
+}
+
 static json_t *m_getnetworkinfo(struct call *k)
 {
 	if (too_many(k, 0))
@@ -250,6 +265,8 @@ static json_t *m_getnetworkinfo(struct call *k)
 	json_object_set_new(o, "timeoffset_samples", json_integer((json_int_t)samples));
 	json_object_set_new(o, "uptime",
 	                    json_integer((json_int_t)((now(k) - d->started_ns) / HS_NS_PER_S)));
+	json_object_set_new(o, "localaddresses", local_addresses(d));
+	json_object_set_new(o, "upnp", hs_upnp_json(d));
 	return o;
 }
 

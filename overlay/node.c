@@ -101,6 +101,35 @@ void hs_node_set_wall_offset(struct hs_node *node, int64_t offset_ns, uint64_t n
 		hs_node_log(node, HS_LOG_WARN, "cannot re-sign our record");
 }
 
+int hs_node_set_addrs(struct hs_node *node, const struct hs_netaddr *addrs, size_t naddrs,
+                      uint64_t now)
+{
+	if (naddrs > HS_RECORD_ADDRS_MAX)
+		return HS_ERR_INVALID;
+	for (size_t i = 0; i < naddrs; i++) {
+		if (!hs_netaddr_is_valid(&addrs[i]))
+			return HS_ERR_INVALID;
+		for (size_t j = 0; j < i; j++)
+			if (hs_netaddr_equal(&addrs[i], &addrs[j]))
+				return HS_ERR_INVALID;
+	}
+	size_t old_n = node->cfg.naddrs;
+	struct hs_netaddr old[HS_RECORD_ADDRS_MAX];
+	memcpy(old, node->cfg.addrs, sizeof(old));
+	memset(node->cfg.addrs, 0, sizeof(node->cfg.addrs));
+	memcpy(node->cfg.addrs, addrs, naddrs * sizeof(*addrs));
+	node->cfg.naddrs = naddrs;
+	int err = hs_connect_sign_record(node, now);
+	if (err) {
+		memcpy(node->cfg.addrs, old, sizeof(old));
+		node->cfg.naddrs = old_n;
+		if (hs_connect_sign_record(node, now) != 0)
+			hs_node_log(node, HS_LOG_WARN, "cannot re-sign our record");
+		return HS_ERR_INVALID;
+	}
+	return 0;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;

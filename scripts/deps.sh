@@ -5,8 +5,14 @@
 #                            help2man at build time; python3 writes the sample config)
 #   scripts/deps.sh test     that, plus what only the test suite needs: clang-format-19 (the
 #                            format check), systemd (systemd-analyze and systemd-sysusers
-#                            check the unit), strace (the unit's system call filter) and
-#                            faketime (a node whose clock is off, functional_clock)
+#                            check the unit), strace (the unit's system call filter),
+#                            faketime (a node whose clock is off, functional_clock), and a
+#                            real UPnP gateway for functional_upnp: miniupnpd with its
+#                            nftables backend (Debian 12's default), nftables, miniupnpc
+#                            (upnpc) and iproute2 (ip netns). miniupnpd's package asks
+#                            whether to start the daemon, defaulting to no; installed
+#                            noninteractively it starts no service and changes no firewall:
+#                            the test runs it in network namespaces of its own.
 #   scripts/deps.sh fuzz     that, plus clang-19 with its sanitizer runtimes and libFuzzer
 #   scripts/deps.sh format   that, plus clang-format-19
 #
@@ -18,10 +24,12 @@ set -eu
 BASE="build-essential cmake make pkg-config binutils python3 help2man \
 libsecp256k1-dev libsodium-dev libleveldb-dev libsnappy-dev \
 libuv1-dev libjansson-dev libinih-dev libminiupnpc-dev"
+# functional_upnp's gateway (see above).
+UPNP_GATEWAY="miniupnpd miniupnpd-nftables nftables miniupnpc iproute2"
 
 case "${1:-build}" in
 build) PKGS="$BASE" ;;
-test) PKGS="$BASE clang-format-19 systemd strace faketime" ;;
+test) PKGS="$BASE clang-format-19 systemd strace faketime $UPNP_GATEWAY" ;;
 fuzz) PKGS="$BASE clang-19 libclang-rt-19-dev libfuzzer-19-dev" ;;
 format) PKGS="$BASE clang-format-19" ;;
 *)

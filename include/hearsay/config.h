@@ -67,6 +67,7 @@ struct hs_config {
 	char rpcsocket[HS_CONFIG_PATH_MAX]; /* default DATADIR/rpc.sock */
 	int loglevel;                       /* hs_log_level: error, warn, info (default), debug */
 	bool upnp;                          /* default off */
+	uint64_t upnplease_s;               /* UPnP lease, default 3600; 0: permanent */
 	bool metrics_on;                    /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
 	bool metrics_allow_remote;    /* a non-loopback metrics address is refused without it */

@@ -201,6 +201,30 @@ enum hs_limits {
 	 * level: anyone can open them, so past this they are only counted (the count is logged
 	 * when the next minute begins) and the log cannot be flooded. */
 	HS_LOG_EARLY_ENDS_PER_MIN = 20,
+
+	/* --- the daemon's UPnP port mapping (node/upnp.c) ---------------------------------- */
+	/* How long discovery waits for a gateway to answer the SSDP search (bitcoind's 2 s):
+	 * a LAN gateway answers in milliseconds. */
+	HS_UPNP_DISCOVER_MS = 2000,
+	/* After a failure (no gateway, refused, renewal lost) the next attempt waits 5 minutes
+	 * (bitcoind's PORT_MAPPING_RETRY_PERIOD): a gateway that refuses is not asked in a loop. */
+	HS_UPNP_RETRY_S = 5 * 60,
+	/* A permanent lease (upnplease=0) is mapped again every 20 minutes
+	 * (PORT_MAPPING_REANNOUNCE_PERIOD), so a gateway that rebooted and forgot it gets it back.
+	 */
+	HS_UPNP_REFRESH_S = 20 * 60,
+	/* A finite lease is renewed at half its length, so one lost renewal still leaves time. */
+	/* Lease bounds (upnplease): IGDv2 caps a lease at 604800 s; below 4 s a renewal at half
+	 * the lease would race the gateway's own expiry check (short leases are for tests). */
+	HS_UPNP_LEASE_MIN_S = 4,
+	HS_UPNP_LEASE_MAX_S = 604800,
+	/* Rationale: the stop waits at most this long for the gateway to remove the mapping. A
+	 * gateway on the LAN answers in milliseconds; one that stalls (or a request still in
+	 * flight) must not hold the stop, and a finite lease expires on the gateway anyway. */
+	HS_UPNP_STOP_MS = 1500,
+	/* Log lines the UPnP thread may leave for the loop to print; one attempt writes at most
+	 * four, so overflow means a blocked loop: the oldest go, and their count is logged. */
+	HS_UPNP_LOG_LINES = 16,
 };
 
 #endif

@@ -223,6 +223,13 @@ void hs_node_timer(struct hs_node *node, uint64_t now);
  * periodically and after a resume and passes the difference, so a corrected clock restores
  * rumor exchange without a restart; `now` itself stays monotonic. Re-signs our record. */
 void hs_node_set_wall_offset(struct hs_node *node, int64_t offset_ns, uint64_t now);
+/* Replaces the addresses our record advertises (at most HS_RECORD_ADDRS_MAX, each valid, none
+ * twice; the order is our preference) and re-signs the record: the driver calls it when it
+ * learns a new public address (a UPnP mapping) or loses one. Sessions opened afterwards get
+ * the new record; open ones keep the one they have. HS_ERR_INVALID leaves the record as it
+ * was. */
+HS_MUST_USE int hs_node_set_addrs(struct hs_node *node, const struct hs_netaddr *addrs,
+                                  size_t naddrs, uint64_t now);
 /* Asks every peer to leave politely (disconnect SHUTDOWN) and closes them. */
 void hs_node_shutdown(struct hs_node *node, uint64_t now);
 /* Closes a session on the operator's request. */

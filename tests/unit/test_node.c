@@ -4,6 +4,7 @@
  */
 #include "harness.h"
 #include "hearsay/msg.h"
+#include "hearsay/record.h"
 #include "node_harness.h"
 
 static void test_two_nodes_deliver(void)
@@ -456,6 +457,63 @@ static void test_late_rumor_announced(void)
 	tn_free(&net);
 }
 
+static void own_record(struct hs_node *node, struct hs_record *rec)
+{
+	uint8_t enc[HS_RECORD_MAX];
+	size_t len;
+	CHECK_EQ(hs_node_record(node, enc, sizeof(enc), &len), 0);
+	CHECK_EQ(hs_record_decode(rec, enc, len), 0);
+}
+
+/* A driver that learns a public address (a UPnP mapping) puts it in our signed record; a
+ * node that connects afterwards learns it from our hello. A bad list changes nothing. */
+static void test_set_addrs(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", NULL);
+	tn_add(&net, "test", NULL);
+	struct hs_record before, after;
+	own_record(net.n[0].node, &before);
+	CHECK_EQ(before.naddrs, 1);
+	struct hs_netaddr addrs[2] = { hs_netaddr_ipv4(5, 77, 0, 1, 7000), net.n[0].addr };
+	CHECK_EQ(hs_node_set_addrs(net.n[0].node, addrs, 2, net.now), 0);
+	own_record(net.n[0].node, &after);
+	CHECK(after.seq > before.seq);
+	CHECK_EQ(after.naddrs, 2);
+	CHECK(hs_netaddr_equal(&after.addrs[0], &addrs[0]));
+	CHECK(hs_netaddr_equal(&after.addrs[1], &addrs[1]));
+
+	struct hs_netaddr dup[2] = { addrs[0], addrs[0] };
+	CHECK_EQ(hs_node_set_addrs(net.n[0].node, dup, 2, net.now), HS_ERR_INVALID);
+	struct hs_netaddr bad = { 0 };
+	CHECK_EQ(hs_node_set_addrs(net.n[0].node, &bad, 1, net.now), HS_ERR_INVALID);
+	struct hs_netaddr many[HS_RECORD_ADDRS_MAX + 1];
+	for (size_t i = 0; i <= HS_RECORD_ADDRS_MAX; i++)
+		many[i] = hs_netaddr_ipv4(5, 77, 0, (uint8_t)(i + 1), 7000);
+	CHECK_EQ(hs_node_set_addrs(net.n[0].node, many, HS_RECORD_ADDRS_MAX + 1, net.now),
+	         HS_ERR_INVALID);
+	struct hs_record still;
+	own_record(net.n[0].node, &still);
+	CHECK_EQ(still.seq, after.seq);
+	CHECK_EQ(still.naddrs, 2);
+
+	tn_connect(&net, 0, 1);
+	struct hs_record book[4];
+	size_t n = hs_node_addresses(net.n[1].node, book, 4);
+	bool learned = false;
+	for (size_t i = 0; i < n; i++)
+		learned |= memcmp(book[i].id, after.id, HS_KEY_LEN) == 0 && book[i].naddrs == 2 &&
+		           hs_netaddr_equal(&book[i].addrs[0], &addrs[0]);
+	CHECK(learned);
+
+	/* Losing the mapping: back to the listening address alone. */
+	CHECK_EQ(hs_node_set_addrs(net.n[0].node, &net.n[0].addr, 1, net.now), 0);
+	own_record(net.n[0].node, &still);
+	CHECK(still.seq > after.seq);
+	CHECK_EQ(still.naddrs, 1);
+	tn_free(&net);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -475,5 +533,6 @@ int main(void)
 	RUN(test_push_follows_grafts);
 	RUN(test_push_learns_first_teller);
 	RUN(test_late_rumor_announced);
+	RUN(test_set_addrs);
 	return hs_test_done();
 }
