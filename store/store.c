@@ -32,10 +32,20 @@ __attribute__((format(printf, 3, 4))) static void put(char *out, size_t outlen, 
 	va_end(ap);
 }
 
-/* LevelDB reports damage as "Corruption: ..."; everything else (locks, permissions) is I/O. */
+/* A table file shorter than the manifest says: LevelDB reads tables through mmap and
+ * reports a read past the mapping's end as EINVAL on that file. */
+static bool is_truncated_table(const char *lerr)
+{
+	return strstr(lerr, ".ldb: Invalid argument") || strstr(lerr, ".sst: Invalid argument");
+}
+
+/* LevelDB reports damage as "Corruption: ..." (and a truncated table as above); everything
+ * else (locks, permissions, a full disk) is I/O. */
 static int classify(const char *lerr)
 {
-	return lerr && strncmp(lerr, "Corruption", 10) == 0 ? HS_ERR_CORRUPT : HS_ERR_IO;
+	return lerr && (strncmp(lerr, "Corruption", 10) == 0 || is_truncated_table(lerr))
+	               ? HS_ERR_CORRUPT
+	               : HS_ERR_IO;
 }
 
 /* The cause in plain words. LevelDB's POSIX env puts strerror(errno) at the end of its
