@@ -165,16 +165,16 @@ int hs_persist_load(struct hs_daemon *d, char *err, size_t errlen)
 		int rc = hs_store_each(d->store, tables[i].table, load_one, &l);
 		if (rc && !d->cfg.ignorestoredamage) {
 			snprintf(err, errlen,
-			         "reading %s (%zu loaded before the error): %s; or start with "
+			         "reading %s (%zu read, a damaged part not): %s; or start with "
 			         "-ignorestoredamage to run without what cannot be read",
 			         tables[i].name, l.ok, hs_store_error(d->store));
 			return rc;
 		}
 		if (rc)
 			hs_log(HS_LOG_ERROR,
-			       "store: reading %s stopped after %zu: %s; starting without the rest "
-			       "(-ignorestoredamage)",
-			       tables[i].name, l.ok, hs_store_error(d->store));
+			       "store: reading %s: %s; starting with the %zu that could be read, "
+			       "without the rest (-ignorestoredamage)",
+			       tables[i].name, hs_store_error(d->store), l.ok);
 		hs_log(HS_LOG_INFO, "store: loaded %zu %s%s", l.ok, tables[i].name,
 		       l.bad ? " (some stale or invalid entries skipped)" : "");
 	}

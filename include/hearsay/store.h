@@ -74,8 +74,8 @@ HS_MUST_USE int hs_store_del(struct hs_store *st, uint8_t table, const void *key
 HS_MUST_USE int hs_store_get(struct hs_store *st, uint8_t table, const void *key, size_t keylen,
                              uint8_t **val, size_t *vallen);
 /* Calls fn for every entry of table in key order, with the key minus its table byte. Stops
- * early when fn returns false. An error (a damaged table) ends the walk: the entries before
- * it were passed to fn. */
+ * early when fn returns false. A damaged block is skipped and its error returned after the
+ * walk: fn saw every entry that could be read. */
 HS_MUST_USE int hs_store_each(struct hs_store *st, uint8_t table,
                               bool (*fn)(void *ctx, const uint8_t *key, size_t keylen,
                                          const uint8_t *val, size_t vallen),

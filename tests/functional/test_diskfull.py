@@ -205,7 +205,38 @@ def phase_fill_and_free(d, mnt, rng, ledger, counter):
     c = Client(d.datadir)
     ledger.check_store(c, my_id, "after the restart")
     c.close()
-    return my_id
+    return my_id  # the node is left running
+
+
+def phase_full_start(d, mnt, rng, ledger, counter, my_id):
+    """A start on a full disk fails with the cause (not "damaged"); freed, it opens."""
+    resize(mnt, str(used_bytes(mnt) + 64 * 1024))
+    c = Client(d.datadir)
+    fill(c, ledger, rng, counter, 5)
+    c.close()
+    d.stop()
+    with open(d.logpath, "rb") as f:
+        f.seek(0, 2)
+        mark = f.tell()
+    d.start(wait=False)
+    try:
+        rc = d.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    d.proc = None
+    with open(d.logpath, "rb") as f:
+        f.seek(mark)
+        out = f.read().decode(errors="replace")
+    errors = [line for line in out.splitlines() if "ERROR" in line]
+    check(rc not in (None, 0) and errors and all(line.split("ERROR", 1)[1].strip()
+                                                 for line in errors)
+          and "no space left on device" in out and "damaged" not in out,
+          "a start on a full disk fails with the cause (exit %s: %s)" % (rc, errors[-1:]))
+    resize(mnt, "64m")
+    d.start()
+    c = Client(d.datadir)
+    ledger.check_store(c, my_id, "after a failed start on a full disk and freeing space")
+    c.close()
 
 
 def phase_kill9(d, mnt, rng, ledger, counter, my_id):
@@ -263,6 +294,7 @@ def main():
     ok = False
     try:
         my_id = phase_fill_and_free(d, mnt, rng, ledger, counter)
+        phase_full_start(d, mnt, rng, ledger, counter, my_id)
         phase_kill9(d, mnt, rng, ledger, counter, my_id)
         ok = True
     finally:
