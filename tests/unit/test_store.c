@@ -199,7 +199,7 @@ static void fill_table(size_t n)
 	char err[HS_STORE_ERR_MAX];
 	REQUIRE(hs_store_open(&st, dir, err, sizeof(err)) == 0);
 	for (size_t i = 0; i < n; i++) {
-		char k[16];
+		char k[32];
 		snprintf(k, sizeof(k), "key%03zu", i);
 		CHECK_EQ(hs_store_put(st, HS_TABLE_RECORD, k, strlen(k), "value", 5, false), 0);
 	}
