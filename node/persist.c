@@ -59,7 +59,7 @@ static void enter_readonly(struct hs_daemon *d)
  * exist only in memory: the ban table is rewritten from the node's in one write. */
 static int resave_bans(struct hs_daemon *d)
 {
-	size_t max = 65536;
+	size_t max = hs_node_bans(d->node, NULL, 0, hs_daemon_now(d)) + 1;
 	struct hs_ban *bans = malloc(max * sizeof(*bans));
 	uint8_t(*keys)[33] = malloc(max * sizeof(*keys));
 	uint8_t(*vals)[HS_BAN_ENCODED_LEN] = malloc(max * sizeof(*vals));
