@@ -749,9 +749,11 @@ int hs_daemon_main(int argc, char **argv)
 			if (snprintf(dir, sizeof(dir), "%s/store", d->cfg.datadir) >=
 			    (int)sizeof(dir))
 				return fail(EX_USAGE, "data directory path too long");
-			if (hs_store_repair(dir, err, sizeof(err)) != 0)
+			size_t salvaged;
+			if (hs_store_repair(dir, err, sizeof(err), &salvaged) != 0)
 				return fail(EX_IOERR, "%s", err);
-			hs_log(HS_LOG_INFO, "repaired %s", dir);
+			hs_log(HS_LOG_INFO, "repaired %s (%zu log records replayed)", dir,
+			       salvaged);
 			return EX_OK;
 		}
 	}

@@ -7,6 +7,7 @@
 #include <leveldb/c.h>
 
 #include "hearsay/store.h"
+#include "salvage.h"
 
 #define KEY_MAX 512
 #define DIR_MAX 4096
@@ -209,8 +210,16 @@ void hs_store_close(struct hs_store *st)
 	free(st);
 }
 
-int hs_store_repair(const char *dir, char *err, size_t errlen)
+int hs_store_repair(const char *dir, char *err, size_t errlen, size_t *salvaged)
 {
+	/* Read the newest log byte by byte first: LevelDB's repair moves it aside. */
+	struct hs_salvage sv;
+	*salvaged = 0;
+	if (hs_salvage_scan(&sv, dir) != 0) {
+		hs_salvage_free(&sv);
+		put(err, errlen, "cannot repair store %s: cannot read its log", dir);
+		return HS_ERR_IO;
+	}
 	leveldb_options_t *o = leveldb_options_create();
 	char *lerr = NULL;
 	leveldb_repair_db(o, dir, &lerr);
@@ -219,6 +228,7 @@ int hs_store_repair(const char *dir, char *err, size_t errlen)
 		const char *status = *lerr ? lerr : "unknown error";
 		put(err, errlen, "cannot repair store %s: %s (%s)", dir, cause_of(status), status);
 		leveldb_free(lerr);
+		hs_salvage_free(&sv);
 		return HS_ERR_IO;
 	}
 	/* The repaired store must open with the checks a start uses. */
@@ -227,6 +237,17 @@ int hs_store_repair(const char *dir, char *err, size_t errlen)
 	int rc = hs_store_open(&st, dir, oerr, sizeof(oerr));
 	if (rc) {
 		put(err, errlen, "repaired store %s still does not open: %s", dir, oerr);
+		hs_salvage_free(&sv);
+		return rc;
+	}
+	/* LevelDB's repair kept the log records its block reader found; replaying every whole
+	 * record of that log, in order, restores the ones it could not find (they rewrite the
+	 * same values for the others). */
+	*salvaged = hs_salvage_apply(&sv, st->db, &lerr);
+	hs_salvage_free(&sv);
+	if (lerr) {
+		rc = record(st, err, errlen, "cannot repair store", lerr);
+		hs_store_close(st);
 		return rc;
 	}
 	hs_store_close(st);

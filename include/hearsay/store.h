@@ -58,10 +58,11 @@ struct hs_store;
  * or a schema this version does not know). */
 HS_MUST_USE int hs_store_open(struct hs_store **out, const char *dir, char *err, size_t errlen);
 void hs_store_close(struct hs_store *st);
-/* Rebuilds a damaged store with LevelDB's repair: every log record and table entry that can
- * be read is kept (logs are replayed without checksum checks, tables are scanned entry by
- * entry), then the store is opened with full checks to confirm the result. */
-HS_MUST_USE int hs_store_repair(const char *dir, char *err, size_t errlen);
+/* Rebuilds a damaged store with LevelDB's repair (tables are scanned entry by entry, logs
+ * replayed), then replays every whole record of the newest log found by a byte-by-byte scan
+ * (store/salvage.h: what LevelDB's block reader misses after a record lost mid-log), and
+ * opens the result with the checks a start uses. *salvaged: the log batches replayed. */
+HS_MUST_USE int hs_store_repair(const char *dir, char *err, size_t errlen, size_t *salvaged);
 
 /* Key = table byte || key bytes. A failed write returns HS_ERR_IO (HS_ERR_CORRUPT when
  * LevelDB reports damage) and leaves the store refusing writes (hs_store_is_failed) until
