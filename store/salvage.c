@@ -234,7 +234,8 @@ static int by_seq(const void *a, const void *b)
 
 size_t hs_salvage_apply(const struct hs_salvage *s, leveldb_t *db, char **lerr)
 {
-	qsort(s->batches, s->n, sizeof(*s->batches), by_seq);
+	if (s->n > 1)
+		qsort(s->batches, s->n, sizeof(*s->batches), by_seq);
 	leveldb_writeoptions_t *lazy = leveldb_writeoptions_create();
 	leveldb_writeoptions_t *sync = leveldb_writeoptions_create();
 	leveldb_writeoptions_set_sync(sync, 1);

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "hearsay/store.h"
+#include "testrng.h"
 
 static char dir[256];
 static size_t salv; /* log batches a repair replayed */
@@ -488,6 +489,76 @@ static void test_shifted_log_repair(void)
 	rmtree(dir);
 }
 
+/* The repair reads a log that may hold any bytes: seeded random damage (flipped bytes, cut
+ * and duplicated ranges, random garbage appended) never crashes it (the ASan build runs it
+ * too), and the repaired store opens. */
+static void test_repair_random_damage(void)
+{
+	struct test_rng r;
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		test_rng_seed(&r, seed);
+		fresh();
+		struct hs_store *st;
+		char err[HS_STORE_ERR_MAX];
+		REQUIRE(hs_store_open(&st, dir, err, sizeof(err)) == 0);
+		static uint8_t val[3000];
+		for (int i = 0; i < 100; i++) {
+			char k[16];
+			snprintf(k, sizeof(k), "key%03d", i);
+			size_t vl = (size_t)test_rng_below(&r, sizeof(val));
+			test_rng_bytes(&r, val, vl);
+			CHECK_EQ(hs_store_put(st, HS_TABLE_STATE, k, strlen(k), val, vl, false), 0);
+		}
+		hs_store_close(st);
+		char log[512];
+		REQUIRE(find_file(log, sizeof(log), ".log"));
+		FILE *f = fopen(log, "rb");
+		REQUIRE(f != NULL);
+		static uint8_t buf[1 << 20];
+		size_t n = fread(buf, 1, sizeof(buf) / 2, f);
+		fclose(f);
+		REQUIRE(n > 1000);
+		for (int d = 0; d < 8; d++) {
+			size_t at = (size_t)test_rng_below(&r, n);
+			switch (test_rng_below(&r, 3)) {
+			case 0:
+				buf[at] ^= (uint8_t)(1 + test_rng_below(&r, 255));
+				break;
+			case 1: { /* cut */
+				size_t len = (size_t)test_rng_below(&r, n - at);
+				memmove(buf + at, buf + at + len, n - at - len);
+				n -= len;
+				break;
+			}
+			default: { /* duplicate a range after itself */
+				size_t len = (size_t)test_rng_below(&r, 4096);
+				if (at + len > n || n + len > sizeof(buf))
+					break;
+				memmove(buf + at + len, buf + at, n - at);
+				n += len;
+				break;
+			}
+			}
+			if (n < 16)
+				break;
+		}
+		size_t garbage = (size_t)test_rng_below(&r, 5000);
+		test_rng_bytes(&r, buf + n, garbage);
+		n += garbage;
+		f = fopen(log, "wb");
+		REQUIRE(f != NULL);
+		CHECK_EQ(fwrite(buf, 1, n, f), n);
+		fclose(f);
+		CHECK_EQ(hs_store_repair(dir, err, sizeof(err), &salv), 0);
+		REQUIRE(hs_store_open(&st, dir, err, sizeof(err)) == 0);
+		size_t count = 0;
+		CHECK_EQ(hs_store_each(st, HS_TABLE_STATE, count_cb, &count), 0);
+		CHECK(count <= 100);
+		hs_store_close(st);
+		rmtree(dir);
+	}
+}
+
 /* A failed write (here injected: ENOSPC's status text) refuses every later write with the
  * same cause until a probe reopens the store; what was written before is kept. */
 static void test_write_failure_and_probe(void)
@@ -574,6 +645,7 @@ int main(void)
 	RUN(test_zeroed_current);
 	RUN(test_damaged_log_repair);
 	RUN(test_shifted_log_repair);
+	RUN(test_repair_random_damage);
 	RUN(test_write_failure_and_probe);
 	RUN(test_replace);
 	return hs_test_done();
