@@ -183,6 +183,11 @@ def phase_fill_and_free(d, mnt, rng, ledger, counter):
     check(err is not None and err["code"] == -20, "publish is refused while read-only")
     got, err = call(c, "liststate")
     check(err is None and len(got) == len(ledger.acked), "reads are still served")
+    ban = "ab" * 32
+    _, err = call(c, "setban", ban, "add", "100000")
+    check(err is not None and err["code"] == -20 and "holds until the node stops" in
+          err["message"] and len(call(c, "listbanned")[0]) == 1,
+          "setban while read-only bans in memory and answers -20")
     check("read-only for this node's own writes" in d.tail(), "the log says it went read-only")
 
     resize(mnt, "64m")
@@ -204,6 +209,9 @@ def phase_fill_and_free(d, mnt, rng, ledger, counter):
     d.start()
     c = Client(d.datadir)
     ledger.check_store(c, my_id, "after the restart")
+    banned = call(c, "listbanned")[0]
+    check([b.get("id") for b in banned] == [ban],
+          "the ban made while read-only was stored when the store recovered")
     c.close()
     return my_id  # the node is left running
 
