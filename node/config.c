@@ -451,6 +451,12 @@ SETTER(seed)
 	return parse_bool(v, &src->cfg->seed);
 }
 
+SETTER(ignorestoredamage)
+{
+	*expect = "0 or 1";
+	return parse_bool(v, &src->cfg->ignorestoredamage);
+}
+
 SETTER(metrics)
 {
 	*expect = "IP:PORT (loopback recommended), or 0 for off";
@@ -540,6 +546,8 @@ static const struct key keys[] = {
 	{ "metricsallowremote", set_metricsallowremote,
 	  "allow metrics on a non-loopback address (default 0)" },
 	{ "seed", set_seed, "run as a seed/bootnode (default 0)" },
+	{ "ignorestoredamage", set_ignorestoredamage,
+	  "start even if a store table cannot be read, logging the loss (default 0)" },
 	{ "externalip", set_externalip, "address to advertise, when not the listen address" },
 	{ "eagerpush", set_eagerpush,
 	  "peers asked to push new rumors to us whole, at most (default 2)" },

@@ -49,6 +49,12 @@ static int cap_verify(void *ctx, const uint8_t pub[32], const uint8_t sig[64],
 	return hs_verify_cached(d->crypto, d->keys, pub, sig, digest);
 }
 
+static int cap_save_own(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *enc,
+                        size_t enclen)
+{
+	return hs_persist_save_own(ctx, key, keylen, enc, enclen);
+}
+
 static void cap_log(void *ctx, enum hs_log_level level, const char *line)
 {
 	(void)ctx;
@@ -783,11 +789,14 @@ static int start_node(struct hs_daemon *d)
 		                .random = cap_random,
 		                .sign = cap_sign,
 		                .verify = cap_verify,
-		                .log = cap_log };
+		                .log = cap_log,
+		                .save_own = cap_save_own };
 	uint64_t now = hs_daemon_now(d);
 	if (hs_node_new(&d->node, &nc, &caps, now) != 0)
 		return fail(EX_CONFIG, "%s", "the configuration does not make a valid node");
-	hs_persist_load(d);
+	char err[1024];
+	if (hs_persist_load(d, err, sizeof(err)) != 0)
+		return fail(EX_DATAERR, "%s", err);
 	const struct hs_config *c = &d->cfg;
 	for (size_t i = 0; i < c->connect.count; i++)
 		if (!c->connect.items[i].host[0])
@@ -960,9 +969,11 @@ int hs_daemon_main(int argc, char **argv)
 			if (snprintf(dir, sizeof(dir), "%s/store", d->cfg.datadir) >=
 			    (int)sizeof(dir))
 				return fail(EX_USAGE, "data directory path too long");
-			if (hs_store_repair(dir, err, sizeof(err)) != 0)
+			size_t salvaged;
+			if (hs_store_repair(dir, err, sizeof(err), &salvaged) != 0)
 				return fail(EX_IOERR, "%s", err);
-			hs_log(HS_LOG_INFO, "repaired %s", dir);
+			hs_log(HS_LOG_INFO, "repaired %s (%zu log records replayed)", dir,
+			       salvaged);
 			return EX_OK;
 		}
 	}

@@ -91,6 +91,10 @@ struct hs_daemon {
 	struct hs_noise_static *noise;
 	struct hs_keycache *keys; /* parsed public keys of recent signers */
 	struct hs_store *store;
+	uv_timer_t store_timer;       /* probes a store that refused a write (persist.c) */
+	bool store_readonly;          /* a write failed: own writes refused until a probe works */
+	uint64_t store_write_errors;  /* failed writes and probes */
+	uint64_t store_saves_dropped; /* HS_EV_SAVE writes lost to a failing store */
 	uint64_t generation;
 	uint64_t wall0_ns, mono0_ns, started_ns;
 
@@ -120,9 +124,19 @@ void hs_daemon_stop(struct hs_daemon *d, const char *why);
 
 /* persist.c */
 HS_MUST_USE int hs_persist_open(struct hs_daemon *d, char *err, size_t errlen);
-/* Loads records, bans and scores into the node. */
-void hs_persist_load(struct hs_daemon *d);
+/* Loads records, bans and scores into the node. A table that cannot be read stops the start
+ * (err names the repair) unless cfg.ignorestoredamage, which logs the loss and goes on. */
+HS_MUST_USE int hs_persist_load(struct hs_daemon *d, char *err, size_t errlen);
 void hs_persist_save(struct hs_daemon *d, const struct hs_event *ev);
+/* caps.save_own: our own new state entry, synchronously, before the core announces it. */
+HS_MUST_USE int hs_persist_save_own(struct hs_daemon *d, const uint8_t *key, size_t keylen,
+                                    const uint8_t *enc, size_t enclen);
+/* Deletes one of our entries the core refused after save_own stored it. */
+HS_MUST_USE int hs_persist_unsave_own(struct hs_daemon *d, const uint8_t *key, size_t keylen);
+/* True while the store refuses writes (own writes are refused; see persist.c). */
+bool hs_persist_readonly(const struct hs_daemon *d);
+/* The store's last error line, never empty. */
+const char *hs_persist_error(const struct hs_daemon *d);
 void hs_persist_close(struct hs_daemon *d);
 
 /* rpc.c */

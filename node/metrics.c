@@ -235,6 +235,14 @@ static void render_process(struct text *t, struct hs_daemon *d)
 	for (int r = 0; r < DROP_KINDS; r++)
 		emit(t, "hearsay_metrics_dropped_total{reason=\"%s\"} %llu\n", drop_names[r],
 		     (unsigned long long)m->dropped[r]);
+	family(t, "store_readonly", "gauge",
+	       "1 while the store refuses writes: the node refuses its own writes.");
+	sample(t, "store_readonly", d->store_readonly ? 1 : 0);
+	family(t, "store_write_errors_total", "counter", "Store writes and probes that failed.");
+	sample(t, "store_write_errors_total", d->store_write_errors);
+	family(t, "store_saves_dropped_total", "counter",
+	       "Saves the core asked for that a failing store could not make.");
+	sample(t, "store_saves_dropped_total", d->store_saves_dropped);
 	family(t, "uptime_seconds", "gauge", "Seconds since the daemon started.");
 	sample(t, "uptime_seconds", (hs_daemon_now(d) - d->started_ns) / HS_NS_PER_S);
 	family(t, "build_info", "gauge", "The hearsayd version and wire protocol version.");

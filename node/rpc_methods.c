@@ -15,6 +15,7 @@
 #define E_METHOD   (-32601)
 #define E_NOTFOUND (-32002)
 #define E_INTERNAL (-32603)
+#define E_STORE    (-20) /* bitcoind's RPC_DATABASE_ERROR: the store refused a write */
 #define PEERS_MAX  HS_PEERS_MAX
 
 void hs_hex(char *out, const uint8_t *p, size_t n)
@@ -102,7 +103,7 @@ struct call {
 };
 
 /* The last error message: valid until the next call (the loop is single-threaded). */
-static char last_error[256];
+static char last_error[1024];
 
 __attribute__((format(printf, 3, 4))) static json_t *fail(struct call *k, int code, const char *fmt,
                                                           ...)
@@ -220,6 +221,29 @@ static uint64_t now(struct call *k)
 	return hs_daemon_now(k->d);
 }
 
+/* ---- the store ---------------------------------------------------------------------------- */
+
+/* Refuses a write of the node's own while the store refuses writes. */
+static json_t *readonly_fail(struct call *k, const char *what)
+{
+	return fail(k, E_STORE,
+	            "%s refused: the node is read-only until its store takes writes again: %s",
+	            what, hs_persist_error(k->d));
+}
+
+static uint64_t store_failures(const struct hs_daemon *d)
+{
+	return d->store_write_errors + d->store_saves_dropped;
+}
+
+/* Writes what the call asked the core to save (its HS_EV_SAVE events) now, so the reply can
+ * say whether it was stored. */
+static bool saved_since(struct call *k, uint64_t failures)
+{
+	hs_daemon_pump(k->d);
+	return store_failures(k->d) == failures;
+}
+
 /* ---- network ---------------------------------------------------------------------------- */
 
 /* The addresses our signed record advertises now, in its order. */
@@ -267,6 +291,10 @@ static json_t *m_getnetworkinfo(struct call *k)
 	                    json_integer((json_int_t)((now(k) - d->started_ns) / HS_NS_PER_S)));
 	json_object_set_new(o, "localaddresses", local_addresses(d));
 	json_object_set_new(o, "upnp", hs_upnp_json(d));
+	json_object_set_new(o, "store_readonly", json_boolean(hs_persist_readonly(d)));
+	json_object_set_new(o, "store_error",
+	                    hs_persist_readonly(d) ? json_string(hs_persist_error(d))
+	                                           : json_null());
 	return o;
 }
 
@@ -389,9 +417,15 @@ static json_t *m_setban(struct call *k)
 		        k, E_PARAMS, "%s",
 		        "setban needs a node id (hex), an IP address, or a network as listbanned "
 		        "prints it (1.2.0.0/16, 2001:db8::/32, 2001:db8:1:2::/64)");
+	uint64_t failures = store_failures(k->d);
 	if (cmd && strcmp(cmd, "remove") == 0) {
 		if (hs_node_unban(k->d->node, kind, key, now(k)) != 0)
 			return fail(k, -30, "%s", "unban failed: not banned");
+		if (!saved_since(k, failures))
+			return fail(k, E_STORE,
+			            "the ban is lifted until the node stops, but the store refused "
+			            "the change: %s",
+			            hs_persist_error(k->d));
 		return json_null();
 	}
 	if (!cmd || strcmp(cmd, "add") != 0)
@@ -401,6 +435,11 @@ static json_t *m_setban(struct call *k)
 		return fail(k, E_PARAMS, "%s", "bantime must be a positive number of seconds");
 	if (hs_node_ban(k->d->node, kind, key, now(k) + secs * HS_NS_PER_S, now(k)) != 0)
 		return fail(k, E_INTERNAL, "%s", "cannot ban");
+	if (!saved_since(k, failures))
+		return fail(k, E_STORE,
+		            "the ban holds until the node stops, but the store refused it (it is "
+		            "rewritten when the store takes writes again): %s",
+		            hs_persist_error(k->d));
 	return json_null();
 }
 
@@ -462,7 +501,13 @@ static json_t *m_clearbanned(struct call *k)
 {
 	if (too_many(k, 0))
 		return fail(k, E_PARAMS, "%s", "clearbanned takes no parameters");
+	uint64_t failures = store_failures(k->d);
 	hs_node_clear_bans(k->d->node, now(k));
+	if (!saved_since(k, failures))
+		return fail(k, E_STORE,
+		            "the bans are lifted until the node stops, but the store refused the "
+		            "change: %s",
+		            hs_persist_error(k->d));
 	return json_null();
 }
 
@@ -520,6 +565,8 @@ static json_t *m_publish(struct call *k)
 	const char *topic = str_param(k, 0), *data = str_param(k, 1);
 	if (too_many(k, 2) || !topic || !data)
 		return fail(k, E_PARAMS, "%s", "publish needs TOPIC and DATA");
+	if (hs_persist_readonly(k->d))
+		return readonly_fail(k, "publish");
 	uint8_t id[HS_ID_LEN];
 	int rc =
 	        hs_node_publish(k->d->node, id, topic, (const uint8_t *)data, strlen(data), now(k));
@@ -594,15 +641,28 @@ static json_t *m_setstate(struct call *k)
 	const char *key = str_param(k, 0), *value = str_param(k, 1);
 	if (too_many(k, 2) || !key || !value)
 		return fail(k, E_PARAMS, "%s", "setstate needs KEY and VALUE");
+	if (hs_persist_readonly(k->d))
+		return readonly_fail(k, "setstate");
 	uint8_t id[HS_ID_LEN];
 	int rc = hs_node_set_state(k->d->node, key, (const uint8_t *)value, strlen(value), id,
 	                           now(k));
+	if (rc == HS_ERR_IO || rc == HS_ERR_CORRUPT)
+		return fail(k, E_STORE, "setstate not stored (nothing changed or announced): %s",
+		            hs_persist_error(k->d));
 	if (rc == HS_ERR_INVALID)
 		return fail(k, E_PARAMS, "%s",
 		            "invalid key (1..64 printable characters, no spaces) or value over "
 		            "4096 bytes");
-	if (rc == HS_ERR_FULL)
+	if (rc == HS_ERR_FULL) {
+		/* The store took the entry before the core refused a 257th key. */
+		uint8_t sk[HS_KEY_LEN + HS_STATE_KEY_MAX];
+		memcpy(sk, hs_identity_pubkey(k->d->id), HS_KEY_LEN);
+		memcpy(sk + HS_KEY_LEN, key, strlen(key));
+		if (hs_persist_unsave_own(k->d, sk, HS_KEY_LEN + strlen(key)) != 0)
+			hs_log(HS_LOG_WARN, "store: cannot delete a refused key: %s",
+			       hs_persist_error(k->d));
 		return fail(k, E_PARAMS, "%s", "too many keys (256 per node)");
+	}
 	if (rc)
 		return fail(k, E_INTERNAL, "%s", hs_strerror(rc));
 	return own_entry(k, key, id);
@@ -616,8 +676,13 @@ static json_t *m_delstate(struct call *k)
 	struct hs_entry e;
 	if (hs_node_get_state(k->d->node, hs_identity_pubkey(k->d->id), key, &e) != 0)
 		return fail(k, E_NOTFOUND, "%s", "no such key");
+	if (hs_persist_readonly(k->d))
+		return readonly_fail(k, "delstate");
 	uint8_t id[HS_ID_LEN];
 	int rc = hs_node_del_state(k->d->node, key, id, now(k));
+	if (rc == HS_ERR_IO || rc == HS_ERR_CORRUPT)
+		return fail(k, E_STORE, "delstate not stored (nothing changed or announced): %s",
+		            hs_persist_error(k->d));
 	if (rc)
 		return fail(k, E_INTERNAL, "%s", hs_strerror(rc));
 	return own_entry(k, key, id);

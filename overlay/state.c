@@ -84,7 +84,8 @@ static void relay(struct hs_node *node, struct hs_state_slot *sl, uint64_t now)
 
 /* Merges one signature-checked entry; saves, reports and relays it when it is new. */
 static enum hs_apply merge(struct hs_node *node, const struct hs_entry *e, const uint8_t *enc,
-                           size_t enclen, const uint8_t id[HS_ID_LEN], bool spread, uint64_t now)
+                           size_t enclen, const uint8_t id[HS_ID_LEN], bool spread, bool saved,
+                           uint64_t now)
 {
 	enum hs_apply r = HS_APPLY_OLDER;
 	struct hs_state_slot *sl;
@@ -98,7 +99,7 @@ static enum hs_apply merge(struct hs_node *node, const struct hs_entry *e, const
 		            "state: an origin signed two entries for one version");
 	if (!sl)
 		return r;
-	if (spread)
+	if (spread && !saved)
 		save(node, enc, enclen, false);
 	changed(node, sl);
 	if (spread)
@@ -149,7 +150,7 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 			return;
 		}
 		hs_reqsched_received(node->reqs, id);
-		enum hs_apply r = merge(node, e, ms->enc[i], ms->enclen[i], id, true, now);
+		enum hs_apply r = merge(node, e, ms->enc[i], ms->enclen[i], id, true, false, now);
 		have = hs_statestore_by_id(&node->state, id);
 		if (have)
 			know(have, p->slot);
@@ -326,10 +327,21 @@ static int write_own(struct hs_node *node, const char *key, uint8_t kind, const 
 	}
 	if (!err)
 		err = hs_entry_decode(&e, enc, len);
+	bool saved = false;
 	if (!err) {
 		hs_blake2b256(eid, enc, len);
-		node->own_version++;
-		if (merge(node, &e, enc, len, eid, true, now) != HS_APPLY_NEWER)
+		node->own_version++; /* even if the driver refuses it: a version is never reused */
+		if (node->caps.save_own) {
+			uint8_t k[HS_KEY_LEN + HS_STATE_KEY_MAX];
+			memcpy(k, e.origin, HS_KEY_LEN);
+			memcpy(k + HS_KEY_LEN, e.key, e.key_len);
+			err = node->caps.save_own(node->caps.ctx, k, HS_KEY_LEN + e.key_len, enc,
+			                          len);
+			saved = true;
+		}
+	}
+	if (!err) {
+		if (merge(node, &e, enc, len, eid, true, saved, now) != HS_APPLY_NEWER)
 			err = hs_statestore_get(&node->state, e.origin, e.key, e.key_len)
 			              ? 0
 			              : HS_ERR_FULL;
@@ -391,7 +403,7 @@ int hs_node_load_state(struct hs_node *node, const uint8_t *enc, size_t enclen, 
 		return HS_ERR_BAD_SIG;
 	uint8_t id[HS_ID_LEN];
 	hs_blake2b256(id, enc, enclen);
-	merge(node, &e, enc, enclen, id, false, now);
+	merge(node, &e, enc, enclen, id, false, false, now);
 	return 0;
 }
 

@@ -29,6 +29,10 @@ struct tnode {
 	struct hs_netaddr addr;
 	struct test_rng rng;
 	unsigned deliveries, faults, closes, ups;
+	/* caps.save_own, when the net's use_save_own was set before tn_add: counts its calls
+	 * and answers save_own_result. */
+	unsigned save_own_calls;
+	int save_own_result;
 	uint8_t last_reason;
 	uint8_t last_rumor_id[HS_ID_LEN];
 	char last_payload[256];
@@ -51,6 +55,7 @@ struct tnet {
 	void (*on_event)(struct tnet *net, int i, const struct hs_event *ev);
 	/* Optional: runs after every step of tn_advance. */
 	void (*on_step)(struct tnet *net);
+	bool use_save_own; /* nodes added while set get caps.save_own (tn_save_own) */
 };
 
 static void tn_random(void *ctx, uint8_t *out, size_t len)
@@ -76,6 +81,18 @@ static int tn_verify(void *ctx, const uint8_t pub[32], const uint8_t sig[64],
 }
 
 /* Adds a node; cfg_edit (may be NULL) adjusts the default config. */
+static int tn_save_own(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *enc,
+                       size_t enclen)
+{
+	struct tnode *t = ctx;
+	(void)key;
+	(void)keylen;
+	(void)enc;
+	(void)enclen;
+	t->save_own_calls++;
+	return t->save_own_result;
+}
+
 static struct tnode *tn_add(struct tnet *net, const char *network,
                             void (*cfg_edit)(struct hs_node_config *))
 {
@@ -106,9 +123,11 @@ static struct tnode *tn_add(struct tnet *net, const char *network,
 	cfg.addrs[0] = t->addr;
 	if (cfg_edit)
 		cfg_edit(&cfg);
-	struct hs_caps caps = {
-		.ctx = t, .random = tn_random, .sign = tn_sign, .verify = tn_verify
-	};
+	struct hs_caps caps = { .ctx = t,
+		                .random = tn_random,
+		                .sign = tn_sign,
+		                .verify = tn_verify,
+		                .save_own = net->use_save_own ? tn_save_own : NULL };
 	if (hs_node_new(&t->node, &cfg, &caps, net->now) != 0)
 		abort();
 	net->count++;

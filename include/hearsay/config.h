@@ -70,8 +70,9 @@ struct hs_config {
 	uint64_t upnplease_s;               /* UPnP lease, default 3600; 0: permanent */
 	bool metrics_on;                    /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
-	bool metrics_allow_remote;    /* a non-loopback metrics address is refused without it */
-	bool seed;                    /* bootnode mode: advertise the seed service */
+	bool metrics_allow_remote; /* a non-loopback metrics address is refused without it */
+	bool seed;                 /* bootnode mode: advertise the seed service */
+	bool ignorestoredamage;    /* start although a store table cannot be read (loss logged) */
 	struct hs_netaddr externalip; /* advertised address when it differs from listen */
 	bool externalip_set;
 	/* Dissemination knobs (docs/KNOBS.md); 0 keeps the core's default. */

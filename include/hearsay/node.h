@@ -86,6 +86,15 @@ struct hs_caps {
 	 * about to send to peer, before encryption; false drops it (counted in
 	 * hs_node_stats.msgs_filtered). Handshake messages do not pass through it. Optional. */
 	bool (*filter_out)(void *ctx, uint64_t peer, const uint8_t *msg, size_t msglen);
+	/* Stores one of our own new state entries (key = origin || state key, value = its
+	 * encoding, as HS_SAVE_STATE) durably, before the node merges and announces it; nonzero
+	 * refuses the write, and hs_node_set_state / hs_node_del_state return that code with
+	 * nothing merged or announced. Optional: NULL sends our entries out as HS_SAVE_STATE
+	 * events like everyone else's.
+	 * Rationale: an entry peers have seen must survive our restart; the driver can only
+	 * promise that if it stores the entry before the first byte announcing it is queued. */
+	int (*save_own)(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *enc,
+	                size_t enclen);
 };
 
 /* Protocol settings. hs_node_config_default() fills every field with its documented default;

@@ -725,8 +725,12 @@ static void an_dial(struct tnet *net, int i, const struct hs_netaddr *a)
 }
 
 /* The harness's event hook: saves are kept as a driver's store would, dials connected. */
+static size_t g_unrecords; /* HS_SAVE_UNRECORD events node 0 emitted */
+
 static void an_event(struct tnet *net, int i, const struct hs_event *ev)
 {
+	if (ev->type == HS_EV_SAVE && i == 0 && ev->save_kind == HS_SAVE_UNRECORD)
+		g_unrecords++;
 	if (ev->type == HS_EV_SAVE) {
 		keep_save(&drv[i], ev);
 	} else if (ev->type == HS_EV_DIAL) {
@@ -933,6 +937,86 @@ static size_t load_saved(struct tnet *net, int i, int kind)
 			      0;
 	}
 	return ok;
+}
+
+static size_t g_book_max = 8;
+static void small_book(struct hs_node_config *c)
+{
+	quiet(c);
+	c->addrbook_max = g_book_max;
+}
+
+/* The driver's store mirrors the book: however the book learns records (sessions, getaddr
+ * answers, the store at start) and whatever it evicts to stay within addrbook_max, the saved
+ * records never outnumber the bound and are exactly the book's entries. */
+static void check_mirror(struct tnet *net, int i, const char *when)
+{
+	const struct hs_addrbook *ab = &net->n[i].node->book;
+	size_t saved = count_saved(i, HS_SAVE_RECORD), stale = 0;
+	for (size_t k = 0; k < drv[i].nsaves; k++)
+		if (drv[i].saves[k].kind == HS_SAVE_RECORD &&
+		    !hs_addrbook_find((struct hs_addrbook *)ab, drv[i].saves[k].key))
+			stale++;
+	if (saved > g_book_max || stale != 0 || saved != hs_addrbook_count(ab))
+		fprintf(stderr, "%s: %zu saved, %zu stale, book %zu, bound %zu\n", when, saved,
+		        stale, hs_addrbook_count(ab), g_book_max);
+	CHECK(saved <= g_book_max);
+	CHECK_EQ(stale, 0);
+	CHECK_EQ(saved, hs_addrbook_count(ab));
+}
+
+static void test_store_mirrors_book(void)
+{
+	static struct tnet net;
+	net_init(&net);
+	g_unrecords = 0;
+	tn_add(&net, "main", small_book); /* 0: the node whose store is watched */
+	tn_add(&net, "main", quiet);      /* 1: knows everyone, answers getaddr */
+	while (net.count < TN_MAX) {
+		int j = (int)(tn_add(&net, "main", quiet) - net.n);
+		teach(&net, 1, j);
+	}
+	/* A getaddr answer with more records than the book holds. */
+	an_connect(&net, 0, 1);
+	tn_advance(&net, 2 * S);
+	check_mirror(&net, 0, "after a getaddr answer");
+	/* Dials to the book's entries fail until each has failed three times: terrible, so a
+	 * new record may take its place. */
+	REQUIRE(hs_addrbook_count(&net.n[0].node->book) == g_book_max);
+	drv[0].refuse_dials = true;
+	net.n[0].node->cfg.outbound_target = 2;
+	for (int step = 0; step < 60; step++) {
+		tn_advance(&net, 60 * S);
+		check_mirror(&net, 0, "while dials fail");
+	}
+	net.n[0].node->cfg.outbound_target = 0;
+	drv[0].refuse_dials = false;
+	/* A second getaddr answer: its records replace the terrible entries. */
+	for (size_t k = 0; k < TN_LINKS; k++)
+		if (net.links[k].used && !net.links[k].closed)
+			tn_close_link(&net, &net.links[k]);
+	tn_pump(&net);
+	an_connect(&net, 0, 1);
+	tn_advance(&net, 2 * S);
+	check_mirror(&net, 0, "after a second getaddr answer");
+	/* Sessions with every node: each is saved (tried), evicting others. */
+	for (int j = 2; j < (int)net.count; j++) {
+		an_connect(&net, 0, j);
+		tn_advance(&net, S);
+		check_mirror(&net, 0, "after a session");
+	}
+	/* A restart that loads the store into the book, then learns again. */
+	restart(&net, 0, small_book);
+	load_saved(&net, 0, HS_SAVE_RECORD);
+	tn_pump(&net);
+	check_mirror(&net, 0, "after a restart");
+	an_connect(&net, 0, 1);
+	tn_advance(&net, 2 * S);
+	check_mirror(&net, 0, "after a getaddr answer, restarted");
+	/* The bound was reached and the book evicted: the deletions are what kept the mirror. */
+	CHECK_EQ(hs_addrbook_count(&net.n[0].node->book), g_book_max);
+	CHECK(g_unrecords > 0);
+	tn_free(&net);
 }
 
 static void test_anchors(void)
@@ -1247,6 +1331,7 @@ int main(void)
 	RUN(test_stored_form);
 	RUN(test_node_tried_after_session);
 	RUN(test_getaddr_limits);
+	RUN(test_store_mirrors_book);
 	RUN(test_anchors);
 	RUN(test_anchor_replaced);
 	RUN(test_one_outbound_per_group);

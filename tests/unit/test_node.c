@@ -225,6 +225,49 @@ static void test_state_spreads_and_syncs(void)
 	tn_free(&net);
 }
 
+static unsigned own_saves; /* HS_SAVE_STATE events node 0 emitted */
+
+static void count_own_saves(struct tnet *net, int i, const struct hs_event *ev)
+{
+	(void)net;
+	if (i == 0 && ev->type == HS_EV_SAVE && ev->save_kind == HS_SAVE_STATE)
+		own_saves++;
+}
+
+/* caps.save_own: our entry is stored before anything else happens; a refusal is returned
+ * with nothing merged, reported or announced, and the version is not reused. */
+static void test_state_save_own(void)
+{
+	struct tnet net = { .now = TN_T0, .on_event = count_own_saves };
+	net.use_save_own = true;
+	tn_add(&net, "test", NULL);
+	net.use_save_own = false;
+	tn_add(&net, "test", NULL);
+	tn_connect(&net, 0, 1);
+	const uint8_t *origin = hs_identity_pubkey(net.n[0].id);
+	own_saves = 0;
+	net.n[0].save_own_result = HS_ERR_IO;
+	CHECK_EQ(
+	        hs_node_set_state(net.n[0].node, "k", (const uint8_t *)"refused", 7, NULL, net.now),
+	        HS_ERR_IO);
+	CHECK_EQ(net.n[0].save_own_calls, 1);
+	tn_advance(&net, 2 * HS_NS_PER_S);
+	struct hs_entry e;
+	CHECK_EQ(hs_node_get_state(net.n[0].node, origin, "k", &e), HS_ERR_NOT_FOUND);
+	CHECK_EQ(hs_node_get_state(net.n[1].node, origin, "k", &e), HS_ERR_NOT_FOUND);
+	net.n[0].save_own_result = 0;
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "k", (const uint8_t *)"stored", 6, NULL, net.now),
+	         0);
+	CHECK_EQ(net.n[0].save_own_calls, 2);
+	tn_advance(&net, 2 * HS_NS_PER_S);
+	CHECK_EQ(hs_node_get_state(net.n[1].node, origin, "k", &e), 0);
+	CHECK(e.value_len == 6 && memcmp(e.value, "stored", 6) == 0);
+	CHECK_EQ(e.version, 2); /* the refused version 1 is never reused */
+	CHECK_EQ(own_saves, 0); /* stored through save_own, not an HS_SAVE_STATE event */
+	CHECK_EQ(hs_node_equivocations(net.n[1].node), 0);
+	tn_free(&net);
+}
+
 static void small_inbound(struct hs_node_config *cfg)
 {
 	cfg->peers_max = 4 + HS_OUTBOUND_RESERVE_EXTRA; /* 4 inbound slots */
@@ -534,5 +577,6 @@ int main(void)
 	RUN(test_push_learns_first_teller);
 	RUN(test_late_rumor_announced);
 	RUN(test_set_addrs);
+	RUN(test_state_save_own);
 	return hs_test_done();
 }
