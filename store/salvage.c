@@ -194,6 +194,13 @@ static int scan_file(struct hs_salvage *s, const char *path)
 	return rc;
 }
 
+int hs_salvage_scan_bytes(struct hs_salvage *s, const uint8_t *p, size_t n)
+{
+	crc_init();
+	memset(s, 0, sizeof(*s));
+	return scan(s, p, n);
+}
+
 int hs_salvage_scan(struct hs_salvage *s, const char *dir)
 {
 	crc_init();

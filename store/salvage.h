@@ -35,6 +35,8 @@ struct hs_salvage {
 
 /* Scans every *.log file in dir. 0, or HS_ERR_IO / HS_ERR_NOMEM. */
 int hs_salvage_scan(struct hs_salvage *s, const char *dir);
+/* The same over one log file's bytes (the fuzz target's entry). 0, or HS_ERR_NOMEM. */
+int hs_salvage_scan_bytes(struct hs_salvage *s, const uint8_t *p, size_t n);
 /* Writes every salvaged batch, in sequence order, into db (synchronously at the end).
  * Returns how many were applied; *lerr is set (LevelDB's message) on a write error. */
 size_t hs_salvage_apply(const struct hs_salvage *s, leveldb_t *db, char **lerr);
