@@ -67,7 +67,8 @@ static bool make_room(struct hs_node *node, uint64_t now)
 	if (ch.has_added)
 		save_ban(node, &ch.added, false);
 	node->stats.bans_compacted += ch.has_added;
-	node->stats.bans_evicted += ch.nremoved;
+	/* Merged address bans are still in force, under the group ban: not evicted. */
+	node->stats.bans_evicted += ch.nremoved - ch.nmerged;
 	free(ch.removed);
 	return ok;
 }
