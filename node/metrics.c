@@ -114,7 +114,8 @@ static const struct {
 	STAT("auth_failures_total", auth_failures,
 	     "Sessions closed for a frame that failed authentication or had a bad length."),
 	STAT("inbound_refused_total", inbound_refused,
-	     "Inbound connections refused: banned or graylisted address."),
+	     "Inbound connections refused: banned or graylisted address or group, or no slot to "
+	     "spare from the outbound reserve."),
 	STAT("ignored_for_standing_total", ignored_standing,
 	     "Messages ignored for the sender's standing (gossip or graylist threshold)."),
 	STAT("banned_origin_dropped_total", banned_origin,

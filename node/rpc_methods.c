@@ -521,11 +521,18 @@ static json_t *m_getscore(struct call *k)
 	json_t *o = json_object();
 	json_object_set_new(o, "id", hex_json(id, 32));
 	json_object_set_new(o, "score", json_real(score));
-	struct hs_ban bans[64];
-	size_t nb = hs_node_bans(k->d->node, bans, 64, now(k));
+	/* Every ban, not a first few: a flood fills the table with thousands. */
+	size_t cap = hs_node_bans(k->d->node, NULL, 0, now(k)) + 1;
+	struct hs_ban *bans = malloc(cap * sizeof(*bans));
+	if (!bans) {
+		json_decref(o);
+		return fail(k, E_INTERNAL, "%s", "out of memory");
+	}
+	size_t nb = hs_node_bans(k->d->node, bans, cap, now(k));
 	bool banned = false;
-	for (size_t i = 0; i < nb && i < 64; i++)
+	for (size_t i = 0; i < nb && i < cap; i++)
 		banned |= bans[i].kind == HS_BAN_ID && memcmp(bans[i].key, id, 32) == 0;
+	free(bans);
 	struct hs_score_params p;
 	hs_score_params_default(&p);
 	/* While a ban holds the peer is banned, even as its score decays back toward zero. */

@@ -698,6 +698,21 @@ void hs_connect_on_open(struct hs_node *node, struct peer *p)
 	}
 }
 
+void hs_connect_on_refused(struct hs_node *node, const struct hs_netaddr *addr)
+{
+	for (size_t i = 0; i < node->ndials; i++) {
+		struct pending_dial *d = &node->dials[i];
+		if (!hs_netaddr_equal(&d->addr, addr))
+			continue;
+		/* A pending anchor stays one, to be dialled again first. */
+		for (size_t k = 0; d->has_id && k < node->nanchors; k++)
+			if (memcmp(node->anchors[k].rec.id, d->id, HS_KEY_LEN) == 0)
+				node->anchors[k].dialled = false;
+		node->dials[i] = node->dials[--node->ndials];
+		return;
+	}
+}
+
 void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now)
 {
 	for (size_t i = 0; i < node->ndials; i++) {
@@ -764,6 +779,26 @@ static size_t inbound_max(const struct hs_node *node)
 {
 	size_t reserve = node->cfg.outbound_target + HS_OUTBOUND_RESERVE_EXTRA;
 	return node->cfg.peers_max > reserve ? node->cfg.peers_max - reserve : 1;
+}
+
+/* The reserve's sessions not open yet: slots our own dials may still need. */
+static size_t reserve_unused(const struct hs_node *node)
+{
+	size_t reserve = node->cfg.outbound_target + HS_OUTBOUND_RESERVE_EXTRA;
+	size_t out = live_sessions(node, false) - live_sessions(node, true);
+	return out < reserve ? reserve - out : 0;
+}
+
+/* Slots held by no session (HS_PEERS_MAX in all: live and closing sessions). */
+static size_t free_slots(const struct hs_node *node, size_t *closing)
+{
+	size_t n = 0;
+	*closing = 0;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		n += !node->peers[s];
+		*closing += node->peers[s] && node->peers[s]->state == PS_CLOSING;
+	}
+	return n;
 }
 
 /* Removes from c[0..n) the PROTECT_EACH best by better(a, b) among those that earn
@@ -859,6 +894,17 @@ bool hs_connect_make_room(struct hs_node *node, bool inbound, const struct hs_ne
 	size_t live = live_sessions(node, false);
 	if (!inbound)
 		return live < node->cfg.peers_max; /* the reserve keeps room for us */
+	/* A closing session keeps its slot until the driver reports it closed. A burst of
+	 * inbound connections, each evicting the one before, can fill every spare slot with
+	 * them before the driver runs again, and then our own dials find no slot though the
+	 * reserve says they have room (a real daemon under an inbound flood refused its own
+	 * outbound sessions this way). So while closing sessions hold slots, an inbound session
+	 * never takes one of those the reserve may still need. */
+	size_t closing, nfree = free_slots(node, &closing);
+	if (closing > 0 && nfree <= reserve_unused(node)) {
+		node->stats.inbound_refused++;
+		return false;
+	}
 	if (live < node->cfg.peers_max && live_sessions(node, true) < inbound_max(node))
 		return true;
 	/* A group that has misbehaved does not push an honest session out. */

@@ -454,8 +454,11 @@ int hs_node_peer_open(struct hs_node *node, uint64_t *peer, bool inbound,
 		return HS_ERR_STATE;
 	struct peer *p;
 	int err = hs_peer_new(node, &p, inbound, addr, now);
-	if (err)
+	if (err) {
+		if (!inbound)
+			hs_connect_on_refused(node, addr);
 		return err;
+	}
 	if (!inbound)
 		hs_connect_on_open(node, p);
 	*peer = p->handle;

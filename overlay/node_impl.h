@@ -361,6 +361,9 @@ bool hs_connect_make_room(struct hs_node *node, bool inbound, const struct hs_ne
 /* Matches an opened outbound connection to its dial. */
 void hs_connect_on_open(struct hs_node *node, struct peer *p);
 void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr, uint64_t now);
+/* Our own dial to addr connected but we refused the session (no room, or banned since): the
+ * dial is over, and neither the address nor an anchor is charged with a failed attempt. */
+void hs_connect_on_refused(struct hs_node *node, const struct hs_netaddr *addr);
 /* Signs (or re-signs) our record after an address change. */
 HS_MUST_USE int hs_connect_sign_record(struct hs_node *node, uint64_t now);
 /* A verified anchor record from the store: added to the book and dialled first. */

@@ -73,7 +73,8 @@ static bool make_room(struct hs_node *node, uint64_t now)
 		save_ban(node, &ch.added, false,
 		         "the ban table is full: its group's address bans merged into one");
 	node->stats.bans_compacted += ch.has_added;
-	node->stats.bans_evicted += ch.nremoved;
+	/* Merged address bans are still in force, under the group ban: not evicted. */
+	node->stats.bans_evicted += ch.nremoved - ch.nmerged;
 	free(ch.removed);
 	return ok;
 }

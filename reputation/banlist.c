@@ -201,11 +201,13 @@ static bool compact(struct hs_banlist *bl, uint64_t now, struct hs_ban_changes *
 	}
 	free(refs);
 	/* Remove from the end so the indices of the rest stay valid. */
+	size_t merged_before = ch->nmerged;
 	for (size_t i = bl->count; i-- > 0;) {
 		if (!drop[i])
 			continue;
 		if (!note_removed(ch, &bl->bans[i]))
 			break;
+		ch->nmerged++;
 		remove_at(bl, i);
 	}
 	free(drop);
@@ -216,6 +218,7 @@ static bool compact(struct hs_banlist *bl, uint64_t now, struct hs_ban_changes *
 		g = *old;
 	} else if (bl->count < bl->bans_max && append(bl, &g) != 0) {
 		ch->has_added = false; /* out of memory: the address bans are gone, no group ban */
+		ch->nmerged = merged_before;
 		return true;
 	}
 	ch->added = g;

@@ -68,6 +68,9 @@ HS_MUST_USE int hs_banlist_add(struct hs_banlist *bl, uint8_t kind, const uint8_
 struct hs_ban_changes {
 	struct hs_ban *removed; /* caller's array of removed_max entries */
 	size_t removed_max, nremoved;
+	/* Of the removed, the address bans merged into the group ban (`added`): their addresses
+	 * stay banned. The rest (nremoved - nmerged) were expired or gave way. */
+	size_t nmerged;
 	struct hs_ban added; /* a group ban that replaced address bans, when has_added */
 	bool has_added;
 };

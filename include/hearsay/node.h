@@ -349,7 +349,7 @@ struct hs_node_stats {
 	uint64_t faults;
 	uint64_t auth_failures;   /* sessions closed for a frame that failed authentication or had a
 	                           * bad length: not provable against the peer, so unpunished */
-	uint64_t inbound_refused; /* connections refused: banned or graylisted address */
+	uint64_t inbound_refused; /* refused: banned, graylisted, no spare slot */
 	uint64_t ignored_standing; /* messages ignored for the sender's standing (below gossip or
 	                            * graylist) */
 	uint64_t banned_origin;    /* objects dropped unverified: their origin is banned */

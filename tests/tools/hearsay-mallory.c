@@ -17,7 +17,19 @@
  *                  slots, redialling a second after a close) and answers getaddr with signed
  *                  records of the other Sybils. Prints "sybil ID ADDR" lines, then "ready";
  *                  runs until SIGTERM, -duration=S seconds or its parent's exit, then prints
- *                  what it did.
+ *                  what it did. -groups may name more /16s, as a list of numbers and
+ *                  ranges (-groups=1-9,12): the Sybils are dealt out over them in turn;
+ *                  -redial=MS sets the pause before a redial.
+ *   inflood        as eclipse, but the Sybils do not listen and their records name no
+ *                  address: an inbound flood of up to 400 identities that only holds the
+ *                  victim's inbound slots, redialling when dropped.
+ *   badsig-many    -count=N fresh identities (at most 60,000), one after another, each from
+ *                  its own address 127.G.x.y, G dealt out in turn over -groups (default the
+ *                  one /16 127.90): a real handshake and hello, then a rumor with a forged
+ *                  signature. Each is
+ *                  counted as banned (closed after its rumor), refused (closed before its
+ *                  handshake completed) or kept (still open after -wait ms); prints
+ *                  "badsig-many: N identities ..." and exits 0 when none was kept.
  *
  * It prints what it did and what the node did, one line each, and exits 0 when the node
  * closed the connection (1 when it did not within -wait ms; for `good`, 0 when it stayed open).
@@ -280,10 +292,11 @@ static int dial(const struct hs_netaddr *to, const char *bind_ip)
 
 /* ---- eclipse: many Sybil identities poison the address book and take the inbound slots --- */
 
-#define SYBILS_MAX    200
+#define SYBILS_MAX    400
 #define ECONNS_MAX    (3 * SYBILS_MAX)
-#define REDIAL_MS     1000 /* a Sybil whose session to the victim closed dials again after this */
+#define REDIAL_MS     1000 /* default pause before a Sybil whose session closed dials again */
 #define IO_TIMEOUT_MS 200
+#define GROUPS_MAX    256
 
 struct sybil {
 	struct hs_identity *id;
@@ -313,7 +326,9 @@ struct eclipse {
 	struct sybil sybils[SYBILS_MAX];
 	size_t nsybils;
 	struct econn conns[ECONNS_MAX];
-	uint64_t sessions_in, sessions_out, getaddrs, records_sent;
+	bool listen;        /* the Sybils listen and advertise their addresses (eclipse) */
+	unsigned redial_ms; /* pause before a redial */
+	uint64_t sessions_in, sessions_out, getaddrs, records_sent, dials, closes;
 };
 
 static volatile sig_atomic_t eclipse_stop;
@@ -352,7 +367,10 @@ static void sybil_init(struct eclipse *e, struct sybil *s, const struct hs_netad
 		die("sybil keys");
 	sodium_memzero(seed, sizeof(seed));
 	s->addr = *addr;
-	sign_record(e->crypto, s->id, e->network, addr, &s->rec);
+	sign_record(e->crypto, s->id, e->network, e->listen ? addr : NULL, &s->rec);
+	s->lfd = -1;
+	if (!e->listen)
+		return;
 	struct sockaddr_in sa;
 	to_sockaddr(addr, &sa);
 	int one = 1;
@@ -391,7 +409,7 @@ static struct econn *econn_new(struct eclipse *e, int fd, struct sybil *s, bool 
 	return c;
 }
 
-static void econn_close(struct econn *c)
+static void econn_close(struct eclipse *e, struct econn *c)
 {
 	close(c->fd);
 	c->fd = -1;
@@ -401,7 +419,8 @@ static void econn_close(struct econn *c)
 	c->tr = NULL;
 	if (c->initiator) {
 		c->s->dialled = false;
-		c->s->next_dial_ms = ms_now() + REDIAL_MS;
+		c->s->next_dial_ms = ms_now() + e->redial_ms;
+		e->closes++;
 	}
 }
 
@@ -473,14 +492,14 @@ static void econn_read(struct eclipse *e, struct econn *c)
 {
 	ssize_t r = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
 	if (r <= 0) {
-		econn_close(c);
+		econn_close(e, c);
 		return;
 	}
 	c->inlen += (size_t)r;
 	while (c->inlen >= 2) {
 		size_t n = (size_t)(c->in[0] | c->in[1] << 8);
 		if (n == 0) {
-			econn_close(c);
+			econn_close(e, c);
 			return;
 		}
 		if (c->inlen < 2 + n)
@@ -489,7 +508,7 @@ static void econn_read(struct eclipse *e, struct econn *c)
 		memmove(c->in, c->in + 2 + n, c->inlen - 2 - n);
 		c->inlen -= 2 + n;
 		if (!ok) {
-			econn_close(c);
+			econn_close(e, c);
 			return;
 		}
 	}
@@ -503,7 +522,8 @@ static void eclipse_dial(struct eclipse *e)
 		struct sybil *s = &e->sybils[i];
 		if (s->dialled || now < s->next_dial_ms)
 			continue;
-		s->next_dial_ms = now + REDIAL_MS;
+		s->next_dial_ms = now + e->redial_ms;
+		e->dials++;
 		struct sockaddr_in src, dst;
 		to_sockaddr(&s->addr, &src);
 		src.sin_port = 0;
@@ -522,7 +542,7 @@ static void eclipse_dial(struct eclipse *e)
 			continue;
 		s->dialled = true;
 		if (!econn_handshake_step(e, c))
-			econn_close(c);
+			econn_close(e, c);
 	}
 }
 
@@ -531,7 +551,7 @@ static void eclipse_poll(struct eclipse *e)
 	static struct pollfd pfd[SYBILS_MAX + ECONNS_MAX];
 	static struct econn *who[SYBILS_MAX + ECONNS_MAX];
 	size_t n = 0;
-	for (size_t i = 0; i < e->nsybils; i++) {
+	for (size_t i = 0; e->listen && i < e->nsybils; i++) {
 		pfd[n] = (struct pollfd){ .fd = e->sybils[i].lfd, .events = POLLIN };
 		who[n++] = NULL;
 	}
@@ -553,29 +573,41 @@ static void eclipse_poll(struct eclipse *e)
 		int fd = accept(pfd[i].fd, NULL, NULL);
 		struct econn *c = fd >= 0 ? econn_new(e, fd, &e->sybils[i], false) : NULL;
 		if (c && !econn_handshake_step(e, c))
-			econn_close(c);
+			econn_close(e, c);
 	}
 }
 
-/* The Sybil addresses: half in each of the two /16s 127.G.0.0, G in groups. */
-static void sybil_addr(struct hs_netaddr *a, size_t i, const unsigned groups[2], uint16_t port)
+/* Address i of those dealt out in turn over the /16s 127.G.0.0, G in groups[0 .. ngroups). */
+static void sybil_addr(struct hs_netaddr *a, size_t i, const unsigned *groups, size_t ngroups,
+                       uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = HS_AF_INET;
 	a->ip[0] = 127;
-	a->ip[1] = (uint8_t)groups[i % 2];
-	a->ip[2] = (uint8_t)(i / 2 / 250);
-	a->ip[3] = (uint8_t)(i / 2 % 250 + 1);
+	a->ip[1] = (uint8_t)groups[i % ngroups];
+	a->ip[2] = (uint8_t)(i / ngroups / 250);
+	a->ip[3] = (uint8_t)(i / ngroups % 250 + 1);
 	a->port = port;
 }
 
-static int eclipse_main(const struct hs_netaddr *victim, const char *network, size_t nsybils,
-                        uint16_t port, const unsigned groups[2], unsigned duration_s)
+struct sybil_opts {
+	size_t nsybils, ngroups;
+	unsigned groups[GROUPS_MAX];
+	uint16_t port;
+	unsigned duration_s, redial_ms;
+	bool listen;
+};
+
+static int eclipse_main(const struct hs_netaddr *victim, const char *network,
+                        const struct sybil_opts *o)
 {
 	static struct eclipse e;
+	size_t nsybils = o->nsybils;
 	e.network = network;
 	e.victim = *victim;
 	e.nsybils = nsybils;
+	e.listen = o->listen;
+	e.redial_ms = o->redial_ms;
 	for (size_t i = 0; i < ECONNS_MAX; i++)
 		e.conns[i].fd = -1;
 	uint8_t seed[32];
@@ -584,7 +616,7 @@ static int eclipse_main(const struct hs_netaddr *victim, const char *network, si
 		die("crypto");
 	for (size_t i = 0; i < nsybils; i++) {
 		struct hs_netaddr a;
-		sybil_addr(&a, i, groups, port);
+		sybil_addr(&a, i, o->groups, o->ngroups, o->port);
 		sybil_init(&e, &e.sybils[i], &a);
 		char id[65], as[HS_NETADDR_STRLEN];
 		for (int k = 0; k < 32; k++)
@@ -597,21 +629,24 @@ static int eclipse_main(const struct hs_netaddr *victim, const char *network, si
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGINT, on_stop_signal);
 	pid_t parent = getppid();
-	uint64_t end = duration_s ? ms_now() + (uint64_t)duration_s * 1000 : UINT64_MAX;
+	uint64_t end = o->duration_s ? ms_now() + (uint64_t)o->duration_s * 1000 : UINT64_MAX;
 	/* Stops with its parent too, so a test that dies leaves no Sybils behind. */
 	while (!eclipse_stop && getppid() == parent && ms_now() < end) {
 		eclipse_dial(&e);
 		eclipse_poll(&e);
 	}
-	printf("eclipse: %zu sybils; sessions %llu in (the victim dialled a sybil), %llu out; "
-	       "%llu getaddr answered with %llu records\n",
-	       nsybils, (unsigned long long)e.sessions_in, (unsigned long long)e.sessions_out,
+	printf("%s: %zu sybils in %zu /16s; sessions %llu in (the victim dialled a sybil), %llu "
+	       "out of %llu dials, %llu of them closed; %llu getaddr answered with %llu records\n",
+	       e.listen ? "eclipse" : "inflood", nsybils, o->ngroups,
+	       (unsigned long long)e.sessions_in, (unsigned long long)e.sessions_out,
+	       (unsigned long long)e.dials, (unsigned long long)e.closes,
 	       (unsigned long long)e.getaddrs, (unsigned long long)e.records_sent);
 	for (size_t i = 0; i < ECONNS_MAX; i++)
 		if (e.conns[i].fd >= 0)
-			econn_close(&e.conns[i]);
+			econn_close(&e, &e.conns[i]);
 	for (size_t i = 0; i < nsybils; i++) {
-		close(e.sybils[i].lfd);
+		if (e.sybils[i].lfd >= 0)
+			close(e.sybils[i].lfd);
 		hs_noise_static_del(e.sybils[i].noise);
 		hs_identity_del(e.sybils[i].id);
 	}
@@ -619,46 +654,163 @@ static int eclipse_main(const struct hs_netaddr *victim, const char *network, si
 	return 0;
 }
 
+/* ---- badsig-many: a flood of fresh identities from one /16, each earning a ban ---------- */
+
+#define BADSIG_MANY_MAX 60000 /* 240 addresses in each of 250 x.y blocks of the /16 */
+
+/* One identity from src: a handshake, a hello and a forged rumor. 0: refused before the
+ * handshake completed; 1: closed after the rumor (banned); 2: still open after wait_ms. */
+static int badsig_one(struct hs_crypto *crypto, const char *network, const struct hs_netaddr *to,
+                      const struct hs_netaddr *src, unsigned wait_ms, char id_hex[65])
+{
+	struct mallory m = { .network = network, .crypto = crypto };
+	uint8_t seed[32];
+	do
+		randombytes_buf(seed, 32);
+	while (hs_identity_new(&m.id, crypto, seed) != 0);
+	randombytes_buf(seed, 32);
+	if (hs_noise_static_new(&m.noise, seed) != 0)
+		die("noise");
+	sodium_memzero(seed, sizeof(seed));
+	struct sockaddr_in from, dst;
+	to_sockaddr(src, &from);
+	from.sin_port = 0;
+	to_sockaddr(to, &dst);
+	int outcome = 0;
+	for (int k = 0; k < 32; k++)
+		snprintf(id_hex + 2 * k, 3, "%02x", hs_identity_pubkey(m.id)[k]);
+	m.fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (m.fd < 0)
+		die("socket");
+	struct timeval tv = { .tv_sec = 2 };
+	(void)setsockopt(m.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(m.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (bind(m.fd, (struct sockaddr *)&from, sizeof(from)) != 0)
+		die("cannot bind a source address in the /16");
+	if (connect(m.fd, (struct sockaddr *)&dst, sizeof(dst)) == 0 && handshake(&m, false)) {
+		hello(&m);
+		bad_rumor(&m);
+		uint64_t after;
+		outcome = closed_within(&m, wait_ms, &after) ? 1 : 2;
+	}
+	close(m.fd);
+	hs_transport_del(m.tr);
+	hs_noise_static_del(m.noise);
+	hs_identity_del(m.id);
+	return outcome;
+}
+
+static int badsig_many_main(const struct hs_netaddr *to, const char *network, unsigned count,
+                            const unsigned *groups, size_t ngroups, unsigned wait_ms)
+{
+	struct hs_crypto *crypto;
+	uint8_t seed[32];
+	randombytes_buf(seed, 32);
+	if (hs_crypto_new(&crypto, seed) != 0)
+		die("crypto");
+	unsigned n[3] = { 0 };
+	char id[65], last_id[65] = "none", last_addr[HS_NETADDR_STRLEN] = "none";
+	uint64_t start = ms_now();
+	for (unsigned i = 0; i < count; i++) {
+		/* 127.G.x.y, x in 1..250 and y in 1..240: never 127.G.0.1 (a node's address) */
+		unsigned k = (unsigned)(i / ngroups);
+		struct hs_netaddr src = { .family = HS_AF_INET,
+			                  .ip = { 127, (uint8_t)groups[i % ngroups],
+			                          (uint8_t)(k / 240 + 1),
+			                          (uint8_t)(k % 240 + 1) } };
+		int outcome = badsig_one(crypto, network, to, &src, wait_ms, id);
+		n[outcome]++;
+		if (outcome == 1) {
+			memcpy(last_id, id, sizeof(id));
+			hs_netaddr_format(&src, last_addr);
+		}
+	}
+	printf("badsig-many: last banned %s from %s\n", last_id, last_addr);
+	printf("badsig-many: %u identities from %zu /16s (127.%u.0.0/16 first) in %llu ms: %u "
+	       "banned (closed after the forged rumor), %u refused before the handshake, %u kept "
+	       "open\n",
+	       count, ngroups, groups[0], (unsigned long long)(ms_now() - start), n[1], n[0], n[2]);
+	hs_crypto_del(crypto);
+	return n[2] == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fputs("usage: hearsay-mallory garbage|oversize|badproof|badsig-rumor|flood|good "
 		      "IP:PORT [-bind=IP] [-network=NAME] [-wait=MS]\n"
-		      "       hearsay-mallory eclipse IP:PORT -port=P [-sybils=N] [-groups=A,B] "
-		      "[-network=NAME] [-duration=S]\n",
+		      "       hearsay-mallory eclipse|inflood IP:PORT -port=P [-sybils=N] "
+		      "[-groups=A,B,...] [-redial=MS] [-network=NAME] [-duration=S]\n"
+		      "       hearsay-mallory badsig-many IP:PORT -count=N [-groups=G] "
+		      "[-network=NAME] [-wait=MS]\n",
 		      stderr);
 		return 64;
 	}
 	struct mallory m = { .network = "main" };
 	const char *attack = argv[1], *bind_ip = NULL;
-	unsigned wait_ms = 3000, nsybils = 50, port = 0, duration_s = 0, groups[2] = { 200, 201 };
+	unsigned wait_ms = 3000, nsybils = 50, port = 0, duration_s = 0, count = 1000;
+	unsigned redial_ms = REDIAL_MS, groups[GROUPS_MAX] = { 200, 201 };
+	size_t ngroups = 2;
+	bool wait_set = false, groups_set = false;
 	for (int i = 3; i < argc; i++) {
 		if (strncmp(argv[i], "-bind=", 6) == 0)
 			bind_ip = argv[i] + 6;
 		else if (strncmp(argv[i], "-network=", 9) == 0)
 			m.network = argv[i] + 9;
 		else if (strncmp(argv[i], "-wait=", 6) == 0)
-			wait_ms = (unsigned)atoi(argv[i] + 6);
+			wait_ms = (unsigned)atoi(argv[i] + 6), wait_set = true;
+		else if (strncmp(argv[i], "-count=", 7) == 0)
+			count = (unsigned)atoi(argv[i] + 7);
+		else if (strncmp(argv[i], "-redial=", 8) == 0)
+			redial_ms = (unsigned)atoi(argv[i] + 8);
 		else if (strncmp(argv[i], "-sybils=", 8) == 0)
 			nsybils = (unsigned)atoi(argv[i] + 8);
 		else if (strncmp(argv[i], "-port=", 6) == 0)
 			port = (unsigned)atoi(argv[i] + 6);
 		else if (strncmp(argv[i], "-duration=", 10) == 0)
 			duration_s = (unsigned)atoi(argv[i] + 10);
-		else if (strncmp(argv[i], "-groups=", 8) == 0 &&
-		         sscanf(argv[i] + 8, "%u,%u", &groups[0], &groups[1]) != 2)
-			die("-groups=A,B: two /16s 127.A and 127.B");
+		else if (strncmp(argv[i], "-groups=", 8) == 0) {
+			ngroups = 0;
+			groups_set = true;
+			for (const char *g = argv[i] + 8; *g; g += *g == ',') {
+				char *end;
+				unsigned long v = strtoul(g, &end, 10), last = v;
+				if (end != g && *end == '-')
+					last = strtoul(g = end + 1, &end, 10);
+				if (end == g || last > 255 || last < v ||
+				    ngroups + (last - v) >= GROUPS_MAX)
+					die("-groups=A,B-C,...: /16s 127.A, 127.B to 127.C, ...");
+				while (v <= last)
+					groups[ngroups++] = (unsigned)v++;
+				g = end;
+			}
+		}
 	}
 	struct hs_netaddr to;
 	if (!hs_netaddr_parse(&to, argv[2], 0) || to.family != HS_AF_INET)
 		die("expected IPv4:PORT");
 	if (sodium_init() < 0)
 		die("libsodium");
-	if (strcmp(attack, "eclipse") == 0) {
-		if (nsybils < 2 || nsybils > SYBILS_MAX || port == 0 || port > 65535 ||
-		    groups[0] > 255 || groups[1] > 255)
-			die("eclipse needs -port=P and 2..200 -sybils");
-		return eclipse_main(&to, m.network, nsybils, (uint16_t)port, groups, duration_s);
+	if (strcmp(attack, "eclipse") == 0 || strcmp(attack, "inflood") == 0) {
+		struct sybil_opts o = { .nsybils = nsybils,
+			                .ngroups = ngroups,
+			                .port = (uint16_t)port,
+			                .duration_s = duration_s,
+			                .redial_ms = redial_ms,
+			                .listen = strcmp(attack, "eclipse") == 0 };
+		memcpy(o.groups, groups, sizeof(groups));
+		if (nsybils < 2 || nsybils > SYBILS_MAX || ngroups == 0 || port > 65535 ||
+		    (o.listen && port == 0))
+			die("eclipse needs -port=P; eclipse and inflood 2..400 -sybils, 1..8 "
+			    "-groups");
+		return eclipse_main(&to, m.network, &o);
+	}
+	if (strcmp(attack, "badsig-many") == 0) {
+		if (count == 0 || count / (groups_set ? ngroups : 1) > BADSIG_MANY_MAX)
+			die("badsig-many needs -count=1.., at most 60000 per /16");
+		static const unsigned one[1] = { 90 };
+		return badsig_many_main(&to, m.network, count, groups_set ? groups : one,
+		                        groups_set ? ngroups : 1, wait_set ? wait_ms : 2000);
 	}
 	setup(&m);
 	m.fd = dial(&to, bind_ip);

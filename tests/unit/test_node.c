@@ -311,6 +311,57 @@ static void test_outbound_reserved(void)
 	tn_free(&net);
 }
 
+/* The daemon reports a closed session only after its event loop comes round again, so a
+ * burst of inbound connections, each evicting the one before, leaves closing sessions in their
+ * slots. They must not take the slots the outbound reserve needs: with 300 connections and no
+ * close reported, the node still opens its reserve's outbound sessions. */
+static void test_eviction_burst_keeps_slots(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", reserved_outbound); /* 2 inbound slots, a reserve of 4 */
+	struct hs_node *node = net.n[0].node;
+	size_t admitted = 0;
+	for (unsigned i = 0; i < 300; i++) {
+		struct hs_netaddr a =
+		        hs_netaddr_ipv4(10, (uint8_t)(100 + i % 6), (uint8_t)(i / 250),
+		                        (uint8_t)(i % 250 + 1), 7000);
+		uint64_t h;
+		admitted += hs_node_peer_open(node, &h, true, &a, net.now) == 0;
+		CHECK(hs_node_check(node));
+	}
+	struct hs_node_stats st;
+	hs_node_get_stats(node, &st);
+	CHECK(admitted >= 2);
+	CHECK(st.inbound_refused > 0); /* refused once only the reserve's slots were left */
+	for (unsigned i = 0; i < 4; i++) {
+		struct hs_netaddr a = hs_netaddr_ipv4(10, (uint8_t)(20 + i), 0, 1, 7000);
+		uint64_t h;
+		CHECK_EQ(hs_node_peer_open(node, &h, false, &a, net.now), 0);
+	}
+	tn_free(&net);
+}
+
+/* A dial that connects but whose session the node itself refuses (no room) is over at once:
+ * the address is not left "being dialled" until the handshake timeout, and can be dialled
+ * again. */
+static void test_refused_dial_released(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", reserved_outbound); /* peers_max 6 */
+	struct hs_node *node = net.n[0].node;
+	uint64_t h;
+	for (unsigned i = 0; i < 6; i++) {
+		struct hs_netaddr a = hs_netaddr_ipv4(10, (uint8_t)(20 + i), 0, 1, 7000);
+		CHECK_EQ(hs_node_peer_open(node, &h, false, &a, net.now), 0);
+	}
+	struct hs_netaddr more = hs_netaddr_ipv4(10, 30, 0, 1, 7000);
+	CHECK_EQ(hs_node_dial_once(node, &more, net.now), 0);
+	CHECK_EQ(hs_node_dial_once(node, &more, net.now), HS_ERR_EXISTS); /* pending */
+	CHECK_EQ(hs_node_peer_open(node, &h, false, &more, net.now), HS_ERR_FULL);
+	CHECK_EQ(hs_node_dial_once(node, &more, net.now), 0); /* released, dialled again */
+	tn_free(&net);
+}
+
 /* A full node evicts an inbound session to take a new one: never one of the longest
  * standing, preferring the network group that holds the most sessions. */
 static void test_inbound_eviction(void)
@@ -572,6 +623,8 @@ int main(void)
 	RUN(test_state_spreads_and_syncs);
 	RUN(test_inbound_eviction);
 	RUN(test_outbound_reserved);
+	RUN(test_eviction_burst_keeps_slots);
+	RUN(test_refused_dial_released);
 	RUN(test_push_receivers_bounded);
 	RUN(test_push_follows_grafts);
 	RUN(test_push_learns_first_teller);

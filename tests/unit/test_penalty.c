@@ -194,33 +194,46 @@ static void test_ban_table_flush(void)
 	hs_ban_addr_key(&earlier, key);
 	CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ADDR, key, 5 * S, HS_BAN_MISBEHAVING, 0), 0);
 	struct hs_ban removed[16];
-	size_t groups = 0;
+	size_t groups = 0, merged = 0, lost = 0;
 	for (unsigned i = 0; i < 3000; i++) {
 		struct hs_netaddr a = hs_netaddr_ipv4(10, 50, (uint8_t)(i >> 8), (uint8_t)i, 1);
 		hs_ban_addr_key(&a, key);
 		struct hs_ban_changes ch = { .removed = removed, .removed_max = 16 };
 		CHECK(hs_banlist_make_room(&bl, 1 * S, &ch));
 		groups += ch.has_added;
+		merged += ch.nmerged;
+		lost += ch.nremoved - ch.nmerged;
+		for (size_t r = 0; r < ch.nmerged; r++)
+			CHECK_EQ(removed[r].kind, HS_BAN_ADDR); /* merged: still covered, below */
 		CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ADDR, key, (6 + i) * S, HS_BAN_MISBEHAVING, S),
 		         0);
 	}
 	CHECK(groups >= 1);
+	/* Every ban that made room was merged into the group ban: none was lost (the count
+	 * behind hearsay_bans_evicted_total). */
+	CHECK(merged >= 2999 - 14);
+	CHECK_EQ(lost, 0);
 	CHECK(hs_banlist_has_id(&bl, op, 2 * S));
 	CHECK(hs_banlist_has_addr(&bl, &earlier, 2 * S));
 	struct hs_netaddr any = hs_netaddr_ipv4(10, 50, 99, 99, 1);
 	CHECK(hs_banlist_has_addr(&bl, &any, 2 * S)); /* the group ban */
 	/* Nothing compacts (identity bans): the shortest automatic ban goes, then the next;
 	 * the operator's never. */
+	lost = 0;
 	for (unsigned i = 0; i < 100; i++) {
 		uint8_t id[32] = { 1, (uint8_t)i, (uint8_t)(i >> 8) };
 		struct hs_ban_changes ch = { .removed = removed, .removed_max = 16 };
 		CHECK(hs_banlist_make_room(&bl, 1 * S, &ch));
+		lost += ch.nremoved - ch.nmerged;
 		CHECK_EQ(hs_banlist_add(&bl, HS_BAN_ID, id, (9000 + i) * S, HS_BAN_MISBEHAVING, S),
 		         0);
 		for (size_t r = 0; r < ch.nremoved; r++)
 			CHECK(removed[r].reason != HS_BAN_OPERATOR);
 	}
 	CHECK(hs_banlist_has_id(&bl, op, 2 * S));
+	/* Identity bans do not merge: past the places the first compaction freed (fewer than the
+	 * table holds), each place is an eviction. */
+	CHECK(lost >= 100 - 16);
 	/* A table of operator bans only refuses an automatic one. */
 	struct hs_banlist full;
 	hs_banlist_init(&full, secret, 2);
