@@ -451,6 +451,12 @@ SETTER(seed)
 	return parse_bool(v, &src->cfg->seed);
 }
 
+SETTER(crawlinterval)
+{
+	*expect = "milliseconds, 10..3600000";
+	return parse_u64(v, 10, 3600000, &src->cfg->crawlinterval_ms);
+}
+
 SETTER(ignorestoredamage)
 {
 	*expect = "0 or 1";
@@ -546,6 +552,8 @@ static const struct key keys[] = {
 	{ "metricsallowremote", set_metricsallowremote,
 	  "allow metrics on a non-loopback address (default 0)" },
 	{ "seed", set_seed, "run as a seed/bootnode (default 0)" },
+	{ "crawlinterval", set_crawlinterval,
+	  "seed mode: milliseconds between crawl visits (default 2000)" },
 	{ "ignorestoredamage", set_ignorestoredamage,
 	  "start even if a store table cannot be read, logging the loss (default 0)" },
 	{ "externalip", set_externalip, "address to advertise, when not the listen address" },

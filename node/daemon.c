@@ -749,8 +749,12 @@ static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
 	nc->generation = d->generation;
 	nc->crypto = d->crypto;
 	nc->noise_static = d->noise;
-	if (c->seed)
+	if (c->seed) {
 		nc->services |= HS_SERVICE_SEED;
+		nc->seed_mode = true;
+		if (c->crawlinterval_ms)
+			nc->crawl_interval_ns = c->crawlinterval_ms * HS_NS_PER_MS;
+	}
 	/* The record advertises an address others can dial: externalip, else a specific listen
 	 * address; never a wildcard (0.0.0.0, [::]), which names no host. */
 	if (c->externalip_set)
@@ -873,6 +877,7 @@ static void teardown(struct hs_daemon *d)
 	d->stopping = true; /* callbacks still to come (lookups) touch nothing */
 	hs_names_stop(d);
 	hs_upnp_stop(d);
+	hs_seed_stop(d);
 	hs_metrics_stop(d);
 	hs_rpc_stop(d);
 	/* Peers still open when the grace period ended: their slots go before the node. */
@@ -923,6 +928,8 @@ static int run(struct hs_daemon *d)
 		return rc;
 	if (d->cfg.upnp)
 		hs_upnp_start(d);
+	if (d->cfg.seed)
+		hs_seed_start(d);
 	char id[65];
 	hs_hex(id, hs_identity_pubkey(d->id), 32);
 	hs_log(HS_LOG_INFO, "hearsayd %s: node %s, network %s, generation %llu", HS_VERSION, id,

@@ -67,6 +67,7 @@ struct rpc_client {
 };
 
 struct hs_metrics;
+struct hs_seed;
 struct hs_upnp;
 struct hs_names;
 
@@ -109,6 +110,7 @@ struct hs_daemon {
 	struct hs_metrics *metrics;
 	struct hs_upnp *upnp;
 	struct hs_names *names;
+	struct hs_seed *seed; /* seed mode's status line (seed.c) */
 	/* Inbound sessions that end before their handshake are logged at most
 	 * HS_LOG_EARLY_ENDS_PER_MIN a minute; the rest are counted and the count logged. */
 	uint64_t early_window_ns, early_logged, early_suppressed;
@@ -184,6 +186,12 @@ void hs_names_stats(const struct hs_daemon *d, uint64_t *lookups, uint64_t *fail
 void hs_names_stop(struct hs_daemon *d);
 /* After the loop's last run. */
 void hs_names_free(struct hs_daemon *d);
+
+/* seed.c: seed mode's status line every minute, and its RPC methods. */
+void hs_seed_start(struct hs_daemon *d);
+void hs_seed_stop(struct hs_daemon *d);
+json_t *hs_seed_rpc_stats(struct hs_daemon *d, json_t *params, int *code, const char **message);
+json_t *hs_seed_rpc_export(struct hs_daemon *d, json_t *params, int *code, const char **message);
 
 /* upnp.c */
 /* Starts the UPnP thread (upnp=1). */

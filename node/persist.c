@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "daemon_impl.h"
+#include "hearsay/crawl.h"
 
 /* Rationale: often enough that a freed disk is noticed within seconds, rarely enough that a
  * disk that stays full costs one reopen of a small database per probe. */
@@ -129,11 +130,12 @@ struct load_ctx {
 static bool load_one(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *val,
                      size_t vallen)
 {
-	(void)key;
-	(void)keylen;
 	struct load_ctx *l = ctx;
 	int rc;
-	if (l->table == HS_TABLE_RECORD)
+	if (l->table == HS_TABLE_CRAWL)
+		rc = keylen == HS_KEY_LEN ? hs_node_load_crawl(l->d->node, key, val, vallen)
+		                          : HS_ERR_INVALID;
+	else if (l->table == HS_TABLE_RECORD)
 		rc = hs_node_add_record(l->d->node, val, vallen, hs_daemon_now(l->d));
 	else if (l->table == HS_TABLE_ANCHOR)
 		rc = hs_node_add_anchor(l->d->node, val, vallen, hs_daemon_now(l->d));
@@ -159,8 +161,11 @@ int hs_persist_load(struct hs_daemon *d, char *err, size_t errlen)
 		       { HS_TABLE_SCORE, "scores" },
 		       { HS_TABLE_RECORD, "node records" },
 		       { HS_TABLE_ANCHOR, "anchors" },
-		       { HS_TABLE_STATE, "state entries" } };
+		       { HS_TABLE_STATE, "state entries" },
+		       { HS_TABLE_CRAWL, "crawl statistics" } };
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (tables[i].table == HS_TABLE_CRAWL && !d->cfg.seed)
+			continue; /* kept for a later run in seed mode */
 		struct load_ctx l = { .d = d, .table = tables[i].table };
 		int rc = hs_store_each(d->store, tables[i].table, load_one, &l);
 		if (rc && !d->cfg.ignorestoredamage) {
@@ -242,6 +247,13 @@ void hs_persist_save(struct hs_daemon *d, const struct hs_event *ev)
 		break;
 	case HS_SAVE_UNANCHOR:
 		rc = hs_store_del(d->store, HS_TABLE_ANCHOR, ev->key, ev->keylen, false);
+		break;
+	case HS_SAVE_CRAWL:
+		rc = hs_store_put(d->store, HS_TABLE_CRAWL, ev->key, ev->keylen, ev->value,
+		                  ev->valuelen, false);
+		break;
+	case HS_SAVE_UNCRAWL:
+		rc = hs_store_del(d->store, HS_TABLE_CRAWL, ev->key, ev->keylen, false);
 		break;
 	}
 	if (rc) {

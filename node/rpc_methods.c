@@ -743,6 +743,16 @@ static json_t *m_stop(struct call *k)
 	return json_string("hearsay stopping");
 }
 
+static json_t *m_getseedstats(struct call *k)
+{
+	return hs_seed_rpc_stats(k->d, k->params, k->code, k->message);
+}
+
+static json_t *m_exportseeds(struct call *k)
+{
+	return hs_seed_rpc_export(k->d, k->params, k->code, k->message);
+}
+
 static json_t *m_help(struct call *k);
 
 struct method {
@@ -768,6 +778,8 @@ static const struct method methods[] = {
 	{ "delstate", m_delstate, "delstate KEY" },
 	{ "getstate", m_getstate, "getstate ORIGIN KEY" },
 	{ "liststate", m_liststate, "liststate [ORIGIN]" },
+	{ "getseedstats", m_getseedstats, "getseedstats [count]" },
+	{ "exportseeds", m_exportseeds, "exportseeds [list [MINPCT] | zone NAME [PORT] [MINPCT]]" },
 	{ "uptime", m_uptime, "uptime" },
 	{ "stop", m_stop, "stop" },
 	{ "help", m_help, "help" },

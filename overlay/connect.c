@@ -297,6 +297,10 @@ bool hs_connect_on_identity(struct hs_node *node, struct peer *p, uint64_t now)
 		return false;
 	}
 	if (hs_node_peer_by_id(node, p->id, p)) {
+		if (p->crawl) { /* the record's identity answered at its address: reached */
+			hs_crawl_result(node, p->id, true, now);
+			p->crawl = false;
+		}
 		hs_peer_close(node, p, HS_REASON_DUPLICATE, "already connected to this node", now);
 		return false;
 	}
@@ -368,6 +372,12 @@ void hs_connect_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 	}
 	if (p->kind == CONN_FEELER)
 		p->close_at_ns = now + FEELER_LINGER_NS;
+	if (p->crawl) {
+		hs_crawl_result(node, p->id, true, now);
+		p->close_at_ns = now + HS_CRAWL_LINGER_MS * HS_NS_PER_MS;
+	}
+	if (p->kind == CONN_INBOUND)
+		hs_crawl_on_inbound(node, p, now);
 }
 
 void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
@@ -377,7 +387,8 @@ void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
 		e->connected = false;
 	if (p->anchor && !node->shutting_down)
 		anchor_closed(node, p);
-	if (p->kind == CONN_INBOUND || p->state == PS_ACTIVE)
+	/* An active session is closing by now (PS_CLOSING): whether its hello came is p->up. */
+	if (p->kind == CONN_INBOUND || p->up || p->state == PS_ACTIVE)
 		return;
 	/* An outbound session that never became active counts as a failed attempt on the node
 	 * we meant to reach, unless that node is connected another way (a duplicate). */
@@ -385,6 +396,8 @@ void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
 	if (target && !hs_node_peer_by_id(node, target, p)) {
 		attempt_failed(node, target, now);
 		anchor_failed(node, target);
+		if (p->crawl)
+			hs_crawl_result(node, target, false, now);
 	}
 	for (size_t i = 0; i < node->nmanual; i++) {
 		struct manual_addr *m = &node->manual[i];
@@ -420,6 +433,7 @@ static void answer_getaddr(struct hs_node *node, struct peer *p, uint64_t now)
 	 * and window: no scraping by repetition or by reconnecting. Over it: ignored. */
 	if (p->answered_getaddr || !getaddr_allowed(node, p, now)) {
 		node->stats.getaddr_limited++;
+		hs_crawl_visit_only(node, p, now);
 		return;
 	}
 	p->answered_getaddr = true;
@@ -429,10 +443,17 @@ static void answer_getaddr(struct hs_node *node, struct peer *p, uint64_t now)
 		return;
 	*m = zero;
 	m->type = HS_MSG_ADDR;
-	m->u.addr.count = hs_addrbook_sample(&node->book, m->u.addr.records, HS_ADDR_MAX, p->id,
-	                                     rand_cb, node, now);
+	if (node->cfg.seed_mode) {
+		m->u.addr.count = hs_crawl_answer(node, m->u.addr.records, HS_ADDR_MAX, p->id, now);
+		node->crawl.answers += m->u.addr.count > 0;
+	} else {
+		m->u.addr.count = hs_addrbook_sample(&node->book, m->u.addr.records, HS_ADDR_MAX,
+		                                     p->id, rand_cb, node, now);
+	}
 	if (m->u.addr.count > 0)
 		hs_peer_send(node, p, m, now);
+	else
+		hs_crawl_visit_only(node, p, now); /* nothing for it here yet: come back later */
 	free(m);
 }
 
@@ -452,6 +473,8 @@ static void on_addr(struct hs_node *node, struct peer *p, const struct hs_msg_ad
 	}
 	if (p->kind == CONN_SEED)
 		hs_peer_close(node, p, HS_REASON_OTHER, "address fetch done", now);
+	else if (p->crawl)
+		hs_peer_close(node, p, HS_REASON_OTHER, "crawl visit done", now);
 }
 
 void hs_connect_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg *m, uint64_t now)
@@ -632,9 +655,21 @@ static void rotate(struct hs_node *node, uint64_t now)
 	}
 }
 
+bool hs_connect_feeler(struct hs_node *node, const struct hs_netaddr *addr,
+                       const uint8_t id[HS_KEY_LEN], bool crawl, uint64_t now)
+{
+	struct pending_dial *d = dial(node, addr, id, CONN_FEELER, now);
+	if (!d)
+		return false;
+	d->crawl = crawl;
+	node->stats.feelers++;
+	return true;
+}
+
 void hs_connect_timer(struct hs_node *node, uint64_t now)
 {
 	expire_dials(node, now);
+	hs_crawl_timer(node, now);
 	hs_topics_trim(node, now);
 	hs_addrbook_resolve_collisions(&node->book, now);
 	feeler(node, now);
@@ -666,6 +701,9 @@ uint64_t hs_connect_deadline(const struct hs_node *node)
 {
 	uint64_t d = node->next_feeler_ns < node->next_rotate_ns ? node->next_feeler_ns
 	                                                         : node->next_rotate_ns;
+	uint64_t c = hs_crawl_deadline(node);
+	if (c < d)
+		d = c;
 	for (size_t i = 0; i < node->ndials; i++) {
 		uint64_t t = node->dials[i].started_ns + node->cfg.handshake_timeout_ns;
 		if (t < d)
@@ -689,6 +727,7 @@ void hs_connect_on_open(struct hs_node *node, struct peer *p)
 			continue;
 		p->kind = d->kind;
 		p->rotate = d->rotate;
+		p->crawl = d->crawl;
 		if (d->has_id) {
 			memcpy(p->expect_id, d->id, HS_KEY_LEN);
 			p->has_expect = true;
@@ -724,6 +763,8 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 		if (gone.has_id) {
 			attempt_failed(node, gone.id, now);
 			anchor_failed(node, gone.id);
+			if (gone.crawl)
+				hs_crawl_result(node, gone.id, false, now);
 		}
 		for (size_t j = 0; j < node->nmanual; j++)
 			if (hs_netaddr_equal(&node->manual[j].addr, addr))

@@ -26,6 +26,7 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->dial_interval_ns = 500 * HS_NS_PER_MS;
 	cfg->feeler_interval_ns = 120 * HS_NS_PER_S;
 	cfg->rotate_interval_ns = 600 * HS_NS_PER_S;
+	cfg->crawl_interval_ns = 2 * HS_NS_PER_S;
 	cfg->eager_push = 2;
 	cfg->eager_cover_pct = 35;
 	cfg->eager_receivers_max = 16;
@@ -285,6 +286,7 @@ static bool config_valid(const struct hs_node_config *cfg, const struct hs_caps 
 	       cfg->pull_interval_ns > 0 && cfg->dial_interval_ns > 0 &&
 	       cfg->ping_interval_ns > 0 && cfg->request_timeout_ns > 0 &&
 	       cfg->retention_ns >= cfg->pull_window_ns &&
+	       (!cfg->seed_mode || cfg->crawl_interval_ns > 0) &&
 	       hs_score_params_check(&cfg->score) == 0 && cfg->verifies_per_s >= 1 &&
 	       cfg->verifies_per_s <= 1000000000;
 }
@@ -298,6 +300,8 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	if (!node)
 		return HS_ERR_NOMEM;
 	node->cfg = *cfg;
+	if (cfg->seed_mode && node->cfg.outbound_target > HS_SEED_OUTBOUND)
+		node->cfg.outbound_target = HS_SEED_OUTBOUND; /* few relay sessions (crawl.h) */
 	node->caps = *caps;
 	memcpy(node->network, cfg->network, strlen(cfg->network) + 1);
 	node->cfg.network = node->network;
@@ -353,6 +357,11 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	node->next_feeler_ns = cfg->feeler_interval_ns ? now + cfg->feeler_interval_ns : UINT64_MAX;
 	node->next_rotate_ns = cfg->rotate_interval_ns ? now + cfg->rotate_interval_ns : UINT64_MAX;
 	node->next_sweep_ns = now + HS_NS_PER_S;
+	err = hs_crawl_init(node, now);
+	if (err) {
+		hs_node_del(node);
+		return err;
+	}
 	node->next_pull_ns = now + hs_node_rand64(node) % cfg->pull_interval_ns;
 	err = hs_connect_sign_record(node, now);
 	if (err) {
@@ -375,6 +384,7 @@ void hs_node_del(struct hs_node *node)
 	hs_rumorstore_deinit(&node->store);
 	hs_seen_deinit(&node->seen);
 	hs_addrbook_deinit(&node->book);
+	hs_crawl_deinit(node);
 	hs_scores_deinit(&node->scores);
 	hs_scores_deinit(&node->net_scores);
 	hs_banlist_deinit(&node->bans);

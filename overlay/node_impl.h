@@ -23,6 +23,7 @@
 
 #include "addrbook.h"
 #include "hearsay/banlist.h"
+#include "hearsay/crawl.h"
 #include "hearsay/crypto.h"
 #include "hearsay/handshake.h"
 #include "hearsay/msg.h"
@@ -115,6 +116,7 @@ struct peer {
 	uint64_t close_at_ns; /* a feeler leaves at this time (0: never) */
 	bool anchor;          /* an outbound peer saved as an anchor (HS_SAVE_ANCHOR) */
 	bool rotate;          /* a feeler that may replace the worst outbound peer */
+	bool crawl;           /* a seed's crawl visit (crawl.c) */
 
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 };
@@ -125,6 +127,7 @@ struct pending_dial {
 	bool has_id;
 	enum conn_kind kind;
 	bool rotate; /* a rotation feeler (peer.rotate) */
+	bool crawl;  /* a crawl visit (peer.crawl) */
 	uint64_t started_ns;
 };
 
@@ -139,6 +142,20 @@ struct getaddr_group {
 	uint8_t group[8];
 	uint64_t window_ns;
 	uint32_t count;
+};
+
+/* Seed mode: the crawler's statistics, one entry per visited record (crawl.c). */
+struct crawl_entry {
+	uint8_t id[HS_KEY_LEN];
+	struct hs_crawl_stat stat;
+};
+struct crawl_table {
+	struct hs_idmap map; /* id -> index in entries */
+	struct crawl_entry *entries;
+	size_t count, cap, max;
+	size_t prune_cursor;
+	uint64_t next_crawl_ns;
+	uint64_t started, visits, visits_ok, answers, dropped;
 };
 
 struct queued_event {
@@ -191,6 +208,7 @@ struct hs_node {
 	struct pending_anchor anchors[HS_ANCHORS_MAX];
 	size_t nanchors;
 	struct getaddr_group getaddr_groups[HS_GETADDR_GROUPS];
+	struct crawl_table crawl; /* seed mode only */
 
 	struct queued_event *events;
 	size_t ev_head, ev_count, ev_cap;
@@ -372,8 +390,31 @@ HS_MUST_USE int hs_connect_add_anchor(struct hs_node *node, const struct hs_reco
 /* Emits HS_SAVE_UNRECORD for the ids the book dropped and HS_SAVE_RECORD for the entries a
  * collision moved between tables (after every input). */
 void hs_connect_book_sync(struct hs_node *node);
+/* Dials a feeler to addr (a record's, expecting id); crawl marks a seed's crawl visit.
+ * False when no dial slot is free. */
+bool hs_connect_feeler(struct hs_node *node, const struct hs_netaddr *addr,
+                       const uint8_t id[HS_KEY_LEN], bool crawl, uint64_t now);
 /* Saves a book entry (record and history) with HS_SAVE_RECORD. */
 void hs_connect_save_entry(struct hs_node *node, const struct hs_book_entry *e);
+
+/* ---- crawl.c (seed mode) ------------------------------------------------------------------ */
+HS_MUST_USE int hs_crawl_init(struct hs_node *node, uint64_t now);
+void hs_crawl_deinit(struct hs_node *node);
+/* Starts the next visit when one is due (from the connect timer). */
+void hs_crawl_timer(struct hs_node *node, uint64_t now);
+uint64_t hs_crawl_deadline(const struct hs_node *node);
+/* A visit's result for the record of id. */
+void hs_crawl_result(struct hs_node *node, const uint8_t id[HS_KEY_LEN], bool ok, uint64_t now);
+/* A seed's getaddr answer: records reachable in the 2 h window (topped up from the book's
+ * sample while fewer than HS_SEED_VERIFIED_MIN are), none with id exclude. */
+size_t hs_crawl_answer(struct hs_node *node, struct hs_record *out, size_t max,
+                       const uint8_t *exclude, uint64_t now);
+/* Seed mode, an inbound session's hello accepted: beyond HS_SEED_RELAY_IN relay sessions it
+ * is an address-exchange visit that leaves after HS_SEED_VISIT_S. */
+void hs_crawl_on_inbound(struct hs_node *node, struct peer *p, uint64_t now);
+/* Seed mode: an inbound session we gave no answer to (refused by the rate limit, or nothing
+ * to give yet) becomes a visit too, relay slot or not: it must not hold one in vain. */
+void hs_crawl_visit_only(struct hs_node *node, struct peer *p, uint64_t now);
 
 /* ---- request preference (reqsched.h) and topic coverage (topics.c) ------------------------ */
 /* The scheduler asks PREFERRED announcers first: sessions we opened (an attacker cannot choose

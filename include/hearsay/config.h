@@ -71,7 +71,8 @@ struct hs_config {
 	bool metrics_on;                    /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
 	bool metrics_allow_remote; /* a non-loopback metrics address is refused without it */
-	bool seed;                 /* bootnode mode: advertise the seed service */
+	bool seed; /* seed mode: crawl, verified getaddr answers (hearsay/crawl.h) */
+	uint64_t crawlinterval_ms; /* seed mode: a new crawl visit at most this often; 0: default */
 	bool ignorestoredamage;    /* start although a store table cannot be read (loss logged) */
 	struct hs_netaddr externalip; /* advertised address when it differs from listen */
 	bool externalip_set;

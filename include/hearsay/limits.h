@@ -178,6 +178,35 @@ enum hs_limits {
 	 * a group that loses its slot to another starts a fresh window). */
 	HS_GETADDR_GROUPS = 64,
 
+	/* --- seed mode: the crawler and its answers (overlay/crawl.c) ------------------------ */
+	/* Crawl visits in flight at once (dialling or in session). Rationale: a seed's visits are
+	 * one handshake and one getaddr each, so four in flight keep a crawl interval of
+	 * milliseconds busy, while a seed can never hold more than four sessions of its own
+	 * choosing for crawling (its slots stay for visitors); the crawl interval
+	 * (crawlinterval) paces how often a new one starts. */
+	HS_CRAWL_INFLIGHT_MAX = 4,
+	/* A crawl visit leaves this long after its hello at the latest (at once when the
+	 * answer to its getaddr arrives): long enough for a getaddr round trip. */
+	HS_CRAWL_LINGER_MS = 2000,
+	/* Rationale: reachable in a window means the last visit succeeded and the window's
+	 * decayed success ratio is at least this (the seeder's IsGood asks 85% of 2 h with
+	 * more samples; one failure among two visits must not yet mark a node down, two in a
+	 * row do). */
+	HS_CRAWL_GOOD_PCT = 50,
+	/* A seed answers getaddr from records reachable in the 2 h window; while fewer than
+	 * this many are, it tops the answer up with the ordinary book sample. Rationale: a seed
+	 * that just started (or lost its store) has verified nobody yet and must still
+	 * bootstrap nodes; once a handful are verified it hands out only those. */
+	HS_SEED_VERIFIED_MIN = 8,
+	/* Inbound sessions a seed keeps as relay sessions; later ones are address-exchange
+	 * visits closed HS_SEED_VISIT_S after their hello. Rationale: a seed's job is to
+	 * answer getaddr; every long session it keeps is a slot a newcomer cannot have. */
+	HS_SEED_RELAY_IN = 2,
+	HS_SEED_VISIT_S = 5,
+	/* Outbound sessions a seed keeps (its outbound_target, when maxoutbound is larger):
+	 * enough to keep hearing of records, few enough to leave its slots to visitors. */
+	HS_SEED_OUTBOUND = 2,
+
 	/* --- the daemon's host names and DNS seeds (node/names.c) -------------------------- */
 	/* Host names the daemon resolves at once: every connect, addnode, seednode and dnsseed
 	 * name from the configuration plus addnode RPCs, as many as the core's manual peers and

@@ -130,6 +130,10 @@ struct hs_node_config {
 	uint64_t rotate_interval_ns;   /* outbound rotation (default 10 min; 0: off): a feeler
 	                                * that answers replaces the worst-scored outbound peer
 	                                * when that one scores no better than it */
+	/* Seed mode (hearsay/crawl.h): crawl the address book, answer getaddr from verified
+	 * records, keep few relay sessions (default off). */
+	bool seed_mode;
+	uint64_t crawl_interval_ns; /* a new crawl visit at most this often (default 2 s) */
 
 	/* Dissemination knobs. */
 	size_t eager_push;              /* fanout: peers we ask to push new rumors to us whole, at
@@ -287,6 +291,8 @@ enum hs_save_kind {
 	HS_SAVE_ANCHOR = 16,   /* key = node id; value = its record encoding; hs_node_add_anchor */
 	HS_SAVE_UNANCHOR = 17, /* key = node id; no value: delete it */
 	HS_SAVE_UNRECORD = 18, /* key = node id; no value: the book dropped it, delete it */
+	HS_SAVE_CRAWL = 19,    /* seed mode: key = node id; value = hs_crawl_stat_encode */
+	HS_SAVE_UNCRAWL = 20,  /* key = node id; no value: the record is gone, delete it */
 };
 
 struct hs_event {

@@ -6,7 +6,8 @@
  *
  * Keys begin with one table byte (docs/OPERATIONS.md lists them): 'v' schema version,
  * 'g' generation counter, 'r' node records, 'b' bans, 's' scores, 'e' state entries,
- * 'a' anchors. Values are the objects' canonical encodings plus small fixed headers.
+ * 'a' anchors, 'c' a seed's crawl statistics. Values are the objects' canonical encodings plus
+ * small fixed headers.
  *
  * Durability: writes flagged sync reach the disk before the call returns (what the node
  * acknowledges: bans, its own state entries, the generation counter); others go through
@@ -48,6 +49,7 @@ enum hs_store_table {
 	HS_TABLE_SCORE = 's',
 	HS_TABLE_STATE = 'e',
 	HS_TABLE_ANCHOR = 'a',
+	HS_TABLE_CRAWL = 'c',
 };
 
 struct hs_store;

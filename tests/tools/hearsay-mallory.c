@@ -30,6 +30,12 @@
  *                  counted as banned (closed after its rumor), refused (closed before its
  *                  handshake completed) or kept (still open after -wait ms); prints
  *                  "badsig-many: N identities ..." and exits 0 when none was kept.
+ *   getaddr-many   -count=N fresh identities (at most 60,000), one after another, each from
+ *                  its own address 127.G.x.y (G: -groups, default 91): a real handshake and
+ *                  hello, then a getaddr; each is counted as answered (an addr frame came
+ *                  within -wait ms, default 1000), unanswered, or refused (no session).
+ *                  Prints "getaddr-many: N sessions ... A answered, U unanswered, R refused"
+ *                  and exits 0.
  *
  * It prints what it did and what the node did, one line each, and exits 0 when the node
  * closed the connection (1 when it did not within -wait ms; for `good`, 0 when it stayed open).
@@ -734,6 +740,89 @@ static int badsig_many_main(const struct hs_netaddr *to, const char *network, un
 	return n[2] == 0 ? 0 : 1;
 }
 
+/* ---- getaddr-many: a scraper opening session after session from one /16 ------------------ */
+
+/* One session from src asking getaddr: 0 refused (no session), 1 answered, 2 unanswered. */
+static int getaddr_one(struct hs_crypto *crypto, const char *network, const struct hs_netaddr *to,
+                       const struct hs_netaddr *src, unsigned wait_ms, size_t *records)
+{
+	struct mallory m = { .network = network, .crypto = crypto };
+	uint8_t seed[32];
+	do
+		randombytes_buf(seed, 32);
+	while (hs_identity_new(&m.id, crypto, seed) != 0);
+	randombytes_buf(seed, 32);
+	if (hs_noise_static_new(&m.noise, seed) != 0)
+		die("noise");
+	sodium_memzero(seed, sizeof(seed));
+	struct sockaddr_in from, dst;
+	to_sockaddr(src, &from);
+	from.sin_port = 0;
+	to_sockaddr(to, &dst);
+	int outcome = 0;
+	m.fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (m.fd < 0)
+		die("socket");
+	struct timeval tv = { .tv_sec = 2 };
+	(void)setsockopt(m.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(m.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (bind(m.fd, (struct sockaddr *)&from, sizeof(from)) != 0)
+		die("cannot bind a source address in the /16");
+	if (connect(m.fd, (struct sockaddr *)&dst, sizeof(dst)) == 0 && handshake(&m, false)) {
+		hello(&m);
+		struct hs_msg ga = { .type = HS_MSG_GETADDR };
+		send_msg(&m, &ga);
+		outcome = 2;
+		static uint8_t frame[HS_NOISE_MSG_MAX];
+		static struct hs_msg msg;
+		uint64_t start = ms_now();
+		while (ms_now() - start < wait_ms) {
+			struct pollfd pfd = { .fd = m.fd, .events = POLLIN };
+			if (poll(&pfd, 1, 50) <= 0)
+				continue;
+			size_t n = recv_frame(&m, frame, sizeof(frame)), plen;
+			if (n == 0)
+				break; /* closed */
+			if (hs_transport_decrypt(m.tr, frame, n, &plen, frame, n) != 0 ||
+			    hs_msg_decode(&msg, frame, plen) != 0)
+				break;
+			if (msg.type == HS_MSG_ADDR) {
+				*records += msg.u.addr.count;
+				outcome = 1;
+				break;
+			}
+		}
+	}
+	close(m.fd);
+	hs_transport_del(m.tr);
+	hs_noise_static_del(m.noise);
+	hs_identity_del(m.id);
+	return outcome;
+}
+
+static int getaddr_many_main(const struct hs_netaddr *to, const char *network, unsigned count,
+                             unsigned group, unsigned wait_ms)
+{
+	struct hs_crypto *crypto;
+	uint8_t seed[32];
+	randombytes_buf(seed, 32);
+	if (hs_crypto_new(&crypto, seed) != 0)
+		die("crypto");
+	unsigned n[3] = { 0 };
+	size_t records = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct hs_netaddr src = { .family = HS_AF_INET,
+			                  .ip = { 127, (uint8_t)group, (uint8_t)(i / 240 + 1),
+			                          (uint8_t)(i % 240 + 1) } };
+		n[getaddr_one(crypto, network, to, &src, wait_ms, &records)]++;
+	}
+	printf("getaddr-many: %u sessions from 127.%u.0.0/16: %u answered (%zu records), %u "
+	       "unanswered, %u refused\n",
+	       count, group, n[1], records, n[2], n[0]);
+	hs_crypto_del(crypto);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -742,6 +831,8 @@ int main(int argc, char **argv)
 		      "       hearsay-mallory eclipse|inflood IP:PORT -port=P [-sybils=N] "
 		      "[-groups=A,B,...] [-redial=MS] [-network=NAME] [-duration=S]\n"
 		      "       hearsay-mallory badsig-many IP:PORT -count=N [-groups=G] "
+		      "[-network=NAME] [-wait=MS]\n"
+		      "       hearsay-mallory getaddr-many IP:PORT -count=N [-groups=G] "
 		      "[-network=NAME] [-wait=MS]\n",
 		      stderr);
 		return 64;
@@ -811,6 +902,12 @@ int main(int argc, char **argv)
 		static const unsigned one[1] = { 90 };
 		return badsig_many_main(&to, m.network, count, groups_set ? groups : one,
 		                        groups_set ? ngroups : 1, wait_set ? wait_ms : 2000);
+	}
+	if (strcmp(attack, "getaddr-many") == 0) {
+		if (count == 0 || count > BADSIG_MANY_MAX)
+			die("getaddr-many needs -count=1..60000");
+		return getaddr_many_main(&to, m.network, count, groups_set ? groups[0] : 91,
+		                         wait_set ? wait_ms : 1000);
 	}
 	setup(&m);
 	m.fd = dial(&to, bind_ip);
