@@ -188,10 +188,10 @@ enum hs_limits {
 	/* A crawl visit leaves this long after its hello at the latest (at once when the
 	 * answer to its getaddr arrives): long enough for a getaddr round trip. */
 	HS_CRAWL_LINGER_MS = 2000,
-	/* Rationale: reachable in a window means the last visit succeeded and the window's
-	 * decayed success ratio is at least this (the seeder's IsGood asks 85% of 2 h with
-	 * more samples; one failure among two visits must not yet mark a node down, two in a
-	 * row do). */
+	/* Rationale: reachable in a window means the last visit succeeded, no longer ago than
+	 * the window, and the window's decayed success ratio is at least this (bitcoin-seeder's
+	 * IsGood asks more of longer histories; at 50% a node that comes back after a long
+	 * outage counts again once its recent visits outweigh its failures). */
 	HS_CRAWL_GOOD_PCT = 50,
 	/* A seed answers getaddr from records reachable in the 2 h window; while fewer than
 	 * this many are, it tops the answer up with the ordinary book sample. Rationale: a seed
