@@ -415,8 +415,9 @@ static bool getaddr_allowed(struct hs_node *node, const struct peer *p, uint64_t
 	hs_netaddr_group(&p->addr, g + 1);
 	struct getaddr_group *slot =
 	        &node->getaddr_groups[hs_shorthash(node->secret, g, sizeof(g)) % HS_GETADDR_GROUPS];
-	if (memcmp(slot->group, g + 1, 8) != 0 ||
-	    now >= slot->window_ns + HS_GETADDR_WINDOW_S * HS_NS_PER_S) {
+	/* A slot whose window is still running counts for whichever group hashes to it: a
+	 * collision shares the count (tightens the limit), never starts a fresh window. */
+	if (now >= slot->window_ns + HS_GETADDR_WINDOW_S * HS_NS_PER_S) {
 		memcpy(slot->group, g + 1, 8);
 		slot->window_ns = now;
 		slot->count = 0;

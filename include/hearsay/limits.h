@@ -174,9 +174,13 @@ enum hs_limits {
 	 * ignored, not punished. */
 	HS_GETADDR_GROUP_MAX = 16,
 	HS_GETADDR_WINDOW_S = 60,
-	/* Network groups whose getaddr answers are counted (a secret-keyed direct-mapped table;
-	 * a group that loses its slot to another starts a fresh window). */
-	HS_GETADDR_GROUPS = 64,
+	/* Network groups whose getaddr answers are counted: a secret-keyed direct-mapped table
+	 * whose slot, while its window runs, counts every group that hashes to it. Rationale: a
+	 * collision must never start a fresh window (with a reset on collision, a flood from
+	 * one /16 got a new allowance whenever an honest group hashing to its slot asked); a
+	 * shared count only tightens the limit for the two groups, which the secret key keeps an
+	 * attacker from aiming at, and 256 slots keep that rare (6% for 16 active groups). */
+	HS_GETADDR_GROUPS = 256,
 
 	/* --- seed mode: the crawler and its answers (overlay/crawl.c) ------------------------ */
 	/* Crawl visits in flight at once (dialling or in session). Rationale: a seed's visits are

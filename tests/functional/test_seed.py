@@ -124,8 +124,12 @@ def body(net):
     check(answered <= 16 and unanswered >= 8 and st["getaddr_limited"] >= 8,
           "a flood of 24 getaddr sessions from one /16: %d answered, %d refused, "
           "getaddr_limited %d" % (answered, unanswered, st["getaddr_limited"]))
-    answered, _ = mallory(seeds[0], 92, 1)
-    check(answered == 1, "a session from another /16 is still answered")
+    # Another /16 is served. The per-group counts live in a secret-keyed table, where a group
+    # may share 127.91's slot (1 in 256): then the next group is tried.
+    served = [mallory(seeds[0], g, 1)[0] for g in (92, 93)]
+    check(served[0] == 1 or served[1] == 1,
+          "a session from another /16 is still answered (127.92: %d, 127.93: %d)" % tuple(served))
+    answered = max(served)
     check(st["answers"] >= answered, "answers served counted (%d)" % st["answers"])
 
     for n in net.nodes:
