@@ -5,6 +5,7 @@
 #include <ini.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "hearsay/config.h"
 #include "hearsay/crypto.h"
+#include "hearsay/log.h"
 #include "hearsay/node.h"
 
 #define DEFAULT_PORT 7070
@@ -484,35 +486,6 @@ SETTER(externalip)
 	       memcmp(a->ip, zero, a->family == HS_AF_INET ? 4 : 16) != 0;
 }
 
-SETTER(eagerpush)
-{
-	*expect = "an integer 0..64";
-	uint64_t n;
-	if (!parse_u64(v, 0, 64, &n))
-		return false;
-	src->cfg->eagerpush = (unsigned)n;
-	src->cfg->eagerpush_set = true;
-	return true;
-}
-
-SETTER(pullinterval)
-{
-	*expect = "milliseconds, 100..3600000";
-	return parse_u64(v, 100, 3600000, &src->cfg->pullinterval_ms);
-}
-
-SETTER(pullwindow)
-{
-	*expect = "seconds, 1..86400";
-	return parse_u64(v, 1, 86400, &src->cfg->pullwindow_s);
-}
-
-SETTER(retention)
-{
-	*expect = "seconds, 1..604800";
-	return parse_u64(v, 1, 604800, &src->cfg->retention_s);
-}
-
 struct key {
 	const char *name;
 	setter set;
@@ -533,9 +506,9 @@ static const struct key keys[] = {
 	{ "dnsseed", set_dnsseed,
 	  "a DNS name whose A/AAAA answers are seeds, HOST[:PORT] (repeatable; asked when the "
 	  "address book is short)" },
-	{ "maxconnections", set_maxconnections, "sessions at most, in and out (default 64)" },
-	{ "maxoutbound", set_maxoutbound, "outbound sessions to keep (default 8)" },
-	{ "bantime", set_bantime, "seconds a misbehaving peer stays banned (default 86400)" },
+	{ "peers_max", set_maxconnections, "sessions at most, in and out (default 64)" },
+	{ "outbound", set_maxoutbound, "outbound sessions to keep (default 8)" },
+	{ "bantime_s", set_bantime, "seconds a misbehaving peer stays banned (default 86400)" },
 	{ "topics", set_topics, "topics to relay and keep, comma-separated (default *: all)" },
 	{ "rpcsocket", set_rpcsocket, "JSON-RPC Unix socket (default DATADIR/rpc.sock)" },
 	{ "loglevel", set_loglevel, "error, warn, info or debug (default info)" },
@@ -549,11 +522,119 @@ static const struct key keys[] = {
 	{ "ignorestoredamage", set_ignorestoredamage,
 	  "start even if a store table cannot be read, logging the loss (default 0)" },
 	{ "externalip", set_externalip, "address to advertise, when not the listen address" },
-	{ "eagerpush", set_eagerpush,
-	  "peers asked to push new rumors to us whole, at most (default 2)" },
-	{ "pullinterval", set_pullinterval, "milliseconds between pull digests (default 5000)" },
-	{ "pullwindow", set_pullwindow, "seconds of rumors the periodic pull covers (default 60)" },
-	{ "retention", set_retention, "seconds rumors are kept and served (default 600)" },
+};
+
+/* ---- core knobs ------------------------------------------------------------------------ */
+
+/* Each sets one field of struct hs_node_config (docs/KNOBS.md, "One name per knob"): the key is
+ * hearsay-sim's flag without "--" and with '_' for '-'; a suffix _ms or _s names the unit.
+ * Unset knobs keep the core's default (hs_node_config_default). */
+enum knob_unit { U_COUNT, U_MS, U_S };
+#define KNOB(n, field, unit, lo, hi, help)                                                         \
+	{ n,                                                                                       \
+	  offsetof(struct hs_node_config, field),                                                  \
+	  sizeof(((struct hs_node_config *)0)->field),                                             \
+	  unit,                                                                                    \
+	  lo,                                                                                      \
+	  hi,                                                                                      \
+	  help }
+static const struct knob {
+	const char *name;
+	size_t off, size;
+	enum knob_unit unit;
+	uint64_t min, max;
+	const char *help;
+} knobs[] = {
+	KNOB("eager_push", eager_push, U_COUNT, 0, 64,
+	     "peers asked to push new rumors to us whole, at most (default 2)"),
+	KNOB("eager_cover", eager_cover_pct, U_COUNT, 0, 100,
+	     "ask the fewest pushers that told us first of this % of rumors (default 35)"),
+	KNOB("eager_receivers", eager_receivers_max, U_COUNT, 0, HS_PEERS_MAX,
+	     "peers we push to at their request, at most (default 16)"),
+	KNOB("eager_wait_max_ms", eager_wait_max_ns, U_MS, 0, 3600000,
+	     "longest wait for pushers before asking an announcer (default 500)"),
+	KNOB("lazy_delay_ms", lazy_request_delay_ns, U_MS, 0, 3600000,
+	     "fixed wait before every getdata (default 0)"),
+	KNOB("request_timeout_ms", request_timeout_ns, U_MS, 1, 3600000,
+	     "getdata unanswered this long: ask the next announcer (default 2000)"),
+	KNOB("request_nonpreferred_delay_ms", request_nonpreferred_delay_ns, U_MS, 0, 3600000,
+	     "extra wait before asking an inbound announcer (default 100)"),
+	KNOB("pull_interval_ms", pull_interval_ns, U_MS, 100, 3600000,
+	     "milliseconds between pull digests (default 5000)"),
+	KNOB("pull_window_s", pull_window_ns, U_S, 1, 86400,
+	     "seconds of rumors the periodic pull covers (default 60)"),
+	KNOB("retention_s", retention_ns, U_S, 1, 604800,
+	     "seconds rumors are kept and served (default 600)"),
+	KNOB("feeler_interval_s", feeler_interval_ns, U_S, 0, 86400,
+	     "seconds between feeler sessions, 0: none (default 120)"),
+	KNOB("rotate_interval_s", rotate_interval_ns, U_S, 0, 86400,
+	     "seconds between outbound rotations, 0: off (default 600)"),
+	KNOB("addrbook_max", addrbook_max, U_COUNT, 16, 1000000,
+	     "node records the address book keeps (default 4096)"),
+	KNOB("verifies_per_s", verifies_per_s, U_COUNT, 1, 1000000000,
+	     "signature checks per second on peer data, node-wide (default 4000)"),
+};
+#define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
+_Static_assert(NKNOBS <= HS_CONFIG_KNOBS, "struct hs_config holds every knob");
+
+static bool set_knob(struct source *src, size_t i, const char *v, const char **expect)
+{
+	static const char *const units[] = { "an integer", "milliseconds", "seconds" };
+	const struct knob *k = &knobs[i];
+	snprintf(src->expect, sizeof(src->expect), "%s, %llu..%llu", units[k->unit],
+	         (unsigned long long)k->min, (unsigned long long)k->max);
+	*expect = src->expect;
+	uint64_t n;
+	if (!parse_u64(v, k->min, k->max, &n))
+		return false;
+	src->cfg->knob[i] = n;
+	src->cfg->knob_set |= 1u << i;
+	return true;
+}
+
+void hs_config_node_knobs(const struct hs_config *c, struct hs_node_config *nc)
+{
+	static const uint64_t scale[] = { 1, HS_NS_PER_MS, HS_NS_PER_S };
+	for (size_t i = 0; i < NKNOBS; i++) {
+		if (!(c->knob_set & (1u << i)))
+			continue;
+		uint64_t v = c->knob[i] * scale[knobs[i].unit];
+		uint8_t *at = (uint8_t *)nc + knobs[i].off;
+		if (knobs[i].size == sizeof(uint32_t)) {
+			uint32_t v32 = (uint32_t)v;
+			memcpy(at, &v32, sizeof(v32));
+		} else if (knobs[i].size == sizeof(size_t)) {
+			size_t vz = (size_t)v;
+			memcpy(at, &vz, sizeof(vz));
+		} else {
+			memcpy(at, &v, sizeof(v));
+		}
+	}
+}
+
+/* Keys renamed to the one-name rule: still read, with a warning, until a release drops them. */
+static const struct {
+	const char *old, *now;
+} renamed[] = {
+	{ "eagerpush", "eager_push" },
+	{ "pullinterval", "pull_interval_ms" },
+	{ "pullwindow", "pull_window_s" },
+	{ "retention", "retention_s" },
+	{ "maxconnections", "peers_max" },
+	{ "maxoutbound", "outbound" },
+	{ "bantime", "bantime_s" },
+	{ "scoremalformed", "score_malformed" },
+	{ "scoreprotocol", "score_protocol" },
+	{ "scorebadsig", "score_bad_sig" },
+	{ "scorehandshake", "score_handshake" },
+	{ "scorerejected", "score_rejected" },
+	{ "scoreflood", "score_flood" },
+	{ "scoredelivered", "score_delivered" },
+	{ "scoreanswered", "score_answered" },
+	{ "scoregossip", "score_gossip" },
+	{ "scoregraylist", "score_graylist" },
+	{ "scoreban", "score_ban" },
+	{ "scorehalflife", "score_halflife_s" },
 };
 
 /* The penalty policy's keys: points per event (faults negative), thresholds, half-life. */
@@ -563,28 +644,28 @@ static const struct score_key {
 	size_t off;
 	const char *help;
 } score_keys[] = {
-	SCORE_KEY("scoremalformed", weight[HS_SCORE_MALFORMED],
+	SCORE_KEY("score_malformed", weight[HS_SCORE_MALFORMED],
 	          "points for a malformed authenticated frame (default -100)"),
-	SCORE_KEY("scoreprotocol", weight[HS_SCORE_PROTOCOL],
+	SCORE_KEY("score_protocol", weight[HS_SCORE_PROTOCOL],
 	          "points for a protocol violation (default -100)"),
-	SCORE_KEY("scorebadsig", weight[HS_SCORE_BAD_SIG],
+	SCORE_KEY("score_bad_sig", weight[HS_SCORE_BAD_SIG],
 	          "points for an object with a bad signature (default -100)"),
-	SCORE_KEY("scorehandshake", weight[HS_SCORE_HANDSHAKE],
+	SCORE_KEY("score_handshake", weight[HS_SCORE_HANDSHAKE],
 	          "points for a bad identity proof (default -100)"),
-	SCORE_KEY("scorerejected", weight[HS_SCORE_REJECTED],
+	SCORE_KEY("score_rejected", weight[HS_SCORE_REJECTED],
 	          "points for a rumor the validator rejected (default -20)"),
-	SCORE_KEY("scoreflood", weight[HS_SCORE_FLOOD],
+	SCORE_KEY("score_flood", weight[HS_SCORE_FLOOD],
 	          "points for a frame over the rate limit (default -10)"),
-	SCORE_KEY("scoredelivered", weight[HS_SCORE_DELIVERED],
+	SCORE_KEY("score_delivered", weight[HS_SCORE_DELIVERED],
 	          "points for first delivery of a valid rumor (default 1)"),
-	SCORE_KEY("scoreanswered", weight[HS_SCORE_ANSWERED],
+	SCORE_KEY("score_answered", weight[HS_SCORE_ANSWERED],
 	          "points for answering a request (default 0.25)"),
-	SCORE_KEY("scoregossip", gossip_threshold,
+	SCORE_KEY("score_gossip", gossip_threshold,
 	          "at or below: no data taken or given (default -20)"),
-	SCORE_KEY("scoregraylist", graylist_threshold,
+	SCORE_KEY("score_graylist", graylist_threshold,
 	          "at or below: everything ignored (default -50)"),
-	SCORE_KEY("scoreban", ban_threshold, "at or below: banned for bantime (default -100)"),
-	SCORE_KEY("scorehalflife", halflife_s, "seconds for a score to halve (default 600)"),
+	SCORE_KEY("score_ban", ban_threshold, "at or below: banned for bantime (default -100)"),
+	SCORE_KEY("score_halflife_s", halflife_s, "seconds for a score to halve (default 600)"),
 };
 
 static bool apply_score(struct source *src, const struct score_key *k, const char *value)
@@ -598,39 +679,111 @@ static bool apply_score(struct source *src, const struct score_key *k, const cha
 	return true;
 }
 
+/* Levenshtein distance, capped: names are short (under 64 characters). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65];
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static void consider(const char *name, const char *candidate, const char **best, size_t *bestd)
+{
+	size_t d = edit_distance(name, candidate);
+	if (d < *bestd) {
+		*bestd = d;
+		*best = candidate;
+	}
+}
+
+/* The real key nearest to an unknown one, or NULL if none is near (at most a third of the
+ * name's letters wrong, and at least two allowed). */
+const char *hs_config_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		consider(name, keys[i].name, &best, &bestd);
+	for (size_t i = 0; i < NKNOBS; i++)
+		consider(name, knobs[i].name, &best, &bestd);
+	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]); i++)
+		consider(name, score_keys[i].name, &best, &bestd);
+	size_t allowed = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
+	return bestd <= allowed ? best : NULL;
+}
+
 static bool apply(struct source *src, const char *name, const char *value)
 {
+	const char *given = name;
+	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (strcmp(renamed[i].old, name) == 0) {
+			name = renamed[i].now;
+			if (src->cli)
+				hs_log(HS_LOG_WARN, "-%s is deprecated: use -%s", given, name);
+			else
+				hs_log(HS_LOG_WARN, "'%s' in %s line %d is deprecated: use '%s'",
+				       given, src->where, src->line, name);
+			break;
+		}
 	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]); i++) {
 		if (strcmp(score_keys[i].name, name) != 0)
 			continue;
 		if (apply_score(src, &score_keys[i], value))
 			return true;
 		snprintf(src->err, src->errlen, "bad value for %s%s: '%s' (expected a number)",
-		         src->cli ? "-" : "", name, value);
+		         src->cli ? "-" : "", given, value);
 		return false;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(keys[i].name, name) != 0)
-			continue;
-		const char *expect = "";
-		if (keys[i].set(src, value, &expect))
-			return true;
-		if (src->cli)
-			snprintf(src->err, src->errlen,
-			         "bad value for -%s on %s: '%s' (expected %s)", name, src->where,
-			         value, expect);
-		else
-			snprintf(src->err, src->errlen,
-			         "bad value for '%s' in %s line %d: '%s' (expected %s)", name,
-			         src->where, src->line, value, expect);
+	const char *expect = "";
+	bool known = false, ok = false;
+	for (size_t i = 0; i < NKNOBS && !known; i++)
+		if (strcmp(knobs[i].name, name) == 0) {
+			known = true;
+			ok = set_knob(src, i, value, &expect);
+		}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !known; i++)
+		if (strcmp(keys[i].name, name) == 0) {
+			known = true;
+			ok = keys[i].set(src, value, &expect);
+		}
+	if (ok)
+		return true;
+	if (known && src->cli)
+		snprintf(src->err, src->errlen, "bad value for -%s on %s: '%s' (expected %s)",
+		         given, src->where, value, expect);
+	else if (known)
+		snprintf(src->err, src->errlen,
+		         "bad value for '%s' in %s line %d: '%s' (expected %s)", given, src->where,
+		         src->line, value, expect);
+	if (known)
 		return false;
-	}
+	char hint[128] = "";
+	const char *near = hs_config_suggest(name);
+	if (near)
+		snprintf(hint, sizeof(hint), "; did you mean '%s%s'?", src->cli ? "-" : "", near);
 	if (src->cli)
-		snprintf(src->err, src->errlen, "unknown option -%s (see --help)", name);
+		snprintf(src->err, src->errlen, "unknown option -%s%s (see --help)", name, hint);
 	else
 		snprintf(src->err, src->errlen,
-		         "unknown key '%s' in %s line %d (see hearsayd --help)", name, src->where,
-		         src->line);
+		         "unknown key '%s' in %s line %d%s (see hearsayd --help)", name, src->where,
+		         src->line, hint);
 	return false;
 }
 
@@ -813,15 +966,15 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 		return HS_CONFIG_BAD;
 	}
 	if (r == HS_CONFIG_OK && hs_score_params_check(&c->score) != 0) {
-		snprintf(
-		        err, errlen,
-		        "the score* keys do not form a ladder: faults must be negative and rewards "
-		        "not, and 0 > scoregossip > scoregraylist > scoreban >= -1000");
+		snprintf(err, errlen,
+		         "the score_* keys do not form a ladder: faults must be negative and "
+		         "rewards "
+		         "not, and 0 > score_gossip > score_graylist > score_ban >= -1000");
 		return HS_CONFIG_BAD;
 	}
 	if (r == HS_CONFIG_OK && c->maxoutbound > c->maxconnections) {
-		snprintf(err, errlen, "maxoutbound (%u) exceeds maxconnections (%u)",
-		         c->maxoutbound, c->maxconnections);
+		snprintf(err, errlen, "outbound (%u) exceeds peers_max (%u)", c->maxoutbound,
+		         c->maxconnections);
 		return HS_CONFIG_BAD;
 	}
 	return r;
@@ -855,18 +1008,22 @@ const char *hs_config_usage(void)
 	        "options on the command line override the file.\n\n"
 	        "Options:\n");
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && off < sizeof(text); i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-16s %s\n",
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-18s  %s\n",
 		                        keys[i].name, keys[i].help);
+	for (size_t i = 0; i < NKNOBS && off < sizeof(text); i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-18s  %s\n",
+		                        knobs[i].name, knobs[i].help);
 	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]) && off < sizeof(text);
 	     i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-16s %s\n",
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-18s  %s\n",
 		                        score_keys[i].name, score_keys[i].help);
 	if (off < sizeof(text))
-		snprintf(text + off, sizeof(text) - off,
-		         "  -repairstore      rebuild a damaged store (DATADIR/store), then exit\n"
-		         "  --help            this text\n"
-		         "  --version         the version\n\n"
-		         "Signals: SIGINT/SIGTERM leave gracefully; SIGHUP re-reads the config "
-		         "file.\n");
+		snprintf(
+		        text + off, sizeof(text) - off,
+		        "  -repairstore        rebuild a damaged store (DATADIR/store), then exit\n"
+		        "  --help              this text\n"
+		        "  --version           the version\n\n"
+		        "Signals: SIGINT/SIGTERM leave gracefully; SIGHUP re-reads the config "
+		        "file.\n");
 	return text;
 }

@@ -638,7 +638,7 @@ static void reload(struct hs_daemon *d)
 	d->cfg.loglevel = fresh.loglevel;
 	d->cfg.bantime_s = fresh.bantime_s;
 	hs_log(HS_LOG_INFO,
-	       "reloaded %s (loglevel, addnode and bantime take effect; other keys "
+	       "reloaded %s (loglevel, addnode and bantime_s take effect; other keys "
 	       "need a restart)",
 	       d->cfg.conf);
 	hs_daemon_pump(d);
@@ -765,14 +765,7 @@ static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
 	nc->outbound_target = c->connect.count > 0 ? 0 : c->maxoutbound;
 	nc->bantime_ns = c->bantime_s * HS_NS_PER_S;
 	nc->score = c->score;
-	if (c->eagerpush_set)
-		nc->eager_push = c->eagerpush;
-	if (c->pullinterval_ms)
-		nc->pull_interval_ns = c->pullinterval_ms * HS_NS_PER_MS;
-	if (c->pullwindow_s)
-		nc->pull_window_ns = c->pullwindow_s * HS_NS_PER_S;
-	if (c->retention_s)
-		nc->retention_ns = c->retention_s * HS_NS_PER_S;
+	hs_config_node_knobs(c, nc);
 	if (nc->pull_window_ns > nc->retention_ns)
 		nc->pull_window_ns = nc->retention_ns;
 }

@@ -23,6 +23,10 @@
 
 #define HS_CONFIG_ADDRS_MAX 32
 #define HS_CONFIG_PATH_MAX  4096
+/* Core knob slots in struct hs_config (one bit each in knob_set). */
+#define HS_CONFIG_KNOBS 32
+
+struct hs_node_config;
 /* A DNS name in text form, without a trailing dot (RFC 1035 §2.3.4). */
 #define HS_HOSTNAME_MAX 253
 
@@ -75,10 +79,10 @@ struct hs_config {
 	bool ignorestoredamage;    /* start although a store table cannot be read (loss logged) */
 	struct hs_netaddr externalip; /* advertised address when it differs from listen */
 	bool externalip_set;
-	/* Dissemination knobs (docs/KNOBS.md); 0 keeps the core's default. */
-	unsigned eagerpush;
-	bool eagerpush_set;
-	uint64_t pullinterval_ms, pullwindow_s, retention_s;
+	/* Core knobs (docs/KNOBS.md): values in the unit their key names, knob_set bit i when
+	 * knob[i] was given; hs_config_node_knobs copies them into a node config. */
+	uint64_t knob[HS_CONFIG_KNOBS];
+	uint32_t knob_set;
 	/* The penalty policy: every weight and threshold (score* keys; defaults and reasons in
 	 * hs_score_params_default); checked to form a ladder. */
 	struct hs_score_params score;
@@ -91,6 +95,10 @@ enum hs_config_result hs_config_load(struct hs_config *cfg, int argc, char **arg
 /* Re-reads the config file for SIGHUP into fresh (flags still override). */
 enum hs_config_result hs_config_reload(const struct hs_config *current, struct hs_config *fresh,
                                        int argc, char **argv, char *err, size_t errlen);
+/* Writes the core knobs the config sets into nc (leaving the others as they are). */
+void hs_config_node_knobs(const struct hs_config *cfg, struct hs_node_config *nc);
+/* The key nearest to an unknown name (edit distance), or NULL if none is close. */
+const char *hs_config_suggest(const char *name);
 /* The --help text. */
 const char *hs_config_usage(void);
 
