@@ -76,6 +76,13 @@ def main():
     check(root.tag.endswith("svg"), "svg root")
     lines = [e for e in root.iter() if e.tag.endswith("polyline")]
     check(len(lines) == 3 + 2, f"svg polylines: {len(lines)}")
+    texts = ["".join(e.itertext()) for e in root.iter() if e.tag.endswith("text")]
+    check(any("p99" in t and "x flood" in t and "copies" in t for t in texts),
+          "svg title carries the key figures")
+    check(any("eager-push" in t and "pull-interval-ms" in t for t in texts),
+          "svg title carries the knobs")
+    check(any(t.startswith("p99 ") for t in texts) and any(t.startswith("flood p99 ") for t in texts),
+          "svg marks p99 and the flood bound's p99")
 
     r = run(sim, "--csv", os.path.join(work, "no", "such", "dir.csv"), "--nodes", "5",
             "--rumors", "1", "--warmup-s", "5", "--quiet", "--check")
