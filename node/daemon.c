@@ -375,6 +375,10 @@ static void on_connect(uv_connect_t *req, int status)
 {
 	struct conn *c = req->data;
 	struct hs_daemon *d = c->d;
+	if (status < 0)
+		d->dial_results[status == UV_ECONNREFUSED ? HS_DIAL_REFUSED : HS_DIAL_FAILED]++;
+	else
+		d->dial_results[HS_DIAL_OK]++;
 	if (status < 0 || d->stopping) {
 		dial_failed(d, &c->addr, status < 0 ? uv_strerror(status) : "stopping");
 		conn_close(c);
@@ -409,6 +413,7 @@ static void dial(struct hs_daemon *d, const struct hs_netaddr *addr)
 	c->creq.data = c;
 	int rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect);
 	if (rc != 0) {
+		d->dial_results[rc == UV_ECONNREFUSED ? HS_DIAL_REFUSED : HS_DIAL_FAILED]++;
 		dial_failed(d, addr, uv_strerror(rc));
 		conn_close(c);
 	}

@@ -67,6 +67,7 @@ struct rpc_client {
 };
 
 struct hs_metrics;
+enum { HS_DIAL_OK, HS_DIAL_FAILED, HS_DIAL_REFUSED, HS_DIAL_RESULTS };
 struct hs_upnp;
 struct hs_names;
 
@@ -106,6 +107,9 @@ struct hs_daemon {
 	int exit_code;
 	uint64_t deliveries;
 
+	/* Outbound connects by result (hearsay_dials_total{result}): the TCP connect worked,
+	 * the peer refused it (nothing listens), or it failed otherwise (timeout, unreachable). */
+	uint64_t dial_results[HS_DIAL_RESULTS];
 	struct hs_metrics *metrics;
 	struct hs_upnp *upnp;
 	struct hs_names *names;
