@@ -64,6 +64,10 @@ def body(net):
                 "hearsay_signature_checks_total", "hearsay_signature_checks_refused_total",
                 "hearsay_evictions_total", "hearsay_dials_total", "hearsay_build_info"):
         check(fam in typed, "the %s family is exported" % fam)
+    ops = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                            "OPERATIONS.md"), encoding="utf-8").read()
+    undocumented = [n for n in typed if not re.search(r"`%s[`{]" % n, ops)]
+    check(not undocumented, "docs/OPERATIONS.md's table lists every family (%s)" % undocumented)
     check(("hearsay_addresses", '{state="new"}') in before and
           ("hearsay_addresses", '{state="tried"}') in before, "address book: new and tried")
     check(before[("hearsay_dials_total", '{result="ok"}')] >= 1, "b's dial to a counted ok")
