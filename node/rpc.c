@@ -1,5 +1,6 @@
 /*
- * The JSON-RPC 2.0 server on the Unix socket (docs/RPC.md).
+ * The JSON-RPC 2.0 server on the Unix socket (docs/RPC.md); it also starts and stops the
+ * HTTP one (httprpc.c), which shares the cookie and the method table.
  *
  * Framing: one JSON object per line, each way. Authentication: the first request on a
  * connection must be {"method":"auth","params":["<cookie>"]}, where the cookie is the line in
@@ -282,11 +283,15 @@ int hs_rpc_start(struct hs_daemon *d, char *err, size_t errlen)
 	}
 	d->rpc_on = true;
 	hs_log(HS_LOG_INFO, "RPC on %s (cookie in %s)", path, d->cookie_path);
-	return 0;
+	rc = hs_httprpc_start(d, err, errlen);
+	if (rc)
+		hs_rpc_stop(d);
+	return rc;
 }
 
 void hs_rpc_stop(struct hs_daemon *d)
 {
+	hs_httprpc_stop(d);
 	for (struct rpc_client *c = d->clients; c; c = c->next)
 		client_close(c);
 	if (d->rpc_on) {
