@@ -516,6 +516,40 @@ SETTER(rpcservertimeout)
 	return parse_u64(v, 1, 3600, &src->cfg->rpcservertimeout_s);
 }
 
+/* A text value of at most HS_RPCAUTH_LEN - 1 bytes. */
+static bool set_text(char *dst, const char *v, bool empty_ok)
+{
+	size_t n = strlen(v);
+	if ((n == 0 && !empty_ok) || n >= HS_RPCAUTH_LEN)
+		return false;
+	memcpy(dst, v, n + 1);
+	return true;
+}
+
+SETTER(rpcuser)
+{
+	*expect = "a user name without ':' (with rpcpassword)";
+	return !strchr(v, ':') && set_text(src->cfg->rpcuser, v, false);
+}
+
+SETTER(rpcpassword)
+{
+	*expect = "a password (with rpcuser; rpcauth keeps none in the file)";
+	return set_text(src->cfg->rpcpassword, v, false);
+}
+
+SETTER(rpccookiefile)
+{
+	*expect = "a file path";
+	return set_path(src->cfg->rpccookiefile, v);
+}
+
+SETTER(rpcconnect)
+{
+	*expect = "an IP address or host name (read by hearsay-cli)";
+	return set_text(src->cfg->rpcconnect, v, false);
+}
+
 SETTER(loglevel)
 {
 	*expect = "error, warn, info or debug";
@@ -645,6 +679,11 @@ static const struct key keys[] = {
 	{ "rpcauth", set_rpcauth, "USER:SALT$HMAC, an HTTP RPC user (repeatable)" },
 	{ "rpcservertimeout", set_rpcservertimeout,
 	  "seconds an HTTP RPC connection may idle (default 30)" },
+	{ "rpcuser", set_rpcuser, "a plain-text HTTP RPC user (with rpcpassword; prefer rpcauth)" },
+	{ "rpcpassword", set_rpcpassword, "the rpcuser's password" },
+	{ "rpccookiefile", set_rpccookiefile, "the RPC cookie file (default DATADIR/.cookie)" },
+	{ "rpcconnect", set_rpcconnect,
+	  "the address hearsay-cli speaks HTTP to (default 127.0.0.1; hearsayd ignores it)" },
 	{ "loglevel", set_loglevel, "error, warn, info or debug (default info)" },
 	{ "upnp", set_upnp, "map the listening port with UPnP (default 0)" },
 	{ "upnplease", set_upnplease,
@@ -926,6 +965,10 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 		struct hs_netaddr six = { .family = HS_AF_INET6 };
 		six.ip[15] = 1;
 		c->rpcbind[c->nrpcbind++] = six;
+	}
+	if (r == HS_CONFIG_OK && !c->rpcuser[0] != !c->rpcpassword[0]) {
+		snprintf(err, errlen, "rpcuser and rpcpassword go together: set both or neither");
+		return HS_CONFIG_BAD;
 	}
 	for (size_t i = 0; r == HS_CONFIG_OK && c->rpcport && i < c->nrpcbind; i++) {
 		if (hs_netaddr_is_loopback(&c->rpcbind[i]) || c->nrpcallowip > 0)

@@ -52,7 +52,13 @@ struct hs_httprpc {
 	struct hreq *head, *tail; /* complete requests for the loop */
 	bool closing;             /* under mu: new requests get 503 */
 	atomic_uint open;         /* connections now, over every bound address */
-	atomic_ullong refused;    /* connections refused: over the limit or not allowed */
+	pthread_mutex_t ipmu;     /* the per-address counts, shared by the MHD threads */
+	struct {
+		struct hs_netaddr ip; /* port 0 */
+		unsigned n;
+	} per_ip[HS_RPC_HTTP_CONNECTIONS_MAX + 1];
+	atomic_ullong refused;   /* connections refused over the limits */
+	atomic_ullong forbidden; /* connections from addresses not allowed */
 	atomic_ullong unauthorized, too_large, requests;
 };
 
@@ -95,16 +101,52 @@ static bool in_subnet(const struct hs_netaddr *a, const struct hs_netaddr *net, 
 	return (a->ip[bits / 8] & mask) == (net->ip[bits / 8] & mask);
 }
 
-/* MHD's accept policy: loopback and rpcallowip subnets, while a slot is free. */
+/* The open connections from a's address (ipmu held); delta moves the count. Rationale for a
+ * table of our own rather than MHD's per-IP limit: MHD refuses over its limit before the
+ * accept policy runs, so those refusals could not be counted. */
+static unsigned per_ip_add(struct hs_httprpc *h, const struct hs_netaddr *a, int delta)
+{
+	size_t free_slot = SIZE_MAX;
+	for (size_t i = 0; i < sizeof(h->per_ip) / sizeof(h->per_ip[0]); i++) {
+		if (h->per_ip[i].n == 0) {
+			if (free_slot == SIZE_MAX)
+				free_slot = i;
+			continue;
+		}
+		if (hs_netaddr_equal(&h->per_ip[i].ip, a)) {
+			if (delta < 0 || h->per_ip[i].n < UINT32_MAX)
+				h->per_ip[i].n = (unsigned)((int)h->per_ip[i].n + delta);
+			return h->per_ip[i].n;
+		}
+	}
+	if (delta > 0 && free_slot != SIZE_MAX) {
+		h->per_ip[free_slot].ip = *a;
+		h->per_ip[free_slot].n = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* MHD's accept policy: loopback and rpcallowip subnets, while a slot is free overall and for
+ * the address. Every refusal is counted (getrpcinfo). */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct hs_httprpc *h = cls;
 	(void)addrlen;
 	struct hs_netaddr a;
-	bool allowed = from_sockaddr(&a, addr) && hs_netaddr_is_loopback(&a);
-	for (size_t i = 0; !allowed && i < h->d->cfg.nrpcallowip; i++)
+	bool known = from_sockaddr(&a, addr);
+	bool allowed = known && hs_netaddr_is_loopback(&a);
+	for (size_t i = 0; known && !allowed && i < h->d->cfg.nrpcallowip; i++)
 		allowed = in_subnet(&a, &h->d->cfg.rpcallowip[i], h->d->cfg.rpcallowip_bits[i]);
-	if (!allowed || atomic_load(&h->open) >= HS_RPC_HTTP_CONNECTIONS_MAX) {
+	pthread_mutex_lock(&h->ipmu);
+	unsigned from_ip = allowed ? per_ip_add(h, &a, 0) : 0;
+	pthread_mutex_unlock(&h->ipmu);
+	if (!allowed) {
+		atomic_fetch_add(&h->forbidden, 1);
+		return MHD_NO;
+	}
+	if (atomic_load(&h->open) >= HS_RPC_HTTP_CONNECTIONS_MAX ||
+	    from_ip >= HS_RPC_HTTP_PER_IP_MAX) {
 		atomic_fetch_add(&h->refused, 1);
 		return MHD_NO;
 	}
@@ -115,12 +157,21 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code)
 {
 	struct hs_httprpc *h = cls;
-	(void)conn;
 	(void)socket_context;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	const union MHD_ConnectionInfo *info =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct hs_netaddr a;
+	bool known = info && info->client_addr && from_sockaddr(&a, info->client_addr);
+	bool up = code == MHD_CONNECTION_NOTIFY_STARTED;
+	if (up)
 		atomic_fetch_add(&h->open, 1);
 	else
 		atomic_fetch_sub(&h->open, 1);
+	if (known) {
+		pthread_mutex_lock(&h->ipmu);
+		per_ip_add(h, &a, up ? 1 : -1);
+		pthread_mutex_unlock(&h->ipmu);
+	}
 }
 
 /* ---- MHD's thread --------------------------------------------------------------------------- */
@@ -139,6 +190,10 @@ static bool credentials_ok(struct hs_httprpc *h, struct MHD_Connection *conn)
 			     sodium_memcmp(pass, cookie + cu + 1, plen) == 0;
 		for (size_t i = 0; !ok && i < h->d->cfg.nrpcauth; i++)
 			ok = hs_rpcauth_verify(h->d->cfg.rpcauth[i], user, pass);
+		const char *ru = h->d->cfg.rpcuser, *rp = h->d->cfg.rpcpassword;
+		if (!ok && ru[0] && strlen(user) == strlen(ru) && strlen(pass) == strlen(rp))
+			ok = (sodium_memcmp(user, ru, strlen(ru)) == 0) &
+			     (sodium_memcmp(pass, rp, strlen(rp)) == 0);
 	}
 	if (pass) {
 		sodium_memzero(pass, strlen(pass));
@@ -421,7 +476,7 @@ static struct MHD_Daemon *start_one(struct hs_httprpc *h, const struct hs_netadd
 	        flags, port, on_accept, h, on_request, h, MHD_OPTION_SOCK_ADDR,
 	        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 	        (unsigned)HS_RPC_HTTP_CONNECTIONS_MAX + 1, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	        (unsigned)HS_RPC_HTTP_PER_IP_MAX, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	        (unsigned)HS_RPC_HTTP_PER_IP_MAX + 1, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	        (size_t)HS_RPC_HTTP_CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
 	        (unsigned)h->d->cfg.rpcservertimeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 	        h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
@@ -438,6 +493,7 @@ int hs_httprpc_start(struct hs_daemon *d, char *err, size_t errlen)
 	}
 	h->d = d;
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_mutex_init(&h->ipmu, NULL);
 	uv_async_init(&d->loop, &h->async, on_async);
 	h->async.data = h;
 	d->http = h;
@@ -483,6 +539,7 @@ static void async_closed(uv_handle_t *handle)
 {
 	struct hs_httprpc *h = handle->data;
 	pthread_mutex_destroy(&h->mu);
+	pthread_mutex_destroy(&h->ipmu);
 	free(h);
 }
 
@@ -498,6 +555,7 @@ void hs_httprpc_stop(struct hs_daemon *d)
 	if (uv_is_closing((uv_handle_t *)&h->async)) {
 		/* teardown's walk closed it already; its callback (NULL) will not free h */
 		pthread_mutex_destroy(&h->mu);
+		pthread_mutex_destroy(&h->ipmu);
 		free(h);
 		return;
 	}

@@ -227,7 +227,10 @@ static int write_cookie(struct hs_daemon *d, char *err, size_t errlen)
 	char hex[65];
 	hs_hex(hex, secret, 32);
 	snprintf(d->cookie, sizeof(d->cookie), "__cookie__:%s", hex);
-	snprintf(d->cookie_path, sizeof(d->cookie_path), "%s/.cookie", d->cfg.datadir);
+	if (d->cfg.rpccookiefile[0])
+		snprintf(d->cookie_path, sizeof(d->cookie_path), "%s", d->cfg.rpccookiefile);
+	else
+		snprintf(d->cookie_path, sizeof(d->cookie_path), "%s/.cookie", d->cfg.datadir);
 	unlink(d->cookie_path);
 	int fd = open(d->cookie_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || write(fd, d->cookie, strlen(d->cookie)) != (ssize_t)strlen(d->cookie)) {

@@ -81,10 +81,15 @@ struct hs_config {
 	size_t nrpcauth;
 	bool rpcauth_from_cli;
 	uint64_t rpcservertimeout_s; /* default HS_RPC_HTTP_TIMEOUT_S */
-	int loglevel;                /* hs_log_level: error, warn, info (default), debug */
-	bool upnp;                   /* default off */
-	uint64_t upnplease_s;        /* UPnP lease, default 3600; 0: permanent */
-	bool metrics_on;             /* metrics=IP:PORT enables the Prometheus endpoint */
+	/* A plain-text HTTP user (bitcoind's rpcuser/rpcpassword; rpcauth keeps no password). */
+	char rpcuser[HS_RPCAUTH_LEN];
+	char rpcpassword[HS_RPCAUTH_LEN];
+	char rpccookiefile[HS_CONFIG_PATH_MAX]; /* default DATADIR/.cookie */
+	char rpcconnect[HS_RPCAUTH_LEN];        /* hearsay-cli's; hearsayd ignores it */
+	int loglevel;         /* hs_log_level: error, warn, info (default), debug */
+	bool upnp;            /* default off */
+	uint64_t upnplease_s; /* UPnP lease, default 3600; 0: permanent */
+	bool metrics_on;      /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
 	bool metrics_allow_remote; /* a non-loopback metrics address is refused without it */
 	bool seed;                 /* bootnode mode: advertise the seed service */
