@@ -267,7 +267,7 @@ def check_cli(net, a, b):
                            stderr=subprocess.PIPE, text=True)
     ready, _, _ = select.select([sub.stdout], [], [], 10)
     check(ready and "subscribed" in sub.stdout.readline(), "hearsay-cli subscribe on B")
-    b.stop()
+    check(b.stop() == 0, "B stopped cleanly")
     try:
         rc = sub.wait(timeout=15)
     except subprocess.TimeoutExpired:
