@@ -56,9 +56,9 @@ class Node:
         self.ip = "127.%d.0.1" % (10 + index)
         self.port = net.port
         self.addr = "%s:%d" % (self.ip, self.port)
-        # JSON-RPC over HTTP on the node's own loopback address, next to its P2P port (the
-        # metrics tests use net.port + 1 on 127.0.0.1).
-        self.rpcport = net.port + 2
+        # JSON-RPC over HTTP on the node's own loopback address, at a port of its own (tests
+        # use net.port + 1..3 for other things, and a test may move a node to ::1).
+        self.rpcport = net.port + 5000 + index
         self.args = list(args)
         self.proc = None
         self.log = None
