@@ -16,6 +16,7 @@
 #include "hearsay/crypto.h"
 #include "hearsay/log.h"
 #include "hearsay/node.h"
+#include "hearsay/rpcauth.h"
 
 #define DEFAULT_PORT 7070
 
@@ -419,6 +420,138 @@ SETTER(rpcsocket)
 	return set_path(src->cfg->rpcsocket, v) && strlen(v) < 100; /* sun_path is ~108 bytes */
 }
 
+/* ---- JSON-RPC over HTTP (docs/RPC.md) ---------------------------------------------------- */
+
+/* An address with or without a port, IPv6 with or without brackets; port 0 when none. */
+static bool parse_ip_port(struct hs_netaddr *a, const char *v)
+{
+	char bracketed[64];
+	if (hs_netaddr_parse(a, v, 0))
+		return true;
+	if (hs_netaddr_parse(a, v, 1)) {
+		a->port = 0;
+		return true;
+	}
+	if (strlen(v) < sizeof(bracketed) - 2 &&
+	    snprintf(bracketed, sizeof(bracketed), "[%s]", v) > 0 &&
+	    hs_netaddr_parse(a, bracketed, 1)) {
+		a->port = 0;
+		return true;
+	}
+	return false;
+}
+
+/* A repeatable key's list: given on the command line it replaces the file's. false: skip. */
+static bool list_take(struct source *src, bool *from_cli, size_t *count)
+{
+	if (src->cli && !*from_cli) {
+		*count = 0;
+		*from_cli = true;
+	} else if (!src->cli && *from_cli) {
+		return false;
+	}
+	return true;
+}
+
+SETTER(rpcbind)
+{
+	*expect = "IP or IP:PORT, e.g. 127.0.0.1, ::1 or [::1]:7071 (repeatable)";
+	struct hs_config *c = src->cfg;
+	if (!list_take(src, &c->rpcbind_from_cli, &c->nrpcbind))
+		return true;
+	struct hs_netaddr a;
+	if (c->nrpcbind >= HS_RPCBIND_MAX || !parse_ip_port(&a, v))
+		return false;
+	c->rpcbind[c->nrpcbind++] = a;
+	return true;
+}
+
+SETTER(rpcport)
+{
+	*expect = "a port, 1..65535, or 0 for no HTTP server";
+	uint64_t port;
+	if (!parse_u64(v, 0, 65535, &port))
+		return false;
+	src->cfg->rpcport = (uint16_t)port;
+	return true;
+}
+
+SETTER(rpcallowip)
+{
+	*expect = "an IP address or IP/BITS subnet allowed to connect (repeatable)";
+	struct hs_config *c = src->cfg;
+	if (!list_take(src, &c->rpcallowip_from_cli, &c->nrpcallowip))
+		return true;
+	char ip[64];
+	const char *slash = strchr(v, '/');
+	size_t n = slash ? (size_t)(slash - v) : strlen(v);
+	if (n >= sizeof(ip) || c->nrpcallowip >= HS_RPCALLOWIP_MAX)
+		return false;
+	memcpy(ip, v, n);
+	ip[n] = '\0';
+	struct hs_netaddr a;
+	if (!parse_ip_port(&a, ip) || a.port != 0)
+		return false;
+	uint64_t bits = a.family == HS_AF_INET ? 32 : 128;
+	if (slash && !parse_u64(slash + 1, 0, bits, &bits))
+		return false;
+	c->rpcallowip[c->nrpcallowip] = a;
+	c->rpcallowip_bits[c->nrpcallowip++] = (uint8_t)bits;
+	return true;
+}
+
+SETTER(rpcauth)
+{
+	*expect = "USER:SALT$HMAC as hearsay-cli -rpcauth=USER prints (repeatable)";
+	struct hs_config *c = src->cfg;
+	if (!list_take(src, &c->rpcauth_from_cli, &c->nrpcauth))
+		return true;
+	if (c->nrpcauth >= HS_RPCAUTH_MAX || strlen(v) >= HS_RPCAUTH_LEN || !hs_rpcauth_is_valid(v))
+		return false;
+	memcpy(c->rpcauth[c->nrpcauth++], v, strlen(v) + 1);
+	return true;
+}
+
+SETTER(rpcservertimeout)
+{
+	*expect = "seconds, 1..3600";
+	return parse_u64(v, 1, 3600, &src->cfg->rpcservertimeout_s);
+}
+
+/* A text value of at most HS_RPCAUTH_LEN - 1 bytes. */
+static bool set_text(char *dst, const char *v, bool empty_ok)
+{
+	size_t n = strlen(v);
+	if ((n == 0 && !empty_ok) || n >= HS_RPCAUTH_LEN)
+		return false;
+	memcpy(dst, v, n + 1);
+	return true;
+}
+
+SETTER(rpcuser)
+{
+	*expect = "a user name without ':' (with rpcpassword)";
+	return !strchr(v, ':') && set_text(src->cfg->rpcuser, v, false);
+}
+
+SETTER(rpcpassword)
+{
+	*expect = "a password (with rpcuser; rpcauth keeps none in the file)";
+	return set_text(src->cfg->rpcpassword, v, false);
+}
+
+SETTER(rpccookiefile)
+{
+	*expect = "a file path";
+	return set_path(src->cfg->rpccookiefile, v);
+}
+
+SETTER(rpcconnect)
+{
+	*expect = "an IP address or host name (read by hearsay-cli)";
+	return set_text(src->cfg->rpcconnect, v, false);
+}
+
 SETTER(loglevel)
 {
 	*expect = "error, warn, info or debug";
@@ -511,6 +644,19 @@ static const struct key keys[] = {
 	{ "bantime_s", set_bantime, "seconds a misbehaving peer stays banned (default 86400)" },
 	{ "topics", set_topics, "topics to relay and keep, comma-separated (default *: all)" },
 	{ "rpcsocket", set_rpcsocket, "JSON-RPC Unix socket (default DATADIR/rpc.sock)" },
+	{ "rpcbind", set_rpcbind,
+	  "IP[:PORT] for JSON-RPC over HTTP (repeatable; default 127.0.0.1 and ::1)" },
+	{ "rpcport", set_rpcport, "JSON-RPC HTTP port (default 7071; 0: no HTTP server)" },
+	{ "rpcallowip", set_rpcallowip,
+	  "IP or IP/BITS allowed to use HTTP RPC besides loopback (repeatable)" },
+	{ "rpcauth", set_rpcauth, "USER:SALT$HMAC, an HTTP RPC user (repeatable)" },
+	{ "rpcservertimeout", set_rpcservertimeout,
+	  "seconds an HTTP RPC connection may idle (default 30)" },
+	{ "rpcuser", set_rpcuser, "a plain-text HTTP RPC user (with rpcpassword; prefer rpcauth)" },
+	{ "rpcpassword", set_rpcpassword, "the rpcuser's password" },
+	{ "rpccookiefile", set_rpccookiefile, "the RPC cookie file (default DATADIR/.cookie)" },
+	{ "rpcconnect", set_rpcconnect,
+	  "the address hearsay-cli speaks HTTP to (default 127.0.0.1; hearsayd ignores it)" },
 	{ "loglevel", set_loglevel, "error, warn, info or debug (default info)" },
 	{ "upnp", set_upnp, "map the listening port with UPnP (default 0)" },
 	{ "upnplease", set_upnplease,
@@ -837,6 +983,8 @@ static void defaults(struct hs_config *c)
 	c->upnplease_s = 3600;
 	c->all_topics = true;
 	c->loglevel = HS_LOG_INFO;
+	c->rpcport = 7071;
+	c->rpcservertimeout_s = HS_RPC_HTTP_TIMEOUT_S;
 	hs_score_params_default(&c->score);
 }
 
@@ -962,6 +1110,27 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 		snprintf(err, errlen,
 		         "metrics=%s is not a loopback address: anyone who can reach it reads the "
 		         "node's state; set metricsallowremote=1 to serve it there anyway",
+		         a);
+		return HS_CONFIG_BAD;
+	}
+	if (r == HS_CONFIG_OK && c->nrpcbind == 0) {
+		c->rpcbind[c->nrpcbind++] = hs_netaddr_ipv4(127, 0, 0, 1, 0);
+		struct hs_netaddr six = { .family = HS_AF_INET6 };
+		six.ip[15] = 1;
+		c->rpcbind[c->nrpcbind++] = six;
+	}
+	if (r == HS_CONFIG_OK && !c->rpcuser[0] != !c->rpcpassword[0]) {
+		snprintf(err, errlen, "rpcuser and rpcpassword go together: set both or neither");
+		return HS_CONFIG_BAD;
+	}
+	for (size_t i = 0; r == HS_CONFIG_OK && c->rpcport && i < c->nrpcbind; i++) {
+		if (hs_netaddr_is_loopback(&c->rpcbind[i]) || c->nrpcallowip > 0)
+			continue;
+		char a[HS_NETADDR_STRLEN];
+		hs_netaddr_format(&c->rpcbind[i], a);
+		snprintf(err, errlen,
+		         "rpcbind=%s is not a loopback address: anyone who can reach it may try "
+		         "passwords; set rpcallowip= for the clients to allow, or bind loopback",
 		         a);
 		return HS_CONFIG_BAD;
 	}

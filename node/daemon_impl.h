@@ -5,6 +5,8 @@
  *   persist.c  the store: loading at start, writing what the core asks to save
  *   rpc.c      the JSON-RPC server on the Unix socket (framing, auth, dispatch)
  *   rpc_methods.c  the methods
+ *   httprpc.c  JSON-RPC over HTTP on loopback TCP (libmicrohttpd's thread, replies from the loop)
+ *   rpcauth.c  the rpcauth password check and hex decoding
  *   metrics.c  Prometheus text on a loopback HTTP port (a small GET responder on the loop)
  *   upnp.c     the optional UPnP port mapping, off the loop thread
  *   names.c    peers and seeds named by host, and DNS seeds: resolved off the loop thread
@@ -68,6 +70,7 @@ struct rpc_client {
 
 struct hs_metrics;
 enum { HS_DIAL_OK, HS_DIAL_FAILED, HS_DIAL_REFUSED, HS_DIAL_RESULTS };
+struct hs_httprpc;
 struct hs_upnp;
 struct hs_names;
 
@@ -111,6 +114,7 @@ struct hs_daemon {
 	 * the peer refused it (nothing listens), or it failed otherwise (timeout, unreachable). */
 	uint64_t dial_results[HS_DIAL_RESULTS];
 	struct hs_metrics *metrics;
+	struct hs_httprpc *http; /* NULL with rpcport=0 */
 	struct hs_upnp *upnp;
 	struct hs_names *names;
 	/* Inbound sessions that end before their handshake are logged at most
@@ -161,6 +165,12 @@ json_t *hs_rpc_call(struct hs_daemon *d, struct rpc_client *c, const char *metho
 void hs_hex(char *out, const uint8_t *p, size_t n);
 bool hs_unhex(uint8_t *out, size_t n, const char *hex);
 json_t *hs_rumor_json(const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN]);
+
+/* httprpc.c: started and stopped by hs_rpc_start/hs_rpc_stop (after the cookie exists). */
+HS_MUST_USE int hs_httprpc_start(struct hs_daemon *d, char *err, size_t errlen);
+void hs_httprpc_stop(struct hs_daemon *d);
+/* getrpcinfo's "http": connection and request counts; null when off. */
+json_t *hs_httprpc_json(struct hs_daemon *d);
 
 /* metrics.c */
 HS_MUST_USE int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen);

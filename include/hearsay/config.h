@@ -69,10 +69,31 @@ struct hs_config {
 	char topics[HS_HELLO_TOPICS_MAX][HS_TOPIC_MAX + 1];
 	bool topics_from_cli;
 	char rpcsocket[HS_CONFIG_PATH_MAX]; /* default DATADIR/rpc.sock */
-	int loglevel;                       /* hs_log_level: error, warn, info (default), debug */
-	bool upnp;                          /* default off */
-	uint64_t upnplease_s;               /* UPnP lease, default 3600; 0: permanent */
-	bool metrics_on;                    /* metrics=IP:PORT enables the Prometheus endpoint */
+	/* JSON-RPC over HTTP (docs/RPC.md): rpcbind addresses (port 0: rpcport), default
+	 * 127.0.0.1 and ::1; rpcport 0 turns the HTTP server off. */
+	struct hs_netaddr rpcbind[HS_RPCBIND_MAX];
+	size_t nrpcbind;
+	bool rpcbind_from_cli;
+	uint16_t rpcport; /* default 7071 */
+	/* Remote clients allowed besides loopback (IP or IP/BITS); a non-loopback rpcbind is
+	 * refused unless at least one is set. */
+	struct hs_netaddr rpcallowip[HS_RPCALLOWIP_MAX];
+	uint8_t rpcallowip_bits[HS_RPCALLOWIP_MAX];
+	size_t nrpcallowip;
+	bool rpcallowip_from_cli;
+	char rpcauth[HS_RPCAUTH_MAX][HS_RPCAUTH_LEN]; /* USER:SALT$HMAC-SHA256-HEX */
+	size_t nrpcauth;
+	bool rpcauth_from_cli;
+	uint64_t rpcservertimeout_s; /* default HS_RPC_HTTP_TIMEOUT_S */
+	/* A plain-text HTTP user (bitcoind's rpcuser/rpcpassword; rpcauth keeps no password). */
+	char rpcuser[HS_RPCAUTH_LEN];
+	char rpcpassword[HS_RPCAUTH_LEN];
+	char rpccookiefile[HS_CONFIG_PATH_MAX]; /* default DATADIR/.cookie */
+	char rpcconnect[HS_RPCAUTH_LEN];        /* hearsay-cli's; hearsayd ignores it */
+	int loglevel;         /* hs_log_level: error, warn, info (default), debug */
+	bool upnp;            /* default off */
+	uint64_t upnplease_s; /* UPnP lease, default 3600; 0: permanent */
+	bool metrics_on;      /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
 	bool metrics_allow_remote; /* a non-loopback metrics address is refused without it */
 	bool seed;                 /* bootnode mode: advertise the seed service */

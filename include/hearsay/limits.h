@@ -225,6 +225,38 @@ enum hs_limits {
 	/* Log lines the UPnP thread may leave for the loop to print; one attempt writes at most
 	 * four, so overflow means a blocked loop: the oldest go, and their count is logged. */
 	HS_UPNP_LOG_LINES = 16,
+
+	/* --- JSON-RPC over HTTP (node/httprpc.c, docs/RPC.md) ------------------------------- */
+	/* Open HTTP connections at most (MHD_OPTION_CONNECTION_LIMIT); over it a new one is
+	 * accepted and closed at once, counted in rpc_http_refused. Rationale: RPC clients are
+	 * local programs that make a call and go; 32 is bitcoind's rpcworkqueue times two, and
+	 * each connection may hold HS_RPC_HTTP_BODY_MAX, so the worst case is about 34 MiB. */
+	HS_RPC_HTTP_CONNECTIONS_MAX = 32,
+	/* Connections from one address at most. Rationale: every local client is 127.0.0.1 or
+	 * ::1, so this equals the total limit there; it only bites for rpcallowip remotes, where
+	 * one host cannot take every slot. */
+	HS_RPC_HTTP_PER_IP_MAX = 32,
+	/* Bytes MHD may use per connection for the request line, headers and its read buffer
+	 * (MHD_OPTION_CONNECTION_MEMORY_LIMIT). Rationale: a real client's headers are a few
+	 * hundred bytes; larger headers are refused by MHD with 431 before any body is read. */
+	HS_RPC_HTTP_CONN_MEMORY = 64 * 1024,
+	/* A request body at most: the Unix socket's line limit (HS_RPC_LINE_MAX, 1 MiB), which
+	 * holds the largest publishhex (60000 bytes as 120000 hex digits) eight times over. Over
+	 * it the reply is HTTP 413 with a JSON-RPC error, never a reset. */
+	HS_RPC_HTTP_BODY_MAX = 1024 * 1024,
+	/* Default seconds an HTTP connection may stay idle or trickle (rpcservertimeout,
+	 * MHD_OPTION_CONNECTION_TIMEOUT). Rationale: bitcoind's default; a slow client holds a
+	 * slot for at most this long. */
+	HS_RPC_HTTP_TIMEOUT_S = 30,
+	/* Requests in one JSON-RPC batch at most. Rationale: a batch runs on the loop thread in
+	 * one go; 1000 keeps one batch's time bounded like one large call. */
+	HS_RPC_BATCH_MAX = 1000,
+	/* rpcauth= lines at most, and the length of one (USER:SALT$HMAC). */
+	HS_RPCAUTH_MAX = 16,
+	HS_RPCAUTH_LEN = 256,
+	/* rpcbind= and rpcallowip= entries at most. */
+	HS_RPCBIND_MAX = 8,
+	HS_RPCALLOWIP_MAX = 16,
 };
 
 #endif

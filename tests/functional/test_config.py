@@ -13,7 +13,8 @@ HEARSAYD = os.path.join(BIN, "hearsayd")
 
 
 def start(args, timeout=20):
-    return subprocess.run([HEARSAYD] + args, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([HEARSAYD, "-rpcport=0"] + args, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def errors(r):
@@ -80,7 +81,7 @@ def body(net):
 
     # A port in use: a second node on the same listen address.
     d1 = os.path.join(root, "first")
-    first = subprocess.Popen([HEARSAYD, "-datadir=" + d1, base[1]],
+    first = subprocess.Popen([HEARSAYD, "-rpcport=0", "-datadir=" + d1, base[1]],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until(lambda: os.path.exists(os.path.join(d1, "rpc.sock")), 20, "the first node")
     d2 = os.path.join(root, "second")
@@ -94,7 +95,8 @@ def body(net):
     d3 = os.path.join(root, "loose")
     os.makedirs(d3, mode=0o755)
     os.chmod(d3, 0o755)
-    loose = subprocess.Popen([HEARSAYD, "-datadir=" + d3, "-listen=127.31.0.2:%d" % net.port],
+    loose = subprocess.Popen([HEARSAYD, "-rpcport=0", "-datadir=" + d3,
+                              "-listen=127.31.0.2:%d" % net.port],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wait_until(lambda: os.path.exists(os.path.join(d3, "rpc.sock")), 20, "the loose node")
     loose.send_signal(signal.SIGTERM)

@@ -48,7 +48,7 @@ def start(prefix, datadir, addr, conf, wrap=(), env=None):
     log = open(os.path.join(datadir, "log"), "wb")
     proc = subprocess.Popen(list(wrap) + [os.path.join(prefix, "bin", "hearsayd"),
                                           "-datadir=" + datadir, "-listen=" + addr,
-                                          "-conf=" + conf], stdout=log, stderr=log, env=env)
+                                          "-conf=" + conf, "-rpcport=0"], stdout=log, stderr=log, env=env)
     cli = [os.path.join(prefix, "bin", "hearsay-cli"), "-datadir=" + datadir]
     wait_until(lambda: proc.poll() is not None or sh(*cli, "uptime").returncode == 0, 30,
                "the installed hearsayd to answer RPC")
