@@ -6,7 +6,8 @@
  * Reads the cookie from DATADIR/.cookie, authenticates, sends one request with ARGS as
  * positional string parameters, prints the result (JSON, or key: value lines with
  * -format=text) and exits 0; on an error prints "error CODE: MESSAGE" and exits 1. `subscribe`
- * prints one JSON object per delivered rumor until interrupted.
+ * prints one JSON object per delivered rumor until interrupted; `validate TOPIC` prints each
+ * rumor to judge and reads "ID accept|reject|ignore" verdict lines from stdin.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PATH_LEN 4096
@@ -255,6 +257,63 @@ static char *read_cookie(const char *datadir, int *code)
 	return line;
 }
 
+/* `validate TOPIC`: a child reads "ID accept|reject|ignore" lines from stdin and sends each as
+ * a verdict request; this process prints every rumor to judge (the notification's params) and
+ * every verdict's answer ({"verdict":...} or {"error":{...}}), one JSON object a line. At the
+ * end of stdin the connection is shut down, so the node gives what is still held its default
+ * verdict. */
+static int validate_loop(FILE *f)
+{
+	int fd = fileno(f);
+	pid_t child = fork();
+	if (child < 0)
+		return die(1, "cannot fork", strerror(errno));
+	if (child == 0) {
+		FILE *out = fdopen(dup(fd), "w");
+		char *line;
+		int n = 2;
+		while (out && (line = read_line(stdin)) != NULL) {
+			char id[80], verdict[16];
+			if (sscanf(line, "%79s %15s", id, verdict) == 2)
+				(void)!send_request(out, "verdict",
+				                    json_pack("[s, s]", id, verdict), n++);
+			free(line);
+		}
+		shutdown(fd, SHUT_RDWR);
+		_exit(0);
+	}
+	struct sigaction sa = { .sa_handler = on_sigint };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	char *line;
+	while (!interrupted && (line = read_line(f)) != NULL) {
+		json_t *n = json_loads(line, 0, NULL);
+		free(line);
+		if (!n)
+			continue;
+		json_t *v = json_object_get(n, "params");
+		if (!v)
+			v = json_object_get(n, "result");
+		char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+		if (!s && json_object_get(n, "error")) {
+			json_t *e = json_pack("{s:O}", "error", json_object_get(n, "error"));
+			s = json_dumps(e, JSON_COMPACT);
+			json_decref(e);
+		}
+		if (s) {
+			puts(s);
+			fflush(stdout);
+		}
+		free(s);
+		json_decref(n);
+	}
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	fclose(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -290,6 +349,15 @@ int main(int argc, char **argv)
 	if (!r) {
 		fclose(f);
 		return code;
+	}
+	bool validating = strcmp(method, "validate") == 0 && json_object_get(r, "result");
+	if (validating) {
+		char *s = json_dumps(json_object_get(r, "result"), JSON_COMPACT);
+		puts(s ? s : "null");
+		free(s);
+		fflush(stdout);
+		json_decref(r);
+		return validate_loop(f);
 	}
 	bool stream = strcmp(method, "subscribe") == 0;
 	if (stream && !o.text) {
