@@ -12,9 +12,10 @@ The line E - A - B - C - D (every link fixed with -connect, no other outbound):
 import json
 import os
 import socket
+import subprocess
 import time
 
-from framework import check, fail, run, wait_until
+from framework import BIN, check, fail, run, wait_until
 from rpcclient import Client
 
 TIMEOUT_MS = 3000
@@ -196,6 +197,32 @@ def body(net):
         w.close()
     check(c.rpc("getvalidationinfo")["registrations_refused"] == 3,
           "every refused registration is counted")
+    wait_until(lambda: c.rpc("getvalidationinfo")["validators"] == [], 10,
+               "the validators to leave")
+
+    # ---- hearsay-cli validate -----------------------------------------------------------
+    cli = subprocess.Popen([os.path.join(BIN, "hearsay-cli"), "-datadir=" + c.datadir,
+                            "validate", "cli"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True)
+    try:
+        ack = json.loads(cli.stdout.readline())
+        check(ack["validating"] == "cli", "hearsay-cli validate registers")
+        rid = a.rpc("publish", "cli", "judged in a shell")["id"]
+        r = json.loads(cli.stdout.readline())
+        check(r["id"] == rid and r["data"] == "judged in a shell",
+              "hearsay-cli prints the rumor to judge as a JSON line")
+        cli.stdin.write(rid + " accept\n")
+        cli.stdin.flush()
+        check(json.loads(cli.stdout.readline()) == {"verdict": "accept"},
+              "hearsay-cli sends the verdict read from stdin and prints the answer")
+        wait_until(lambda: has(d, rid), 15, "the CLI-accepted rumor to reach D")
+        check(True, "the rumor accepted through hearsay-cli reaches D")
+        cli.stdin.close()
+        check(cli.wait(timeout=10) == 0, "hearsay-cli validate exits 0 at the end of stdin")
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
     for n in net.nodes:
         check(n.stop() == 0, "node %d stopped cleanly" % n.index)
 
