@@ -643,9 +643,12 @@ static void reload(struct hs_daemon *d)
 	hs_names_reload(d, &fresh.addnode);
 	d->cfg.loglevel = fresh.loglevel;
 	d->cfg.bantime_s = fresh.bantime_s;
+	/* Signer policies apply to the next rumor (validators.c reads them per rumor). */
+	memcpy(d->cfg.topicsigners, fresh.topicsigners, sizeof(fresh.topicsigners));
+	d->cfg.ntopicsigners = fresh.ntopicsigners;
 	hs_log(HS_LOG_INFO,
-	       "reloaded %s (loglevel, addnode and bantime take effect; other keys "
-	       "need a restart)",
+	       "reloaded %s (loglevel, addnode, bantime and topicsigners take effect; other "
+	       "keys need a restart)",
 	       d->cfg.conf);
 	hs_daemon_pump(d);
 }

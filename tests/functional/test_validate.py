@@ -11,6 +11,7 @@ The line E - A - B - C - D (every link fixed with -connect, no other outbound):
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -81,7 +82,10 @@ def body(net):
     for n in (a, d, c, e):
         n.start()
     aid, eid = a.id(), e.id()
-    b.args += ["-connect=" + a.addr, "-connect=" + c.addr, "-topicsigners=blocks:" + aid]
+    b.args += ["-connect=" + a.addr, "-connect=" + c.addr]
+    conf = os.path.join(b.datadir, "hearsay.conf")
+    with open(conf, "w") as f:
+        f.write("topicsigners=blocks:%s\n" % aid)
     b.start()
     wait_until(lambda: len(b.peers()) == 2 and len(c.peers()) == 2 and len(a.peers()) == 2,
                30, "the line E-A-B-C-D to form")
@@ -110,6 +114,14 @@ def body(net):
         fail("B's own publish on blocks was accepted")
     except Exception as err:
         check("topicsigners" in str(err), "B's own publish on blocks fails: %s" % err)
+    with open(conf, "a") as f:
+        f.write("topicsigners=blocks:%s\n" % eid)
+    b.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: len(b.rpc("getvalidationinfo")["policies"][0]["signers"]) == 2, 10,
+               "B to reload its policy")
+    later = e.rpc("publish", "blocks", "block from E, now listed")["id"]
+    wait_until(lambda: has(d, later), 15, "E's block to reach D after the reload")
+    check(True, "after SIGHUP adds E's key, E's next block reaches D")
 
     # ---- 2. an external validator at C ----------------------------------------------------
     v = Validator(c.datadir)
