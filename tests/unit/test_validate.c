@@ -90,6 +90,12 @@ static void test_accept(void)
 	const uint8_t *enc;
 	size_t enclen;
 	CHECK_EQ(hs_node_get_rumor(net.n[V].node, id, &enc, &enclen), HS_ERR_NOT_FOUND);
+	/* While held, pulls bring it again (V's digests lack it): duplicates, not judged twice. */
+	uint64_t dups = stats(&net, V).duplicates;
+	tn_advance(&net, 9 * S); /* within the 10 s deadline */
+	CHECK_EQ(asked, 1);
+	CHECK_EQ(hs_node_held(net.n[V].node), 1);
+	CHECK(stats(&net, V).duplicates > dups);
 	CHECK_EQ(hs_node_verdict(net.n[V].node, id, HS_ACCEPT, net.now), 0);
 	tn_pump(&net);
 	CHECK_EQ(hs_node_held(net.n[V].node), 0);
