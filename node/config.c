@@ -619,6 +619,79 @@ SETTER(externalip)
 	       memcmp(a->ip, zero, a->family == HS_AF_INET ? 4 : 16) != 0;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+SETTER(topicsigners)
+{
+	*expect = "TOPIC:KEY[,KEY...] (node ids of 64 hex digits; at most 16 topics and 64 keys "
+	          "a topic)";
+	struct hs_config *c = src->cfg;
+	if (src->cli && !c->topicsigners_from_cli) {
+		c->ntopicsigners = 0;
+		c->topicsigners_from_cli = true;
+	} else if (!src->cli && c->topicsigners_from_cli) {
+		return true;
+	}
+	const char *colon = strchr(v, ':');
+	if (!colon || !hs_name_is_valid(v, (size_t)(colon - v), HS_TOPIC_MAX))
+		return false;
+	size_t tl = (size_t)(colon - v);
+	struct hs_signer_policy *pol = NULL;
+	for (size_t i = 0; i < c->ntopicsigners && !pol; i++)
+		if (strlen(c->topicsigners[i].topic) == tl &&
+		    memcmp(c->topicsigners[i].topic, v, tl) == 0)
+			pol = &c->topicsigners[i];
+	if (!pol) {
+		if (c->ntopicsigners >= HS_SIGNER_TOPICS_MAX)
+			return false;
+		pol = &c->topicsigners[c->ntopicsigners++];
+		memset(pol, 0, sizeof(*pol));
+		memcpy(pol->topic, v, tl);
+	}
+	for (const char *p = colon + 1;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		uint8_t key[32];
+		if (n != 64 || pol->nkeys >= HS_SIGNERS_PER_TOPIC_MAX)
+			return false;
+		for (size_t i = 0; i < 32; i++) {
+			int hi = hex_digit(p[2 * i]), lo = hex_digit(p[2 * i + 1]);
+			if (hi < 0 || lo < 0)
+				return false;
+			key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		memcpy(pol->keys[pol->nkeys++], key, 32);
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
+
+SETTER(validatetimeout)
+{
+	*expect = "milliseconds, 10..600000";
+	return parse_u64(v, 10, 600000, &src->cfg->validatetimeout_ms);
+}
+
+SETTER(validatedefault)
+{
+	*expect = "accept, ignore or reject";
+	int verdict = strcmp(v, "accept") == 0   ? HS_ACCEPT
+	              : strcmp(v, "ignore") == 0 ? HS_IGNORE
+	              : strcmp(v, "reject") == 0 ? HS_REJECT_ORIGIN
+	                                         : -1;
+	if (verdict < 0)
+		return false;
+	src->cfg->validatedefault = verdict;
+	return true;
+}
+
 struct key {
 	const char *name;
 	setter set;
@@ -668,6 +741,13 @@ static const struct key keys[] = {
 	{ "ignorestoredamage", set_ignorestoredamage,
 	  "start even if a store table cannot be read, logging the loss (default 0)" },
 	{ "externalip", set_externalip, "address to advertise, when not the listen address" },
+	{ "topicsigners", set_topicsigners,
+	  "TOPIC:KEY[,KEY...]: take rumors on TOPIC only from these origins (repeatable)" },
+	{ "validate_timeout_ms", set_validatetimeout,
+	  "milliseconds an external validator has for each verdict (default 2000)" },
+	{ "validate_default", set_validatedefault,
+	  "verdict on a validator's timeout, overflow or disconnect: accept, ignore or reject "
+	  "(default ignore)" },
 };
 
 /* ---- core knobs ------------------------------------------------------------------------ */
@@ -985,6 +1065,8 @@ static void defaults(struct hs_config *c)
 	c->loglevel = HS_LOG_INFO;
 	c->rpcport = 7071;
 	c->rpcservertimeout_s = HS_RPC_HTTP_TIMEOUT_S;
+	c->validatetimeout_ms = 2000;
+	c->validatedefault = HS_IGNORE;
 	hs_score_params_default(&c->score);
 }
 

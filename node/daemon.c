@@ -49,6 +49,12 @@ static int cap_verify(void *ctx, const uint8_t pub[32], const uint8_t sig[64],
 	return hs_verify_cached(d->crypto, d->keys, pub, sig, digest);
 }
 
+static enum hs_verdict cap_validate(void *ctx, const struct hs_rumor *rumor,
+                                    const uint8_t id[HS_ID_LEN])
+{
+	return hs_validators_judge(ctx, rumor, id);
+}
+
 static int cap_save_own(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *enc,
                         size_t enclen)
 {
@@ -642,9 +648,12 @@ static void reload(struct hs_daemon *d)
 	hs_names_reload(d, &fresh.addnode);
 	d->cfg.loglevel = fresh.loglevel;
 	d->cfg.bantime_s = fresh.bantime_s;
+	/* Signer policies apply to the next rumor (validators.c reads them per rumor). */
+	memcpy(d->cfg.topicsigners, fresh.topicsigners, sizeof(fresh.topicsigners));
+	d->cfg.ntopicsigners = fresh.ntopicsigners;
 	hs_log(HS_LOG_INFO,
-	       "reloaded %s (loglevel, addnode and bantime_s take effect; other keys "
-	       "need a restart)",
+	       "reloaded %s (loglevel, addnode, bantime_s and topicsigners take effect; other "
+	       "keys need a restart)",
 	       d->cfg.conf);
 	hs_daemon_pump(d);
 }
@@ -773,6 +782,8 @@ static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
 	hs_config_node_knobs(c, nc);
 	if (nc->pull_window_ns > nc->retention_ns)
 		nc->pull_window_ns = nc->retention_ns;
+	nc->validate_timeout_ns = c->validatetimeout_ms * HS_NS_PER_MS;
+	nc->validate_default = (enum hs_verdict)c->validatedefault;
 }
 
 static int start_node(struct hs_daemon *d)
@@ -789,6 +800,9 @@ static int start_node(struct hs_daemon *d)
 		                .verify = cap_verify,
 		                .log = cap_log,
 		                .save_own = cap_save_own };
+	if (hs_validators_new(d) != 0)
+		return fail(EX_SOFTWARE, "%s", "out of memory");
+	caps.validate = cap_validate;
 	uint64_t now = hs_daemon_now(d);
 	if (hs_node_new(&d->node, &nc, &caps, now) != 0)
 		return fail(EX_CONFIG, "%s", "the configuration does not make a valid node");
@@ -888,6 +902,7 @@ static void teardown(struct hs_daemon *d)
 	uv_loop_close(&d->loop);
 	hs_node_del(d->node);
 	d->node = NULL;
+	hs_validators_free(d);
 	hs_persist_close(d);
 	hs_noise_static_del(d->noise);
 	hs_identity_del(d->id);

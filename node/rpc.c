@@ -35,6 +35,7 @@ static void client_closed(uv_handle_t *h)
 {
 	struct rpc_client *c = h->data;
 	struct hs_daemon *d = c->d;
+	hs_validators_client_gone(d, c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else if (d->clients == c)

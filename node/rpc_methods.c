@@ -13,12 +13,14 @@
 #include "hearsay/record.h"
 #include "hearsay/rpcauth.h"
 
-#define E_PARAMS   (-32602)
-#define E_METHOD   (-32601)
-#define E_NOTFOUND (-32002)
-#define E_INTERNAL (-32603)
-#define E_STORE    (-20) /* bitcoind's RPC_DATABASE_ERROR: the store refused a write */
-#define PEERS_MAX  HS_PEERS_MAX
+#define E_PARAMS    (-32602)
+#define E_METHOD    (-32601)
+#define E_NOTFOUND  (-32002)
+#define E_INTERNAL  (-32603)
+#define E_STORE     (-20) /* bitcoind's RPC_DATABASE_ERROR: the store refused a write */
+#define E_POLICY    (-40) /* a signer policy (topicsigners) refuses our own publish */
+#define E_VALIDATOR (-41) /* a registration or verdict refused (docs/RPC.md) */
+#define PEERS_MAX   HS_PEERS_MAX
 
 void hs_hex(char *out, const uint8_t *p, size_t n)
 {
@@ -679,6 +681,12 @@ static json_t *publish_bytes(struct call *k, const char *topic, const uint8_t *d
 {
 	if (hs_persist_readonly(k->d))
 		return readonly_fail(k, "publish");
+	if (!hs_validators_signer_ok(k->d, (const uint8_t *)topic, strlen(topic),
+	                             hs_identity_pubkey(k->d->id)))
+		return fail(k, E_POLICY,
+		            "topic %s takes rumors only from the keys its topicsigners "
+		            "line lists, and this node's key is not one of them",
+		            topic);
 	uint8_t id[HS_ID_LEN];
 	int rc = hs_node_publish(k->d->node, id, topic, data, datalen, now(k));
 	if (rc == HS_ERR_INVALID)
@@ -750,6 +758,38 @@ static json_t *m_subscribe(struct call *k)
 	k->c->subscribed = true;
 	snprintf(k->c->topic, sizeof(k->c->topic), "%s", topic ? topic : "");
 	return json_pack("{s:s}", "subscribed", topic ? topic : "*");
+}
+
+/* ---- validators (node/validators.c) ------------------------------------------------------ */
+
+static json_t *m_validate(struct call *k)
+{
+	const char *topic = str_param(k, 0);
+	if (too_many(k, 1) || !topic || !hs_name_is_valid(topic, strlen(topic), HS_TOPIC_MAX))
+		return fail(k, E_PARAMS, "%s", "validate needs a valid TOPIC");
+	const char *why = NULL;
+	json_t *r = hs_validators_register(k->d, k->c, topic, &why);
+	return r ? r : fail(k, E_VALIDATOR, "%s", why);
+}
+
+static json_t *m_verdict(struct call *k)
+{
+	uint8_t id[HS_ID_LEN];
+	const char *verdict = str_param(k, 1);
+	if (too_many(k, 2) || !hs_unhex(id, HS_ID_LEN, str_param(k, 0)) || !verdict)
+		return fail(
+		        k, E_PARAMS, "%s",
+		        "verdict needs a rumor id (64 hex digits) and accept, reject or ignore");
+	const char *why = NULL;
+	json_t *r = hs_validators_verdict(k->d, k->c, id, verdict, &why);
+	return r ? r : fail(k, E_VALIDATOR, "%s", why);
+}
+
+static json_t *m_getvalidationinfo(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "getvalidationinfo takes no parameters");
+	return hs_validators_json(k->d);
 }
 
 /* ---- state ------------------------------------------------------------------------------ */
@@ -958,6 +998,9 @@ static const struct method methods[] = {
 	{ "publishhex", m_publishhex, "publishhex TOPIC HEX" },
 	{ "getrumor", m_getrumor, "getrumor ID" },
 	{ "subscribe", m_subscribe, "subscribe [TOPIC]" },
+	{ "validate", m_validate, "validate TOPIC" },
+	{ "verdict", m_verdict, "verdict ID accept|reject|ignore" },
+	{ "getvalidationinfo", m_getvalidationinfo, "getvalidationinfo" },
 	{ "setstate", m_setstate, "setstate KEY VALUE" },
 	{ "delstate", m_delstate, "delstate KEY" },
 	{ "getstate", m_getstate, "getstate [ORIGIN] KEY" },
@@ -976,6 +1019,17 @@ static const struct method_doc {
 	const char *description;
 	const char *example;
 } docs[] = {
+	{ "validate",
+	  "Become TOPIC's external validator on this connection: each rumor on TOPIC arrives as a "
+	  "validate notification to answer with verdict before its deadline (Unix socket only).",
+	  "hearsay-cli validate blocks" },
+	{ "verdict",
+	  "Answer a rumor sent to this connection's validator: accept, reject (the origin is "
+	  "charged) or ignore (nobody is).",
+	  "hearsay-cli verdict 3f2a... accept (on the validating connection)" },
+	{ "getvalidationinfo",
+	  "Signer policies, registered validators and the validation counters.",
+	  "hearsay-cli getvalidationinfo" },
 	{ "getnetworkinfo",
 	  "This node: id, network, listen address, sessions, version, uptime, "
 	  "advertised addresses, UPnP and store state.",

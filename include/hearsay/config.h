@@ -51,6 +51,13 @@ struct hs_addr_list {
 	bool from_cli; /* set on the command line: replaces the file's list */
 };
 
+/* topicsigners=TOPIC:KEY[,KEY...]: only rumors signed by these origins are taken on TOPIC. */
+struct hs_signer_policy {
+	char topic[HS_TOPIC_MAX + 1];
+	size_t nkeys;
+	uint8_t keys[HS_SIGNERS_PER_TOPIC_MAX][32];
+};
+
 struct hs_config {
 	char datadir[HS_CONFIG_PATH_MAX];
 	char conf[HS_CONFIG_PATH_MAX]; /* default DATADIR/hearsay.conf */
@@ -104,6 +111,14 @@ struct hs_config {
 	 * knob[i] was given; hs_config_node_knobs copies them into a node config. */
 	uint64_t knob[HS_CONFIG_KNOBS];
 	uint32_t knob_set;
+	/* Validation (docs/OPERATIONS.md "Signer policies and validators"). Repeated topicsigners
+	 * lines for one topic add keys. */
+	struct hs_signer_policy topicsigners[HS_SIGNER_TOPICS_MAX];
+	size_t ntopicsigners;
+	bool topicsigners_from_cli;
+	uint64_t validatetimeout_ms; /* default 2000 */
+	int validatedefault;         /* enum hs_verdict: HS_IGNORE (default), HS_ACCEPT or
+	                              * HS_REJECT_ORIGIN ("reject") */
 	/* The penalty policy: every weight and threshold (score* keys; defaults and reasons in
 	 * hs_score_params_default); checked to form a ladder. */
 	struct hs_score_params score;

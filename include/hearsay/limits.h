@@ -111,6 +111,24 @@ enum hs_limits {
 	 * share and is pruned: one or two are a slower path, three a pusher that does not push. */
 	HS_PUSH_MISSES_MAX = 3,
 
+	/* --- asynchronous validation (overlay/held.c, node/validators.c) ------------------- */
+	/* Rumors held for an asynchronous verdict (HS_PENDING), node-wide and per topic.
+	 * Rationale: a held rumor costs up to one frame (60 kB), so 512 bound the memory at about
+	 * 30 MB; 128 per topic cover a validator answering 64 rumors a second with the default
+	 * 2 s deadline, and keep one slow topic from holding every place. A rumor that finds no
+	 * place gets the default verdict at once (counted: validate_overflows). */
+	HS_VALIDATE_HELD_MAX = 512,
+	HS_VALIDATE_HELD_PER_TOPIC_MAX = 128,
+	/* External validators registered with hearsayd at once (one per topic). Rationale: each
+	 * can hold HS_VALIDATE_HELD_PER_TOPIC_MAX rumors, so four fill the node-wide limit
+	 * exactly and never push one another's rumors to the default; more is refused. */
+	HS_VALIDATORS_MAX = HS_VALIDATE_HELD_MAX / HS_VALIDATE_HELD_PER_TOPIC_MAX,
+	/* Topics with a signer policy (topicsigners), and keys listed per topic. Rationale: a
+	 * policy names a few publishers (block producers, release keys); the check is a linear
+	 * scan per rumor, which stays cheap at these sizes. */
+	HS_SIGNER_TOPICS_MAX = 16,
+	HS_SIGNERS_PER_TOPIC_MAX = 64,
+
 	/* --- request scheduler (Bitcoin txrequest values) --------------------------------- */
 	HS_REQ_PEER_ANNOUNCED_MAX = 5000, /* MAX_PEER_TX_ANNOUNCEMENTS */
 	HS_REQ_PEER_INFLIGHT_MAX = 500,   /* one full inv can be requested in two rounds */

@@ -13,6 +13,8 @@
  * prints "error CODE: MESSAGE" and exits 1. `subscribe` (Unix socket only) prints one JSON
  * object per delivered rumor until interrupted, and exits 1 when the node goes away.
  * -rpcauth=USER prints an rpcauth= line for hearsay.conf and its password.
+ * `validate TOPIC` (Unix socket only) prints each rumor to judge and reads
+ * "ID accept|reject|ignore" verdict lines from stdin.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hearsay/rpcauth.h"
@@ -649,6 +652,63 @@ static void print_reply(json_t *r, bool text, bool stream)
 	fflush(stdout);
 }
 
+/* `validate TOPIC`: a child reads "ID accept|reject|ignore" lines from stdin and sends each as
+ * a verdict request; this process prints every rumor to judge (the notification's params) and
+ * every verdict's answer ({"verdict":...} or {"error":{...}}), one JSON object a line. At the
+ * end of stdin the connection is shut down, so the node gives what is still held its default
+ * verdict. */
+static int validate_loop(FILE *f)
+{
+	int fd = fileno(f);
+	pid_t child = fork();
+	if (child < 0)
+		return die(1, "cannot fork", strerror(errno));
+	if (child == 0) {
+		FILE *out = fdopen(dup(fd), "w");
+		char *line;
+		int n = 2;
+		while (out && (line = read_line(stdin)) != NULL) {
+			char id[80], verdict[16];
+			if (sscanf(line, "%79s %15s", id, verdict) == 2)
+				(void)!send_request(out, "verdict",
+				                    json_pack("[s, s]", id, verdict), n++);
+			free(line);
+		}
+		shutdown(fd, SHUT_RDWR);
+		_exit(0);
+	}
+	struct sigaction sa = { .sa_handler = on_sigint };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	char *line;
+	while (!interrupted && (line = read_line(f)) != NULL) {
+		json_t *n = json_loads(line, 0, NULL);
+		free(line);
+		if (!n)
+			continue;
+		json_t *v = json_object_get(n, "params");
+		if (!v)
+			v = json_object_get(n, "result");
+		char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+		if (!s && json_object_get(n, "error")) {
+			json_t *e = json_pack("{s:O}", "error", json_object_get(n, "error"));
+			s = json_dumps(e, JSON_COMPACT);
+			json_decref(e);
+		}
+		if (s) {
+			puts(s);
+			fflush(stdout);
+		}
+		free(s);
+		json_decref(n);
+	}
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	fclose(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -679,7 +739,7 @@ int main(int argc, char **argv)
 		if (!params)
 			return code;
 	}
-	if (o.http && !stream) {
+	if (o.http && !stream && strcmp(method, "validate") != 0) {
 		json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1, "method",
 		                        method, "params", params);
 		json_t *r = http_call(&o, req, &code);
@@ -718,6 +778,17 @@ int main(int argc, char **argv)
 	if (!r) {
 		fclose(f);
 		return code;
+	}
+	if (strcmp(method, "validate") == 0 && json_object_get(r, "result")) {
+		char *s = json_dumps(json_object_get(r, "result"), JSON_COMPACT);
+		puts(s ? s : "null");
+		free(s);
+		fflush(stdout);
+		json_decref(r);
+		/* No timeout: a validator may wait as long as the network is quiet. */
+		struct timeval tv = { 0 };
+		setsockopt(fileno(f), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		return validate_loop(f);
 	}
 	print_reply(r, o.text, stream);
 	json_decref(r);
