@@ -89,7 +89,7 @@ def main():
             d = os.path.join(root, "n%02d" % i)
             os.makedirs(d)
             args = [os.path.join(BIN, "hearsayd"), "-datadir=" + d, "-listen=" + addrs[i],
-                    "-network=devnet", "-loglevel=warn"]
+                    "-network=devnet", "-loglevel=warn", "-rpcport=0"]
             args += (["-seed=1", "-addnode=" + addrs[1 - i]] if i < 2 else
                      ["-seednode=" + addrs[0], "-seednode=" + addrs[1]])
             log = open(os.path.join(d, "log"), "wb")

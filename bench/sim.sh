@@ -7,6 +7,8 @@
 # Called by scripts/bench.sh (make bench) with the Release build; docs/SIM.md explains every
 # figure.
 #   usage: bench/sim.sh BUILD_DIR RESULTS_DIR
+# SIM_SKIP_10000=1 skips the 10,000-node run (minutes on 2 cores) and carries that run over
+# from the RESULTS_DIR/sim.json already there, marked "carried_over": true.
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 BUILD_DIR RESULTS_DIR" >&2; exit 2; }
 sim=$1/bin/hearsay-sim
@@ -26,7 +28,15 @@ run() { # name, then hearsay-sim flags
 
 run n1000 --nodes 1000 --rumors 50 --seed 1
 run n1000_loss5 --nodes 1000 --rumors 50 --seed 1 --loss 0.05
-run n10000 --nodes 10000 --rumors 10 --seed 1
+if [ "${SIM_SKIP_10000:-0}" = 1 ] && [ -f "$out/sim.json" ]; then
+	echo "   (10,000-node run skipped: carried over from $out/sim.json)"
+	python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["runs"]["nodes10000_rumors10"]
+r["carried_over"] = True
+json.dump(r, open(sys.argv[2], "w"))' "$out/sim.json" "$tmp/n10000.json"
+else
+	run n10000 --nodes 10000 --rumors 10 --seed 1
+fi
 # The default is eager_push 2, eager_cover 35: n1000 is that row of the sweep.
 for k in 0 1 2 3 4; do
 	for c in 0 20 35 50 100; do

@@ -5,6 +5,7 @@
 #include <ini.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 
 #include "hearsay/config.h"
 #include "hearsay/crypto.h"
+#include "hearsay/log.h"
 #include "hearsay/node.h"
+#include "hearsay/rpcauth.h"
 
 #define DEFAULT_PORT 7070
 
@@ -417,6 +420,138 @@ SETTER(rpcsocket)
 	return set_path(src->cfg->rpcsocket, v) && strlen(v) < 100; /* sun_path is ~108 bytes */
 }
 
+/* ---- JSON-RPC over HTTP (docs/RPC.md) ---------------------------------------------------- */
+
+/* An address with or without a port, IPv6 with or without brackets; port 0 when none. */
+static bool parse_ip_port(struct hs_netaddr *a, const char *v)
+{
+	char bracketed[64];
+	if (hs_netaddr_parse(a, v, 0))
+		return true;
+	if (hs_netaddr_parse(a, v, 1)) {
+		a->port = 0;
+		return true;
+	}
+	if (strlen(v) < sizeof(bracketed) - 2 &&
+	    snprintf(bracketed, sizeof(bracketed), "[%s]", v) > 0 &&
+	    hs_netaddr_parse(a, bracketed, 1)) {
+		a->port = 0;
+		return true;
+	}
+	return false;
+}
+
+/* A repeatable key's list: given on the command line it replaces the file's. false: skip. */
+static bool list_take(struct source *src, bool *from_cli, size_t *count)
+{
+	if (src->cli && !*from_cli) {
+		*count = 0;
+		*from_cli = true;
+	} else if (!src->cli && *from_cli) {
+		return false;
+	}
+	return true;
+}
+
+SETTER(rpcbind)
+{
+	*expect = "IP or IP:PORT, e.g. 127.0.0.1, ::1 or [::1]:7071 (repeatable)";
+	struct hs_config *c = src->cfg;
+	if (!list_take(src, &c->rpcbind_from_cli, &c->nrpcbind))
+		return true;
+	struct hs_netaddr a;
+	if (c->nrpcbind >= HS_RPCBIND_MAX || !parse_ip_port(&a, v))
+		return false;
+	c->rpcbind[c->nrpcbind++] = a;
+	return true;
+}
+
+SETTER(rpcport)
+{
+	*expect = "a port, 1..65535, or 0 for no HTTP server";
+	uint64_t port;
+	if (!parse_u64(v, 0, 65535, &port))
+		return false;
+	src->cfg->rpcport = (uint16_t)port;
+	return true;
+}
+
+SETTER(rpcallowip)
+{
+	*expect = "an IP address or IP/BITS subnet allowed to connect (repeatable)";
+	struct hs_config *c = src->cfg;
+	if (!list_take(src, &c->rpcallowip_from_cli, &c->nrpcallowip))
+		return true;
+	char ip[64];
+	const char *slash = strchr(v, '/');
+	size_t n = slash ? (size_t)(slash - v) : strlen(v);
+	if (n >= sizeof(ip) || c->nrpcallowip >= HS_RPCALLOWIP_MAX)
+		return false;
+	memcpy(ip, v, n);
+	ip[n] = '\0';
+	struct hs_netaddr a;
+	if (!parse_ip_port(&a, ip) || a.port != 0)
+		return false;
+	uint64_t bits = a.family == HS_AF_INET ? 32 : 128;
+	if (slash && !parse_u64(slash + 1, 0, bits, &bits))
+		return false;
+	c->rpcallowip[c->nrpcallowip] = a;
+	c->rpcallowip_bits[c->nrpcallowip++] = (uint8_t)bits;
+	return true;
+}
+
+SETTER(rpcauth)
+{
+	*expect = "USER:SALT$HMAC as hearsay-cli -rpcauth=USER prints (repeatable)";
+	struct hs_config *c = src->cfg;
+	if (!list_take(src, &c->rpcauth_from_cli, &c->nrpcauth))
+		return true;
+	if (c->nrpcauth >= HS_RPCAUTH_MAX || strlen(v) >= HS_RPCAUTH_LEN || !hs_rpcauth_is_valid(v))
+		return false;
+	memcpy(c->rpcauth[c->nrpcauth++], v, strlen(v) + 1);
+	return true;
+}
+
+SETTER(rpcservertimeout)
+{
+	*expect = "seconds, 1..3600";
+	return parse_u64(v, 1, 3600, &src->cfg->rpcservertimeout_s);
+}
+
+/* A text value of at most HS_RPCAUTH_LEN - 1 bytes. */
+static bool set_text(char *dst, const char *v, bool empty_ok)
+{
+	size_t n = strlen(v);
+	if ((n == 0 && !empty_ok) || n >= HS_RPCAUTH_LEN)
+		return false;
+	memcpy(dst, v, n + 1);
+	return true;
+}
+
+SETTER(rpcuser)
+{
+	*expect = "a user name without ':' (with rpcpassword)";
+	return !strchr(v, ':') && set_text(src->cfg->rpcuser, v, false);
+}
+
+SETTER(rpcpassword)
+{
+	*expect = "a password (with rpcuser; rpcauth keeps none in the file)";
+	return set_text(src->cfg->rpcpassword, v, false);
+}
+
+SETTER(rpccookiefile)
+{
+	*expect = "a file path";
+	return set_path(src->cfg->rpccookiefile, v);
+}
+
+SETTER(rpcconnect)
+{
+	*expect = "an IP address or host name (read by hearsay-cli)";
+	return set_text(src->cfg->rpcconnect, v, false);
+}
+
 SETTER(loglevel)
 {
 	*expect = "error, warn, info or debug";
@@ -490,33 +625,77 @@ SETTER(externalip)
 	       memcmp(a->ip, zero, a->family == HS_AF_INET ? 4 : 16) != 0;
 }
 
-SETTER(eagerpush)
+static int hex_digit(char c)
 {
-	*expect = "an integer 0..64";
-	uint64_t n;
-	if (!parse_u64(v, 0, 64, &n))
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+SETTER(topicsigners)
+{
+	*expect = "TOPIC:KEY[,KEY...] (node ids of 64 hex digits; at most 16 topics and 64 keys "
+	          "a topic)";
+	struct hs_config *c = src->cfg;
+	if (src->cli && !c->topicsigners_from_cli) {
+		c->ntopicsigners = 0;
+		c->topicsigners_from_cli = true;
+	} else if (!src->cli && c->topicsigners_from_cli) {
+		return true;
+	}
+	const char *colon = strchr(v, ':');
+	if (!colon || !hs_name_is_valid(v, (size_t)(colon - v), HS_TOPIC_MAX))
 		return false;
-	src->cfg->eagerpush = (unsigned)n;
-	src->cfg->eagerpush_set = true;
+	size_t tl = (size_t)(colon - v);
+	struct hs_signer_policy *pol = NULL;
+	for (size_t i = 0; i < c->ntopicsigners && !pol; i++)
+		if (strlen(c->topicsigners[i].topic) == tl &&
+		    memcmp(c->topicsigners[i].topic, v, tl) == 0)
+			pol = &c->topicsigners[i];
+	if (!pol) {
+		if (c->ntopicsigners >= HS_SIGNER_TOPICS_MAX)
+			return false;
+		pol = &c->topicsigners[c->ntopicsigners++];
+		memset(pol, 0, sizeof(*pol));
+		memcpy(pol->topic, v, tl);
+	}
+	for (const char *p = colon + 1;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		uint8_t key[32];
+		if (n != 64 || pol->nkeys >= HS_SIGNERS_PER_TOPIC_MAX)
+			return false;
+		for (size_t i = 0; i < 32; i++) {
+			int hi = hex_digit(p[2 * i]), lo = hex_digit(p[2 * i + 1]);
+			if (hi < 0 || lo < 0)
+				return false;
+			key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		memcpy(pol->keys[pol->nkeys++], key, 32);
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
+
+SETTER(validatetimeout)
+{
+	*expect = "milliseconds, 10..600000";
+	return parse_u64(v, 10, 600000, &src->cfg->validatetimeout_ms);
+}
+
+SETTER(validatedefault)
+{
+	*expect = "accept, ignore or reject";
+	int verdict = strcmp(v, "accept") == 0   ? HS_ACCEPT
+	              : strcmp(v, "ignore") == 0 ? HS_IGNORE
+	              : strcmp(v, "reject") == 0 ? HS_REJECT_ORIGIN
+	                                         : -1;
+	if (verdict < 0)
+		return false;
+	src->cfg->validatedefault = verdict;
 	return true;
-}
-
-SETTER(pullinterval)
-{
-	*expect = "milliseconds, 100..3600000";
-	return parse_u64(v, 100, 3600000, &src->cfg->pullinterval_ms);
-}
-
-SETTER(pullwindow)
-{
-	*expect = "seconds, 1..86400";
-	return parse_u64(v, 1, 86400, &src->cfg->pullwindow_s);
-}
-
-SETTER(retention)
-{
-	*expect = "seconds, 1..604800";
-	return parse_u64(v, 1, 604800, &src->cfg->retention_s);
 }
 
 struct key {
@@ -539,11 +718,24 @@ static const struct key keys[] = {
 	{ "dnsseed", set_dnsseed,
 	  "a DNS name whose A/AAAA answers are seeds, HOST[:PORT] (repeatable; asked when the "
 	  "address book is short)" },
-	{ "maxconnections", set_maxconnections, "sessions at most, in and out (default 64)" },
-	{ "maxoutbound", set_maxoutbound, "outbound sessions to keep (default 8)" },
-	{ "bantime", set_bantime, "seconds a misbehaving peer stays banned (default 86400)" },
+	{ "peers_max", set_maxconnections, "sessions at most, in and out (default 64)" },
+	{ "outbound", set_maxoutbound, "outbound sessions to keep (default 8)" },
+	{ "bantime_s", set_bantime, "seconds a misbehaving peer stays banned (default 86400)" },
 	{ "topics", set_topics, "topics to relay and keep, comma-separated (default *: all)" },
 	{ "rpcsocket", set_rpcsocket, "JSON-RPC Unix socket (default DATADIR/rpc.sock)" },
+	{ "rpcbind", set_rpcbind,
+	  "IP[:PORT] for JSON-RPC over HTTP (repeatable; default 127.0.0.1 and ::1)" },
+	{ "rpcport", set_rpcport, "JSON-RPC HTTP port (default 7071; 0: no HTTP server)" },
+	{ "rpcallowip", set_rpcallowip,
+	  "IP or IP/BITS allowed to use HTTP RPC besides loopback (repeatable)" },
+	{ "rpcauth", set_rpcauth, "USER:SALT$HMAC, an HTTP RPC user (repeatable)" },
+	{ "rpcservertimeout", set_rpcservertimeout,
+	  "seconds an HTTP RPC connection may idle (default 30)" },
+	{ "rpcuser", set_rpcuser, "a plain-text HTTP RPC user (with rpcpassword; prefer rpcauth)" },
+	{ "rpcpassword", set_rpcpassword, "the rpcuser's password" },
+	{ "rpccookiefile", set_rpccookiefile, "the RPC cookie file (default DATADIR/.cookie)" },
+	{ "rpcconnect", set_rpcconnect,
+	  "the address hearsay-cli speaks HTTP to (default 127.0.0.1; hearsayd ignores it)" },
 	{ "loglevel", set_loglevel, "error, warn, info or debug (default info)" },
 	{ "upnp", set_upnp, "map the listening port with UPnP (default 0)" },
 	{ "upnplease", set_upnplease,
@@ -552,16 +744,131 @@ static const struct key keys[] = {
 	{ "metricsallowremote", set_metricsallowremote,
 	  "allow metrics on a non-loopback address (default 0)" },
 	{ "seed", set_seed, "run as a seed/bootnode (default 0)" },
-	{ "crawlinterval", set_crawlinterval,
+	{ "crawl_interval_ms", set_crawlinterval,
 	  "seed mode: milliseconds between crawl visits (default 2000)" },
 	{ "ignorestoredamage", set_ignorestoredamage,
 	  "start even if a store table cannot be read, logging the loss (default 0)" },
 	{ "externalip", set_externalip, "address to advertise, when not the listen address" },
-	{ "eagerpush", set_eagerpush,
-	  "peers asked to push new rumors to us whole, at most (default 2)" },
-	{ "pullinterval", set_pullinterval, "milliseconds between pull digests (default 5000)" },
-	{ "pullwindow", set_pullwindow, "seconds of rumors the periodic pull covers (default 60)" },
-	{ "retention", set_retention, "seconds rumors are kept and served (default 600)" },
+	{ "topicsigners", set_topicsigners,
+	  "TOPIC:KEY[,KEY...]: take rumors on TOPIC only from these origins (repeatable)" },
+	{ "validate_timeout_ms", set_validatetimeout,
+	  "milliseconds an external validator has for each verdict (default 2000)" },
+	{ "validate_default", set_validatedefault,
+	  "verdict on a validator's timeout, overflow or disconnect: accept, ignore or reject "
+	  "(default ignore)" },
+};
+
+/* ---- core knobs ------------------------------------------------------------------------ */
+
+/* Each sets one field of struct hs_node_config (docs/KNOBS.md, "One name per knob"): the key is
+ * hearsay-sim's flag without "--" and with '_' for '-'; a suffix _ms or _s names the unit.
+ * Unset knobs keep the core's default (hs_node_config_default). */
+enum knob_unit { U_COUNT, U_MS, U_S };
+#define KNOB(n, field, unit, lo, hi, help)                                                         \
+	{ n,                                                                                       \
+	  offsetof(struct hs_node_config, field),                                                  \
+	  sizeof(((struct hs_node_config *)0)->field),                                             \
+	  unit,                                                                                    \
+	  lo,                                                                                      \
+	  hi,                                                                                      \
+	  help }
+static const struct knob {
+	const char *name;
+	size_t off, size;
+	enum knob_unit unit;
+	uint64_t min, max;
+	const char *help;
+} knobs[] = {
+	KNOB("eager_push", eager_push, U_COUNT, 0, 64,
+	     "peers asked to push new rumors to us whole, at most (default 2)"),
+	KNOB("eager_cover", eager_cover_pct, U_COUNT, 0, 100,
+	     "ask the fewest pushers that told us first of this % of rumors (default 35)"),
+	KNOB("eager_receivers", eager_receivers_max, U_COUNT, 0, HS_PEERS_MAX,
+	     "peers we push to at their request, at most (default 16)"),
+	KNOB("eager_wait_max_ms", eager_wait_max_ns, U_MS, 0, 3600000,
+	     "longest wait for pushers before asking an announcer (default 500)"),
+	KNOB("lazy_delay_ms", lazy_request_delay_ns, U_MS, 0, 3600000,
+	     "fixed wait before every getdata (default 0)"),
+	KNOB("request_timeout_ms", request_timeout_ns, U_MS, 1, 3600000,
+	     "getdata unanswered this long: ask the next announcer (default 2000)"),
+	KNOB("request_nonpreferred_delay_ms", request_nonpreferred_delay_ns, U_MS, 0, 3600000,
+	     "extra wait before asking an inbound announcer (default 100)"),
+	KNOB("pull_interval_ms", pull_interval_ns, U_MS, 100, 3600000,
+	     "milliseconds between pull digests (default 5000)"),
+	KNOB("pull_window_s", pull_window_ns, U_S, 1, 86400,
+	     "seconds of rumors the periodic pull covers (default 60)"),
+	KNOB("retention_s", retention_ns, U_S, 1, 604800,
+	     "seconds rumors are kept and served (default 600)"),
+	KNOB("feeler_interval_s", feeler_interval_ns, U_S, 0, 86400,
+	     "seconds between feeler sessions, 0: none (default 120)"),
+	KNOB("rotate_interval_s", rotate_interval_ns, U_S, 0, 86400,
+	     "seconds between outbound rotations, 0: off (default 600)"),
+	KNOB("addrbook_max", addrbook_max, U_COUNT, 16, 1000000,
+	     "node records the address book keeps (default 4096)"),
+	KNOB("verifies_per_s", verifies_per_s, U_COUNT, 1, 1000000000,
+	     "signature checks per second on peer data, node-wide (default 4000)"),
+};
+#define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
+_Static_assert(NKNOBS <= HS_CONFIG_KNOBS, "struct hs_config holds every knob");
+
+static bool set_knob(struct source *src, size_t i, const char *v, const char **expect)
+{
+	static const char *const units[] = { "an integer", "milliseconds", "seconds" };
+	const struct knob *k = &knobs[i];
+	snprintf(src->expect, sizeof(src->expect), "%s, %llu..%llu", units[k->unit],
+	         (unsigned long long)k->min, (unsigned long long)k->max);
+	*expect = src->expect;
+	uint64_t n;
+	if (!parse_u64(v, k->min, k->max, &n))
+		return false;
+	src->cfg->knob[i] = n;
+	src->cfg->knob_set |= 1u << i;
+	return true;
+}
+
+void hs_config_node_knobs(const struct hs_config *c, struct hs_node_config *nc)
+{
+	static const uint64_t scale[] = { 1, HS_NS_PER_MS, HS_NS_PER_S };
+	for (size_t i = 0; i < NKNOBS; i++) {
+		if (!(c->knob_set & (1u << i)))
+			continue;
+		uint64_t v = c->knob[i] * scale[knobs[i].unit];
+		uint8_t *at = (uint8_t *)nc + knobs[i].off;
+		if (knobs[i].size == sizeof(uint32_t)) {
+			uint32_t v32 = (uint32_t)v;
+			memcpy(at, &v32, sizeof(v32));
+		} else if (knobs[i].size == sizeof(size_t)) {
+			size_t vz = (size_t)v;
+			memcpy(at, &vz, sizeof(vz));
+		} else {
+			memcpy(at, &v, sizeof(v));
+		}
+	}
+}
+
+/* Keys renamed to the one-name rule: still read, with a warning, until a release drops them. */
+static const struct {
+	const char *old, *now;
+} renamed[] = {
+	{ "eagerpush", "eager_push" },
+	{ "pullinterval", "pull_interval_ms" },
+	{ "pullwindow", "pull_window_s" },
+	{ "retention", "retention_s" },
+	{ "maxconnections", "peers_max" },
+	{ "maxoutbound", "outbound" },
+	{ "bantime", "bantime_s" },
+	{ "scoremalformed", "score_malformed" },
+	{ "scoreprotocol", "score_protocol" },
+	{ "scorebadsig", "score_bad_sig" },
+	{ "scorehandshake", "score_handshake" },
+	{ "scorerejected", "score_rejected" },
+	{ "scoreflood", "score_flood" },
+	{ "scoredelivered", "score_delivered" },
+	{ "scoreanswered", "score_answered" },
+	{ "scoregossip", "score_gossip" },
+	{ "scoregraylist", "score_graylist" },
+	{ "scoreban", "score_ban" },
+	{ "scorehalflife", "score_halflife_s" },
 };
 
 /* The penalty policy's keys: points per event (faults negative), thresholds, half-life. */
@@ -571,28 +878,28 @@ static const struct score_key {
 	size_t off;
 	const char *help;
 } score_keys[] = {
-	SCORE_KEY("scoremalformed", weight[HS_SCORE_MALFORMED],
+	SCORE_KEY("score_malformed", weight[HS_SCORE_MALFORMED],
 	          "points for a malformed authenticated frame (default -100)"),
-	SCORE_KEY("scoreprotocol", weight[HS_SCORE_PROTOCOL],
+	SCORE_KEY("score_protocol", weight[HS_SCORE_PROTOCOL],
 	          "points for a protocol violation (default -100)"),
-	SCORE_KEY("scorebadsig", weight[HS_SCORE_BAD_SIG],
+	SCORE_KEY("score_bad_sig", weight[HS_SCORE_BAD_SIG],
 	          "points for an object with a bad signature (default -100)"),
-	SCORE_KEY("scorehandshake", weight[HS_SCORE_HANDSHAKE],
+	SCORE_KEY("score_handshake", weight[HS_SCORE_HANDSHAKE],
 	          "points for a bad identity proof (default -100)"),
-	SCORE_KEY("scorerejected", weight[HS_SCORE_REJECTED],
+	SCORE_KEY("score_rejected", weight[HS_SCORE_REJECTED],
 	          "points for a rumor the validator rejected (default -20)"),
-	SCORE_KEY("scoreflood", weight[HS_SCORE_FLOOD],
+	SCORE_KEY("score_flood", weight[HS_SCORE_FLOOD],
 	          "points for a frame over the rate limit (default -10)"),
-	SCORE_KEY("scoredelivered", weight[HS_SCORE_DELIVERED],
+	SCORE_KEY("score_delivered", weight[HS_SCORE_DELIVERED],
 	          "points for first delivery of a valid rumor (default 1)"),
-	SCORE_KEY("scoreanswered", weight[HS_SCORE_ANSWERED],
+	SCORE_KEY("score_answered", weight[HS_SCORE_ANSWERED],
 	          "points for answering a request (default 0.25)"),
-	SCORE_KEY("scoregossip", gossip_threshold,
+	SCORE_KEY("score_gossip", gossip_threshold,
 	          "at or below: no data taken or given (default -20)"),
-	SCORE_KEY("scoregraylist", graylist_threshold,
+	SCORE_KEY("score_graylist", graylist_threshold,
 	          "at or below: everything ignored (default -50)"),
-	SCORE_KEY("scoreban", ban_threshold, "at or below: banned for bantime (default -100)"),
-	SCORE_KEY("scorehalflife", halflife_s, "seconds for a score to halve (default 600)"),
+	SCORE_KEY("score_ban", ban_threshold, "at or below: banned for bantime (default -100)"),
+	SCORE_KEY("score_halflife_s", halflife_s, "seconds for a score to halve (default 600)"),
 };
 
 static bool apply_score(struct source *src, const struct score_key *k, const char *value)
@@ -606,39 +913,111 @@ static bool apply_score(struct source *src, const struct score_key *k, const cha
 	return true;
 }
 
+/* Levenshtein distance, capped: names are short (under 64 characters). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65];
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static void consider(const char *name, const char *candidate, const char **best, size_t *bestd)
+{
+	size_t d = edit_distance(name, candidate);
+	if (d < *bestd) {
+		*bestd = d;
+		*best = candidate;
+	}
+}
+
+/* The real key nearest to an unknown one, or NULL if none is near (at most a third of the
+ * name's letters wrong, and at least two allowed). */
+const char *hs_config_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		consider(name, keys[i].name, &best, &bestd);
+	for (size_t i = 0; i < NKNOBS; i++)
+		consider(name, knobs[i].name, &best, &bestd);
+	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]); i++)
+		consider(name, score_keys[i].name, &best, &bestd);
+	size_t allowed = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
+	return bestd <= allowed ? best : NULL;
+}
+
 static bool apply(struct source *src, const char *name, const char *value)
 {
+	const char *given = name;
+	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (strcmp(renamed[i].old, name) == 0) {
+			name = renamed[i].now;
+			if (src->cli)
+				hs_log(HS_LOG_WARN, "-%s is deprecated: use -%s", given, name);
+			else
+				hs_log(HS_LOG_WARN, "'%s' in %s line %d is deprecated: use '%s'",
+				       given, src->where, src->line, name);
+			break;
+		}
 	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]); i++) {
 		if (strcmp(score_keys[i].name, name) != 0)
 			continue;
 		if (apply_score(src, &score_keys[i], value))
 			return true;
 		snprintf(src->err, src->errlen, "bad value for %s%s: '%s' (expected a number)",
-		         src->cli ? "-" : "", name, value);
+		         src->cli ? "-" : "", given, value);
 		return false;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(keys[i].name, name) != 0)
-			continue;
-		const char *expect = "";
-		if (keys[i].set(src, value, &expect))
-			return true;
-		if (src->cli)
-			snprintf(src->err, src->errlen,
-			         "bad value for -%s on %s: '%s' (expected %s)", name, src->where,
-			         value, expect);
-		else
-			snprintf(src->err, src->errlen,
-			         "bad value for '%s' in %s line %d: '%s' (expected %s)", name,
-			         src->where, src->line, value, expect);
+	const char *expect = "";
+	bool known = false, ok = false;
+	for (size_t i = 0; i < NKNOBS && !known; i++)
+		if (strcmp(knobs[i].name, name) == 0) {
+			known = true;
+			ok = set_knob(src, i, value, &expect);
+		}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !known; i++)
+		if (strcmp(keys[i].name, name) == 0) {
+			known = true;
+			ok = keys[i].set(src, value, &expect);
+		}
+	if (ok)
+		return true;
+	if (known && src->cli)
+		snprintf(src->err, src->errlen, "bad value for -%s on %s: '%s' (expected %s)",
+		         given, src->where, value, expect);
+	else if (known)
+		snprintf(src->err, src->errlen,
+		         "bad value for '%s' in %s line %d: '%s' (expected %s)", given, src->where,
+		         src->line, value, expect);
+	if (known)
 		return false;
-	}
+	char hint[128] = "";
+	const char *near = hs_config_suggest(name);
+	if (near)
+		snprintf(hint, sizeof(hint), "; did you mean '%s%s'?", src->cli ? "-" : "", near);
 	if (src->cli)
-		snprintf(src->err, src->errlen, "unknown option -%s (see --help)", name);
+		snprintf(src->err, src->errlen, "unknown option -%s%s (see --help)", name, hint);
 	else
 		snprintf(src->err, src->errlen,
-		         "unknown key '%s' in %s line %d (see hearsayd --help)", name, src->where,
-		         src->line);
+		         "unknown key '%s' in %s line %d%s (see hearsayd --help)", name, src->where,
+		         src->line, hint);
 	return false;
 }
 
@@ -692,6 +1071,10 @@ static void defaults(struct hs_config *c)
 	c->upnplease_s = 3600;
 	c->all_topics = true;
 	c->loglevel = HS_LOG_INFO;
+	c->rpcport = 7071;
+	c->rpcservertimeout_s = HS_RPC_HTTP_TIMEOUT_S;
+	c->validatetimeout_ms = 2000;
+	c->validatedefault = HS_IGNORE;
 	hs_score_params_default(&c->score);
 }
 
@@ -820,16 +1203,37 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 		         a);
 		return HS_CONFIG_BAD;
 	}
+	if (r == HS_CONFIG_OK && c->nrpcbind == 0) {
+		c->rpcbind[c->nrpcbind++] = hs_netaddr_ipv4(127, 0, 0, 1, 0);
+		struct hs_netaddr six = { .family = HS_AF_INET6 };
+		six.ip[15] = 1;
+		c->rpcbind[c->nrpcbind++] = six;
+	}
+	if (r == HS_CONFIG_OK && !c->rpcuser[0] != !c->rpcpassword[0]) {
+		snprintf(err, errlen, "rpcuser and rpcpassword go together: set both or neither");
+		return HS_CONFIG_BAD;
+	}
+	for (size_t i = 0; r == HS_CONFIG_OK && c->rpcport && i < c->nrpcbind; i++) {
+		if (hs_netaddr_is_loopback(&c->rpcbind[i]) || c->nrpcallowip > 0)
+			continue;
+		char a[HS_NETADDR_STRLEN];
+		hs_netaddr_format(&c->rpcbind[i], a);
+		snprintf(err, errlen,
+		         "rpcbind=%s is not a loopback address: anyone who can reach it may try "
+		         "passwords; set rpcallowip= for the clients to allow, or bind loopback",
+		         a);
+		return HS_CONFIG_BAD;
+	}
 	if (r == HS_CONFIG_OK && hs_score_params_check(&c->score) != 0) {
-		snprintf(
-		        err, errlen,
-		        "the score* keys do not form a ladder: faults must be negative and rewards "
-		        "not, and 0 > scoregossip > scoregraylist > scoreban >= -1000");
+		snprintf(err, errlen,
+		         "the score_* keys do not form a ladder: faults must be negative and "
+		         "rewards "
+		         "not, and 0 > score_gossip > score_graylist > score_ban >= -1000");
 		return HS_CONFIG_BAD;
 	}
 	if (r == HS_CONFIG_OK && c->maxoutbound > c->maxconnections) {
-		snprintf(err, errlen, "maxoutbound (%u) exceeds maxconnections (%u)",
-		         c->maxoutbound, c->maxconnections);
+		snprintf(err, errlen, "outbound (%u) exceeds peers_max (%u)", c->maxoutbound,
+		         c->maxconnections);
 		return HS_CONFIG_BAD;
 	}
 	return r;
@@ -863,18 +1267,22 @@ const char *hs_config_usage(void)
 	        "options on the command line override the file.\n\n"
 	        "Options:\n");
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && off < sizeof(text); i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-16s %s\n",
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-18s  %s\n",
 		                        keys[i].name, keys[i].help);
+	for (size_t i = 0; i < NKNOBS && off < sizeof(text); i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-18s  %s\n",
+		                        knobs[i].name, knobs[i].help);
 	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]) && off < sizeof(text);
 	     i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-16s %s\n",
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  -%-18s  %s\n",
 		                        score_keys[i].name, score_keys[i].help);
 	if (off < sizeof(text))
-		snprintf(text + off, sizeof(text) - off,
-		         "  -repairstore      rebuild a damaged store (DATADIR/store), then exit\n"
-		         "  --help            this text\n"
-		         "  --version         the version\n\n"
-		         "Signals: SIGINT/SIGTERM leave gracefully; SIGHUP re-reads the config "
-		         "file.\n");
+		snprintf(
+		        text + off, sizeof(text) - off,
+		        "  -repairstore        rebuild a damaged store (DATADIR/store), then exit\n"
+		        "  --help              this text\n"
+		        "  --version           the version\n\n"
+		        "Signals: SIGINT/SIGTERM leave gracefully; SIGHUP re-reads the config "
+		        "file.\n");
 	return text;
 }

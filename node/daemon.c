@@ -49,6 +49,12 @@ static int cap_verify(void *ctx, const uint8_t pub[32], const uint8_t sig[64],
 	return hs_verify_cached(d->crypto, d->keys, pub, sig, digest);
 }
 
+static enum hs_verdict cap_validate(void *ctx, const struct hs_rumor *rumor,
+                                    const uint8_t id[HS_ID_LEN])
+{
+	return hs_validators_judge(ctx, rumor, id);
+}
+
 static int cap_save_own(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *enc,
                         size_t enclen)
 {
@@ -375,6 +381,10 @@ static void on_connect(uv_connect_t *req, int status)
 {
 	struct conn *c = req->data;
 	struct hs_daemon *d = c->d;
+	if (status < 0)
+		d->dial_results[status == UV_ECONNREFUSED ? HS_DIAL_REFUSED : HS_DIAL_FAILED]++;
+	else
+		d->dial_results[HS_DIAL_OK]++;
 	if (status < 0 || d->stopping) {
 		dial_failed(d, &c->addr, status < 0 ? uv_strerror(status) : "stopping");
 		conn_close(c);
@@ -409,6 +419,7 @@ static void dial(struct hs_daemon *d, const struct hs_netaddr *addr)
 	c->creq.data = c;
 	int rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect);
 	if (rc != 0) {
+		d->dial_results[rc == UV_ECONNREFUSED ? HS_DIAL_REFUSED : HS_DIAL_FAILED]++;
 		dial_failed(d, addr, uv_strerror(rc));
 		conn_close(c);
 	}
@@ -637,9 +648,12 @@ static void reload(struct hs_daemon *d)
 	hs_names_reload(d, &fresh.addnode);
 	d->cfg.loglevel = fresh.loglevel;
 	d->cfg.bantime_s = fresh.bantime_s;
+	/* Signer policies apply to the next rumor (validators.c reads them per rumor). */
+	memcpy(d->cfg.topicsigners, fresh.topicsigners, sizeof(fresh.topicsigners));
+	d->cfg.ntopicsigners = fresh.ntopicsigners;
 	hs_log(HS_LOG_INFO,
-	       "reloaded %s (loglevel, addnode and bantime take effect; other keys "
-	       "need a restart)",
+	       "reloaded %s (loglevel, addnode, bantime_s and topicsigners take effect; other "
+	       "keys need a restart)",
 	       d->cfg.conf);
 	hs_daemon_pump(d);
 }
@@ -769,16 +783,11 @@ static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
 	nc->outbound_target = c->connect.count > 0 ? 0 : c->maxoutbound;
 	nc->bantime_ns = c->bantime_s * HS_NS_PER_S;
 	nc->score = c->score;
-	if (c->eagerpush_set)
-		nc->eager_push = c->eagerpush;
-	if (c->pullinterval_ms)
-		nc->pull_interval_ns = c->pullinterval_ms * HS_NS_PER_MS;
-	if (c->pullwindow_s)
-		nc->pull_window_ns = c->pullwindow_s * HS_NS_PER_S;
-	if (c->retention_s)
-		nc->retention_ns = c->retention_s * HS_NS_PER_S;
+	hs_config_node_knobs(c, nc);
 	if (nc->pull_window_ns > nc->retention_ns)
 		nc->pull_window_ns = nc->retention_ns;
+	nc->validate_timeout_ns = c->validatetimeout_ms * HS_NS_PER_MS;
+	nc->validate_default = (enum hs_verdict)c->validatedefault;
 }
 
 static int start_node(struct hs_daemon *d)
@@ -795,6 +804,9 @@ static int start_node(struct hs_daemon *d)
 		                .verify = cap_verify,
 		                .log = cap_log,
 		                .save_own = cap_save_own };
+	if (hs_validators_new(d) != 0)
+		return fail(EX_SOFTWARE, "%s", "out of memory");
+	caps.validate = cap_validate;
 	uint64_t now = hs_daemon_now(d);
 	if (hs_node_new(&d->node, &nc, &caps, now) != 0)
 		return fail(EX_CONFIG, "%s", "the configuration does not make a valid node");
@@ -895,6 +907,7 @@ static void teardown(struct hs_daemon *d)
 	uv_loop_close(&d->loop);
 	hs_node_del(d->node);
 	d->node = NULL;
+	hs_validators_free(d);
 	hs_persist_close(d);
 	hs_noise_static_del(d->noise);
 	hs_identity_del(d->id);

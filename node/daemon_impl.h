@@ -5,6 +5,8 @@
  *   persist.c  the store: loading at start, writing what the core asks to save
  *   rpc.c      the JSON-RPC server on the Unix socket (framing, auth, dispatch)
  *   rpc_methods.c  the methods
+ *   httprpc.c  JSON-RPC over HTTP on loopback TCP (libmicrohttpd's thread, replies from the loop)
+ *   rpcauth.c  the rpcauth password check and hex decoding
  *   metrics.c  Prometheus text on a loopback HTTP port (a small GET responder on the loop)
  *   upnp.c     the optional UPnP port mapping, off the loop thread
  *   names.c    peers and seeds named by host, and DNS seeds: resolved off the loop thread
@@ -68,6 +70,9 @@ struct rpc_client {
 
 struct hs_metrics;
 struct hs_seed;
+enum { HS_DIAL_OK, HS_DIAL_FAILED, HS_DIAL_REFUSED, HS_DIAL_RESULTS };
+struct hs_httprpc;
+struct hs_validators;
 struct hs_upnp;
 struct hs_names;
 
@@ -107,7 +112,12 @@ struct hs_daemon {
 	int exit_code;
 	uint64_t deliveries;
 
+	/* Outbound connects by result (hearsay_dials_total{result}): the TCP connect worked,
+	 * the peer refused it (nothing listens), or it failed otherwise (timeout, unreachable). */
+	uint64_t dial_results[HS_DIAL_RESULTS];
 	struct hs_metrics *metrics;
+	struct hs_httprpc *http;          /* NULL with rpcport=0 */
+	struct hs_validators *validators; /* signer policies and external validators */
 	struct hs_upnp *upnp;
 	struct hs_names *names;
 	struct hs_seed *seed; /* seed mode's status line (seed.c) */
@@ -159,6 +169,41 @@ json_t *hs_rpc_call(struct hs_daemon *d, struct rpc_client *c, const char *metho
 void hs_hex(char *out, const uint8_t *p, size_t n);
 bool hs_unhex(uint8_t *out, size_t n, const char *hex);
 json_t *hs_rumor_json(const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN]);
+
+/* httprpc.c: started and stopped by hs_rpc_start/hs_rpc_stop (after the cookie exists). */
+HS_MUST_USE int hs_httprpc_start(struct hs_daemon *d, char *err, size_t errlen);
+void hs_httprpc_stop(struct hs_daemon *d);
+/* getrpcinfo's "http": connection and request counts; null when off. */
+json_t *hs_httprpc_json(struct hs_daemon *d);
+/* validators.c: signer policies (topicsigners) and external validators over RPC */
+struct hs_validation_stats {
+	uint64_t policy_dropped;        /* rumors from an origin a signer policy does not list */
+	uint64_t sent, answered;        /* rumors sent to validators; verdicts taken */
+	uint64_t timeouts;              /* held ids whose deadline passed unanswered */
+	uint64_t overflows;             /* a validator's queue was full: the default at once */
+	uint64_t disconnect_defaults;   /* held rumors given the default when a validator left */
+	uint64_t verdicts_refused;      /* unknown, repeated, late or foreign verdicts */
+	uint64_t registrations_refused; /* topic taken, HS_VALIDATORS_MAX, second topic */
+};
+HS_MUST_USE int hs_validators_new(struct hs_daemon *d);
+void hs_validators_free(struct hs_daemon *d);
+/* caps.validate. */
+enum hs_verdict hs_validators_judge(struct hs_daemon *d, const struct hs_rumor *rm,
+                                    const uint8_t id[HS_ID_LEN]);
+/* False if topic has a signer policy that does not list origin. */
+bool hs_validators_signer_ok(const struct hs_daemon *d, const uint8_t *topic, size_t topic_len,
+                             const uint8_t origin[HS_KEY_LEN]);
+/* The RPC methods validate and verdict: a result, or NULL with *message set. */
+json_t *hs_validators_register(struct hs_daemon *d, struct rpc_client *c, const char *topic,
+                               const char **message);
+json_t *hs_validators_verdict(struct hs_daemon *d, struct rpc_client *c,
+                              const uint8_t id[HS_ID_LEN], const char *verdict,
+                              const char **message);
+/* An RPC client closed: if it was a validator, its held rumors get the default now. */
+void hs_validators_client_gone(struct hs_daemon *d, struct rpc_client *c);
+/* getvalidationinfo. */
+json_t *hs_validators_json(const struct hs_daemon *d);
+const struct hs_validation_stats *hs_validators_stats(const struct hs_daemon *d);
 
 /* metrics.c */
 HS_MUST_USE int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen);

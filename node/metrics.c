@@ -110,7 +110,7 @@ static const struct {
 	STAT("grafts_declined_total", grafts_declined,
 	     "Requests to push to a peer beyond the eager receiver limit, declined."),
 	STAT("feelers_total", feelers, "Short outbound sessions made to repair and test."),
-	STAT("dials_total", dials, "Outbound connections attempted."),
+	STAT("dials_requested_total", dials, "Outbound connections the core asked for."),
 	STAT("auth_failures_total", auth_failures,
 	     "Sessions closed for a frame that failed authentication or had a bad length."),
 	STAT("inbound_refused_total", inbound_refused,
@@ -127,6 +127,24 @@ static const struct {
 	     "Bans removed from a full table (expired, or the shortest left)."),
 	STAT("input_stalls_total", input_stalls,
 	     "Times peer input waited for the driver to drain events."),
+	STAT("rumors_skewed_total", rumors_skewed,
+	     "Rumors refused as from our future (beyond the clock skew allowed)."),
+	STAT("rumors_too_old_total", rumors_too_old, "Rumors refused as older than retention."),
+	STAT("announcements_evicted_total", announcements_evicted,
+	     "Inbound announcers displaced from a full id by outbound ones."),
+	STAT("pushers_dropped_total", pushers_dropped,
+	     "Pushers dropped for letting fresh rumors come by request."),
+	STAT("topic_closes_total", topic_closes,
+	     "Extra outbound sessions closed: no topic we lack."),
+	STAT("rotations_total", rotations, "Outbound peers replaced by a feeler-tested candidate."),
+	STAT("anchors_dialled_total", anchors_dialled,
+	     "Anchors from the last run dialled at start."),
+	STAT("getaddr_limited_total", getaddr_limited,
+	     "getaddr requests over the per-group limit, not answered."),
+	STAT("addresses_refused_total", book_refused,
+	     "Records the address book refused (slot taken, book full)."),
+	STAT("signature_checks_admitted_total", verify_admitted,
+	     "Signature checks on peer data the verification budget allowed."),
 };
 
 static void render_messages(struct text *t, const struct hs_node_stats *st)
@@ -167,6 +185,31 @@ static void render_faults(struct text *t, const struct hs_metrics *m)
 	}
 }
 
+/* The verification budget drops (never queues) a check over it: the refusals by whose share
+ * was spent. */
+static void render_verify(struct text *t, const struct hs_node_stats *st)
+{
+	family(t, "signature_checks_refused_total", "counter",
+	       "Signature checks over the verification budget: the object dropped unverified, "
+	       "unpenalised, by whose share was spent.");
+	emit(t,
+	     "hearsay_signature_checks_refused_total{share=\"peer\"} %llu\n"
+	     "hearsay_signature_checks_refused_total{share=\"group\"} %llu\n",
+	     (unsigned long long)st->verify_over_peer_share,
+	     (unsigned long long)st->verify_over_group_share);
+}
+
+static void render_dials(struct text *t, const struct hs_daemon *d)
+{
+	static const char *const names[HS_DIAL_RESULTS] = { "ok", "failed", "refused" };
+	family(t, "dials_total", "counter",
+	       "Outbound TCP connects by result: ok, refused (nothing listens), failed (timeout, "
+	       "unreachable, no memory).");
+	for (int r = 0; r < HS_DIAL_RESULTS; r++)
+		emit(t, "hearsay_dials_total{result=\"%s\"} %llu\n", names[r],
+		     (unsigned long long)d->dial_results[r]);
+}
+
 static void render_gauges(struct text *t, struct hs_daemon *d)
 {
 	struct hs_peer_info info[HS_PEERS_MAX];
@@ -194,23 +237,37 @@ static void render_gauges(struct text *t, struct hs_daemon *d)
 	sample(t, "equivocations_total", hs_node_equivocations(d->node));
 }
 
+/* Bans in force by target (an IPv6 address ban covers its /64) and by who set them. */
+enum { BAN_ID, BAN_ADDRESS, BAN_PREFIX64, BAN_GROUP, BAN_TARGETS };
+static const char *const ban_targets[BAN_TARGETS] = { "id", "address", "prefix64", "group" };
+
 static void render_bans(struct text *t, struct hs_daemon *d)
 {
 	uint64_t now = hs_daemon_now(d);
-	size_t n = hs_node_bans(d->node, NULL, 0, now), by[4] = { 0 };
+	size_t n = hs_node_bans(d->node, NULL, 0, now), by[BAN_TARGETS][2] = { { 0 } };
 	struct hs_ban *bans = malloc((n ? n : 1) * sizeof(*bans));
 	if (bans) {
 		size_t got = hs_node_bans(d->node, bans, n, now);
-		for (size_t i = 0; i < got && i < n; i++)
-			if (bans[i].kind >= HS_BAN_ID && bans[i].kind <= HS_BAN_GROUP)
-				by[bans[i].kind]++;
+		for (size_t i = 0; i < got && i < n; i++) {
+			const struct hs_ban *b = &bans[i];
+			int k = b->kind == HS_BAN_ID      ? BAN_ID
+			        : b->kind == HS_BAN_GROUP ? BAN_GROUP
+			        : b->kind == HS_BAN_ADDR
+			                ? (b->key[0] == HS_AF_INET6 ? BAN_PREFIX64 : BAN_ADDRESS)
+			                : -1;
+			if (k >= 0)
+				by[k][b->reason == HS_BAN_OPERATOR]++;
+		}
 		free(bans);
 	}
-	family(t, "bans", "gauge", "Bans in force, by what is banned.");
-	emit(t,
-	     "hearsay_bans{kind=\"id\"} %zu\nhearsay_bans{kind=\"address\"} %zu\n"
-	     "hearsay_bans{kind=\"group\"} %zu\n",
-	     by[HS_BAN_ID], by[HS_BAN_ADDR], by[HS_BAN_GROUP]);
+	family(t, "bans", "gauge",
+	       "Bans in force, by target (id, address, prefix64: an IPv6 /64, group) and by "
+	       "reason (operator: setban; misbehaving: the score).");
+	for (int k = 0; k < BAN_TARGETS; k++)
+		emit(t,
+		     "hearsay_bans{kind=\"%s\",reason=\"misbehaving\"} %zu\n"
+		     "hearsay_bans{kind=\"%s\",reason=\"operator\"} %zu\n",
+		     ban_targets[k], by[k][0], ban_targets[k], by[k][1]);
 }
 
 static void render_names(struct text *t, struct hs_daemon *d)
@@ -260,7 +317,9 @@ static size_t render(struct hs_daemon *d, char *buf)
 	render_gauges(&t, d);
 	render_messages(&t, &st);
 	render_counters(&t, &st);
+	render_verify(&t, &st);
 	render_faults(&t, d->metrics);
+	render_dials(&t, d);
 	render_bans(&t, d);
 	render_names(&t, d);
 	render_process(&t, d);

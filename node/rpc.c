@@ -1,5 +1,6 @@
 /*
- * The JSON-RPC 2.0 server on the Unix socket (docs/RPC.md).
+ * The JSON-RPC 2.0 server on the Unix socket (docs/RPC.md); it also starts and stops the
+ * HTTP one (httprpc.c), which shares the cookie and the method table.
  *
  * Framing: one JSON object per line, each way. Authentication: the first request on a
  * connection must be {"method":"auth","params":["<cookie>"]}, where the cookie is the line in
@@ -34,6 +35,7 @@ static void client_closed(uv_handle_t *h)
 {
 	struct rpc_client *c = h->data;
 	struct hs_daemon *d = c->d;
+	hs_validators_client_gone(d, c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else if (d->clients == c)
@@ -226,7 +228,10 @@ static int write_cookie(struct hs_daemon *d, char *err, size_t errlen)
 	char hex[65];
 	hs_hex(hex, secret, 32);
 	snprintf(d->cookie, sizeof(d->cookie), "__cookie__:%s", hex);
-	snprintf(d->cookie_path, sizeof(d->cookie_path), "%s/.cookie", d->cfg.datadir);
+	if (d->cfg.rpccookiefile[0])
+		snprintf(d->cookie_path, sizeof(d->cookie_path), "%s", d->cfg.rpccookiefile);
+	else
+		snprintf(d->cookie_path, sizeof(d->cookie_path), "%s/.cookie", d->cfg.datadir);
 	unlink(d->cookie_path);
 	int fd = open(d->cookie_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || write(fd, d->cookie, strlen(d->cookie)) != (ssize_t)strlen(d->cookie)) {
@@ -282,11 +287,15 @@ int hs_rpc_start(struct hs_daemon *d, char *err, size_t errlen)
 	}
 	d->rpc_on = true;
 	hs_log(HS_LOG_INFO, "RPC on %s (cookie in %s)", path, d->cookie_path);
-	return 0;
+	rc = hs_httprpc_start(d, err, errlen);
+	if (rc)
+		hs_rpc_stop(d);
+	return rc;
 }
 
 void hs_rpc_stop(struct hs_daemon *d)
 {
+	hs_httprpc_stop(d);
 	for (struct rpc_client *c = d->clients; c; c = c->next)
 		client_close(c);
 	if (d->rpc_on) {

@@ -6,17 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon_impl.h"
 #include "hearsay/banlist.h"
 #include "hearsay/record.h"
+#include "hearsay/rpcauth.h"
 
-#define E_PARAMS   (-32602)
-#define E_METHOD   (-32601)
-#define E_NOTFOUND (-32002)
-#define E_INTERNAL (-32603)
-#define E_STORE    (-20) /* bitcoind's RPC_DATABASE_ERROR: the store refused a write */
-#define PEERS_MAX  HS_PEERS_MAX
+#define E_PARAMS    (-32602)
+#define E_METHOD    (-32601)
+#define E_NOTFOUND  (-32002)
+#define E_INTERNAL  (-32603)
+#define E_STORE     (-20) /* bitcoind's RPC_DATABASE_ERROR: the store refused a write */
+#define E_POLICY    (-40) /* a signer policy (topicsigners) refuses our own publish */
+#define E_VALIDATOR (-41) /* a registration or verdict refused (docs/RPC.md) */
+#define PEERS_MAX   HS_PEERS_MAX
 
 void hs_hex(char *out, const uint8_t *p, size_t n)
 {
@@ -100,6 +104,7 @@ struct call {
 	json_t *params;
 	int *code;
 	const char **message;
+	bool prefix_failed; /* an id prefix was unknown or ambiguous: the message says which */
 };
 
 /* The last error message: valid until the next call (the loop is single-threaded). */
@@ -146,6 +151,96 @@ static bool too_many(struct call *k, size_t max)
 	return json_array_size(k->params) > max;
 }
 
+/* ---- node ids by prefix -------------------------------------------------------------------- */
+
+/* The shortest prefix taken for an id. Rationale: fewer digits match by accident too often to
+ * be what the operator meant. */
+#define ID_PREFIX_MIN 4
+
+struct prefix_match {
+	const char *prefix;
+	size_t len;
+	uint8_t first[32];
+	size_t n; /* distinct ids that match */
+};
+
+static void prefix_offer(struct prefix_match *m, const uint8_t id[32])
+{
+	char h[65];
+	hs_hex(h, id, 32);
+	if (strncasecmp(h, m->prefix, m->len) != 0)
+		return;
+	if (m->n && memcmp(m->first, id, 32) == 0)
+		return;
+	if (m->n == 0)
+		memcpy(m->first, id, 32);
+	m->n += m->n < 2 ? 1 : 0; /* two are enough to call it ambiguous */
+}
+
+static void prefix_state(void *ctx, const struct hs_entry *e, const uint8_t id[HS_ID_LEN])
+{
+	(void)id;
+	prefix_offer(ctx, e->origin);
+}
+
+static bool is_hex_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/* A node id given in full (64 hex digits) or by a unique prefix of at least ID_PREFIX_MIN
+ * digits among the ids this node knows: its own, connected peers, the address book, banned
+ * ids and state origins. 1: resolved; 0: not an id at all (id untouched); -1: an unknown or
+ * ambiguous prefix, the error already set. */
+static int resolve_id(struct call *k, const char *s, uint8_t id[32])
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 64 && hs_unhex(id, 32, s))
+		return 1;
+	if (n < ID_PREFIX_MIN || n > 64 || !is_hex_text(s, n))
+		return 0;
+	struct prefix_match m = { .prefix = s, .len = n };
+	prefix_offer(&m, hs_identity_pubkey(k->d->id));
+	struct hs_peer_info info[PEERS_MAX];
+	size_t np = hs_node_peers(k->d->node, info, PEERS_MAX);
+	for (size_t i = 0; i < np && i < PEERS_MAX; i++)
+		prefix_offer(&m, info[i].id);
+	size_t max = 4096;
+	struct hs_record *recs = malloc(max * sizeof(*recs));
+	size_t nr = recs ? hs_node_addresses(k->d->node, recs, max) : 0;
+	for (size_t i = 0; i < nr && i < max; i++)
+		prefix_offer(&m, recs[i].id);
+	free(recs);
+	uint64_t t = hs_daemon_now(k->d);
+	size_t nb = hs_node_bans(k->d->node, NULL, 0, t) + 1;
+	struct hs_ban *bans = malloc(nb * sizeof(*bans));
+	size_t got = bans ? hs_node_bans(k->d->node, bans, nb, t) : 0;
+	for (size_t i = 0; i < got && i < nb; i++)
+		if (bans[i].kind == HS_BAN_ID)
+			prefix_offer(&m, bans[i].key);
+	free(bans);
+	hs_node_each_state(k->d->node, NULL, prefix_state, &m);
+	if (m.n == 1) {
+		memcpy(id, m.first, 32);
+		return 1;
+	}
+	if (m.n == 0)
+		fail(k, E_PARAMS,
+		     "unknown node id prefix %s: no known node (peer, address book, ban or state "
+		     "origin) has an id starting so",
+		     s);
+	else
+		fail(k, E_PARAMS,
+		     "ambiguous node id prefix %s: more than one known node id starts so; give "
+		     "more digits",
+		     s);
+	return -1;
+}
+
 /* "ADDR or ID": 64 hex digits are an id; anything else must parse as an address, with or
  * without a port, an IPv6 one with or without brackets (as listbanned prints it). */
 static bool target_param(struct call *k, size_t i, bool *is_id, uint8_t id[32],
@@ -162,9 +257,15 @@ static bool target_param(struct call *k, size_t i, bool *is_id, uint8_t id[32],
 	if (hs_netaddr_parse(addr, s, 1))
 		return true;
 	char bracketed[64];
-	return strlen(s) < sizeof(bracketed) - 2 &&
-	       snprintf(bracketed, sizeof(bracketed), "[%s]", s) > 0 &&
-	       hs_netaddr_parse(addr, bracketed, 1);
+	if (strlen(s) < sizeof(bracketed) - 2 &&
+	    snprintf(bracketed, sizeof(bracketed), "[%s]", s) > 0 &&
+	    hs_netaddr_parse(addr, bracketed, 1))
+		return true;
+	int r = resolve_id(k, s, id);
+	if (r < 0)
+		k->prefix_failed = true;
+	*is_id = r == 1;
+	return r == 1;
 }
 
 /* A ban target as listbanned prints it: "ID", "ADDR", "IPv6/64" (the same as the bare
@@ -393,8 +494,10 @@ static json_t *m_disconnectnode(struct call *k)
 	uint8_t id[32];
 	struct hs_netaddr a;
 	if (too_many(k, 1) || !target_param(k, 0, &is_id, id, &a))
-		return fail(k, E_PARAMS, "%s",
-		            "disconnectnode needs an address or a node id (hex)");
+		return k->prefix_failed ? NULL
+		                        : fail(k, E_PARAMS, "%s",
+		                               "disconnectnode needs an address or a node id (hex, "
+		                               "or a unique prefix of it)");
 	struct hs_peer_info info[PEERS_MAX];
 	size_t n = hs_node_peers(k->d->node, info, PEERS_MAX);
 	for (size_t i = 0; i < n && i < PEERS_MAX; i++) {
@@ -413,10 +516,12 @@ static json_t *m_setban(struct call *k)
 	uint8_t kind, key[32];
 	const char *cmd = str_param(k, 1);
 	if (too_many(k, 3) || !ban_target(k, &kind, key))
-		return fail(
-		        k, E_PARAMS, "%s",
-		        "setban needs a node id (hex), an IP address, or a network as listbanned "
-		        "prints it (1.2.0.0/16, 2001:db8::/32, 2001:db8:1:2::/64)");
+		return k->prefix_failed
+		               ? NULL
+		               : fail(k, E_PARAMS, "%s",
+		                      "setban needs a node id (hex), an IP address, or a network "
+		                      "as listbanned "
+		                      "prints it (1.2.0.0/16, 2001:db8::/32, 2001:db8:1:2::/64)");
 	uint64_t failures = store_failures(k->d);
 	if (cmd && strcmp(cmd, "remove") == 0) {
 		if (hs_node_unban(k->d->node, kind, key, now(k)) != 0)
@@ -514,8 +619,13 @@ static json_t *m_clearbanned(struct call *k)
 static json_t *m_getscore(struct call *k)
 {
 	uint8_t id[32];
-	if (too_many(k, 1) || !hs_unhex(id, 32, str_param(k, 0)))
-		return fail(k, E_PARAMS, "%s", "getscore needs a node id (64 hex digits)");
+	int r = too_many(k, 1) ? 0 : resolve_id(k, str_param(k, 0), id);
+	if (r < 0)
+		return NULL;
+	if (r == 0)
+		return fail(k, E_PARAMS, "%s",
+		            "getscore needs a node id (64 hex digits, or a unique prefix of at "
+		            "least 4)");
 	const struct hs_score_entry *e;
 	double score = hs_node_score(k->d->node, id, now(k), &e);
 	json_t *o = json_object();
@@ -567,16 +677,18 @@ static json_t *m_getscore(struct call *k)
 
 /* ---- rumors ----------------------------------------------------------------------------- */
 
-static json_t *m_publish(struct call *k)
+static json_t *publish_bytes(struct call *k, const char *topic, const uint8_t *data, size_t datalen)
 {
-	const char *topic = str_param(k, 0), *data = str_param(k, 1);
-	if (too_many(k, 2) || !topic || !data)
-		return fail(k, E_PARAMS, "%s", "publish needs TOPIC and DATA");
 	if (hs_persist_readonly(k->d))
 		return readonly_fail(k, "publish");
+	if (!hs_validators_signer_ok(k->d, (const uint8_t *)topic, strlen(topic),
+	                             hs_identity_pubkey(k->d->id)))
+		return fail(k, E_POLICY,
+		            "topic %s takes rumors only from the keys its topicsigners "
+		            "line lists, and this node's key is not one of them",
+		            topic);
 	uint8_t id[HS_ID_LEN];
-	int rc =
-	        hs_node_publish(k->d->node, id, topic, (const uint8_t *)data, strlen(data), now(k));
+	int rc = hs_node_publish(k->d->node, id, topic, data, datalen, now(k));
 	if (rc == HS_ERR_INVALID)
 		return fail(k, E_PARAMS, "%s",
 		            "invalid topic (1..64 printable characters, no spaces) or data over "
@@ -584,6 +696,39 @@ static json_t *m_publish(struct call *k)
 	if (rc)
 		return fail(k, E_INTERNAL, "%s", hs_strerror(rc));
 	return json_pack("{s:o}", "id", hex_json(id, HS_ID_LEN));
+}
+
+static json_t *m_publish(struct call *k)
+{
+	const char *topic = str_param(k, 0), *data = str_param(k, 1);
+	if (too_many(k, 2) || !topic || !data)
+		return fail(k, E_PARAMS, "%s", "publish needs TOPIC and DATA");
+	return publish_bytes(k, topic, (const uint8_t *)data, strlen(data));
+}
+
+static json_t *m_publishhex(struct call *k)
+{
+	const char *topic = str_param(k, 0), *hex = str_param(k, 1);
+	if (too_many(k, 2) || !topic || !hex)
+		return fail(k, E_PARAMS, "%s", "publishhex needs TOPIC and HEX");
+	size_t n = strlen(hex), bad = 0;
+	if (n > 2 * (size_t)HS_RUMOR_PAYLOAD_MAX)
+		return fail(k, E_PARAMS, "HEX is %zu digits: data over %u bytes", n,
+		            (unsigned)HS_RUMOR_PAYLOAD_MAX);
+	uint8_t *data = malloc(n / 2 + 1);
+	if (!data)
+		return fail(k, E_INTERNAL, "%s", "out of memory");
+	long len = hs_hex_decode(data, n / 2 + 1, hex, n, &bad);
+	json_t *r;
+	if (len < 0 && bad == n)
+		r = fail(k, E_PARAMS, "invalid hex: an odd number of digits (%zu)", n);
+	else if (len < 0)
+		r = fail(k, E_PARAMS, "invalid hex: '%c' at offset %zu is not a hex digit",
+		         hex[bad] >= 0x20 && hex[bad] < 0x7f ? hex[bad] : '?', bad);
+	else
+		r = publish_bytes(k, topic, data, (size_t)len);
+	free(data);
+	return r;
 }
 
 static json_t *m_getrumor(struct call *k)
@@ -603,12 +748,48 @@ static json_t *m_getrumor(struct call *k)
 static json_t *m_subscribe(struct call *k)
 {
 	const char *topic = str_param(k, 0);
+	if (!k->c)
+		return fail(k, E_PARAMS, "%s",
+		            "subscribe needs a connection that stays open: use the Unix socket "
+		            "(hearsay-cli subscribe)");
 	if (too_many(k, 1) || (json_array_size(k->params) == 1 &&
 	                       (!topic || !hs_name_is_valid(topic, strlen(topic), HS_TOPIC_MAX))))
 		return fail(k, E_PARAMS, "%s", "subscribe takes an optional valid TOPIC");
 	k->c->subscribed = true;
 	snprintf(k->c->topic, sizeof(k->c->topic), "%s", topic ? topic : "");
 	return json_pack("{s:s}", "subscribed", topic ? topic : "*");
+}
+
+/* ---- validators (node/validators.c) ------------------------------------------------------ */
+
+static json_t *m_validate(struct call *k)
+{
+	const char *topic = str_param(k, 0);
+	if (too_many(k, 1) || !topic || !hs_name_is_valid(topic, strlen(topic), HS_TOPIC_MAX))
+		return fail(k, E_PARAMS, "%s", "validate needs a valid TOPIC");
+	const char *why = NULL;
+	json_t *r = hs_validators_register(k->d, k->c, topic, &why);
+	return r ? r : fail(k, E_VALIDATOR, "%s", why);
+}
+
+static json_t *m_verdict(struct call *k)
+{
+	uint8_t id[HS_ID_LEN];
+	const char *verdict = str_param(k, 1);
+	if (too_many(k, 2) || !hs_unhex(id, HS_ID_LEN, str_param(k, 0)) || !verdict)
+		return fail(
+		        k, E_PARAMS, "%s",
+		        "verdict needs a rumor id (64 hex digits) and accept, reject or ignore");
+	const char *why = NULL;
+	json_t *r = hs_validators_verdict(k->d, k->c, id, verdict, &why);
+	return r ? r : fail(k, E_VALIDATOR, "%s", why);
+}
+
+static json_t *m_getvalidationinfo(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "getvalidationinfo takes no parameters");
+	return hs_validators_json(k->d);
 }
 
 /* ---- state ------------------------------------------------------------------------------ */
@@ -695,12 +876,31 @@ static json_t *m_delstate(struct call *k)
 	return own_entry(k, key, id);
 }
 
+/* An ORIGIN parameter: "self" (our own id), 64 hex digits or a unique prefix. */
+static int origin_param(struct call *k, size_t i, uint8_t origin[HS_KEY_LEN])
+{
+	const char *s = str_param(k, i);
+	if (s && strcmp(s, "self") == 0) {
+		memcpy(origin, hs_identity_pubkey(k->d->id), HS_KEY_LEN);
+		return 1;
+	}
+	return resolve_id(k, s, origin);
+}
+
 static json_t *m_getstate(struct call *k)
 {
 	uint8_t origin[HS_KEY_LEN];
-	const char *key = str_param(k, 1);
-	if (too_many(k, 2) || !hs_unhex(origin, HS_KEY_LEN, str_param(k, 0)) || !key)
-		return fail(k, E_PARAMS, "%s", "getstate needs ORIGIN (64 hex digits) and KEY");
+	bool own = json_array_size(k->params) == 1; /* getstate KEY: our own */
+	const char *key = str_param(k, own ? 0 : 1);
+	int r = own ? 1 : too_many(k, 2) ? 0 : origin_param(k, 0, origin);
+	if (own)
+		memcpy(origin, hs_identity_pubkey(k->d->id), HS_KEY_LEN);
+	if (r < 0)
+		return NULL;
+	if (r == 0 || !key)
+		return fail(k, E_PARAMS, "%s",
+		            "getstate needs [ORIGIN] KEY: ORIGIN is self (the default), 64 hex "
+		            "digits or a unique prefix");
 	struct hs_entry e;
 	if (hs_node_get_state(k->d->node, origin, key, &e) != 0)
 		return fail(k, E_NOTFOUND, "%s", "no entry for that origin and key");
@@ -722,9 +922,13 @@ static json_t *m_liststate(struct call *k)
 {
 	uint8_t origin[HS_KEY_LEN];
 	bool one = json_array_size(k->params) == 1;
-	if (too_many(k, 1) || (one && !hs_unhex(origin, HS_KEY_LEN, str_param(k, 0))))
+	int r = too_many(k, 1) ? 0 : one ? origin_param(k, 0, origin) : 1;
+	if (r < 0)
+		return NULL;
+	if (r == 0)
 		return fail(k, E_PARAMS, "%s",
-		            "liststate takes an optional ORIGIN (64 hex digits)");
+		            "liststate takes an optional ORIGIN (self, 64 hex digits or a unique "
+		            "prefix)");
 	json_t *a = json_array();
 	hs_node_each_state(k->d->node, one ? origin : NULL, list_one, a);
 	return a;
@@ -753,6 +957,34 @@ static json_t *m_exportseeds(struct call *k)
 	return hs_seed_rpc_export(k->d, k->params, k->code, k->message);
 }
 
+static json_t *m_ping(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "ping takes no parameters");
+	return json_null();
+}
+
+static json_t *m_getconnectioncount(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "getconnectioncount takes no parameters");
+	struct hs_peer_info info[PEERS_MAX];
+	size_t n = hs_node_peers(k->d->node, info, PEERS_MAX), active = 0;
+	for (size_t i = 0; i < n && i < PEERS_MAX; i++)
+		active += info[i].active;
+	return json_integer((json_int_t)active);
+}
+
+static json_t *m_getrpcinfo(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "getrpcinfo takes no parameters");
+	size_t clients = 0;
+	for (struct rpc_client *c = k->d->clients; c; c = c->next)
+		clients += !c->closing;
+	return json_pack("{s:i, s:o}", "unix_clients", (int)clients, "http", hs_httprpc_json(k->d));
+}
+
 static json_t *m_help(struct call *k);
 
 struct method {
@@ -764,6 +996,7 @@ struct method {
 static const struct method methods[] = {
 	{ "getnetworkinfo", m_getnetworkinfo, "getnetworkinfo" },
 	{ "getpeerinfo", m_getpeerinfo, "getpeerinfo" },
+	{ "getconnectioncount", m_getconnectioncount, "getconnectioncount" },
 	{ "getnodeaddresses", m_getnodeaddresses, "getnodeaddresses [count]" },
 	{ "addnode", m_addnode, "addnode ADDR add|remove|onetry" },
 	{ "disconnectnode", m_disconnectnode, "disconnectnode ADDR|ID" },
@@ -772,26 +1005,142 @@ static const struct method methods[] = {
 	{ "clearbanned", m_clearbanned, "clearbanned" },
 	{ "getscore", m_getscore, "getscore ID" },
 	{ "publish", m_publish, "publish TOPIC DATA" },
+	{ "publishhex", m_publishhex, "publishhex TOPIC HEX" },
 	{ "getrumor", m_getrumor, "getrumor ID" },
 	{ "subscribe", m_subscribe, "subscribe [TOPIC]" },
+	{ "validate", m_validate, "validate TOPIC" },
+	{ "verdict", m_verdict, "verdict ID accept|reject|ignore" },
+	{ "getvalidationinfo", m_getvalidationinfo, "getvalidationinfo" },
 	{ "setstate", m_setstate, "setstate KEY VALUE" },
 	{ "delstate", m_delstate, "delstate KEY" },
-	{ "getstate", m_getstate, "getstate ORIGIN KEY" },
+	{ "getstate", m_getstate, "getstate [ORIGIN] KEY" },
 	{ "liststate", m_liststate, "liststate [ORIGIN]" },
 	{ "getseedstats", m_getseedstats, "getseedstats [count]" },
 	{ "exportseeds", m_exportseeds, "exportseeds [list [MINPCT] | zone NAME [PORT] [MINPCT]]" },
 	{ "uptime", m_uptime, "uptime" },
+	{ "ping", m_ping, "ping" },
+	{ "getrpcinfo", m_getrpcinfo, "getrpcinfo" },
 	{ "stop", m_stop, "stop" },
-	{ "help", m_help, "help" },
+	{ "help", m_help, "help [METHOD]" },
+};
+
+/* help METHOD: what each method does and an example, by name (kept apart from the method
+ * table so adding a method is one line there and one here). */
+static const struct method_doc {
+	const char *name;
+	const char *description;
+	const char *example;
+} docs[] = {
+	{ "getseedstats",
+	  "Seed mode only: the crawl's reachability figures per window (2 h, 8 h, 1 d, 1 w) and "
+	  "the best COUNT records (default 10).",
+	  "hearsay-cli getseedstats 20" },
+	{ "exportseeds",
+	  "Seed mode only: the records reachable in the last day, as IP:PORT lines (list) or as "
+	  "zone-file lines for a DNS seed (zone NAME [PORT] [MINPCT]).",
+	  "hearsay-cli -format=text exportseeds zone seed.example.org 7070" },
+	{ "validate",
+	  "Become TOPIC's external validator on this connection: each rumor on TOPIC arrives as a "
+	  "validate notification to answer with verdict before its deadline (Unix socket only).",
+	  "hearsay-cli validate blocks" },
+	{ "verdict",
+	  "Answer a rumor sent to this connection's validator: accept, reject (the origin is "
+	  "charged) or ignore (nobody is).",
+	  "hearsay-cli verdict 3f2a... accept (on the validating connection)" },
+	{ "getvalidationinfo",
+	  "Signer policies, registered validators and the validation counters.",
+	  "hearsay-cli getvalidationinfo" },
+	{ "getnetworkinfo",
+	  "This node: id, network, listen address, sessions, version, uptime, "
+	  "advertised addresses, UPnP and store state.",
+	  "hearsay-cli getnetworkinfo" },
+	{ "getpeerinfo", "One object per session: id, address, direction, RTT, score, traffic.",
+	  "hearsay-cli getpeerinfo" },
+	{ "getconnectioncount", "The number of active (handshaken) sessions.",
+	  "hearsay-cli getconnectioncount" },
+	{ "getnodeaddresses",
+	  "Known node records from the address book; count 0 lists all "
+	  "(default 1).",
+	  "hearsay-cli getnodeaddresses 10" },
+	{ "addnode",
+	  "add: keep a connection to ADDR; remove: stop; onetry: dial once. ADDR is "
+	  "HOST:PORT, IP:PORT or [IPv6]:PORT.",
+	  "hearsay-cli addnode 192.0.2.7:7070 add" },
+	{ "disconnectnode",
+	  "Ends the session with a peer, named by address or id (or a unique "
+	  "id prefix).",
+	  "hearsay-cli disconnectnode 3f2a9c" },
+	{ "setban",
+	  "Bans (add) or unbans (remove) a node id, an address, or a network as "
+	  "listbanned prints it; seconds defaults to bantime.",
+	  "hearsay-cli setban 192.0.2.7 add 3600" },
+	{ "listbanned", "Every ban in force, with its creation, end and reason.",
+	  "hearsay-cli listbanned" },
+	{ "clearbanned", "Lifts every ban.", "hearsay-cli clearbanned" },
+	{ "getscore",
+	  "A node's score, standing, totals per kind and last events; ID may be a "
+	  "unique prefix of at least 4 hex digits.",
+	  "hearsay-cli getscore 3f2a9c" },
+	{ "publish", "Signs and floods a rumor on TOPIC with DATA as text; returns its id.",
+	  "hearsay-cli publish news 'hello'" },
+	{ "publishhex",
+	  "As publish, with the payload given as hex (binary data); invalid hex "
+	  "is an error naming the offset.",
+	  "hearsay-cli publishhex blobs 00ff10" },
+	{ "getrumor",
+	  "A kept rumor by id: origin, topic, time, data (text or null) and "
+	  "data_hex.",
+	  "hearsay-cli getrumor <64 hex digits>" },
+	{ "subscribe",
+	  "Streams delivered rumors (of TOPIC, or all with state changes) as "
+	  "notifications; Unix socket only.",
+	  "hearsay-cli subscribe news" },
+	{ "setstate", "Sets our own signed state entry KEY to VALUE and announces it.",
+	  "hearsay-cli setstate status ready" },
+	{ "delstate", "Deletes our own entry KEY (a signed tombstone).",
+	  "hearsay-cli delstate status" },
+	{ "getstate",
+	  "An entry by origin and key; ORIGIN is self (the default when left out), "
+	  "64 hex digits or a unique prefix.",
+	  "hearsay-cli getstate status" },
+	{ "liststate", "Every state entry, or those of ORIGIN (self, an id or a prefix).",
+	  "hearsay-cli liststate self" },
+	{ "uptime", "Seconds since the node started.", "hearsay-cli uptime" },
+	{ "ping", "Answers null: the node is up and the RPC works.", "hearsay-cli ping" },
+	{ "getrpcinfo",
+	  "The RPC servers: Unix socket clients, HTTP connections and counts of "
+	  "refused, unauthorized and oversized requests.",
+	  "hearsay-cli getrpcinfo" },
+	{ "stop", "Stops the node gracefully.", "hearsay-cli stop" },
+	{ "help", "Lists every method's usage; help METHOD describes one, with an example.",
+	  "hearsay-cli help publish" },
 };
 
 static json_t *m_help(struct call *k)
 {
-	(void)k;
-	json_t *a = json_array();
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		json_array_append_new(a, json_string(methods[i].usage));
-	return a;
+	size_t nm = sizeof(methods) / sizeof(methods[0]);
+	const char *name = str_param(k, 0);
+	if (too_many(k, 1) || (json_array_size(k->params) == 1 && !name))
+		return fail(k, E_PARAMS, "%s", "help takes an optional METHOD");
+	if (!name) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < nm; i++)
+			json_array_append_new(a, json_string(methods[i].usage));
+		return a;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		if (strcmp(methods[i].name, name) != 0)
+			continue;
+		const char *description = "(no description yet)", *example = "";
+		for (size_t j = 0; j < sizeof(docs) / sizeof(docs[0]); j++)
+			if (strcmp(docs[j].name, name) == 0) {
+				description = docs[j].description;
+				example = docs[j].example;
+			}
+		return json_pack("{s:s, s:s, s:s, s:s}", "method", name, "usage", methods[i].usage,
+		                 "description", description, "example", example);
+	}
+	return fail(k, E_METHOD, "help: no method %s (help lists them)", name);
 }
 
 json_t *hs_rpc_call(struct hs_daemon *d, struct rpc_client *c, const char *method, json_t *params,

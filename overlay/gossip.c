@@ -468,7 +468,7 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 	bool asked = hs_reqsched_is_requested(node->reqs, p->slot, id);
 	hs_reqsched_delivered(node->reqs, p->slot, id); /* the bytes are the id's: p served */
 	struct hs_stored_rumor *have = hs_rumorstore_find(&node->store, id, now);
-	if (have || hs_seen_has(&node->seen, id, now)) {
+	if (have || hs_seen_has(&node->seen, id, now) || hs_held_has(node, id)) {
 		node->stats.duplicates++;
 		if (have) {
 			hs_knows_set(have, p->slot);
@@ -499,14 +499,37 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 	enum hs_verdict v = HS_ACCEPT;
 	if (node->caps.validate)
 		v = node->caps.validate(node->caps.ctx, rm, id);
-	if (v != HS_ACCEPT) {
+	if (v == HS_PENDING)
+		hs_held_park(node, p, asked, rm, id, mr->enc, mr->enclen, now);
+	else
+		hs_gossip_judged(node, p, asked, rm, id, mr->enc, mr->enclen, v, now);
+}
+
+void hs_gossip_judged(struct hs_node *node, struct peer *from, bool asked,
+                      const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN], const uint8_t *enc,
+                      size_t enclen, enum hs_verdict v, uint64_t now)
+{
+	switch (v) {
+	case HS_ACCEPT:
+		accept(node, from, asked, rm, id, enc, enclen, now);
+		return;
+	case HS_REJECT: /* a network-wide rule: the relay should have checked it too */
+		node->stats.validate_rejected++;
 		remember(node, id, now);
-		if (v == HS_REJECT)
-			hs_peer_fault(node, p, HS_SCORE_REJECTED,
+		if (from)
+			hs_peer_fault(node, from, HS_SCORE_REJECTED,
 			              "rumor rejected by the application", now);
 		return;
+	case HS_REJECT_ORIGIN: /* a local rule: only the signer answers for the content */
+		node->stats.validate_rejected_origin++;
+		remember(node, id, now);
+		hs_reputation_origin_fault(node, rm->origin, HS_SCORE_REJECTED, now);
+		return;
+	default: /* HS_IGNORE, and anything a validator should not have said */
+		node->stats.validate_ignored++;
+		remember(node, id, now);
+		return;
 	}
-	accept(node, p, asked, rm, id, mr->enc, mr->enclen, now);
 }
 
 /* ---- inventory ------------------------------------------------------------------------- */

@@ -36,6 +36,8 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	cfg->retention_ns = 600 * HS_NS_PER_S;
 	cfg->clock_skew_ns = 30 * HS_NS_PER_S;
 	cfg->request_timeout_ns = 2 * HS_NS_PER_S;
+	cfg->validate_timeout_ns = 2 * HS_NS_PER_S;
+	cfg->validate_default = HS_IGNORE;
 	cfg->lazy_request_delay_ns = 0;
 	cfg->request_nonpreferred_delay_ns = 100 * HS_NS_PER_MS;
 	cfg->store_max = 100000;
@@ -288,7 +290,9 @@ static bool config_valid(const struct hs_node_config *cfg, const struct hs_caps 
 	       cfg->retention_ns >= cfg->pull_window_ns &&
 	       (!cfg->seed_mode || cfg->crawl_interval_ns > 0) &&
 	       hs_score_params_check(&cfg->score) == 0 && cfg->verifies_per_s >= 1 &&
-	       cfg->verifies_per_s <= 1000000000;
+	       cfg->verifies_per_s <= 1000000000 && cfg->validate_timeout_ns > 0 &&
+	       (cfg->validate_default == HS_ACCEPT || cfg->validate_default == HS_IGNORE ||
+	        cfg->validate_default == HS_REJECT_ORIGIN);
 }
 
 int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const struct hs_caps *caps,
@@ -379,6 +383,7 @@ void hs_node_del(struct hs_node *node)
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
 		if (node->peers[s])
 			hs_peer_free(node, node->peers[s]);
+	hs_held_free(node);
 	hs_reqsched_del(node->reqs);
 	hs_verifysched_del(node->verify);
 	hs_rumorstore_deinit(&node->store);
@@ -531,6 +536,7 @@ void hs_node_timer(struct hs_node *node, uint64_t now)
 			hs_peer_timer(node, node->peers[s], now);
 	hs_connect_timer(node, now);
 	hs_gossip_timer(node, now);
+	hs_held_timer(node, now);
 	hs_reputation_sweep(node, now);
 	flush(node, now);
 }
@@ -603,6 +609,9 @@ uint64_t hs_node_next_deadline(const struct hs_node *node)
 	uint64_t c = hs_connect_deadline(node);
 	if (c < d)
 		d = c;
+	uint64_t h = hs_held_deadline(node);
+	if (h < d)
+		d = h;
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		if (!node->peers[s])
 			continue;
@@ -748,5 +757,6 @@ bool hs_node_check(const struct hs_node *node)
 	       node->nmanual <= HS_MANUAL_MAX && node->scores.count <= node->cfg.scores_max &&
 	       node->bans.count <= node->cfg.bans_max &&
 	       node->net_scores.count <= node->cfg.scores_max && node->events_dropped == 0 &&
-	       hs_reqsched_check(node->reqs) && hs_verifysched_check(node->verify);
+	       hs_reqsched_check(node->reqs) && hs_verifysched_check(node->verify) &&
+	       hs_held_check(node);
 }

@@ -163,6 +163,17 @@ struct queued_event {
 	uint8_t *owned; /* buffer the event's pointers point into */
 };
 
+/* A rumor waiting for an asynchronous verdict (held.c); free when enc is NULL. */
+struct held_rumor {
+	uint8_t id[HS_ID_LEN];
+	uint8_t *enc; /* the signed encoding, owned */
+	size_t enclen;
+	size_t topic_off, topic_len; /* where its topic is in enc */
+	uint64_t from;               /* the handle of the peer that sent it */
+	uint64_t deadline_ns;        /* validate_default applies then */
+	bool asked;                  /* it came as the answer to our getdata */
+};
+
 struct manual_addr {
 	struct hs_netaddr addr;
 	bool seed; /* seed (fetch addresses) or manual peer (keep) */
@@ -227,6 +238,9 @@ struct hs_node {
 	uint32_t judged;
 	bool pushers_dirty; /* something that can change our choice of pushers happened */
 	uint64_t push_lag_ns, push_lagdev_ns; /* smoothed lag and mean deviation; 0: none yet */
+
+	struct held_rumor held[HS_VALIDATE_HELD_MAX]; /* HS_PENDING verdicts (held.c) */
+	size_t nheld;
 
 	uint64_t next_pull_ns, next_dial_ns, next_sweep_ns, next_feeler_ns, next_rotate_ns;
 	bool shutting_down;
@@ -321,7 +335,30 @@ uint64_t hs_gossip_deadline(const struct hs_node *node);
 HS_MUST_USE int hs_gossip_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *topic,
                                   const uint8_t *payload, size_t payloadlen, uint64_t now);
 
+/* Applies a validator's verdict (not HS_PENDING) to a new, signature-checked rumor from
+ * from (NULL: that peer is gone). */
+void hs_gossip_judged(struct hs_node *node, struct peer *from, bool asked,
+                      const struct hs_rumor *rm, const uint8_t id[HS_ID_LEN], const uint8_t *enc,
+                      size_t enclen, enum hs_verdict v, uint64_t now);
+
+/* ---- held.c: rumors waiting for an asynchronous verdict ---------------------------------- */
+bool hs_held_has(const struct hs_node *node, const uint8_t id[HS_ID_LEN]);
+/* Holds a copy until hs_node_verdict or its deadline; with no place left (or no memory) it
+ * gets validate_default at once. */
+void hs_held_park(struct hs_node *node, struct peer *from, bool asked, const struct hs_rumor *rm,
+                  const uint8_t id[HS_ID_LEN], const uint8_t *enc, size_t enclen, uint64_t now);
+/* Gives validate_default to every held rumor whose deadline has come. */
+void hs_held_timer(struct hs_node *node, uint64_t now);
+uint64_t hs_held_deadline(const struct hs_node *node);
+bool hs_held_check(const struct hs_node *node);
+void hs_held_free(struct hs_node *node);
+
 /* ---- reputation.c ---------------------------------------------------------------------- */
+/* Scores a fault against an identity that is not (necessarily) a peer: a rumor's origin. At
+ * the ban threshold the identity is banned (closing its sessions), so its rumors are dropped
+ * unverified from then on. */
+void hs_reputation_origin_fault(struct hs_node *node, const uint8_t origin[HS_KEY_LEN],
+                                enum hs_score_kind kind, uint64_t now);
 /* Applies a reward to the peer's identity. */
 void hs_reputation_event(struct hs_node *node, struct peer *p, enum hs_score_kind kind,
                          uint64_t now);

@@ -180,6 +180,29 @@ void hs_reputation_fault(struct hs_node *node, struct peer *p, enum hs_score_kin
 		hs_peer_close(node, p, HS_REASON_MISBEHAVING, "score below the ban threshold", now);
 }
 
+void hs_reputation_origin_fault(struct hs_node *node, const uint8_t origin[HS_KEY_LEN],
+                                enum hs_score_kind kind, uint64_t now)
+{
+	if (!HS_SCORE_IS_FAULT(kind))
+		return;
+	double v;
+	if (hs_scores_add(&node->scores, origin, kind, now, &v) != 0) {
+		hs_node_log(node, HS_LOG_WARN, "score table: cannot score a rumor's origin");
+		return;
+	}
+	save_score(node, origin);
+	node->pushers_dirty = true; /* the origin may be a peer whose standing fell */
+	if (hs_scores_standing(&node->scores, v) != HS_STANDING_BAN ||
+	    hs_banlist_has_id(&node->bans, origin, now))
+		return;
+	char why[96];
+	snprintf(why, sizeof(why), "misbehaving origin: score %.1f after a %s fault", v,
+	         hs_score_kind_name((uint8_t)kind));
+	if (ban(node, HS_BAN_ID, origin, now + node->cfg.bantime_ns, HS_BAN_MISBEHAVING, why,
+	        now) != 0)
+		hs_node_log(node, HS_LOG_WARN, "cannot ban a misbehaving origin");
+}
+
 enum hs_standing hs_reputation_standing(const struct hs_node *node, const struct peer *p,
                                         uint64_t now)
 {

@@ -15,7 +15,7 @@ import sys
 
 # Options that are not config file keys: where to find the file, and an action.
 COMMAND_LINE_ONLY = {"datadir", "conf", "repairstore"}
-OPTION = re.compile(r"^  -([a-z][a-z0-9]*)\s{2,}(\S.*)$")
+OPTION = re.compile(r"^  -([a-z][a-z0-9_]*)\s{2,}(\S.*)$")
 DEFAULT = re.compile(r"\(default ([^;)]*)[;)]")
 
 HEADER = """\
@@ -30,7 +30,7 @@ HEADER = """\
 # key or a bad value stops hearsayd with a line naming it.
 #
 # hearsayd reads DATADIR/hearsay.conf, or the file named by -conf=FILE (the systemd unit,
-# hearsayd.service, names this file that way). SIGHUP re-reads it: loglevel, bantime and new
+# hearsayd.service, names this file that way). SIGHUP re-reads it: loglevel, bantime_s and new
 # addnode lines apply at once; other keys need a restart (the log says so). See hearsayd(1)
 # and docs/CONFIG.md.
 #
@@ -62,7 +62,7 @@ def main():
     options = [m.groups() for m in map(OPTION.match, helptext.splitlines()) if m]
     if not any(name == "network" for name, _ in options):
         sys.exit("sample-conf.py: no options found in `%s --help`" % hearsayd)
-    cli_only = "\n".join("#   -%-14s %s" % (name, text) for name, text in options
+    cli_only = "\n".join("#   -%-18s %s" % (name, text) for name, text in options
                          if name in COMMAND_LINE_ONLY)
     out = [HEADER.format(version=version, cli_only=cli_only)]
     in_policy = False
@@ -73,8 +73,8 @@ def main():
             in_policy = True
             out.append("# ---- The penalty policy: points per event (faults negative), the "
                        "thresholds\n# ---- and the half-life (docs/PROTOCOL.md section 9.6). "
-                       "They must form a ladder:\n# ---- 0 > scoregossip > scoregraylist > "
-                       "scoreban >= -1000.\n")
+                       "They must form a ladder:\n# ---- 0 > score_gossip > score_graylist > "
+                       "score_ban >= -1000.\n")
         value = default_of(text)
         out.append("# %s\n#%s=%s\n" % (text, name, value if value is not None else ""))
     with open(output, "w") as f:

@@ -105,7 +105,7 @@ def start_nodes(root, port):
         d = os.path.join(root, "node%02d" % i)
         os.makedirs(d)
         args = [os.path.join(BIN, "hearsayd"), "-datadir=" + d, "-listen=" + addrs[i],
-                "-network=" + NETWORK]
+                "-network=" + NETWORK, "-rpcport=0"]
         if i < 2:
             args += ["-seed=1", "-addnode=" + addrs[1 - i]]
         else:

@@ -2,7 +2,8 @@
 # Install the Debian 12 packages one hearsay task needs, and nothing more:
 #
 #   scripts/deps.sh          building, running, the demo and `make install` (man pages need
-#                            help2man at build time; python3 writes the sample config)
+#                            help2man at build time; python3 writes the sample config;
+#                            libmicrohttpd serves JSON-RPC over HTTP)
 #   scripts/deps.sh test     that, plus what only the test suite needs: clang-format-19 (the
 #                            format check), systemd (systemd-analyze and systemd-sysusers
 #                            check the unit), strace (the unit's system call filter),
@@ -23,7 +24,7 @@ set -eu
 
 BASE="build-essential cmake make pkg-config binutils python3 help2man \
 libsecp256k1-dev libsodium-dev libleveldb-dev libsnappy-dev \
-libuv1-dev libjansson-dev libinih-dev libminiupnpc-dev"
+libuv1-dev libjansson-dev libinih-dev libminiupnpc-dev libmicrohttpd-dev"
 # functional_upnp's gateway (see above).
 UPNP_GATEWAY="miniupnpd miniupnpd-nftables nftables miniupnpc iproute2"
 

@@ -8,8 +8,8 @@
  * An attack run first runs its benign twin (the same flags and seed, no Byzantine node) and
  * reports both (docs/SIM.md §9).
  * Prints one JSON object with --json (the contract in docs/SIM.md), readable text otherwise;
- * a progress bar goes to stderr when stderr is a terminal. Exit status: 0 after a run, 64 for
- * a bad command line, 1 when the run or an output file fails.
+ * progress goes to stderr: a bar with an ETA on a terminal, else a line every 10 s. Exit status: 0
+ * after a run, 64 for a bad command line, 1 when the run or an output file fails.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ enum opt_kind {
 	K_SIZE,      /* size_t, 0..max */
 	K_U64,       /* uint64_t, 0..max */
 	K_PROB,      /* double in [0, max] */
+	K_NUMBER,    /* double in [-max, max] */
 	K_MS,        /* duration in ms (fractions allowed) -> uint64_t ns */
 	K_S,         /* duration in s -> uint64_t ns */
 	K_SWITCH,    /* bool set to true; takes no value */
@@ -60,6 +62,8 @@ struct opt {
 };
 
 #define AT(field) offsetof(struct cli, field)
+#define SCORE(n, field, what)                                                                      \
+	{ n, K_NUMBER, AT(cfg.score.field), 1e6, "P", "points for " what " (core default)" }
 
 static const struct opt opts[] = {
 	{ "nodes", K_NODES, 0, 0, "N", "simulated nodes (default 1000)" },
@@ -97,6 +101,32 @@ static const struct opt opts[] = {
 	  "outbound sessions per node (core default)" },
 	{ "peers-max", K_SIZE, AT(cfg.peers_max), 128, "N",
 	  "sessions per node, inbound included (core default)" },
+	{ "request-nonpreferred-delay-ms", K_MS, AT(cfg.request_nonpreferred_delay_ns), 0, "MS",
+	  "extra wait before asking an inbound announcer (core default)" },
+	{ "rotate-interval-s", K_S, AT(cfg.rotate_interval_ns), 0, "S",
+	  "outbound rotation this often, 0 = off (core default)" },
+	{ "addrbook-max", K_SIZE, AT(cfg.addrbook_max), 1e6, "N",
+	  "node records per address book (default 256)" },
+	{ "verifies-per-s", K_U64, AT(cfg.verifies_per_s), 0, "N",
+	  "signature checks per second on peer data, per node (core default)" },
+	{ "bantime-s", K_S, AT(cfg.bantime_ns), 0, "S",
+	  "a peer below the ban threshold stays banned this long (core default)" },
+	SCORE("score-malformed", weight[HS_SCORE_MALFORMED], "a malformed authenticated frame"),
+	SCORE("score-protocol", weight[HS_SCORE_PROTOCOL], "a protocol violation"),
+	SCORE("score-bad-sig", weight[HS_SCORE_BAD_SIG], "an object with a bad signature"),
+	SCORE("score-handshake", weight[HS_SCORE_HANDSHAKE], "a bad identity proof"),
+	SCORE("score-rejected", weight[HS_SCORE_REJECTED], "a rumor the validator rejected"),
+	SCORE("score-flood", weight[HS_SCORE_FLOOD], "a frame over the rate limit"),
+	SCORE("score-delivered", weight[HS_SCORE_DELIVERED], "first delivery of a valid rumor"),
+	SCORE("score-answered", weight[HS_SCORE_ANSWERED], "answering a request"),
+	{ "score-gossip", K_NUMBER, AT(cfg.score.gossip_threshold), 1e6, "P",
+	  "at or below: no data taken or given (core default)" },
+	{ "score-graylist", K_NUMBER, AT(cfg.score.graylist_threshold), 1e6, "P",
+	  "at or below: everything ignored (core default)" },
+	{ "score-ban", K_NUMBER, AT(cfg.score.ban_threshold), 1e6, "P",
+	  "at or below: banned for bantime-s (core default)" },
+	{ "score-halflife-s", K_NUMBER, AT(cfg.score.halflife_s), 1e6, "S",
+	  "seconds for a score to halve (core default)" },
 	{ "payload", K_SIZE, AT(cfg.payload_len), 60000, "BYTES",
 	  "rumor payload size (default 256)" },
 	{ "seeds", K_SIZE, AT(cfg.seeds), 64, "N",
@@ -104,7 +134,9 @@ static const struct opt opts[] = {
 	{ "seeds-as-peers", K_SWITCH, AT(cfg.seeds_as_peers), 0, NULL,
 	  "seeds advertise an address and take regular peers" },
 	{ "groups", K_SIZE, AT(cfg.groups), 51200, "N",
-	  "IPv4 /16 groups the nodes spread over (default nodes/2)" },
+	  "network groups the nodes spread over (default nodes/2)" },
+	{ "ipv6-fraction", K_PROB, AT(cfg.ipv6_fraction), 1, "F",
+	  "honest nodes on IPv6 addresses, in /32 groups, 0..1 (default 0)" },
 	{ "join-window-s", K_S, AT(cfg.join_window_ns), 0, "S",
 	  "nodes join spread over this (default 2 ms x nodes, 1..60)" },
 	{ "warmup-s", K_S, AT(cfg.warmup_ns), 0, "S",
@@ -115,8 +147,6 @@ static const struct opt opts[] = {
 	  "give up this long after the last publish (default 30)" },
 	{ "dial-timeout-ms", K_MS, AT(cfg.dial_timeout_ns), 0, "MS",
 	  "an unanswered dial fails after (default 3000)" },
-	{ "addrbook-max", K_SIZE, AT(cfg.addrbook_max), 1e6, "N",
-	  "node records per address book (default 256)" },
 	{ "attack", K_ATTACK, 0, 0, "NAME",
 	  "Byzantine strategy: drop, invalid-sig, spam, withhold, eclipse, replay, equivocate, "
 	  "censor, covert-flash, cold-boot" },
@@ -139,7 +169,7 @@ static const struct opt opts[] = {
 	  "memoized verifications kept, 0 = off (default 262144)" },
 	{ "log", K_SWITCH, AT(cfg.node_log), 0, NULL, "print the cores' log lines on stderr" },
 	{ "rss", K_SWITCH, AT(rss), 0, NULL, "add peak_rss_kb to the report (not deterministic)" },
-	{ "quiet", K_SWITCH, AT(quiet), 0, NULL, "no progress bar" },
+	{ "quiet", K_SWITCH, AT(quiet), 0, NULL, "no progress output on stderr" },
 	{ "help", K_HELP, 0, 0, NULL, "this text" },
 	{ "version", K_VERSION, 0, 0, NULL, "print the version" },
 };
@@ -164,6 +194,56 @@ static void help(void)
 		printf("  %-28s %s\n", left, opts[i].help);
 	}
 	printf("\nSee docs/SIM.md for the network model and the exact meaning of every metric.\n");
+}
+
+/* Levenshtein distance between two short names (SIZE_MAX past 64 characters). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65];
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* An unknown flag: names the nearest real one (at most a third of its letters off, two at
+ * least), e.g. --eager_push or --eagerpush for --eager-push. */
+static _Noreturn void unknown_option(const char *arg)
+{
+	const char *name = arg + strspn(arg, "-"), *best = NULL;
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(name, "="), name);
+	for (char *c = buf; *c; c++)
+		*c = *c == '_' ? '-' : *c;
+	size_t bestd = SIZE_MAX;
+	for (size_t i = 0; i < NOPTS; i++) {
+		size_t d = edit_distance(buf, opts[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = opts[i].name;
+		}
+	}
+	size_t allowed = strlen(buf) / 3 > 2 ? strlen(buf) / 3 : 2;
+	char why[96];
+	if (best && bestd <= allowed)
+		snprintf(why, sizeof(why), "unknown option; did you mean '--%s'?", best);
+	else
+		snprintf(why, sizeof(why), "unknown option");
+	usage_error(arg, why);
 }
 
 static uint64_t parse_u64(const char *flag, const char *s, uint64_t max)
@@ -252,6 +332,9 @@ static void apply(struct cli *cli, const struct opt *o, const char *flag, const 
 	case K_PROB:
 		*(double *)at = parse_double(flag, v, 0, o->max);
 		break;
+	case K_NUMBER:
+		*(double *)at = parse_double(flag, v, -o->max, o->max);
+		break;
 	case K_MS:
 		*(uint64_t *)at = parse_time(flag, v, HS_NS_PER_MS);
 		break;
@@ -321,7 +404,7 @@ static void parse(struct cli *cli, int argc, char **argv)
 			const char *val;
 			const struct opt *o = find_opt(argv[i], &val, name, sizeof(name));
 			if (!o)
-				usage_error(argv[i], "unknown option");
+				unknown_option(argv[i]);
 			bool takes_value = o->arg != NULL;
 			if (takes_value && !val) {
 				if (i + 1 >= argc)
@@ -367,21 +450,98 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct progress_state {
+	bool tty;
+	double started, last; /* wall clock: this run's start, the last line drawn */
+	double last_fraction;
+};
+
+static void format_duration(char *buf, size_t cap, double s)
+{
+	if (s >= 3600)
+		snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+	else if (s >= 60)
+		snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+	else
+		snprintf(buf, cap, "%.0fs", s);
+}
+
+/* On a terminal: a bar redrawn every 0.1 s with a wall-clock ETA. Otherwise (a log, a CI
+ * job): one line every 10 s, so a long run shows it is alive without flooding the log. */
 static void progress(void *ctx, const struct hs_sim_progress *p)
 {
-	double *last = ctx, t = wall_now();
-	if (t - *last < 0.1 && p->fraction < 1)
+	struct progress_state *ps = ctx;
+	double t = wall_now();
+	if (p->fraction < ps->last_fraction || ps->started == 0) /* a new run (benign twin) */
+		ps->started = ps->last = t;
+	ps->last_fraction = p->fraction;
+	char eta[32] = "?";
+	if (p->fraction > 0.01)
+		format_duration(eta, sizeof(eta),
+		                (t - ps->started) * (1 - p->fraction) / p->fraction);
+	if (!ps->tty) {
+		if (t - ps->last < 10)
+			return;
+		ps->last = t;
+		fprintf(stderr,
+		        "hearsay-sim: %3.0f%% %s, virtual t=%.1f s, deliveries %llu/%llu, eta %s\n",
+		        100 * p->fraction, p->phase, p->virtual_s,
+		        (unsigned long long)p->deliveries, (unsigned long long)p->deliveries_max,
+		        eta);
 		return;
-	*last = t;
+	}
+	if (t - ps->last < 0.1 && p->fraction < 1)
+		return;
+	ps->last = t;
 	char bar[41];
 	int fill = (int)(p->fraction * 40);
 	for (int i = 0; i < 40; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[40] = '\0';
-	fprintf(stderr, "\r[%s] %3.0f%% %-11s t=%7.1fs  deliveries %llu/%llu ", bar,
+	fprintf(stderr, "\r[%s] %3.0f%% %-11s t=%7.1fs  deliveries %llu/%llu  eta %-7s", bar,
 	        100 * p->fraction, p->phase, p->virtual_s, (unsigned long long)p->deliveries,
-	        (unsigned long long)p->deliveries_max);
+	        (unsigned long long)p->deliveries_max, p->fraction < 1 ? eta : "0s");
 	fflush(stderr);
+}
+
+/* An output file is checked before the run: its directory exists and is writable, and the
+ * file, if there, is a writable regular file (exit 1 otherwise). So a typo costs no
+ * simulation time. */
+static _Noreturn void output_error(const char *flag, const char *why)
+{
+	fprintf(stderr, "hearsay-sim: %s: %s; nothing was run\n", flag, why);
+	exit(1);
+}
+
+static void check_output(const char *flag, const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!*path || strlen(path) >= sizeof(dir))
+		output_error(flag, "expects a file path");
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	struct stat st;
+	char why[4200];
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, sizeof(why), "cannot write %s: the directory %s does not exist", path,
+		         dir);
+		output_error(flag, why);
+	}
+	if (access(dir, W_OK) != 0 && (stat(path, &st) != 0 || access(path, W_OK) != 0)) {
+		snprintf(why, sizeof(why), "cannot write %s: the directory %s is not writable",
+		         path, dir);
+		output_error(flag, why);
+	}
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || access(path, W_OK) != 0)) {
+		snprintf(why, sizeof(why), "%s is %s", path,
+		         S_ISDIR(st.st_mode) ? "a directory" : "not a writable file");
+		output_error(flag, why);
+	}
 }
 
 static int write_file(const char *path, const struct hs_sim *sim, bool svg)
@@ -396,6 +556,7 @@ static int write_file(const char *path, const struct hs_sim *sim, bool svg)
 		fprintf(stderr, "hearsay-sim: %s: cannot write\n", path);
 		return 1;
 	}
+	fprintf(stderr, "hearsay-sim: wrote %s\n", path);
 	return 0;
 }
 
@@ -425,11 +586,15 @@ int main(int argc, char **argv)
 	struct cli cli;
 	memset(&cli, 0, sizeof(cli));
 	parse(&cli, argc, argv);
-	double last = 0;
-	bool bar = !cli.quiet && isatty(STDERR_FILENO);
-	if (bar) {
+	if (cli.csv)
+		check_output("--csv", cli.csv);
+	if (cli.plot)
+		check_output("--plot", cli.plot);
+	struct progress_state ps = { .tty = isatty(STDERR_FILENO) };
+	bool bar = !cli.quiet && ps.tty;
+	if (!cli.quiet) {
 		cli.cfg.progress = progress;
-		cli.cfg.progress_ctx = &last;
+		cli.cfg.progress_ctx = &ps;
 	}
 	struct hs_sim_report benign;
 	bool attack = cli.cfg.byzantine > 0;

@@ -2,8 +2,10 @@
  * The network model: addresses, link latencies, TCP connections as two FIFOs, loss as TCP
  * experiences it, partitions and dials (docs/SIM.md, "Network model").
  *
- * - Node i listens on one IPv4 address; nodes are spread round-robin over cfg.groups /16
- *   network groups (the core keeps at most one outbound peer per group).
+ * - Node i listens on one address; nodes are spread round-robin over cfg.groups network
+ *   groups (the core keeps at most one outbound peer per group): IPv4 /16s, or for the
+ *   cfg.ipv6_fraction of honest nodes on IPv6 (spread evenly over the indices), the IPv6 /32
+ *   of the same group index (2a01:GGGG::/32), as hs_netaddr_group groups them.
  * - A node pair has one one-way latency for the whole run, a pure function of (seed, pair)
  *   (or of the two nodes' positions under the geo model), so a pair that reconnects gets the
  *   same latency and the flood bound can ask for any pair.
@@ -36,14 +38,33 @@ struct hs_netaddr sim_node_addr(const struct hs_sim *sim, uint32_t i)
 	}
 	size_t groups = sim->cfg.groups;
 	size_t g = i % groups, h = i / groups;
+	double f = sim->cfg.ipv6_fraction;
+	if (floor((double)(i + 1) * f) > floor((double)i * f)) {
+		uint8_t ip[16] = { 0x2a, 0x01, (uint8_t)(g >> 8), (uint8_t)g };
+		ip[14] = (uint8_t)(h / 254);
+		ip[15] = (uint8_t)(1 + h % 254);
+		return hs_netaddr_ipv6(ip, SIM_PORT);
+	}
 	return hs_netaddr_ipv4((uint8_t)(1 + g / 256), (uint8_t)(g % 256), (uint8_t)(h / 254),
 	                       (uint8_t)(1 + h % 254), SIM_PORT);
 }
 
-static uint32_t ipv4_of(const struct hs_netaddr *a)
+/* The address map's key: the IPv4 address, or (bit 63 set) a fold of the IPv6 one. The
+ * lookup compares whole addresses, so a fold that collides only costs a probe. */
+static uint64_t addr_key(const struct hs_netaddr *a)
 {
-	return (uint32_t)a->ip[0] << 24 | (uint32_t)a->ip[1] << 16 | (uint32_t)a->ip[2] << 8 |
-	       a->ip[3];
+	uint64_t k = (uint64_t)a->ip[0] << 24 | (uint64_t)a->ip[1] << 16 | (uint64_t)a->ip[2] << 8 |
+	             a->ip[3];
+	if (a->family == HS_AF_INET6)
+		for (int b = 4; b < 16; b++)
+			k = k * 131 + a->ip[b];
+	return a->family == HS_AF_INET6 ? k | 1ull << 63 : k;
+}
+
+static bool same_ip(const struct hs_netaddr *a, const struct hs_netaddr *b)
+{
+	return a->family == b->family &&
+	       memcmp(a->ip, b->ip, a->family == HS_AF_INET ? 4 : 16) == 0;
 }
 
 int sim_addrmap_init(struct hs_sim *sim)
@@ -57,7 +78,7 @@ int sim_addrmap_init(struct hs_sim *sim)
 	sim->addrmap_cap = cap;
 	for (uint32_t i = 0; i < sim->nall; i++) {
 		struct hs_netaddr a = sim_node_addr(sim, i);
-		size_t k = sim_mix64(ipv4_of(&a)) & (cap - 1);
+		size_t k = sim_mix64(addr_key(&a)) & (cap - 1);
 		while (sim->addrmap[k])
 			k = (k + 1) & (cap - 1);
 		sim->addrmap[k] = i + 1;
@@ -67,13 +88,13 @@ int sim_addrmap_init(struct hs_sim *sim)
 
 uint32_t sim_lookup_addr(const struct hs_sim *sim, const struct hs_netaddr *addr)
 {
-	if (addr->family != HS_AF_INET || addr->port != SIM_PORT)
+	if ((addr->family != HS_AF_INET && addr->family != HS_AF_INET6) || addr->port != SIM_PORT)
 		return SIM_NONE;
-	uint32_t ip = ipv4_of(addr);
 	size_t cap = sim->addrmap_cap;
-	for (size_t k = sim_mix64(ip) & (cap - 1); sim->addrmap[k]; k = (k + 1) & (cap - 1)) {
+	for (size_t k = sim_mix64(addr_key(addr)) & (cap - 1); sim->addrmap[k];
+	     k = (k + 1) & (cap - 1)) {
 		uint32_t i = sim->addrmap[k] - 1;
-		if (sim->nodes[i].joined && ipv4_of(&sim->nodes[i].addr) == ip)
+		if (sim->nodes[i].joined && same_ip(&sim->nodes[i].addr, addr))
 			return i;
 	}
 	return SIM_NONE;

@@ -35,11 +35,12 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	else
 		fprintf(f, "\"partition\": null, ");
 	fprintf(f,
-	        "\"groups\": %zu, \"seeds\": %zu, \"seeds_as_peers\": %s, \"join_window_s\": %.3f, "
+	        "\"groups\": %zu, \"ipv6_fraction\": %.4f, \"seeds\": %zu, \"seeds_as_peers\": %s, "
+	        "\"join_window_s\": %.3f, "
 	        "\"warmup_s\": %.3f, "
 	        "\"rumor_interval_ms\": %.3f, \"tail_s\": %.3f, \"payload\": %zu, "
 	        "\"dial_timeout_ms\": %.3f,\n",
-	        c->groups, c->seeds, c->seeds_as_peers ? "true" : "false",
+	        c->groups, c->ipv6_fraction, c->seeds, c->seeds_as_peers ? "true" : "false",
 	        (double)c->join_window_ns / 1e9, (double)c->warmup_ns / 1e9,
 	        (double)c->rumor_interval_ns / 1e6, (double)c->tail_ns / 1e9, c->payload_len,
 	        (double)c->dial_timeout_ns / 1e6);
@@ -49,12 +50,16 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        "\"peers_max\": %zu, "
 	        "\"addrbook_max\": %zu, \"pull_interval_ms\": %.3f, \"pull_window_s\": %.3f, "
 	        "\"retention_s\": %.3f, \"request_timeout_ms\": %.3f, \"lazy_delay_ms\": %.3f, "
-	        "\"feeler_interval_s\": %.3f, \"check\": %s},\n",
+	        "\"feeler_interval_s\": %.3f, \"request_nonpreferred_delay_ms\": %.3f, "
+	        "\"rotate_interval_s\": %.3f, \"verifies_per_s\": %llu, \"bantime_s\": %.3f, "
+	        "\"check\": %s},\n",
 	        c->eager_push, c->eager_cover_pct, c->eager_receivers_max,
 	        (double)c->eager_wait_max_ns / 1e6, c->outbound, c->peers_max, c->addrbook_max,
 	        (double)c->pull_interval_ns / 1e6, (double)c->pull_window_ns / 1e9,
 	        (double)c->retention_ns / 1e9, (double)c->request_timeout_ns / 1e6,
 	        (double)c->lazy_delay_ns / 1e6, (double)c->feeler_interval_ns / 1e9,
+	        (double)c->request_nonpreferred_delay_ns / 1e6, (double)c->rotate_interval_ns / 1e9,
+	        (unsigned long long)c->verifies_per_s, (double)c->bantime_ns / 1e9,
 	        c->check ? "true" : "false");
 }
 

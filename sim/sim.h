@@ -91,7 +91,8 @@ struct hs_sim_config {
 	double loss; /* probability that one chunk is lost (then retransmitted after an RTO) */
 	uint64_t latency_min_ns, latency_max_ns;
 	enum hs_sim_latency_dist latency_dist;
-	size_t groups;            /* IPv4 /16 network groups the nodes are spread over */
+	size_t groups;        /* network groups the nodes are spread over (IPv4 /16, IPv6 /32) */
+	double ipv6_fraction; /* of honest nodes on IPv6 addresses, in /32 groups (default 0) */
 	uint64_t dial_timeout_ns; /* an unanswered dial fails after this */
 	bool partition;
 	int64_t partition_start_ns, partition_end_ns; /* relative to the first publish */
@@ -107,6 +108,9 @@ struct hs_sim_config {
 	size_t eager_push, eager_cover_pct, eager_receivers_max, outbound, peers_max, addrbook_max;
 	uint64_t pull_interval_ns, pull_window_ns, retention_ns, request_timeout_ns, lazy_delay_ns;
 	uint64_t eager_wait_max_ns, feeler_interval_ns;
+	uint64_t request_nonpreferred_delay_ns, rotate_interval_ns, bantime_ns;
+	uint64_t verifies_per_s;
+	struct hs_score_params score;
 
 	/* Adversaries (docs/SIM.md §9). byzantine == 0 is an honest run, even with attack set
 	 * (the benign twin of an attack run keeps the scenario: victims' restart, censor target,

@@ -1,6 +1,8 @@
 /*
  * The coverage-over-time chart as a self-contained SVG (no external tool): one thin grey
- * line per rumor, the mean over rumors in blue, the flood bound's mean coverage dashed red.
+ * line per rumor, the mean over rumors in blue, the flood bound's mean coverage dashed red;
+ * vertical marks at the delivery latency's p50 and p99 (blue) and the flood bound's (red), and
+ * a title with the run's key figures and knobs, so a chart read alone says what it shows.
  */
 #include <stdlib.h>
 
@@ -8,10 +10,10 @@
 #include "sim_impl.h"
 
 #define W         860
-#define H         520
+#define H         544
 #define LEFT      70
 #define RIGHT     30
-#define TOP       50
+#define TOP       74
 #define BOTTOM    60
 #define PLOT_W    (W - LEFT - RIGHT)
 #define PLOT_H    (H - TOP - BOTTOM)
@@ -101,6 +103,21 @@ static void legend(FILE *f)
 	        x + 8, y + 49, x + 38, y + 49, x + 44, y + 53);
 }
 
+/* A vertical mark at ms (when inside the plot), labelled at the top. */
+static void mark(FILE *f, double ms, double xmax, const char *color, const char *dash,
+                 const char *label, int row)
+{
+	if (!(ms >= 0 && ms <= xmax))
+		return;
+	double x = px(ms, xmax);
+	fprintf(f,
+	        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
+	        "stroke-width=\"1\"%s/>\n",
+	        x, TOP, x, TOP + PLOT_H, color, dash);
+	fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"%s\" font-size=\"10\">%s %.0f</text>\n", x + 3,
+	        TOP + 12 + 12 * row, color, label, ms);
+}
+
 int hs_sim_write_svg(FILE *f, const struct hs_sim *sim)
 {
 	struct sim_series s;
@@ -114,11 +131,32 @@ int hs_sim_write_svg(FILE *f, const struct hs_sim *sim)
 	        "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
 	        W, H, W, H);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fafafa\"/>\n", W, H);
+	struct hs_sim_report rep;
+	hs_sim_get_report(sim, &rep);
 	fprintf(f,
-	        "<text x=\"%d\" y=\"28\" text-anchor=\"middle\" font-size=\"15\">hearsay-sim: "
-	        "%zu nodes, %zu rumors, seed %llu, loss %.3f, eager push %zu</text>\n",
-	        W / 2, c->nodes, c->rumors, (unsigned long long)c->seed, c->loss, c->eager_push);
+	        "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">hearsay-sim: "
+	        "%zu nodes, %zu rumors, seed %llu: delivery %.4f, p50 %.0f / p99 %.0f ms, "
+	        "p99 %.2f x flood, %.2f copies</text>\n",
+	        W / 2, c->nodes, c->rumors, (unsigned long long)c->seed, rep.delivery_ratio,
+	        rep.latency_ms.p50, rep.latency_ms.p99, rep.p99_over_flood_p99,
+	        rep.payload_copies_per_node);
+	fprintf(f,
+	        "<text x=\"%d\" y=\"44\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555\">"
+	        "loss %.3f, latency %.0f-%.0f ms; eager-push %zu, eager-cover %zu, outbound %zu, "
+	        "peers-max %zu, pull-interval-ms %.0f, lazy-delay-ms %.0f, request-timeout-ms "
+	        "%.0f</text>\n",
+	        W / 2, c->loss, (double)c->latency_min_ns / 1e6, (double)c->latency_max_ns / 1e6,
+	        c->eager_push, c->eager_cover_pct, c->outbound, c->peers_max,
+	        (double)c->pull_interval_ns / 1e6, (double)c->lazy_delay_ns / 1e6,
+	        (double)c->request_timeout_ns / 1e6);
 	axes(f, &s);
+	double xmax = (double)(s.rows - 1) * s.step_ms;
+	mark(f, rep.flood_bound_ms.p50, xmax, "#d62728", " stroke-dasharray=\"3,3\"", "flood p50",
+	     0);
+	mark(f, rep.flood_bound_ms.p99, xmax, "#d62728", " stroke-dasharray=\"3,3\"", "flood p99",
+	     0);
+	mark(f, rep.latency_ms.p50, xmax, "#1f77b4", "", "p50", 1);
+	mark(f, rep.latency_ms.p99, xmax, "#1f77b4", "", "p99", 1);
 	for (size_t r = 0; r < s.rumors && r < LINES_MAX; r++)
 		polyline(f, &s, s.per + r * s.rows, "stroke=\"#bbb\" stroke-width=\"0.7\"");
 	polyline(f, &s, s.flood, "stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"6,4\"");

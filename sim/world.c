@@ -37,6 +37,8 @@ void hs_sim_command(const struct hs_sim_config *c, char *buf, size_t cap)
 {
 	int k = snprintf(buf, cap, "hearsay-sim --seed %llu --nodes %zu --rumors %zu",
 	                 (unsigned long long)c->seed, c->nodes, c->rumors);
+	if (k > 0 && (size_t)k < cap && c->ipv6_fraction > 0)
+		k += snprintf(buf + k, cap - (size_t)k, " --ipv6-fraction %g", c->ipv6_fraction);
 	if (k > 0 && (size_t)k < cap && c->attack != HS_SIM_ATTACK_NONE)
 		snprintf(buf + k, cap - (size_t)k,
 		         " --attack %s --byzantine %zu --attacker-groups %zu --victims %zu "
@@ -93,6 +95,11 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes)
 	cfg->request_timeout_ns = nc.request_timeout_ns;
 	cfg->lazy_delay_ns = nc.lazy_request_delay_ns;
 	cfg->feeler_interval_ns = nc.feeler_interval_ns;
+	cfg->request_nonpreferred_delay_ns = nc.request_nonpreferred_delay_ns;
+	cfg->rotate_interval_ns = nc.rotate_interval_ns;
+	cfg->bantime_ns = nc.bantime_ns;
+	cfg->verifies_per_s = nc.verifies_per_s;
+	cfg->score = nc.score;
 	cfg->verify_cache_max = 1u << 18;
 	cfg->attack_start_ns = UINT64_MAX;
 	cfg->victim_restart_ns = UINT64_MAX;
@@ -159,6 +166,16 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 		return "addrbook-max must be 1..1000000";
 	if (c->dial_timeout_ns == 0)
 		return "dial timeout must be positive";
+	if (!(c->ipv6_fraction >= 0 && c->ipv6_fraction <= 1))
+		return "ipv6-fraction must be in [0, 1]";
+	if (c->verifies_per_s < 1 || c->verifies_per_s > 1000000000)
+		return "verifies-per-s must be 1..1000000000";
+	if (hs_score_params_check(&c->score) != 0)
+		return "the score-* weights must form a ladder: faults negative, rewards not, and "
+		       "0 > "
+		       "score-gossip > score-graylist > score-ban >= -1000";
+	if (c->bantime_ns == 0)
+		return "bantime-s must be positive";
 	if ((unsigned)c->attack >= HS_SIM_ATTACK_COUNT)
 		return "unknown attack";
 	if (c->byzantine > 100000 || (c->byzantine > 0 && c->attack == HS_SIM_ATTACK_NONE))
@@ -180,7 +197,9 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 	    c->rumor_interval_ns > hour || c->dial_timeout_ns > hour ||
 	    c->pull_interval_ns > hour || c->request_timeout_ns > hour || c->lazy_delay_ns > hour ||
 	    c->eager_wait_max_ns > hour || c->feeler_interval_ns > hour || c->retention_ns > day ||
-	    c->partition_start_ns < -(int64_t)day || c->partition_end_ns > (int64_t)day)
+	    c->request_nonpreferred_delay_ns > hour || c->rotate_interval_ns > day ||
+	    c->bantime_ns > 365 * day || c->partition_start_ns < -(int64_t)day ||
+	    c->partition_end_ns > (int64_t)day)
 		return "durations must be at most an hour (warm-up, tail, retention, partition: a "
 		       "day)";
 	return NULL;
@@ -462,6 +481,11 @@ static void make_core(struct hs_sim *sim, struct sim_node *n)
 	nc.lazy_request_delay_ns = sim->cfg.lazy_delay_ns;
 	nc.feeler_interval_ns = sim->cfg.feeler_interval_ns;
 	nc.addrbook_max = sim->cfg.addrbook_max;
+	nc.request_nonpreferred_delay_ns = sim->cfg.request_nonpreferred_delay_ns;
+	nc.rotate_interval_ns = sim->cfg.rotate_interval_ns;
+	nc.bantime_ns = sim->cfg.bantime_ns;
+	nc.verifies_per_s = sim->cfg.verifies_per_s;
+	nc.score = sim->cfg.score;
 	struct hs_caps caps = { .ctx = n,
 		                .random = cap_random,
 		                .sign = cap_sign,

@@ -56,6 +56,9 @@ struct tnet {
 	/* Optional: runs after every step of tn_advance. */
 	void (*on_step)(struct tnet *net);
 	bool use_save_own; /* nodes added while set get caps.save_own (tn_save_own) */
+	/* Nodes added while set get it as caps.validate (its ctx is the struct tnode). */
+	enum hs_verdict (*validate)(void *ctx, const struct hs_rumor *rumor,
+	                            const uint8_t id[HS_ID_LEN]);
 };
 
 static void tn_random(void *ctx, uint8_t *out, size_t len)
@@ -127,7 +130,8 @@ static struct tnode *tn_add(struct tnet *net, const char *network,
 		                .random = tn_random,
 		                .sign = tn_sign,
 		                .verify = tn_verify,
-		                .save_own = net->use_save_own ? tn_save_own : NULL };
+		                .save_own = net->use_save_own ? tn_save_own : NULL,
+		                .validate = net->validate };
 	if (hs_node_new(&t->node, &cfg, &caps, net->now) != 0)
 		abort();
 	net->count++;

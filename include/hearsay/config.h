@@ -23,6 +23,10 @@
 
 #define HS_CONFIG_ADDRS_MAX 32
 #define HS_CONFIG_PATH_MAX  4096
+/* Core knob slots in struct hs_config (one bit each in knob_set). */
+#define HS_CONFIG_KNOBS 32
+
+struct hs_node_config;
 /* A DNS name in text form, without a trailing dot (RFC 1035 §2.3.4). */
 #define HS_HOSTNAME_MAX 253
 
@@ -47,6 +51,13 @@ struct hs_addr_list {
 	bool from_cli; /* set on the command line: replaces the file's list */
 };
 
+/* topicsigners=TOPIC:KEY[,KEY...]: only rumors signed by these origins are taken on TOPIC. */
+struct hs_signer_policy {
+	char topic[HS_TOPIC_MAX + 1];
+	size_t nkeys;
+	uint8_t keys[HS_SIGNERS_PER_TOPIC_MAX][32];
+};
+
 struct hs_config {
 	char datadir[HS_CONFIG_PATH_MAX];
 	char conf[HS_CONFIG_PATH_MAX]; /* default DATADIR/hearsay.conf */
@@ -65,10 +76,31 @@ struct hs_config {
 	char topics[HS_HELLO_TOPICS_MAX][HS_TOPIC_MAX + 1];
 	bool topics_from_cli;
 	char rpcsocket[HS_CONFIG_PATH_MAX]; /* default DATADIR/rpc.sock */
-	int loglevel;                       /* hs_log_level: error, warn, info (default), debug */
-	bool upnp;                          /* default off */
-	uint64_t upnplease_s;               /* UPnP lease, default 3600; 0: permanent */
-	bool metrics_on;                    /* metrics=IP:PORT enables the Prometheus endpoint */
+	/* JSON-RPC over HTTP (docs/RPC.md): rpcbind addresses (port 0: rpcport), default
+	 * 127.0.0.1 and ::1; rpcport 0 turns the HTTP server off. */
+	struct hs_netaddr rpcbind[HS_RPCBIND_MAX];
+	size_t nrpcbind;
+	bool rpcbind_from_cli;
+	uint16_t rpcport; /* default 7071 */
+	/* Remote clients allowed besides loopback (IP or IP/BITS); a non-loopback rpcbind is
+	 * refused unless at least one is set. */
+	struct hs_netaddr rpcallowip[HS_RPCALLOWIP_MAX];
+	uint8_t rpcallowip_bits[HS_RPCALLOWIP_MAX];
+	size_t nrpcallowip;
+	bool rpcallowip_from_cli;
+	char rpcauth[HS_RPCAUTH_MAX][HS_RPCAUTH_LEN]; /* USER:SALT$HMAC-SHA256-HEX */
+	size_t nrpcauth;
+	bool rpcauth_from_cli;
+	uint64_t rpcservertimeout_s; /* default HS_RPC_HTTP_TIMEOUT_S */
+	/* A plain-text HTTP user (bitcoind's rpcuser/rpcpassword; rpcauth keeps no password). */
+	char rpcuser[HS_RPCAUTH_LEN];
+	char rpcpassword[HS_RPCAUTH_LEN];
+	char rpccookiefile[HS_CONFIG_PATH_MAX]; /* default DATADIR/.cookie */
+	char rpcconnect[HS_RPCAUTH_LEN];        /* hearsay-cli's; hearsayd ignores it */
+	int loglevel;         /* hs_log_level: error, warn, info (default), debug */
+	bool upnp;            /* default off */
+	uint64_t upnplease_s; /* UPnP lease, default 3600; 0: permanent */
+	bool metrics_on;      /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
 	bool metrics_allow_remote; /* a non-loopback metrics address is refused without it */
 	bool seed; /* seed mode: crawl, verified getaddr answers (hearsay/crawl.h) */
@@ -76,10 +108,18 @@ struct hs_config {
 	bool ignorestoredamage;    /* start although a store table cannot be read (loss logged) */
 	struct hs_netaddr externalip; /* advertised address when it differs from listen */
 	bool externalip_set;
-	/* Dissemination knobs (docs/KNOBS.md); 0 keeps the core's default. */
-	unsigned eagerpush;
-	bool eagerpush_set;
-	uint64_t pullinterval_ms, pullwindow_s, retention_s;
+	/* Core knobs (docs/KNOBS.md): values in the unit their key names, knob_set bit i when
+	 * knob[i] was given; hs_config_node_knobs copies them into a node config. */
+	uint64_t knob[HS_CONFIG_KNOBS];
+	uint32_t knob_set;
+	/* Validation (docs/OPERATIONS.md "Signer policies and validators"). Repeated topicsigners
+	 * lines for one topic add keys. */
+	struct hs_signer_policy topicsigners[HS_SIGNER_TOPICS_MAX];
+	size_t ntopicsigners;
+	bool topicsigners_from_cli;
+	uint64_t validatetimeout_ms; /* default 2000 */
+	int validatedefault;         /* enum hs_verdict: HS_IGNORE (default), HS_ACCEPT or
+	                              * HS_REJECT_ORIGIN ("reject") */
 	/* The penalty policy: every weight and threshold (score* keys; defaults and reasons in
 	 * hs_score_params_default); checked to form a ladder. */
 	struct hs_score_params score;
@@ -92,6 +132,10 @@ enum hs_config_result hs_config_load(struct hs_config *cfg, int argc, char **arg
 /* Re-reads the config file for SIGHUP into fresh (flags still override). */
 enum hs_config_result hs_config_reload(const struct hs_config *current, struct hs_config *fresh,
                                        int argc, char **argv, char *err, size_t errlen);
+/* Writes the core knobs the config sets into nc (leaving the others as they are). */
+void hs_config_node_knobs(const struct hs_config *cfg, struct hs_node_config *nc);
+/* The key nearest to an unknown name (edit distance), or NULL if none is close. */
+const char *hs_config_suggest(const char *name);
 /* The --help text. */
 const char *hs_config_usage(void);
 

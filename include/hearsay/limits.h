@@ -111,6 +111,24 @@ enum hs_limits {
 	 * share and is pruned: one or two are a slower path, three a pusher that does not push. */
 	HS_PUSH_MISSES_MAX = 3,
 
+	/* --- asynchronous validation (overlay/held.c, node/validators.c) ------------------- */
+	/* Rumors held for an asynchronous verdict (HS_PENDING), node-wide and per topic.
+	 * Rationale: a held rumor costs up to one frame (60 kB), so 512 bound the memory at about
+	 * 30 MB; 128 per topic cover a validator answering 64 rumors a second with the default
+	 * 2 s deadline, and keep one slow topic from holding every place. A rumor that finds no
+	 * place gets the default verdict at once (counted: validate_overflows). */
+	HS_VALIDATE_HELD_MAX = 512,
+	HS_VALIDATE_HELD_PER_TOPIC_MAX = 128,
+	/* External validators registered with hearsayd at once (one per topic). Rationale: each
+	 * can hold HS_VALIDATE_HELD_PER_TOPIC_MAX rumors, so four fill the node-wide limit
+	 * exactly and never push one another's rumors to the default; more is refused. */
+	HS_VALIDATORS_MAX = HS_VALIDATE_HELD_MAX / HS_VALIDATE_HELD_PER_TOPIC_MAX,
+	/* Topics with a signer policy (topicsigners), and keys listed per topic. Rationale: a
+	 * policy names a few publishers (block producers, release keys); the check is a linear
+	 * scan per rumor, which stays cheap at these sizes. */
+	HS_SIGNER_TOPICS_MAX = 16,
+	HS_SIGNERS_PER_TOPIC_MAX = 64,
+
 	/* --- request scheduler (Bitcoin txrequest values) --------------------------------- */
 	HS_REQ_PEER_ANNOUNCED_MAX = 5000, /* MAX_PEER_TX_ANNOUNCEMENTS */
 	HS_REQ_PEER_INFLIGHT_MAX = 500,   /* one full inv can be requested in two rounds */
@@ -187,7 +205,7 @@ enum hs_limits {
 	 * one handshake and one getaddr each, so four in flight keep a crawl interval of
 	 * milliseconds busy, while a seed can never hold more than four sessions of its own
 	 * choosing for crawling (its slots stay for visitors); the crawl interval
-	 * (crawlinterval) paces how often a new one starts. */
+	 * (crawl_interval_ms) paces how often a new one starts. */
 	HS_CRAWL_INFLIGHT_MAX = 4,
 	/* A crawl visit leaves this long after its hello at the latest (at once when the
 	 * answer to its getaddr arrives): long enough for a getaddr round trip. */
@@ -258,6 +276,38 @@ enum hs_limits {
 	/* Log lines the UPnP thread may leave for the loop to print; one attempt writes at most
 	 * four, so overflow means a blocked loop: the oldest go, and their count is logged. */
 	HS_UPNP_LOG_LINES = 16,
+
+	/* --- JSON-RPC over HTTP (node/httprpc.c, docs/RPC.md) ------------------------------- */
+	/* Open HTTP connections at most (MHD_OPTION_CONNECTION_LIMIT); over it a new one is
+	 * accepted and closed at once, counted in rpc_http_refused. Rationale: RPC clients are
+	 * local programs that make a call and go; 32 is bitcoind's rpcworkqueue times two, and
+	 * each connection may hold HS_RPC_HTTP_BODY_MAX, so the worst case is about 34 MiB. */
+	HS_RPC_HTTP_CONNECTIONS_MAX = 32,
+	/* Connections from one address at most. Rationale: every local client is 127.0.0.1 or
+	 * ::1, so this equals the total limit there; it only bites for rpcallowip remotes, where
+	 * one host cannot take every slot. */
+	HS_RPC_HTTP_PER_IP_MAX = 32,
+	/* Bytes MHD may use per connection for the request line, headers and its read buffer
+	 * (MHD_OPTION_CONNECTION_MEMORY_LIMIT). Rationale: a real client's headers are a few
+	 * hundred bytes; larger headers are refused by MHD with 431 before any body is read. */
+	HS_RPC_HTTP_CONN_MEMORY = 64 * 1024,
+	/* A request body at most: the Unix socket's line limit (HS_RPC_LINE_MAX, 1 MiB), which
+	 * holds the largest publishhex (60000 bytes as 120000 hex digits) eight times over. Over
+	 * it the reply is HTTP 413 with a JSON-RPC error, never a reset. */
+	HS_RPC_HTTP_BODY_MAX = 1024 * 1024,
+	/* Default seconds an HTTP connection may stay idle or trickle (rpcservertimeout,
+	 * MHD_OPTION_CONNECTION_TIMEOUT). Rationale: bitcoind's default; a slow client holds a
+	 * slot for at most this long. */
+	HS_RPC_HTTP_TIMEOUT_S = 30,
+	/* Requests in one JSON-RPC batch at most. Rationale: a batch runs on the loop thread in
+	 * one go; 1000 keeps one batch's time bounded like one large call. */
+	HS_RPC_BATCH_MAX = 1000,
+	/* rpcauth= lines at most, and the length of one (USER:SALT$HMAC). */
+	HS_RPCAUTH_MAX = 16,
+	HS_RPCAUTH_LEN = 256,
+	/* rpcbind= and rpcallowip= entries at most. */
+	HS_RPCBIND_MAX = 8,
+	HS_RPCALLOWIP_MAX = 16,
 };
 
 #endif

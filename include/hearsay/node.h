@@ -51,11 +51,23 @@
 #define HS_NS_PER_MS 1000000ull
 #define HS_NS_PER_S  1000000000ull
 
-/* What the application's validator says about a rumor (gossipsub's accept/reject/ignore). */
+/* What the application's validator says about a rumor (gossipsub's accept/reject/ignore).
+ * Who is charged (docs/PROTOCOL.md, "who is charged"): a relay only for a rule every node of
+ * the network applies (HS_REJECT); never for a rule it could not know, which is any local
+ * policy (HS_IGNORE, or HS_REJECT_ORIGIN, which charges the rumor's signer instead). */
 enum hs_verdict {
 	HS_ACCEPT = 0, /* store, deliver and relay */
-	HS_REJECT = 1, /* invalid: drop, remember the id, count a fault against the sender */
+	HS_REJECT = 1, /* invalid by a network-wide rule: drop, remember the id, count a fault
+	                * (HS_SCORE_REJECTED) against the peer that sent it */
 	HS_IGNORE = 2, /* not for us: drop and remember the id, no penalty */
+	/* caps.validate only: the verdict comes later (hs_node_verdict). The node holds the rumor
+	 * (HS_VALIDATE_HELD_MAX, HS_VALIDATE_HELD_PER_TOPIC_MAX) until then or until
+	 * validate_timeout passes, which applies validate_default; so does a full hold. */
+	HS_PENDING = 3,
+	/* Invalid by a local rule: drop, remember the id, count HS_SCORE_REJECTED against the
+	 * origin's identity (banned like a peer at the ban threshold: its rumors are then dropped
+	 * unverified), never against the relay. */
+	HS_REJECT_ORIGIN = 4,
 };
 
 enum hs_log_level {
@@ -171,6 +183,12 @@ struct hs_node_config {
 	 * the reason for each default). Applied to identities, to IP addresses (faults before a
 	 * handshake proves an identity) and to network groups (every member's faults). */
 	struct hs_score_params score;
+	/* Asynchronous validation (caps.validate returning HS_PENDING): how long a held rumor
+	 * waits for hs_node_verdict (default 2 s, > 0), and the verdict it then gets, as does a
+	 * rumor for which no place is left (HS_ACCEPT, HS_IGNORE (default) or HS_REJECT_ORIGIN:
+	 * never HS_REJECT, since a relay cannot be charged for our slow validator). */
+	uint64_t validate_timeout_ns;
+	enum hs_verdict validate_default;
 	size_t scores_max; /* identities, and addresses and groups, whose scores are remembered */
 	size_t bans_max;
 };
@@ -230,6 +248,15 @@ bool hs_node_dial_backoff(const struct hs_node *node, const struct hs_netaddr *a
  * oversize payload. */
 HS_MUST_USE int hs_node_publish(struct hs_node *node, uint8_t id[HS_ID_LEN], const char *topic,
                                 const uint8_t *payload, size_t payloadlen, uint64_t now);
+/* The verdict for a rumor caps.validate held (HS_PENDING): HS_ACCEPT stores, delivers and
+ * relays it as if judged at once; HS_REJECT charges the peer that sent it (if still
+ * connected); HS_REJECT_ORIGIN its origin; HS_IGNORE nobody. HS_ERR_NOT_FOUND if no rumor
+ * with this id is held (never held, already judged, or given the default at its deadline);
+ * HS_ERR_INVALID for HS_PENDING or an unknown verdict. Either error changes nothing. */
+HS_MUST_USE int hs_node_verdict(struct hs_node *node, const uint8_t id[HS_ID_LEN],
+                                enum hs_verdict verdict, uint64_t now);
+/* Rumors held for a verdict now. */
+size_t hs_node_held(const struct hs_node *node);
 /* The deadline passed (or any time: early calls are harmless). */
 void hs_node_timer(struct hs_node *node, uint64_t now);
 /* The wall clock now reads now + offset_ns (default 0): the driver re-reads the system clock
@@ -387,6 +414,11 @@ struct hs_node_stats {
 	uint64_t book_refused;    /* records the address book refused (slot taken, book full) */
 	uint64_t msgs_filtered;   /* messages caps.filter_out dropped (adversarial drivers only) */
 	uint64_t msgs_raw;        /* frames queued as is by hs_node_send_raw */
+	/* Validation (caps.validate and hs_node_verdict): rumors rejected (the relay charged),
+	 * rejected by a local rule (the origin charged), ignored; held for a later verdict; and
+	 * held ones that got validate_default at their deadline or for want of a place. */
+	uint64_t validate_rejected, validate_rejected_origin, validate_ignored;
+	uint64_t validate_held, validate_timeouts, validate_overflows;
 };
 
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);

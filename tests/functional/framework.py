@@ -56,6 +56,9 @@ class Node:
         self.ip = "127.%d.0.1" % (10 + index)
         self.port = net.port
         self.addr = "%s:%d" % (self.ip, self.port)
+        # JSON-RPC over HTTP on the node's own loopback address, at a port of its own (tests
+        # use net.port + 1..3 for other things, and a test may move a node to ::1).
+        self.rpcport = net.port + 5000 + index
         self.args = list(args)
         self.proc = None
         self.log = None
@@ -63,7 +66,8 @@ class Node:
     def start(self, extra=(), wait=True, env=None):
         args = [os.path.join(BIN, "hearsayd"), "-datadir=" + self.datadir,
                 "-listen=" + self.addr, "-network=" + self.net.network,
-                "-loglevel=debug"] + self.args + list(extra)
+                "-loglevel=debug", "-rpcbind=" + self.ip,
+                "-rpcport=%d" % self.rpcport] + self.args + list(extra)
         self.log = open(os.path.join(self.datadir, "log"), "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, env=env)
         if wait:

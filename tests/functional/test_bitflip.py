@@ -169,12 +169,12 @@ def body(net):
     # A watchdog: a stuck run fails (and cleans up) instead of leaving processes behind.
     signal.signal(signal.SIGALRM, lambda *_: fail("the test ran over 55 s"))
     signal.alarm(55)
-    # Neither node dials from its address book (-maxoutbound=0): b's only way to a is its
+    # Neither node dials from its address book (-outbound=0): b's only way to a is its
     # -addnode, through the relay, so every reconnection crosses the relay too.
-    a = net.add(["-maxoutbound=0"]).start()
+    a = net.add(["-outbound=0"]).start()
     relay = Relay(net.port + 1, (a.ip, a.port))
     try:
-        b = net.add(["-maxoutbound=0", "-addnode=" + relay.addr]).start()
+        b = net.add(["-outbound=0", "-addnode=" + relay.addr]).start()
         a_id, b_id = a.id(), b.id()
         wait_until(lambda: session_up(a, b, b_id, a_id, relay), 20,
                    "b's session to a via the relay")

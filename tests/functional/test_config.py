@@ -13,7 +13,8 @@ HEARSAYD = os.path.join(BIN, "hearsayd")
 
 
 def start(args, timeout=20):
-    return subprocess.run([HEARSAYD] + args, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([HEARSAYD, "-rpcport=0"] + args, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def errors(r):
@@ -36,7 +37,7 @@ def body(net):
     base = ["-datadir=" + d, "-listen=127.31.0.1:%d" % net.port]
 
     r = start(["--help"])
-    check(r.returncode == 0 and "-maxconnections" in r.stdout, "--help lists the options")
+    check(r.returncode == 0 and "-peers_max" in r.stdout, "--help lists the options")
     r = start(["--version"])
     check(r.returncode == 0 and r.stdout.startswith("hearsayd "), "--version")
 
@@ -44,19 +45,32 @@ def body(net):
         f.write("# a comment\nnetwork=ok\nfrobnicate=1\n")
     expect(start(base), 78, ["frobnicate", "line 3"], "unknown key in the file")
     with open(conf, "w") as f:
-        f.write("maxconnections=lots\n")
-    expect(start(base), 78, ["maxconnections", "lots", "1..128"], "bad value in the file")
+        f.write("peers_max=lots\n")
+    expect(start(base), 78, ["peers_max", "lots", "1..128"], "bad value in the file")
+    with open(conf, "w") as f:
+        f.write("network=ok\neagerpus=3\n")
+    expect(start(base), 78, ["eagerpus", "line 2", "did you mean 'eager_push'"],
+           "a misspelt key in the file names the nearest one")
+    with open(conf, "w") as f:
+        f.write("eagerpush=3\nmaxconnections=4\nmaxoutbound=8\n")
+    r = start(base)
+    check(r.returncode == 78 and "'eagerpush' in %s line 1 is deprecated: use 'eager_push'" % conf
+          in r.stderr and "use 'peers_max'" in r.stderr and "outbound (8) exceeds peers_max (4)"
+          in r.stderr, "old key names still work, each with a warning naming the new one")
     with open(conf, "w") as f:
         f.write("[section]\nnetwork=x\n")
     expect(start(base), 78, ["section"], "an ini section")
     os.unlink(conf)
     expect(start(base + ["-bogus=1"]), 64, ["bogus"], "unknown flag")
-    expect(start(base + ["-bantime=0"]), 64, ["bantime"], "bad flag value")
-    expect(start(base + ["-maxconnections=4", "-maxoutbound=8"]), 78, ["maxoutbound"],
-           "maxoutbound above maxconnections")
-    expect(start(base + ["-scoreflood=abc"]), 64, ["scoreflood", "number"], "a weight not a number")
-    expect(start(base + ["-scoreflood=5"]), 78, ["ladder"], "a fault weight that rewards")
-    expect(start(base + ["-scoregraylist=-10"]), 78, ["ladder"], "thresholds out of order")
+    expect(start(base + ["-pull_interval=100"]), 64,
+           ["-pull_interval", "did you mean '-pull_interval_ms'"], "a flag without its unit")
+    expect(start(base + ["-eager_cover=101"]), 64, ["eager_cover", "0..100"], "a knob out of range")
+    expect(start(base + ["-bantime_s=0"]), 64, ["bantime_s"], "bad flag value")
+    expect(start(base + ["-peers_max=4", "-outbound=8"]), 78, ["outbound", "peers_max"],
+           "outbound above peers_max")
+    expect(start(base + ["-score_flood=abc"]), 64, ["score_flood", "number"], "a weight not a number")
+    expect(start(base + ["-score_flood=5"]), 78, ["ladder"], "a fault weight that rewards")
+    expect(start(base + ["-score_graylist=-10"]), 78, ["ladder"], "thresholds out of order")
     expect(start(base + ["-metrics=0.0.0.0:9"]), 78, ["metricsallowremote"],
            "metrics on a non-loopback address without metricsallowremote")
 
@@ -67,7 +81,7 @@ def body(net):
 
     # A port in use: a second node on the same listen address.
     d1 = os.path.join(root, "first")
-    first = subprocess.Popen([HEARSAYD, "-datadir=" + d1, base[1]],
+    first = subprocess.Popen([HEARSAYD, "-rpcport=0", "-datadir=" + d1, base[1]],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until(lambda: os.path.exists(os.path.join(d1, "rpc.sock")), 20, "the first node")
     d2 = os.path.join(root, "second")
@@ -81,7 +95,8 @@ def body(net):
     d3 = os.path.join(root, "loose")
     os.makedirs(d3, mode=0o755)
     os.chmod(d3, 0o755)
-    loose = subprocess.Popen([HEARSAYD, "-datadir=" + d3, "-listen=127.31.0.2:%d" % net.port],
+    loose = subprocess.Popen([HEARSAYD, "-rpcport=0", "-datadir=" + d3,
+                              "-listen=127.31.0.2:%d" % net.port],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wait_until(lambda: os.path.exists(os.path.join(d3, "rpc.sock")), 20, "the loose node")
     loose.send_signal(signal.SIGTERM)

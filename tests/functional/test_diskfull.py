@@ -36,7 +36,7 @@ class Daemon:
 
     def start(self, wait=True):
         args = [os.path.join(BIN, "hearsayd"), "-datadir=" + self.datadir, "-listen=0",
-                "-network=diskfull", "-loglevel=info"]
+                "-network=diskfull", "-loglevel=info", "-rpcport=0"]
         log = open(self.logpath, "ab")
         self.proc = subprocess.Popen(args, stdout=log, stderr=log)
         log.close()

@@ -74,13 +74,13 @@ def body(net):
     signal.alarm(55)
     mallory = None
     try:
-        honest = [net.add(["-maxoutbound=0"]).start()]
+        honest = [net.add(["-outbound=0"]).start()]
         for _ in range(1, HONEST):
-            honest.append(net.add(["-maxoutbound=0", "-addnode=" + honest[0].addr]).start())
+            honest.append(net.add(["-outbound=0", "-addnode=" + honest[0].addr]).start())
         wait_until(lambda: len(honest[0].peers()) == HONEST - 1, 20, "h1..h3 to reach h0")
         honest_ids = {h.id() for h in honest}
         victim = net.add(["-seednode=" + honest[0].addr,
-                          "-maxconnections=%d" % VICTIM_MAXCONN]).start()
+                          "-peers_max=%d" % VICTIM_MAXCONN]).start()
         wait_until(lambda: sum(1 for p in victim.peers() if not p["inbound"]) >= HONEST, 20,
                    "the victim to dial every honest node")
         check(True, "the victim has %d honest outbound sessions before the attack" % HONEST)

@@ -124,17 +124,17 @@ def body(net):
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     mallory = None
     try:
-        honest = [net.add(["-maxoutbound=0"]).start()]
+        honest = [net.add(["-outbound=0"]).start()]
         for _ in range(1, KNOWN):
-            honest.append(net.add(["-maxoutbound=0", "-addnode=" + honest[0].addr]).start())
+            honest.append(net.add(["-outbound=0", "-addnode=" + honest[0].addr]).start())
         # h5..h7: one per restart, each unknown to the victim until its onetry.
-        strangers = [net.add(["-maxoutbound=0"]).start() for _ in range(RESTARTS)]
+        strangers = [net.add(["-outbound=0"]).start() for _ in range(RESTARTS)]
         wait_until(lambda: len(honest[0].peers()) == KNOWN - 1, 20, "h1..h4 to reach h0")
         honest_ids = {h.id() for h in honest}
         stranger_ids = [h.id() for h in strangers]
         honest_ids |= set(stranger_ids)  # honest too, once the victim has met them
         victim = net.add(["-seednode=" + honest[0].addr,
-                          "-maxoutbound=%d" % OUTBOUND_TARGET]).start()
+                          "-outbound=%d" % OUTBOUND_TARGET]).start()
         want = min(OUTBOUND_TARGET, KNOWN)
         wait_until(lambda: sum(1 for p in victim.peers() if not p["inbound"] and
                                p["id"] in honest_ids) >= want, 20,

@@ -48,7 +48,7 @@ def start(prefix, datadir, addr, conf, wrap=(), env=None):
     log = open(os.path.join(datadir, "log"), "wb")
     proc = subprocess.Popen(list(wrap) + [os.path.join(prefix, "bin", "hearsayd"),
                                           "-datadir=" + datadir, "-listen=" + addr,
-                                          "-conf=" + conf], stdout=log, stderr=log, env=env)
+                                          "-conf=" + conf, "-rpcport=0"], stdout=log, stderr=log, env=env)
     cli = [os.path.join(prefix, "bin", "hearsay-cli"), "-datadir=" + datadir]
     wait_until(lambda: proc.poll() is not None or sh(*cli, "uptime").returncode == 0, 30,
                "the installed hearsayd to answer RPC")
@@ -90,7 +90,7 @@ def check_programs(prefix):
 def conf_with_defaults(sample, path, extra=""):
     """The sample with every key that has a default uncommented."""
     lines = [l[1:] for l in open(sample).read().splitlines()
-             if re.match(r"^#[a-z0-9]+=\S", l)]
+             if re.match(r"^#[a-z0-9_]+=\S", l)]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n" + extra)
     return lines
@@ -102,14 +102,14 @@ def check_sample(prefix, root, port):
     check(os.path.exists(sample) and open(sample).read() == open(etc).read(),
           "the sample config is installed as the doc example and as etc/hearsay/hearsay.conf")
     helptext = sh(os.path.join(prefix, "bin", "hearsayd"), "--help").stdout
-    keys = re.findall(r"^  -([a-z][a-z0-9]*)\s{2,}", helptext, re.M)
+    keys = re.findall(r"^  -([a-z][a-z0-9_]*)\s{2,}", helptext, re.M)
     text = open(sample).read()
     missing = [k for k in keys if k not in ("datadir", "conf", "repairstore") and
                not re.search(r"^#%s=" % k, text, re.M)]
     check(not missing and len(keys) > 20, "every key of hearsayd --help is in the sample "
           "(%d keys)" % len(keys))
-    check(all(re.search(r"^#score[a-z]+=-?[0-9.]+$", l) for l in text.splitlines()
-              if l.startswith("#score")), "the score* keys carry their numeric defaults")
+    check(all(re.search(r"^#score_[a-z_]+=-?[0-9.]+$", l) for l in text.splitlines()
+              if l.startswith("#score")), "the score_* keys carry their numeric defaults")
     doc = open(os.path.join(SOURCE, "docs", "CONFIG.md")).read()
     undocumented = [k for k in keys if k != "repairstore" and "`%s`" % k not in doc]
     check(not undocumented, "every key is documented in docs/CONFIG.md (%s)" % undocumented)
@@ -124,7 +124,7 @@ def check_sample(prefix, root, port):
           "hearsayd accepts every default the sample states (%d keys uncommented)" %
           len(set_keys))
     bad = os.path.join(root, "bad.conf")
-    conf_with_defaults(sample, bad, "scoreban=-10\n")
+    conf_with_defaults(sample, bad, "score_ban=-10\n")
     r = sh(os.path.join(prefix, "bin", "hearsayd"), "-datadir=" + os.path.join(root, "bad"),
            "-listen=127.31.0.1:%d" % port, "-conf=" + bad)
     check(r.returncode == 78 and "score" in r.stderr,

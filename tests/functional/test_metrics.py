@@ -46,11 +46,37 @@ def body(net):
     ma = "127.0.0.1:%d" % (net.port + 1)
     mb = "127.0.0.1:%d" % (net.port + 2)
     a = net.add(["-metrics=" + ma]).start()
-    b = net.add(["-metrics=" + mb, "-addnode=" + a.addr]).start()
+    # b also keeps dialling a port where nothing listens: a refused dial, counted by result.
+    dead = "127.0.0.1:%d" % (net.port + 3)
+    b = net.add(["-metrics=" + mb, "-addnode=" + a.addr, "-addnode=" + dead]).start()
     wait_until(lambda: len(a.peers()) == 1 and len(b.peers()) == 1, 20, "the two to connect")
 
     before, helped, typed = parse(scrape(mb))
     check(helped == set(typed), "every family has both # HELP and # TYPE (%d)" % len(typed))
+    text = scrape(mb)
+    check(all(len(l.split(" ", 3)) == 4 and l.split(" ", 3)[3].strip()
+              for l in text.splitlines() if l.startswith("# HELP ")), "every HELP has a text")
+    sampled = {n for n, _ in before}
+    check(set(typed) <= sampled, "every family has a sample (%s)" % (set(typed) - sampled))
+    check(all(v >= 0 for v in before.values()), "no negative value")
+    for fam in ("hearsay_addresses", "hearsay_state_entries", "hearsay_stored_rumors",
+                "hearsay_stored_rumor_bytes", "hearsay_faults_total", "hearsay_bans",
+                "hearsay_signature_checks_total", "hearsay_signature_checks_refused_total",
+                "hearsay_evictions_total", "hearsay_dials_total", "hearsay_build_info"):
+        check(fam in typed, "the %s family is exported" % fam)
+    ops = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                            "OPERATIONS.md"), encoding="utf-8").read()
+    undocumented = [n for n in typed if not re.search(r"`%s[`{]" % n, ops)]
+    check(not undocumented, "docs/OPERATIONS.md's table lists every family (%s)" % undocumented)
+    check(("hearsay_addresses", '{state="new"}') in before and
+          ("hearsay_addresses", '{state="tried"}') in before, "address book: new and tried")
+    check(before[("hearsay_dials_total", '{result="ok"}')] >= 1, "b's dial to a counted ok")
+    wait_until(lambda: parse(scrape(mb))[0][("hearsay_dials_total", '{result="refused"}')] >= 1,
+               20, "b's dial to a dead port to be counted as refused")
+    check(("hearsay_dials_total", '{result="failed"}') in before, "dial results: ok, failed, "
+          "refused")
+    check(sorted(lab for n, lab in before if n == "hearsay_signature_checks_refused_total") ==
+          ['{share="group"}', '{share="peer"}'], "verification refusals by share")
     bad = [n for n, k in typed.items() if (k == "counter") != n.endswith("_total")]
     check(not bad, "counters, and only counters, end in _total (%s)" % bad)
     check(all(not re.search(r"_(ms|kb|milliseconds|kilobytes)(_|$)", n) for n in typed),
@@ -96,8 +122,17 @@ def body(net):
           "the forged signature is counted as a bad-signature fault")
     check(total(va, "hearsay_faults_total") >= 1 and
           va[("hearsay_signature_failures_total", "")] >= 1, "faults and failures agree")
-    check(va[("hearsay_bans", '{kind="id"}')] >= 1 and
-          va[("hearsay_bans", '{kind="address"}')] >= 1, "bans are shown by kind")
+    check(va[("hearsay_bans", '{kind="id",reason="misbehaving"}')] >= 1 and
+          va[("hearsay_bans", '{kind="address",reason="misbehaving"}')] >= 1,
+          "bans are shown by kind: the forger's id and address")
+    kinds = {lab.split('"')[1] for n, lab in va if n == "hearsay_bans"}
+    check(kinds == {"id", "address", "prefix64", "group"}, "ban kinds %s" % sorted(kinds))
+    a.rpc("setban", "127.0.0.9", "add", "600")
+    a.rpc("setban", "[2001:db8:1:2::5]", "add", "600")
+    va, _, _ = parse(scrape(ma))
+    check(va[("hearsay_bans", '{kind="address",reason="operator"}')] == 1 and
+          va[("hearsay_bans", '{kind="prefix64",reason="operator"}')] == 1,
+          "operator bans are shown apart, an IPv6 one as its /64")
 
     # Bad scrapers: an oversize head, more clients than allowed, a client that never finishes.
     host, port = ma.split(":")

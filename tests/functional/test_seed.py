@@ -36,7 +36,7 @@ def mallory(seed, group, count, wait_ms=700):
 
 
 def body(net):
-    seed_args = ["-seed=1", "-crawlinterval=100"]
+    seed_args = ["-seed=1", "-crawl_interval_ms=100"]
     seeds = [net.add(seed_args), net.add(seed_args)]
     for s in seeds:
         s.start()
@@ -110,7 +110,7 @@ def body(net):
     before = row_of(seeds[0].rpc("getseedstats", 40), ids[nodes[1].index])["attempts"]
     check(seeds[0].stop() == 0, "seed 0 stopped cleanly")
     # Restarted with a crawl interval of ten minutes: no visit yet, so what it shows was stored.
-    seeds[0].start(extra=["-crawlinterval=600000"])
+    seeds[0].start(extra=["-crawl_interval_ms=600000"])
     st = seeds[0].rpc("getseedstats", 40)
     row = row_of(st, ids[nodes[1].index])
     check(st["visits"] == 0 and row is not None and row["attempts"] == before and

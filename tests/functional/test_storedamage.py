@@ -19,7 +19,7 @@ def tables(store):
 
 def start_fails(node, extra=()):
     args = [os.path.join(BIN, "hearsayd"), "-datadir=" + node.datadir, "-listen=0",
-            "-network=" + node.net.network] + list(extra)
+            "-network=" + node.net.network, "-rpcport=0"] + list(extra)
     return subprocess.run(args, capture_output=True, text=True, timeout=30)
 
 

@@ -96,7 +96,7 @@ class NsNode(Node):
     def start(self, extra=(), wait=True, env=None):
         args = ["ip", "netns", "exec", self.ns, os.path.join(BIN, "hearsayd"),
                 "-datadir=" + self.datadir, "-listen=" + self.addr,
-                "-network=" + self.net.network, "-loglevel=debug"] + self.args + list(extra)
+                "-network=" + self.net.network, "-loglevel=debug", "-rpcport=0"] + self.args + list(extra)
         self.log = open(os.path.join(self.datadir, "log"), "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, env=env)
         if wait:

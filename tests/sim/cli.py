@@ -41,7 +41,9 @@ def main():
            ["--join-window-s", "5000"], ["--rumors", "0"], ["--groups", "0"],
            ["--attack", "bogus"], ["--attack", "none"], ["--byzantine", "5"],
            ["--victims", "2"], ["--attack", "drop", "--attacker-groups", "0"],
-           ["--attack", "eclipse", "--nodes", "10", "--victims", "7"]]
+           ["--attack", "eclipse", "--nodes", "10", "--victims", "7"],
+           ["--ipv6-fraction", "1.5"], ["--verifies-per-s", "0"], ["--score-flood", "5"],
+           ["--score-graylist", "-10"]]
     for args in bad:
         r = run(sim, *args)
         check(r.returncode == 64 and "hearsay-sim:" in r.stderr and r.stdout == "",
@@ -74,10 +76,32 @@ def main():
     check(root.tag.endswith("svg"), "svg root")
     lines = [e for e in root.iter() if e.tag.endswith("polyline")]
     check(len(lines) == 3 + 2, f"svg polylines: {len(lines)}")
+    texts = ["".join(e.itertext()) for e in root.iter() if e.tag.endswith("text")]
+    check(any("p99" in t and "x flood" in t and "copies" in t for t in texts),
+          "svg title carries the key figures")
+    check(any("eager-push" in t and "pull-interval-ms" in t for t in texts),
+          "svg title carries the knobs")
+    check(any(t.startswith("p99 ") for t in texts) and any(t.startswith("flood p99 ") for t in texts),
+          "svg marks p99 and the flood bound's p99")
 
     r = run(sim, "--csv", os.path.join(work, "no", "such", "dir.csv"), "--nodes", "5",
             "--rumors", "1", "--warmup-s", "5", "--quiet", "--check")
-    check(r.returncode == 1 and "dir.csv" in r.stderr, "unwritable csv: exit 1")
+    check(r.returncode == 1 and "dir.csv" in r.stderr and "does not exist" in r.stderr and
+          r.stdout == "", "a csv in a missing directory: exit 1 before the run")
+    r = run(sim, "--plot", work, "--nodes", "5", "--rumors", "1", "--quiet")
+    check(r.returncode == 1 and "is a directory" in r.stderr and r.stdout == "",
+          "a plot path that is a directory: exit 1 before the run")
+    r = run(sim, "--nodes=40", "--rumors=3", "--seed=9", "--warmup-s", "10", "--csv", csv_path)
+    check(r.returncode == 0 and "wrote " + csv_path in r.stderr, "wrote FILE after the run")
+
+    # A misspelt flag names the nearest real one.
+    for given, meant in [("--eager_push", "--eager-push"), ("--eagerpush", "--eager-push"),
+                         ("--pull-interval", "--pull-interval-ms"), ("--nodse", "--nodes")]:
+        r = run(sim, given, "2")
+        check(r.returncode == 64 and "did you mean '%s'?" % meant in r.stderr,
+              f"{given} suggests {meant}: {r.stderr.strip()!r}")
+    r = run(sim, "--frobnicate", "2")
+    check(r.returncode == 64 and "did you mean" not in r.stderr, "no suggestion when none is near")
 
     if FAILS:
         for f in FAILS:

@@ -170,6 +170,20 @@ static void test_knobs(void)
 	}
 }
 
+/* Half the honest nodes on IPv6 addresses (/32 groups), half on IPv4 (/16 groups): the two
+ * families mix in one overlay and every rumor still reaches every node. */
+static void test_ipv6(void)
+{
+	struct hs_sim_config c;
+	base_config(&c, 120, 15);
+	c.ipv6_fraction = 0.5;
+	struct hs_sim_report r;
+	struct hs_sim *sim = run(&c, &r);
+	check_full(sim, &r, "--warmup-s 15 --ipv6-fraction 0.5");
+	CHECK(r.sessions_mean >= (double)c.outbound);
+	hs_sim_del(sim);
+}
+
 /* Same seed, same run: every delivery time and every metric but the wall clock. */
 static void test_determinism(void)
 {
@@ -204,6 +218,7 @@ static const struct {
 	void (*fn)(void);
 } scenarios[] = {
 	{ "deliver", test_deliver },
+	{ "ipv6", test_ipv6 },
 	{ "loss", test_loss },
 	{ "partition", test_partition_heals },
 	{ "knobs", test_knobs },

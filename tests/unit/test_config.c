@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "hearsay/config.h"
+#include "hearsay/node.h"
 
 struct good {
 	const char *text;
@@ -214,11 +215,65 @@ static void test_keys(void)
 	CHECK_EQ(c.listen.family, HS_AF_INET6);
 }
 
+/* topicsigners accumulates keys per topic; validate_timeout_ms and validate_default. */
+static void test_validation_keys(void)
+{
+	static struct hs_config c;
+	char err[512];
+#define K1 "2f1c0000000000000000000000000000000000000000000000000000000000e0"
+#define K2 "91B4000000000000000000000000000000000000000000000000000000000033"
+	const char *const ok[] = { "hearsayd",
+		                   "-datadir=/nonexistent/hearsay-test-config",
+		                   "-topicsigners=blocks:" K1,
+		                   "-topicsigners=blocks:" K2,
+		                   "-topicsigners=releases:" K2,
+		                   "-validate_timeout_ms=500",
+		                   "-validate_default=reject" };
+	CHECK_EQ(load(&c, err, sizeof(err), 7, ok), HS_CONFIG_OK);
+	CHECK_EQ(c.ntopicsigners, 2u);
+	CHECK(strcmp(c.topicsigners[0].topic, "blocks") == 0);
+	CHECK_EQ(c.topicsigners[0].nkeys, 2u);
+	CHECK_EQ(c.topicsigners[0].keys[0][0], 0x2f);
+	CHECK_EQ(c.topicsigners[0].keys[0][31], 0xe0);
+	CHECK_EQ(c.topicsigners[0].keys[1][0], 0x91); /* upper-case hex is taken */
+	CHECK(strcmp(c.topicsigners[1].topic, "releases") == 0);
+	CHECK_EQ(c.topicsigners[1].nkeys, 1u);
+	CHECK_EQ(c.validatetimeout_ms, 500u);
+	CHECK_EQ(c.validatedefault, HS_REJECT_ORIGIN);
+
+	const char *const dflt[] = { "hearsayd", "-datadir=/nonexistent/hearsay-test-config" };
+	CHECK_EQ(load(&c, err, sizeof(err), 2, dflt), HS_CONFIG_OK);
+	CHECK_EQ(c.ntopicsigners, 0u);
+	CHECK_EQ(c.validatetimeout_ms, 2000u);
+	CHECK_EQ(c.validatedefault, HS_IGNORE);
+
+	static const char *const refused[] = {
+		"-topicsigners=blocks",         /* no keys */
+		"-topicsigners=:" K1,           /* no topic */
+		"-topicsigners=blocks:2f1c",    /* short key */
+		"-topicsigners=blocks:" K1 ",", /* empty key */
+		"-topicsigners=blocks:zz" K1,   /* not hex, too long */
+		"-topicsigners=bl ocks:" K1,    /* a bad topic name */
+		"-validate_timeout_ms=5",       /* below 10 ms */
+		"-validate_default=maybe",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *const argv[] = { "hearsayd",
+			                     "-datadir=/nonexistent/hearsay-test-config",
+			                     refused[i] };
+		CHECK_EQ(load(&c, err, sizeof(err), 3, argv), HS_CONFIG_USAGE);
+		CHECK(strstr(err, "expected") != NULL); /* the error line says the form */
+	}
+#undef K1
+#undef K2
+}
+
 int main(void)
 {
 	RUN(test_good);
 	RUN(test_bad);
 	RUN(test_lengths);
 	RUN(test_keys);
+	RUN(test_validation_keys);
 	return hs_test_done();
 }
