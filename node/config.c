@@ -17,6 +17,7 @@
 #include "hearsay/log.h"
 #include "hearsay/node.h"
 #include "hearsay/rpcauth.h"
+#include "hearsay/suggest.h"
 
 #define DEFAULT_PORT 7070
 
@@ -913,34 +914,9 @@ static bool apply_score(struct source *src, const struct score_key *k, const cha
 	return true;
 }
 
-/* Levenshtein distance, capped: names are short (under 64 characters). */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[65];
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 static void consider(const char *name, const char *candidate, const char **best, size_t *bestd)
 {
-	size_t d = edit_distance(name, candidate);
+	size_t d = hs_edit_distance(name, candidate);
 	if (d < *bestd) {
 		*bestd = d;
 		*best = candidate;
@@ -959,8 +935,7 @@ const char *hs_config_suggest(const char *name)
 		consider(name, knobs[i].name, &best, &bestd);
 	for (size_t i = 0; i < sizeof(score_keys) / sizeof(score_keys[0]); i++)
 		consider(name, score_keys[i].name, &best, &bestd);
-	size_t allowed = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
-	return bestd <= allowed ? best : NULL;
+	return best && hs_suggest_near(name, bestd) ? best : NULL;
 }
 
 static bool apply(struct source *src, const char *name, const char *value)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "hearsay/node.h"
+#include "hearsay/suggest.h"
 #include "sim.h"
 
 #define EXIT_USAGE 64
@@ -196,30 +197,6 @@ static void help(void)
 	printf("\nSee docs/SIM.md for the network model and the exact meaning of every metric.\n");
 }
 
-/* Levenshtein distance between two short names (SIZE_MAX past 64 characters). */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[65];
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* An unknown flag: names the nearest real one (at most a third of its letters off, two at
  * least), e.g. --eager_push or --eagerpush for --eager-push. */
 static _Noreturn void unknown_option(const char *arg)
@@ -231,15 +208,14 @@ static _Noreturn void unknown_option(const char *arg)
 		*c = *c == '_' ? '-' : *c;
 	size_t bestd = SIZE_MAX;
 	for (size_t i = 0; i < NOPTS; i++) {
-		size_t d = edit_distance(buf, opts[i].name);
+		size_t d = hs_edit_distance(buf, opts[i].name);
 		if (d < bestd) {
 			bestd = d;
 			best = opts[i].name;
 		}
 	}
-	size_t allowed = strlen(buf) / 3 > 2 ? strlen(buf) / 3 : 2;
 	char why[96];
-	if (best && bestd <= allowed)
+	if (best && hs_suggest_near(buf, bestd))
 		snprintf(why, sizeof(why), "unknown option; did you mean '--%s'?", best);
 	else
 		snprintf(why, sizeof(why), "unknown option");
