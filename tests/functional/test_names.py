@@ -16,46 +16,12 @@ in a finally block; it must run as root and fails, never skips, otherwise), with
   reason (a peer on another network names that network), bans and unbans with their reason,
   and ids that RPC accepts.
 """
-import fcntl
 import os
 import re
 import time
 
 from framework import check, fail, run, wait_until
-
-HOSTS = "/etc/hosts"
-HOST_CONF = "/etc/host.conf"
-MARK = "# hearsay-test-names-%d" % os.getpid()
-
-
-def edit(path, change):
-    """Rewrites path in place (it may be a bind mount) under an exclusive lock."""
-    with open(path, "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        f.seek(0)
-        text = change(f.read())
-        f.seek(0)
-        f.truncate()
-        f.write(text)
-        fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def add_lines(path, lines):
-    edit(path, lambda t: t + ("" if not t or t.endswith("\n") else "\n") +
-         "".join("%s %s\n" % (l, MARK) for l in lines))
-
-
-def remove_ours(path):
-    edit(path, lambda t: "".join(l for l in t.splitlines(True) if MARK not in l))
-
-
-def remove_stale(path):
-    """Lines a killed earlier run left (its process is gone): removed before we begin."""
-    def alive(line):
-        m = re.search(r"# hearsay-test-names-(\d+)$", line.rstrip("\n"))
-        return not m or os.path.exists("/proc/%s" % m.group(1))
-    edit(path, lambda t: "".join(l for l in t.splitlines(True) if alive(l)))
-
+from hostsfile import HOST_CONF, HOSTS, MARK, add_lines, remove_ours, remove_stale
 
 def lines_with(node, *words, level=None):
     return [l for l in node.logtext().splitlines()

@@ -1,7 +1,8 @@
 """Seed mode: two crawling seeds bootstrap 14 nodes; reachability, export, getaddr rate limit.
 
 16 daemons: two seeds (seed=1, a fast test crawl interval) and 14 nodes that know only the
-seeds (seednode=). The seeds crawl what they learn; getseedstats shows the nodes reachable, a
+seeds, by host name (seednode=seedN.hearsay.test:PORT; the names are this test's lines in
+/etc/hosts, hostsfile.py, so it runs as root). The seeds crawl what they learn; getseedstats shows the nodes reachable, a
 node killed shows as unreachable after its next crawl and leaves exportseeds' list and zone;
 the statistics survive a seed's restart; a getaddr flood of fresh sessions from one /16 is
 limited (getaddr_limited) while a session from another /16 is still answered.
@@ -10,7 +11,8 @@ import os
 import subprocess
 import time
 
-from framework import BIN, check, run, wait_until
+from framework import BIN, check, fail, run, wait_until
+from hostsfile import HOSTS, add_lines, remove_ours, remove_stale
 
 NODES = 14
 
@@ -36,15 +38,28 @@ def mallory(seed, group, count, wait_ms=700):
 
 
 def body(net):
+    if os.geteuid() != 0:
+        fail("test_seed must run as root: it names the seeds in /etc/hosts")
     seed_args = ["-seed=1", "-crawl_interval_ms=100"]
     seeds = [net.add(seed_args), net.add(seed_args)]
+    names = ["seed%d.hearsay.test" % i for i in range(len(seeds))]
+    remove_stale(HOSTS)
+    add_lines(HOSTS, ["%s %s" % (s.ip, n) for s, n in zip(seeds, names)])
+    try:
+        scenario(net, seeds, names)
+    finally:
+        remove_ours(HOSTS)
+
+
+def scenario(net, seeds, names):
     for s in seeds:
         s.start()
     nodes = []
     for i in range(NODES):
         # Half list the other seed first: a node asks one seed at a time.
-        first, second = seeds[i % 2], seeds[1 - i % 2]
-        n = net.add(["-seednode=" + first.addr, "-seednode=" + second.addr, "-maxoutbound=4"])
+        first, second = names[i % 2], names[1 - i % 2]
+        n = net.add(["-seednode=%s:%d" % (first, net.port), "-seednode=%s:%d" % (second, net.port),
+                     "-outbound=4"])
         n.start(wait=False)
         nodes.append(n)
     for n in nodes:
