@@ -17,6 +17,7 @@
  * one of those limits is counted in hearsay_metrics_dropped_total{reason}.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "daemon_impl.h"
@@ -418,10 +419,10 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* A connection's start and end. One that closes before it sent a whole request line is
- * counted: at the timeout as reason="timeout", earlier with bytes left unread as
- * reason="head" (MHD refused a request line over HS_METRICS_CONN_MEMORY); a client that
- * connects and hangs up is not. */
+/* A connection's start and end. One that MHD closes before a whole first request line came
+ * is counted: at the timeout as reason="timeout", earlier as reason="head"
+ * (MHD refused a request line over HS_METRICS_CONN_MEMORY or one it could not parse); a
+ * client that hangs up is not, nor a kept-alive connection that goes idle after a scrape. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -455,17 +456,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		pthread_mutex_unlock(&m->ipmu);
 	}
 	if (c->nreq == 0 && !m->stopping) {
-		/* Bytes still unread when MHD closes: it refused a request line it could not
-		 * hold. Nothing unread and before the timeout: the client hung up. */
+		/* Who closed: bytes still unread, or the client's side still open, mean MHD
+		 * refused a request line it could not hold or parse; an end of stream or a
+		 * reset, the client hung up. */
 		const union MHD_ConnectionInfo *fdi =
 		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		int unread = 0;
-		if (!fdi || ioctl(fdi->connect_fd, FIONREAD, &unread) != 0)
-			unread = 0;
-		if (mono_ms() - c->start_ms + 250 >= HS_METRICS_TIMEOUT_S * 1000u)
-			atomic_fetch_add(&m->dropped[DROP_TIMEOUT], 1);
-		else if (unread > 0)
-			atomic_fetch_add(&m->dropped[DROP_HEAD], 1);
+		char byte;
+		ssize_t n = fdi ? recv(fdi->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) : 0;
+		bool refused = n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+		if (refused)
+			atomic_fetch_add(&m->dropped[mono_ms() - c->start_ms + 250 >=
+			                                             HS_METRICS_TIMEOUT_S * 1000u
+			                                     ? DROP_TIMEOUT
+			                                     : DROP_HEAD],
+			                 1);
 	}
 	free(c->text);
 	free(c);

@@ -155,7 +155,8 @@ def body(net):
 
     head0 = dropped("head")
     for junk in (b"GET /" + b"x" * (1 << 20),  # a request line that never ends
-                 b"GET /metrics HTTP/1.1\r\nHost: a\r\nX-Pad: " + b"x" * (1 << 20)):
+                 b"GET /metrics HTTP/1.1\r\nHost: a\r\nX-Pad: " + b"x" * (1 << 20),
+                 b"NONSENSE\r\n\r\n"):  # and a malformed one
         big = socket.create_connection((host, port))
         try:
             big.sendall(junk)
@@ -164,9 +165,9 @@ def body(net):
         reply = reply_of(big)
         big.close()
         check(reply == b"" or reply.split(b" ")[1] in (b"400", b"413", b"414", b"431"),
-              "an oversize head gets an error or a close: %r" % reply[:32])
-    wait_until(lambda: dropped("head") >= head0 + 2, 10, "the oversize heads to be counted")
-    check(True, "both oversize heads were dropped and counted as head")
+              "a bad head gets an error or a close: %r" % reply[:32])
+    wait_until(lambda: dropped("head") >= head0 + 3, 10, "the bad heads to be counted")
+    check(dropped("head") >= head0 + 3, "the oversize and malformed heads are counted as head")
     for path, method, status in (("/nope", "GET", 404), ("/metrics", "POST", 405)):
         try:
             req = urllib.request.Request("http://%s%s" % (ma, path), method=method,
@@ -178,7 +179,7 @@ def body(net):
     quiet = socket.create_connection((host, port))
     quiet.close()  # a client that connects and hangs up is no drop
     time.sleep(0.3)
-    check(dropped("head") == head0 + 2, "a connection closed by its client is not counted")
+    check(dropped("head") == head0 + 3, "a connection closed by its client is not counted")
 
     # A slow client trickles its head a byte at a time (within the idle timeout) all along.
     stop = threading.Event()
