@@ -422,7 +422,8 @@ static uint64_t mono_ms(void)
 /* A connection's start and end. One that MHD closes before a whole first request line came
  * is counted: at the timeout as reason="timeout", earlier as reason="head"
  * (MHD refused a request line over HS_METRICS_CONN_MEMORY or one it could not parse); a
- * client that hangs up is not, nor a kept-alive connection that goes idle after a scrape. */
+ * client that hangs up is not, nor a
+ * kept-alive connection that goes idle after a scrape. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -456,14 +457,18 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		pthread_mutex_unlock(&m->ipmu);
 	}
 	if (c->nreq == 0 && !m->stopping) {
-		/* Who closed: bytes still unread, or the client's side still open, mean MHD
-		 * refused a request line it could not hold or parse; an end of stream or a
-		 * reset, the client hung up. */
+		/* Bytes still unread, or the client's side still open (MHD timed it out or shut
+		 * it down first), mean MHD refused a request line it could not hold or parse; an
+		 * end of stream or a reset is the client hanging up, not counted. Partial: a
+		 * client that hangs up the moment MHD refuses a malformed line looks the same. */
 		const union MHD_ConnectionInfo *fdi =
 		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		char byte;
-		ssize_t n = fdi ? recv(fdi->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) : 0;
-		bool refused = n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+		bool refused = false;
+		if (fdi) {
+			char byte;
+			ssize_t n = recv(fdi->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+			refused = n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+		}
 		if (refused)
 			atomic_fetch_add(&m->dropped[mono_ms() - c->start_ms + 250 >=
 			                                             HS_METRICS_TIMEOUT_S * 1000u
@@ -492,8 +497,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 }
 
 /* A request ended. One we never answered was refused by MHD (a head over
- * HS_METRICS_CONN_MEMORY, a malformed one: reason="head") or timed out trickling
- * (reason="timeout"); a client that hung up or a stop is not counted. */
+ * HS_METRICS_CONN_MEMORY, a malformed one) or abandoned with its head unfinished
+ * (reason="head"; a client reading MHD's 431 and closing may look like a reset), or timed out
+ * trickling (reason="timeout"); a stop is not counted. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -505,8 +511,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	c->inreq = false;
 	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
 		atomic_fetch_add(&m->dropped[DROP_TIMEOUT], 1);
-	else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ||
-	         toe == MHD_REQUEST_TERMINATED_WITH_ERROR)
+	else if (toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
 		atomic_fetch_add(&m->dropped[DROP_HEAD], 1);
 }
 
