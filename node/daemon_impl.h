@@ -7,9 +7,9 @@
  *   rpc_methods.c  the methods
  *   httprpc.c  JSON-RPC over HTTP on loopback TCP (libmicrohttpd's thread, replies from the loop)
  *   rpcauth.c  the rpcauth password check and hex decoding
- *   metrics.c  Prometheus text on a loopback HTTP port (a small GET responder on the loop)
- *   upnp.c     the optional UPnP port mapping, off the loop thread
- *   names.c    peers and seeds named by host, and DNS seeds: resolved off the loop thread
+ *   metrics.c  Prometheus text on a loopback HTTP port (libmicrohttpd's thread, rendered on the
+ * loop) upnp.c     the optional UPnP port mapping, off the loop thread names.c    peers and seeds
+ * named by host, and DNS seeds: resolved off the loop thread
  *
  * The driver is thin: it moves bytes, time and events between sockets, the store and the core
  * (the pump: input -> write pending bytes -> handle events -> re-arm the one timer). It makes
@@ -175,6 +175,10 @@ HS_MUST_USE int hs_httprpc_start(struct hs_daemon *d, char *err, size_t errlen);
 void hs_httprpc_stop(struct hs_daemon *d);
 /* getrpcinfo's "http": connection and request counts; null when off. */
 json_t *hs_httprpc_json(struct hs_daemon *d);
+/* The address of an accepted socket (an IPv4-mapped IPv6 address as IPv4, port 0); false for
+ * another family. Shared with metrics.c. */
+struct sockaddr;
+bool hs_sockaddr_netaddr(struct hs_netaddr *a, const struct sockaddr *sa);
 /* validators.c: signer policies (topicsigners) and external validators over RPC */
 struct hs_validation_stats {
 	uint64_t policy_dropped;        /* rumors from an origin a signer policy does not list */

@@ -64,7 +64,7 @@ struct hs_httprpc {
 
 /* ---- addresses ---------------------------------------------------------------------------- */
 
-static bool from_sockaddr(struct hs_netaddr *a, const struct sockaddr *sa)
+bool hs_sockaddr_netaddr(struct hs_netaddr *a, const struct sockaddr *sa)
 {
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET) {
@@ -134,7 +134,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	struct hs_httprpc *h = cls;
 	(void)addrlen;
 	struct hs_netaddr a;
-	bool known = from_sockaddr(&a, addr);
+	bool known = hs_sockaddr_netaddr(&a, addr);
 	bool allowed = known && hs_netaddr_is_loopback(&a);
 	for (size_t i = 0; known && !allowed && i < h->d->cfg.nrpcallowip; i++)
 		allowed = in_subnet(&a, &h->d->cfg.rpcallowip[i], h->d->cfg.rpcallowip_bits[i]);
@@ -161,7 +161,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	const union MHD_ConnectionInfo *info =
 	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	struct hs_netaddr a;
-	bool known = info && info->client_addr && from_sockaddr(&a, info->client_addr);
+	bool known = info && info->client_addr && hs_sockaddr_netaddr(&a, info->client_addr);
 	bool up = code == MHD_CONNECTION_NOTIFY_STARTED;
 	if (up)
 		atomic_fetch_add(&h->open, 1);

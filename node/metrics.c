@@ -1,52 +1,78 @@
 /*
- * Prometheus metrics on a loopback HTTP port (metrics=IP:PORT): GET /metrics.
+ * Prometheus metrics on a loopback HTTP port (metrics=IP:PORT): GET /metrics (or /).
  *
- * A deliberately small HTTP/1.0 responder on the event loop: it reads one request head
- * (bounded), answers with the text rendered from the node's counters, and closes. It serves
- * monitoring scrapers on a loopback address, not the open internet; anything but a GET gets
- * 405, a head over 8 KB or slower than 5 seconds is dropped. Rationale: an HTTP library would
- * bring a TLS stack and a thread into every daemon for one plain GET.
+ * Threads, as in httprpc.c: libmicrohttpd parses HTTP on its own thread
+ * (MHD_USE_AUTO_INTERNAL_THREAD). A complete GET or HEAD of /metrics is queued under a mutex,
+ * its connection suspended, and the loop woken with a uv_async; the loop thread renders the
+ * text (render: it alone reads the core), hands the buffer back and resumes the connection;
+ * MHD's thread sends it. A slow or idle client costs MHD's thread nothing but a slot, so it
+ * cannot hold up another client's scrape. Anything else: 405 (another method), 404 (another
+ * path).
+ *
+ * Attacker model: anyone who can reach the port (loopback, or anyone with
+ * metricsallowremote=1) may open connections and send any bytes at any rate. A client costs
+ * one slot (HS_METRICS_CONNECTIONS_MAX, per address HS_METRICS_PER_IP_MAX) and MHD's
+ * per-connection memory (HS_METRICS_CONN_MEMORY, which bounds the head) for at most
+ * HS_METRICS_TIMEOUT_S seconds of inactivity. Every connection that ends without a scrape for
+ * one of those limits is counted in hearsay_metrics_dropped_total{reason}.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "daemon_impl.h"
 #include "hearsay/banlist.h"
 #include "hearsay/msg.h"
 #include "hearsay/score.h"
 
-#define HEAD_MAX    8192
-#define TEXT_MAX    65536
-#define CLIENTS_MAX 16
-#define TIMEOUT_MS  5000
+#define TEXT_MAX HS_METRICS_TEXT_MAX
 
-/* Why the responder dropped a scrape (hearsay_metrics_dropped_total{reason}). */
+/* Why a metrics connection ended without a scrape (hearsay_metrics_dropped_total{reason}). */
 enum { DROP_CLIENTS, DROP_HEAD, DROP_TIMEOUT, DROP_KINDS };
 static const char *const drop_names[DROP_KINDS] = { "clients", "head", "timeout" };
 
-struct hs_metrics {
-	uv_tcp_t server;
-	struct hs_daemon *d;
-	unsigned clients;
-	uint64_t faults[16]; /* HS_EV_FAULT events by enum hs_score_kind (a fault kind) */
-	uint64_t dropped[DROP_KINDS];
+/* One connection (MHD's socket context and every request's context), owned by MHD's thread;
+ * the loop thread touches only text, len and done of one that is queued (suspended). */
+struct mconn {
+	struct mconn *next; /* in the queue for the loop */
+	struct MHD_Connection *conn;
+	struct hs_netaddr ip;
+	uint64_t start_ms; /* monotonic, when accepted */
+	bool known;        /* ip is set */
+	unsigned nreq;     /* request lines seen */
+	bool inreq;        /* a request line came and no answer was queued yet */
+	bool queued;       /* waiting for the loop's render */
+	bool done;         /* rendered: text and len are set */
+	char *text;        /* malloc'd; handed to MHD with the response */
+	size_t len;
 };
 
-struct scrape {
-	uv_tcp_t tcp;
-	uv_timer_t timer;
-	struct hs_metrics *m;
-	char head[HEAD_MAX];
-	size_t len;
-	bool answered;
-	int closing;
-	uv_write_t wreq;
-	char *reply;
+struct hs_metrics {
+	struct hs_daemon *d;
+	uint64_t faults[16]; /* HS_EV_FAULT events by enum hs_score_kind (a fault kind) */
+	struct MHD_Daemon *mhd;
+	uv_async_t async;
+	pthread_mutex_t mu;
+	struct mconn *head, *tail; /* scrapes for the loop to render */
+	bool closing;              /* under mu: new scrapes get 503 */
+	atomic_bool stopping;      /* closes from here on are the stop's, not counted */
+	atomic_uint open;          /* connections now */
+	pthread_mutex_t ipmu;      /* per_ip, shared by MHD's threads */
+	struct {
+		struct hs_netaddr ip; /* port 0 */
+		unsigned n;
+	} per_ip[HS_METRICS_CONNECTIONS_MAX + 1];
+	atomic_ullong dropped[DROP_KINDS];
 };
 
 /* The text being rendered; a render that would not fit is cut at the last whole line. */
@@ -289,10 +315,11 @@ static void render_process(struct text *t, struct hs_daemon *d)
 {
 	const struct hs_metrics *m = d->metrics;
 	family(t, "metrics_dropped_total", "counter",
-	       "Metrics requests dropped: too many clients, an oversize head, too slow.");
+	       "Metrics connections that ended without a scrape: refused over the connection "
+	       "limits, an oversize or malformed head (or none before a close), the timeout.");
 	for (int r = 0; r < DROP_KINDS; r++)
 		emit(t, "hearsay_metrics_dropped_total{reason=\"%s\"} %llu\n", drop_names[r],
-		     (unsigned long long)m->dropped[r]);
+		     (unsigned long long)atomic_load(&m->dropped[r]));
 	family(t, "store_readonly", "gauge",
 	       "1 while the store refuses writes: the node refuses its own writes.");
 	sample(t, "store_readonly", d->store_readonly ? 1 : 0);
@@ -337,123 +364,260 @@ void hs_metrics_fault(struct hs_daemon *d, int kind)
 		d->metrics->faults[kind]++;
 }
 
-static void scrape_freed(uv_handle_t *h)
-{
-	struct scrape *s = h->data;
-	if (--s->closing > 0)
-		return;
-	s->m->clients--;
-	free(s->reply);
-	free(s);
-}
+/* ---- MHD's thread --------------------------------------------------------------------------- */
 
-static void scrape_close(struct scrape *s)
+/* The open connections from a's address (ipmu held); delta moves the count. Rationale for a
+ * table of our own rather than MHD's per-IP limit: MHD refuses over its limit before the
+ * accept policy runs, so those refusals could not be counted. */
+static unsigned per_ip_add(struct hs_metrics *m, const struct hs_netaddr *a, int delta)
 {
-	if (s->closing)
-		return;
-	s->closing = 2;
-	uv_close((uv_handle_t *)&s->tcp, scrape_freed);
-	uv_close((uv_handle_t *)&s->timer, scrape_freed);
-}
-
-static void on_replied(uv_write_t *req, int status)
-{
-	(void)status;
-	scrape_close(req->data);
-}
-
-static void answer(struct scrape *s)
-{
-	s->answered = true;
-	static char text[TEXT_MAX];
-	const char *status = "200 OK";
-	size_t n;
-	bool get = strncmp(s->head, "GET ", 4) == 0;
-	bool path = strncmp(s->head + 4, "/metrics ", 9) == 0 || strncmp(s->head + 4, "/ ", 2) == 0;
-	if (!get) {
-		status = "405 Method Not Allowed";
-		n = (size_t)snprintf(text, sizeof(text), "only GET\n");
-	} else if (!path) {
-		status = "404 Not Found";
-		n = (size_t)snprintf(text, sizeof(text), "not found: try /metrics\n");
-	} else {
-		n = render(s->m->d, text);
+	size_t free_slot = SIZE_MAX;
+	for (size_t i = 0; i < sizeof(m->per_ip) / sizeof(m->per_ip[0]); i++) {
+		if (m->per_ip[i].n == 0) {
+			if (free_slot == SIZE_MAX)
+				free_slot = i;
+			continue;
+		}
+		if (hs_netaddr_equal(&m->per_ip[i].ip, a)) {
+			m->per_ip[i].n = (unsigned)((int)m->per_ip[i].n + delta);
+			return m->per_ip[i].n;
+		}
 	}
-	s->reply = malloc(n + 160);
-	if (!s->reply) {
-		scrape_close(s);
-		return;
+	if (delta > 0 && free_slot != SIZE_MAX) {
+		m->per_ip[free_slot].ip = *a;
+		m->per_ip[free_slot].n = 1;
+		return 1;
 	}
-	int h = snprintf(s->reply, 160,
-	                 "HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4\r\n"
-	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-	                 status, n);
-	memcpy(s->reply + h, text, n);
-	uv_buf_t b = uv_buf_init(s->reply, (unsigned)((size_t)h + n));
-	s->wreq.data = s;
-	if (uv_write(&s->wreq, (uv_stream_t *)&s->tcp, &b, 1, on_replied) != 0)
-		scrape_close(s);
+	return 0;
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* MHD's accept policy: a slot must be free overall and for the address; a refusal is
+ * counted as reason="clients". */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
-	(void)suggested;
-	struct scrape *s = h->data;
-	*buf = uv_buf_init(s->head + s->len, (unsigned)(HEAD_MAX - 1 - s->len));
-}
-
-static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
-{
-	(void)buf;
-	struct scrape *s = st->data;
-	if (nread < 0 || (nread == 0 && s->len >= HEAD_MAX - 1)) {
-		scrape_close(s);
-		return;
+	struct hs_metrics *m = cls;
+	(void)addrlen;
+	struct hs_netaddr a;
+	unsigned from_ip = 0;
+	if (hs_sockaddr_netaddr(&a, addr)) {
+		pthread_mutex_lock(&m->ipmu);
+		from_ip = per_ip_add(m, &a, 0);
+		pthread_mutex_unlock(&m->ipmu);
 	}
-	s->len += (size_t)nread;
-	s->head[s->len] = '\0';
-	if (!s->answered && strstr(s->head, "\r\n\r\n")) {
-		uv_read_stop(st);
-		answer(s);
-	} else if (s->len >= HEAD_MAX - 1) {
-		s->m->dropped[DROP_HEAD]++;
-		scrape_close(s);
+	if (atomic_load(&m->open) >= HS_METRICS_CONNECTIONS_MAX ||
+	    from_ip >= HS_METRICS_PER_IP_MAX) {
+		atomic_fetch_add(&m->dropped[DROP_CLIENTS], 1);
+		return MHD_NO;
 	}
+	return MHD_YES;
 }
 
-static void on_timeout(uv_timer_t *t)
+static uint64_t mono_ms(void)
 {
-	struct scrape *s = t->data;
-	if (!s->answered)
-		s->m->dropped[DROP_TIMEOUT]++;
-	scrape_close(s);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void server_freed(uv_handle_t *h)
+/* A connection's start and end. One that MHD closes before a whole first request line came
+ * is counted: at the timeout as reason="timeout", earlier as reason="head"
+ * (MHD refused a request line over HS_METRICS_CONN_MEMORY or one it could not parse); a
+ * client that hangs up is not, nor a
+ * kept-alive connection that goes idle after a scrape. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
 {
-	free(h->data);
-}
-
-static void on_connection(uv_stream_t *server, int status)
-{
-	struct hs_metrics *m = server->data;
-	if (status < 0)
-		return;
-	struct scrape *s = calloc(1, sizeof(*s));
-	if (!s)
-		return;
-	s->m = m;
-	m->clients++;
-	uv_tcp_init(server->loop, &s->tcp);
-	uv_timer_init(server->loop, &s->timer);
-	s->tcp.data = s->timer.data = s;
-	if (uv_accept(server, (uv_stream_t *)&s->tcp) != 0 || m->clients > CLIENTS_MAX) {
-		m->dropped[DROP_CLIENTS] += m->clients > CLIENTS_MAX;
-		scrape_close(s);
+	struct hs_metrics *m = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&m->open, 1);
+		struct mconn *c = calloc(1, sizeof(*c));
+		*socket_context = c;
+		const union MHD_ConnectionInfo *info =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (!c)
+			return; /* the handler refuses a connection without one */
+		c->conn = conn;
+		c->start_ms = mono_ms();
+		c->known =
+		        info && info->client_addr && hs_sockaddr_netaddr(&c->ip, info->client_addr);
+		if (c->known) {
+			pthread_mutex_lock(&m->ipmu);
+			per_ip_add(m, &c->ip, 1);
+			pthread_mutex_unlock(&m->ipmu);
+		}
 		return;
 	}
-	uv_timer_start(&s->timer, on_timeout, TIMEOUT_MS, 0);
-	uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
+	atomic_fetch_sub(&m->open, 1);
+	struct mconn *c = *socket_context;
+	if (!c)
+		return;
+	if (c->known) {
+		pthread_mutex_lock(&m->ipmu);
+		per_ip_add(m, &c->ip, -1);
+		pthread_mutex_unlock(&m->ipmu);
+	}
+	if (c->nreq == 0 && !m->stopping) {
+		/* Bytes still unread, or the client's side still open (MHD timed it out or shut
+		 * it down first), mean MHD refused a request line it could not hold or parse; an
+		 * end of stream or a reset is the client hanging up, not counted. Partial: a
+		 * client that hangs up the moment MHD refuses a malformed line looks the same. */
+		const union MHD_ConnectionInfo *fdi =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		bool refused = false;
+		if (fdi) {
+			char byte;
+			ssize_t n = recv(fdi->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+			refused = n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+		}
+		if (refused)
+			atomic_fetch_add(&m->dropped[mono_ms() - c->start_ms + 250 >=
+			                                             HS_METRICS_TIMEOUT_S * 1000u
+			                                     ? DROP_TIMEOUT
+			                                     : DROP_HEAD],
+			                 1);
+	}
+	free(c->text);
+	free(c);
+	*socket_context = NULL;
+}
+
+/* A request line came: the request's context is its connection's. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)uri;
+	const union MHD_ConnectionInfo *info =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct mconn *c = info ? info->socket_context : NULL;
+	if (c) {
+		c->nreq++;
+		c->inreq = true;
+	}
+	return c;
+}
+
+/* A request ended. One we never answered was refused by MHD (a head over
+ * HS_METRICS_CONN_MEMORY, a malformed one) or abandoned with its head unfinished
+ * (reason="head"; a client reading MHD's 431 and closing may look like a reset), or timed out
+ * trickling (reason="timeout"); a stop is not counted. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	struct hs_metrics *m = cls;
+	(void)conn;
+	struct mconn *c = *con_cls;
+	if (!c || !c->inreq)
+		return;
+	c->inreq = false;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		atomic_fetch_add(&m->dropped[DROP_TIMEOUT], 1);
+	else if (toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
+		atomic_fetch_add(&m->dropped[DROP_HEAD], 1);
+}
+
+static enum MHD_Result reply_static(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	        strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	enum MHD_Result rc = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+	struct hs_metrics *m = cls;
+	struct mconn *c = *con_cls;
+	(void)version;
+	(void)upload_data;
+	if (!c)
+		return MHD_NO; /* no memory for the connection's record: close it */
+	if (c->done) {
+		struct MHD_Response *r =
+		        MHD_create_response_from_buffer(c->len, c->text, MHD_RESPMEM_MUST_FREE);
+		if (!r)
+			return MHD_NO;
+		c->text = NULL;
+		c->done = c->queued = c->inreq = false;
+		MHD_add_response_header(r, "Content-Type",
+		                        "text/plain; version=0.0.4; charset=utf-8");
+		enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+		MHD_destroy_response(r);
+		return rc;
+	}
+	if (c->queued)
+		return MHD_YES; /* resumed without a render: cannot happen, wait */
+	*upload_data_size = 0;  /* a body is read and dropped */
+	if (!c->inreq)
+		return MHD_YES; /* the answer is queued already; the rest of the body */
+	c->inreq = false;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_static(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
+	if (strcmp(url, "/metrics") != 0 && strcmp(url, "/") != 0)
+		return reply_static(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
+	pthread_mutex_lock(&m->mu);
+	bool closing = m->closing;
+	if (!closing) {
+		c->queued = true;
+		c->next = NULL;
+		if (m->tail)
+			m->tail->next = c;
+		else
+			m->head = c;
+		m->tail = c;
+		MHD_suspend_connection(conn);
+	}
+	pthread_mutex_unlock(&m->mu);
+	if (closing)
+		return reply_static(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "hearsayd is stopping\n");
+	uv_async_send(&m->async);
+	return MHD_YES;
+}
+
+/* ---- the loop thread ---------------------------------------------------------------------- */
+
+/* Renders every queued scrape and hands it back to MHD's thread. */
+static void drain(struct hs_metrics *m, bool closing)
+{
+	pthread_mutex_lock(&m->mu);
+	struct mconn *c = m->head;
+	m->head = m->tail = NULL;
+	if (closing)
+		m->closing = true;
+	pthread_mutex_unlock(&m->mu);
+	while (c) {
+		struct mconn *next = c->next;
+		struct MHD_Connection *conn = c->conn;
+		c->text = malloc(TEXT_MAX);
+		c->len = c->text ? render(m->d, c->text) : 0;
+		c->done = true;
+		MHD_resume_connection(conn); /* c belongs to MHD's thread from here on */
+		c = next;
+	}
+}
+
+static void on_async(uv_async_t *a)
+{
+	drain(a->data, false);
+}
+
+static void metrics_free(struct hs_metrics *m)
+{
+	pthread_mutex_destroy(&m->mu);
+	pthread_mutex_destroy(&m->ipmu);
+	free(m);
+}
+
+static void async_closed(uv_handle_t *handle)
+{
+	metrics_free(handle->data);
 }
 
 int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen)
@@ -468,16 +632,26 @@ int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen)
 	if (!m)
 		return HS_ERR_NOMEM;
 	m->d = d;
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_mutex_init(&m->ipmu, NULL);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(d->cfg.metrics.port) };
 	memcpy(&sa.sin_addr, d->cfg.metrics.ip, 4);
-	uv_tcp_init(&d->loop, &m->server);
-	m->server.data = m;
-	int rc = uv_tcp_bind(&m->server, (const struct sockaddr *)&sa, 0);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&m->server, 16, on_connection);
-	if (rc) {
-		snprintf(err, errlen, "cannot serve metrics on %s: %s", a, uv_strerror(rc));
-		uv_close((uv_handle_t *)&m->server, server_freed);
+	/* The daemon exists before MHD's thread can call on_request, so the async is ready. */
+	uv_async_init(&d->loop, &m->async, on_async);
+	m->async.data = m;
+	m->mhd = MHD_start_daemon(
+	        MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, d->cfg.metrics.port,
+	        on_accept, m, on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	        MHD_OPTION_CONNECTION_LIMIT, (unsigned)HS_METRICS_CONNECTIONS_MAX + 1,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HS_METRICS_PER_IP_MAX + 1,
+	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HS_METRICS_CONN_MEMORY,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HS_METRICS_TIMEOUT_S,
+	        MHD_OPTION_URI_LOG_CALLBACK, on_uri, m, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	        m, MHD_OPTION_NOTIFY_CONNECTION, on_connection, m, MHD_OPTION_END);
+	if (!m->mhd) {
+		snprintf(err, errlen,
+		         "cannot serve metrics on %s (in use, or no such address here)", a);
+		uv_close((uv_handle_t *)&m->async, async_closed);
 		return HS_ERR_IO;
 	}
 	d->metrics = m;
@@ -490,7 +664,13 @@ void hs_metrics_stop(struct hs_daemon *d)
 	struct hs_metrics *m = d->metrics;
 	if (!m)
 		return;
-	if (!uv_is_closing((uv_handle_t *)&m->server))
-		uv_close((uv_handle_t *)&m->server, server_freed);
+	drain(m, true); /* no scrape stays suspended; new ones get 503 */
+	m->stopping = true;
+	MHD_stop_daemon(m->mhd);
 	d->metrics = NULL;
+	if (uv_is_closing((uv_handle_t *)&m->async)) {
+		metrics_free(m); /* teardown's walk closed it already */
+		return;
+	}
+	uv_close((uv_handle_t *)&m->async, async_closed);
 }

@@ -308,6 +308,30 @@ enum hs_limits {
 	/* rpcbind= and rpcallowip= entries at most. */
 	HS_RPCBIND_MAX = 8,
 	HS_RPCALLOWIP_MAX = 16,
+
+	/* --- Prometheus metrics over HTTP (node/metrics.c, docs/OPERATIONS.md) -------------- */
+	/* Open metrics connections at most; over it a new one is closed at once and counted
+	 * (hearsay_metrics_dropped_total{reason="clients"}). Rationale: a scraper holds one
+	 * connection, so 64 is generous for every Prometheus and curl that may watch a node,
+	 * and with HS_METRICS_CONN_MEMORY each the worst case is 1 MiB. */
+	HS_METRICS_CONNECTIONS_MAX = 64,
+	/* Connections from one address at most. Rationale: half the total, so one local
+	 * program that opens connections and idles cannot take the slot a real scrape from
+	 * another address needs (on loopback, bind the scraper to its own 127.x address). */
+	HS_METRICS_PER_IP_MAX = 32,
+	/* Bytes MHD may use per connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT): the request
+	 * line, the headers and its read buffer; the rendered text is sent from a buffer of its
+	 * own. Rationale: a scrape's head is a few hundred bytes; MHD refuses a head over about
+	 * half of this with 414 or 431 (reason="head"). */
+	HS_METRICS_CONN_MEMORY = 16 * 1024,
+	/* Seconds a metrics connection may stay idle or trickle (MHD_OPTION_CONNECTION_TIMEOUT);
+	 * a connection closed this way before it finished a request is counted
+	 * (reason="timeout"). Rationale: a scrape sends its head at once; 5 s is the old
+	 * responder's bound, far below Prometheus's default 10 s scrape interval. */
+	HS_METRICS_TIMEOUT_S = 5,
+	/* Bytes of Prometheus text at most; a render over it is cut at the last whole line and
+	 * logged. Rationale: the text is about 12 KB, and its label sets are fixed. */
+	HS_METRICS_TEXT_MAX = 64 * 1024,
 };
 
 #endif

@@ -1,12 +1,16 @@
 """The Prometheus endpoint: every family has # HELP and # TYPE and follows the naming rules,
 the values move when rumors and state flow and when a peer commits a fault (counted by kind),
-and the bad inputs a scraper can send (an oversize head, a flood of connections, a client that
-never finishes its request) are bounded, counted and leave the node serving."""
+and the bad inputs a scraper can send (an oversize head, idle connections up to and over the
+limits, a slow client, a client that never finishes its request) are bounded, counted and never
+keep a real scrape from being answered at once."""
 import os
 import re
+import select
 import socket
 import subprocess
+import threading
 import time
+import urllib.error
 import urllib.request
 
 from framework import BIN, check, run, wait_until
@@ -134,36 +138,130 @@ def body(net):
           va[("hearsay_bans", '{kind="prefix64",reason="operator"}')] == 1,
           "operator bans are shown apart, an IPv6 one as its /64")
 
-    # Bad scrapers: an oversize head, more clients than allowed, a client that never finishes.
+    # Bad scrapers: an oversize head, idle connections up to and over the limits, a slow
+    # client, a client that never finishes. None may keep a real scrape of a from answering.
     host, port = ma.split(":")
-    big = socket.create_connection((host, int(port)))
-    try:
-        big.sendall(b"GET /" + b"x" * (1 << 20))
-    except OSError:
-        pass  # the responder may close mid-send: that is the point
-    big.close()
-    many = [socket.create_connection((host, int(port))) for _ in range(24)]
-    time.sleep(0.5)
-    slow = many[0]
-    slow.sendall(b"GET /met")
-    values = parse(scrape(mb))[0]  # the other node is unaffected
-    check(values[("hearsay_peers", '{direction="out"}')] == 1, "b still scrapes")
-    for s in many:
+    port = int(port)
+
+    def dropped(reason):
+        return parse(scrape(ma))[0][("hearsay_metrics_dropped_total", '{reason="%s"}' % reason)]
+
+    def reply_of(s):
+        try:
+            s.settimeout(10)
+            return s.recv(64)
+        except OSError:
+            return b""  # reset: the server closed with our bytes unread
+
+    head0 = dropped("head")
+    for junk in (b"GET /" + b"x" * (1 << 20),  # a request line that never ends
+                 b"GET /metrics HTTP/1.1\r\nHost: a\r\nX-Pad: " + b"x" * (1 << 20),
+                 b"NONSENSE\r\n\r\n"):  # and a malformed one
+        big = socket.create_connection((host, port))
+        try:
+            big.sendall(junk)
+        except OSError:
+            pass  # the server may close mid-send: that is the point
+        reply = reply_of(big)
+        time.sleep(0.3)  # the server closes first: a client hanging up is not counted
+        big.close()
+        check(reply == b"" or reply.split(b" ")[1] in (b"400", b"413", b"414", b"431"),
+              "a bad head gets an error or a close: %r" % reply[:32])
+    wait_until(lambda: dropped("head") >= head0 + 3, 10, "the bad heads to be counted")
+    check(dropped("head") >= head0 + 3, "the oversize and malformed heads are counted as head")
+    for path, method, status in (("/nope", "GET", 404), ("/metrics", "POST", 405)):
+        try:
+            req = urllib.request.Request("http://%s%s" % (ma, path), method=method,
+                                         data=b"x" if method == "POST" else None)
+            got = urllib.request.urlopen(req, timeout=10).status
+        except urllib.error.HTTPError as e:
+            got = e.code
+        check(got == status, "%s %s gets %d (%d)" % (method, path, status, got))
+    quiet = socket.create_connection((host, port))
+    quiet.close()  # a client that connects and hangs up is no drop
+    time.sleep(0.3)
+    check(dropped("head") == head0 + 3, "a connection closed by its client is not counted")
+
+    # A slow client trickles its head a byte at a time (within the idle timeout) all along.
+    stop = threading.Event()
+    slow_reply = []
+
+    def trickle():
+        s = socket.create_connection((host, port))
+        s.sendall(b"GET /metrics HTTP/1.0\r\nX-Slow: ")
+        while not stop.wait(0.3):
+            s.sendall(b"a")
+        s.sendall(b"\r\n\r\n")
+        slow_reply.append(reply_of(s))
         s.close()
-    wait_until(lambda: scrape(ma), 10, "a to answer again")
-    va, _, _ = parse(scrape(ma))
-    check(va[("hearsay_metrics_dropped_total", '{reason="head"}')] >= 1,
-          "the oversize head was dropped and counted")
-    check(va[("hearsay_metrics_dropped_total", '{reason="clients"}')] >= 1,
-          "connections over the client limit were dropped and counted")
-    half = socket.create_connection((host, int(port)))
+
+    slow = threading.Thread(target=trickle)
+    slow.start()
+    opened = []
+
+    def open_from(src, n):
+        """n connections from src; returns how many the server closed at once."""
+        got = [socket.create_connection((host, port), source_address=(src, 0))
+               for _ in range(n)]
+        opened.extend(got)
+        closed = 0
+        deadline = time.monotonic() + 1.0
+        pending = list(got)
+        while pending and time.monotonic() < deadline:
+            ready, _, _ = select.select(pending, [], [], max(0.0, deadline - time.monotonic()))
+            for s in ready:
+                pending.remove(s)
+                if reply_of(s) == b"":
+                    closed += 1
+        return closed
+
+    def timed_scrape(what):
+        t0 = time.monotonic()
+        values = parse(scrape(ma))[0]
+        took = time.monotonic() - t0
+        check(took < 2 and ("hearsay_peers", '{direction="out"}') in values,
+              "a real scrape of a succeeds promptly with %s (%.3f s)" % (what, took))
+
+    try:
+        clients0 = dropped("clients")
+        check(open_from("127.0.0.1", 24) == 0, "24 idle connections are accepted")
+        timed_scrape("24 idle connections and a slow client open")
+        # One address is held to HS_METRICS_PER_IP_MAX (32): 35 from 127.0.0.2, 3 refused.
+        refused = open_from("127.0.0.2", 35)
+        check(refused == 3, "connections over the per-address limit are closed at once (%d)"
+              % refused)
+        check(open_from("127.0.0.3", 3) == 0, "another address still gets slots")
+        # Open: 24 + 32 + 3 idle and the slow client, 60 of HS_METRICS_CONNECTIONS_MAX (64).
+        timed_scrape("60 connections open (the limit minus 4)")
+        over = open_from("127.0.0.4", 8)
+        check(over >= 3, "connections over the total limit are closed at once (%d)" % over)
+        for s in opened[-8:]:
+            s.close()
+        wait_until(lambda: scrape(ma), 10, "a to answer again")
+        check(dropped("clients") >= clients0 + 3 + over,
+              "connections refused over the limits are counted as clients")
+        timed_scrape("the limit minus 4 open again")
+        b_values = parse(scrape(mb))[0]  # the other node is unaffected
+        check(b_values[("hearsay_peers", '{direction="out"}')] == 1, "b still scrapes")
+    finally:
+        stop.set()
+        slow.join(20)
+        for s in opened:
+            s.close()
+    check(slow_reply and slow_reply[0].startswith(b"HTTP/1.") and b" 200 " in slow_reply[0],
+          "the slow client's scrape is answered too: %r" % (slow_reply[:1],))
+
+    timeout0 = dropped("timeout")
+    half = socket.create_connection((host, port))
     half.sendall(b"GET /metrics HTTP/1.0\r\n")
     half.settimeout(15)
+    t0 = time.monotonic()
     closed = half.recv(1) == b""
+    waited = time.monotonic() - t0
     half.close()
-    va, _, _ = parse(scrape(ma))
-    check(closed and va[("hearsay_metrics_dropped_total", '{reason="timeout"}')] >= 1,
-          "a request never finished is dropped after the timeout and counted")
+    check(closed and waited >= 3,
+          "a request never finished is closed after the timeout (%.1f s)" % waited)
+    check(dropped("timeout") >= timeout0 + 1, "the unfinished request is counted as timeout")
     rid = b.rpc("publish", "metrics", "after the scrapers")["id"]
     wait_until(lambda: a.rpc("getrumor", rid), 10, "a to keep relaying")
     check(a.stop() == 0 and b.stop() == 0, "both nodes stopped cleanly")
