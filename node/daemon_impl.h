@@ -18,8 +18,10 @@
 #ifndef HEARSAY_NODE_DAEMON_IMPL_H
 #define HEARSAY_NODE_DAEMON_IMPL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <uv.h>
 
 #include <jansson.h>
@@ -208,6 +210,25 @@ void hs_validators_client_gone(struct hs_daemon *d, struct rpc_client *c);
 /* getvalidationinfo. */
 json_t *hs_validators_json(const struct hs_daemon *d);
 const struct hs_validation_stats *hs_validators_stats(const struct hs_daemon *d);
+
+/* ipcount.c: open connections per address, shared by the HTTP endpoints' MHD threads. */
+#define HS_IPCOUNT_SLOTS                                                                           \
+	((HS_METRICS_CONNECTIONS_MAX > HS_RPC_HTTP_CONNECTIONS_MAX                                 \
+	          ? HS_METRICS_CONNECTIONS_MAX                                                     \
+	          : HS_RPC_HTTP_CONNECTIONS_MAX) +                                                 \
+	 1)
+struct hs_ipcount {
+	pthread_mutex_t mu;
+	size_t cap; /* slots used: one more than the endpoint's connection limit */
+	struct {
+		struct hs_netaddr ip; /* port 0 */
+		unsigned n;
+	} slot[HS_IPCOUNT_SLOTS];
+};
+void hs_ipcount_init(struct hs_ipcount *c, size_t cap);
+void hs_ipcount_destroy(struct hs_ipcount *c);
+/* The open connections from a's address after moving its count by delta (0: just read). */
+unsigned hs_ipcount_add(struct hs_ipcount *c, const struct hs_netaddr *a, int delta);
 
 /* metrics.c */
 HS_MUST_USE int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen);

@@ -52,13 +52,9 @@ struct hs_httprpc {
 	struct hreq *head, *tail; /* complete requests for the loop */
 	bool closing;             /* under mu: new requests get 503 */
 	atomic_uint open;         /* connections now, over every bound address */
-	pthread_mutex_t ipmu;     /* the per-address counts, shared by the MHD threads */
-	struct {
-		struct hs_netaddr ip; /* port 0 */
-		unsigned n;
-	} per_ip[HS_RPC_HTTP_CONNECTIONS_MAX + 1];
-	atomic_ullong refused;   /* connections refused over the limits */
-	atomic_ullong forbidden; /* connections from addresses not allowed */
+	struct hs_ipcount per_ip; /* open connections per address (ipcount.c) */
+	atomic_ullong refused;    /* connections refused over the limits */
+	atomic_ullong forbidden;  /* connections from addresses not allowed */
 	atomic_ullong unauthorized, too_large, requests;
 };
 
@@ -101,32 +97,6 @@ static bool in_subnet(const struct hs_netaddr *a, const struct hs_netaddr *net, 
 	return (a->ip[bits / 8] & mask) == (net->ip[bits / 8] & mask);
 }
 
-/* The open connections from a's address (ipmu held); delta moves the count. Rationale for a
- * table of our own rather than MHD's per-IP limit: MHD refuses over its limit before the
- * accept policy runs, so those refusals could not be counted. */
-static unsigned per_ip_add(struct hs_httprpc *h, const struct hs_netaddr *a, int delta)
-{
-	size_t free_slot = SIZE_MAX;
-	for (size_t i = 0; i < sizeof(h->per_ip) / sizeof(h->per_ip[0]); i++) {
-		if (h->per_ip[i].n == 0) {
-			if (free_slot == SIZE_MAX)
-				free_slot = i;
-			continue;
-		}
-		if (hs_netaddr_equal(&h->per_ip[i].ip, a)) {
-			if (delta < 0 || h->per_ip[i].n < UINT32_MAX)
-				h->per_ip[i].n = (unsigned)((int)h->per_ip[i].n + delta);
-			return h->per_ip[i].n;
-		}
-	}
-	if (delta > 0 && free_slot != SIZE_MAX) {
-		h->per_ip[free_slot].ip = *a;
-		h->per_ip[free_slot].n = 1;
-		return 1;
-	}
-	return 0;
-}
-
 /* MHD's accept policy: loopback and rpcallowip subnets, while a slot is free overall and for
  * the address. Every refusal is counted (getrpcinfo). */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
@@ -138,9 +108,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	bool allowed = known && hs_netaddr_is_loopback(&a);
 	for (size_t i = 0; known && !allowed && i < h->d->cfg.nrpcallowip; i++)
 		allowed = in_subnet(&a, &h->d->cfg.rpcallowip[i], h->d->cfg.rpcallowip_bits[i]);
-	pthread_mutex_lock(&h->ipmu);
-	unsigned from_ip = allowed ? per_ip_add(h, &a, 0) : 0;
-	pthread_mutex_unlock(&h->ipmu);
+	unsigned from_ip = allowed ? hs_ipcount_add(&h->per_ip, &a, 0) : 0;
 	if (!allowed) {
 		atomic_fetch_add(&h->forbidden, 1);
 		return MHD_NO;
@@ -168,9 +136,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	else
 		atomic_fetch_sub(&h->open, 1);
 	if (known) {
-		pthread_mutex_lock(&h->ipmu);
-		per_ip_add(h, &a, up ? 1 : -1);
-		pthread_mutex_unlock(&h->ipmu);
+		hs_ipcount_add(&h->per_ip, &a, up ? 1 : -1);
 	}
 }
 
@@ -493,7 +459,7 @@ int hs_httprpc_start(struct hs_daemon *d, char *err, size_t errlen)
 	}
 	h->d = d;
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_mutex_init(&h->ipmu, NULL);
+	hs_ipcount_init(&h->per_ip, HS_RPC_HTTP_CONNECTIONS_MAX + 1);
 	uv_async_init(&d->loop, &h->async, on_async);
 	h->async.data = h;
 	d->http = h;
@@ -539,7 +505,7 @@ static void async_closed(uv_handle_t *handle)
 {
 	struct hs_httprpc *h = handle->data;
 	pthread_mutex_destroy(&h->mu);
-	pthread_mutex_destroy(&h->ipmu);
+	hs_ipcount_destroy(&h->per_ip);
 	free(h);
 }
 
@@ -555,7 +521,7 @@ void hs_httprpc_stop(struct hs_daemon *d)
 	if (uv_is_closing((uv_handle_t *)&h->async)) {
 		/* teardown's walk closed it already; its callback (NULL) will not free h */
 		pthread_mutex_destroy(&h->mu);
-		pthread_mutex_destroy(&h->ipmu);
+		hs_ipcount_destroy(&h->per_ip);
 		free(h);
 		return;
 	}

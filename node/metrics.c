@@ -67,11 +67,7 @@ struct hs_metrics {
 	bool closing;              /* under mu: new scrapes get 503 */
 	atomic_bool stopping;      /* closes from here on are the stop's, not counted */
 	atomic_uint open;          /* connections now */
-	pthread_mutex_t ipmu;      /* per_ip, shared by MHD's threads */
-	struct {
-		struct hs_netaddr ip; /* port 0 */
-		unsigned n;
-	} per_ip[HS_METRICS_CONNECTIONS_MAX + 1];
+	struct hs_ipcount per_ip;  /* open connections per address (ipcount.c) */
 	atomic_ullong dropped[DROP_KINDS];
 };
 
@@ -366,31 +362,6 @@ void hs_metrics_fault(struct hs_daemon *d, int kind)
 
 /* ---- MHD's thread --------------------------------------------------------------------------- */
 
-/* The open connections from a's address (ipmu held); delta moves the count. Rationale for a
- * table of our own rather than MHD's per-IP limit: MHD refuses over its limit before the
- * accept policy runs, so those refusals could not be counted. */
-static unsigned per_ip_add(struct hs_metrics *m, const struct hs_netaddr *a, int delta)
-{
-	size_t free_slot = SIZE_MAX;
-	for (size_t i = 0; i < sizeof(m->per_ip) / sizeof(m->per_ip[0]); i++) {
-		if (m->per_ip[i].n == 0) {
-			if (free_slot == SIZE_MAX)
-				free_slot = i;
-			continue;
-		}
-		if (hs_netaddr_equal(&m->per_ip[i].ip, a)) {
-			m->per_ip[i].n = (unsigned)((int)m->per_ip[i].n + delta);
-			return m->per_ip[i].n;
-		}
-	}
-	if (delta > 0 && free_slot != SIZE_MAX) {
-		m->per_ip[free_slot].ip = *a;
-		m->per_ip[free_slot].n = 1;
-		return 1;
-	}
-	return 0;
-}
-
 /* MHD's accept policy: a slot must be free overall and for the address; a refusal is
  * counted as reason="clients". */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
@@ -400,9 +371,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	struct hs_netaddr a;
 	unsigned from_ip = 0;
 	if (hs_sockaddr_netaddr(&a, addr)) {
-		pthread_mutex_lock(&m->ipmu);
-		from_ip = per_ip_add(m, &a, 0);
-		pthread_mutex_unlock(&m->ipmu);
+		from_ip = hs_ipcount_add(&m->per_ip, &a, 0);
 	}
 	if (atomic_load(&m->open) >= HS_METRICS_CONNECTIONS_MAX ||
 	    from_ip >= HS_METRICS_PER_IP_MAX) {
@@ -441,9 +410,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		c->known =
 		        info && info->client_addr && hs_sockaddr_netaddr(&c->ip, info->client_addr);
 		if (c->known) {
-			pthread_mutex_lock(&m->ipmu);
-			per_ip_add(m, &c->ip, 1);
-			pthread_mutex_unlock(&m->ipmu);
+			hs_ipcount_add(&m->per_ip, &c->ip, 1);
 		}
 		return;
 	}
@@ -452,9 +419,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (!c)
 		return;
 	if (c->known) {
-		pthread_mutex_lock(&m->ipmu);
-		per_ip_add(m, &c->ip, -1);
-		pthread_mutex_unlock(&m->ipmu);
+		hs_ipcount_add(&m->per_ip, &c->ip, -1);
 	}
 	if (c->nreq == 0 && !m->stopping) {
 		/* Bytes still unread, or the client's side still open (MHD timed it out or shut
@@ -611,7 +576,7 @@ static void on_async(uv_async_t *a)
 static void metrics_free(struct hs_metrics *m)
 {
 	pthread_mutex_destroy(&m->mu);
-	pthread_mutex_destroy(&m->ipmu);
+	hs_ipcount_destroy(&m->per_ip);
 	free(m);
 }
 
@@ -633,7 +598,7 @@ int hs_metrics_start(struct hs_daemon *d, char *err, size_t errlen)
 		return HS_ERR_NOMEM;
 	m->d = d;
 	pthread_mutex_init(&m->mu, NULL);
-	pthread_mutex_init(&m->ipmu, NULL);
+	hs_ipcount_init(&m->per_ip, HS_METRICS_CONNECTIONS_MAX + 1);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(d->cfg.metrics.port) };
 	memcpy(&sa.sin_addr, d->cfg.metrics.ip, 4);
 	/* The daemon exists before MHD's thread can call on_request, so the async is ready. */
