@@ -465,12 +465,11 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 	uint8_t id[HS_ID_LEN];
 	hs_blake2b256(id, mr->enc, mr->enclen);
 	node->stats.payload_copies_in++;
-	bool asked = hs_reqsched_is_requested(node->reqs, p->slot, id);
-	hs_reqsched_delivered(node->reqs, p->slot, id); /* the bytes are the id's: p served */
 	struct hs_stored_rumor *have = hs_rumorstore_find(&node->store, id, now);
 	if (have || hs_seen_has(&node->seen, id, now) || hs_held_has(node, id)) {
 		node->stats.duplicates++;
 		if (have) {
+			hs_reqsched_delivered(node->reqs, p->slot, id); /* a copy of a valid one */
 			hs_knows_set(have, p->slot);
 			note_push_lag(node, p, id, now);
 		}
@@ -496,6 +495,8 @@ static void ingest(struct hs_node *node, struct peer *p, const struct hs_msg_rum
 		hs_peer_fault(node, p, HS_SCORE_BAD_SIG, "rumor with a bad signature", now);
 		return;
 	}
+	/* Signed by its origin: p served valid data (and answered us, if we asked it). */
+	bool asked = hs_reqsched_delivered(node->reqs, p->slot, id);
 	enum hs_verdict v = HS_ACCEPT;
 	if (node->caps.validate)
 		v = node->caps.validate(node->caps.ctx, rm, id);

@@ -608,19 +608,21 @@ void hs_reqsched_received(struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN])
 	rec_forget(rs, r);
 }
 
-void hs_reqsched_delivered(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN])
+bool hs_reqsched_delivered(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN])
 {
 	if (peer >= HS_PEERS_MAX)
-		return;
+		return false;
 	struct peer *pe = &rs->peer[peer];
 	uint32_t r = lookup(rs, id);
 	uint32_t a = r == NONE ? NONE : find(rs, r, peer);
-	if (a != NONE && rs->anns[a].state == REQUESTED)
+	bool answer = a != NONE && rs->anns[a].state == REQUESTED;
+	if (answer)
 		pe->strikes = 0;
 	pe->proven = true;
 	if (a != NONE && rs->anns[a].state != FAILED)
 		ann_fail(rs, a); /* answered: it is not asked for the id again */
 	peer_sync(rs, peer);     /* its key lost the unproven term */
+	return answer;
 }
 
 void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN])

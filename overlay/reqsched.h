@@ -62,11 +62,12 @@
  *    chosen within the same poll. Equal priorities (probability 2^-62 per pair) are taken in
  *    an unspecified order.
  *  - received(id): the object arrived or was judged: every announcement of id is removed.
- *  - delivered(peer, id): peer sent us the object id (its bytes hash to id): the peer is
- *    proven; if its announcement of id is REQUESTED, that is an answer (strikes back to 0);
- *    its announcement of id, if any and not FAILED, becomes FAILED. (The node then calls
- *    received(id) once the object is judged; an object it could not judge yet, e.g. over the
- *    verification budget, stays requestable from the other announcers.)
+ *  - delivered(peer, id): peer sent us the object id and the node found it valid (its
+ *    signature checked, or a copy of one the node holds): the peer is proven; if its announcement
+ * of id is REQUESTED, that is an answer (strikes back to 0); its announcement of id, if any and not
+ * FAILED, becomes FAILED. (The node then calls received(id) once the object is judged; an object it
+ * could not judge yet, e.g. over the verification budget, stays requestable from the other
+ * announcers.)
  *  - notfound(peer, id): that peer's announcement of id (CANDIDATE or REQUESTED) becomes
  *    FAILED; no-op if there is none or it already FAILED.
  *  - peer_gone(peer): every announcement of peer is removed.
@@ -177,7 +178,8 @@ HS_MUST_USE int hs_reqsched_announce(struct hs_reqsched *rs, uint32_t peer,
 size_t hs_reqsched_poll(struct hs_reqsched *rs, uint64_t now, struct hs_request *out, size_t max,
                         size_t *timeouts);
 void hs_reqsched_received(struct hs_reqsched *rs, const uint8_t id[HS_ID_LEN]);
-void hs_reqsched_delivered(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN]);
+/* Returns true if peer's announcement of id was REQUESTED (the delivery answered it). */
+bool hs_reqsched_delivered(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN]);
 void hs_reqsched_notfound(struct hs_reqsched *rs, uint32_t peer, const uint8_t id[HS_ID_LEN]);
 void hs_reqsched_peer_gone(struct hs_reqsched *rs, uint32_t peer);
 /* Requests to peer made from now on expire after timeout_ns (at most, and 0 meaning, the

@@ -125,11 +125,12 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 		const struct hs_entry *e = &ms->entries[i];
 		uint8_t id[HS_ID_LEN];
 		hs_blake2b256(id, ms->enc[i], ms->enclen[i]);
-		hs_reqsched_delivered(node->reqs, p->slot, id); /* the bytes are the id's */
 		struct hs_state_slot *have = hs_statestore_by_id(&node->state, id);
 		if (have || hs_seen_has(&node->seen, id, now)) {
-			if (have)
+			if (have) {
 				know(have, p->slot);
+				hs_reqsched_delivered(node->reqs, p->slot, id); /* a copy of ours */
+			}
 			hs_reqsched_received(node->reqs, id);
 			continue;
 		}
@@ -149,6 +150,7 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 			              now);
 			return;
 		}
+		hs_reqsched_delivered(node->reqs, p->slot, id); /* signed: p served valid data */
 		hs_reqsched_received(node->reqs, id);
 		enum hs_apply r = merge(node, e, ms->enc[i], ms->enclen[i], id, true, false, now);
 		have = hs_statestore_by_id(&node->state, id);

@@ -257,15 +257,17 @@ static void m_received(struct model *m, uint32_t id)
 	}
 }
 
-static void m_delivered(struct model *m, uint32_t peer, uint32_t id)
+static bool m_delivered(struct model *m, uint32_t peer, uint32_t id)
 {
 	long i = m_find(m, peer, id);
-	if (i >= 0 && m->a[i].state == M_REQUESTED)
+	bool answer = i >= 0 && m->a[i].state == M_REQUESTED;
+	if (answer)
 		m->strikes[peer] = 0;
 	m->proven[peer] = true;
 	if (i >= 0)
 		m->a[i].state = M_FAILED;
 	m_cleanup(m);
+	return answer;
 }
 
 static void m_notfound(struct model *m, uint32_t peer, uint32_t id)
@@ -466,14 +468,18 @@ static bool op_other(struct run *r, uint32_t kind)
 		}
 		if (verbose)
 			printf("  %s(%u, %u)\n", kind == 1 ? "notfound" : "delivered", peer, i);
+		bool answer = false;
 		if (kind == 1)
 			hs_reqsched_notfound(r->rs, peer, id);
 		else
-			hs_reqsched_delivered(r->rs, peer, id);
+			answer = hs_reqsched_delivered(r->rs, peer, id);
 		if (peer < HS_PEERS_MAX && kind == 1)
 			m_notfound(&r->m, peer, i);
-		else if (peer < HS_PEERS_MAX)
-			m_delivered(&r->m, peer, i);
+		else if (peer < HS_PEERS_MAX && m_delivered(&r->m, peer, i) != answer)
+			MISMATCH(r, "delivered(%u, %u) answered %d, model %d", peer, i, answer,
+			         !answer);
+		else if (peer >= HS_PEERS_MAX && answer)
+			MISMATCH(r, "delivered(%u, %u) answered for a peer out of range", peer, i);
 	} else {
 		if (verbose)
 			printf("  peer_gone(%u)\n", peer);
@@ -790,7 +796,7 @@ static void test_strikes_demote(void)
 	CHECK_EQ(ann(rs, 1, X[7], 200), 0);
 	CHECK_EQ(poll16(rs, 200, q, &to), 1);
 	CHECK(req_is(&q[0], 1, X[7]));
-	hs_reqsched_delivered(rs, 1, X[7]);
+	CHECK(hs_reqsched_delivered(rs, 1, X[7])); /* it answered the request */
 	CHECK_EQ(hs_reqsched_peer_strikes(rs, 1), 0);
 	CHECK(!hs_reqsched_is_requested(rs, 1, X[7]));
 	hs_reqsched_peer_gone(rs, 2);
@@ -811,8 +817,8 @@ static void test_proven_first(void)
 	size_t to;
 	REQUIRE(hs_reqsched_new(&rs, &cfg, test_key) == 0);
 	/* Peers 1..4 outbound, 5 inbound. Peer 3 pushed us something unasked. */
-	hs_reqsched_delivered(rs, 3, X[20]);
-	hs_reqsched_delivered(rs, 5, X[21]);
+	CHECK(!hs_reqsched_delivered(rs, 3, X[20])); /* nothing asked: no answer */
+	CHECK(!hs_reqsched_delivered(rs, 5, X[21]));
 	size_t first3 = 0;
 	for (uint32_t i = 0; i < 16; i++) {
 		for (uint32_t p = 1; p <= 4; p++)
