@@ -388,7 +388,7 @@ void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
 	if (p->anchor && !node->shutting_down)
 		anchor_closed(node, p);
 	/* An active session is closing by now (PS_CLOSING): whether its hello came is p->up. */
-	if (p->kind == CONN_INBOUND || p->up || p->state == PS_ACTIVE)
+	if (p->kind == CONN_INBOUND || p->up)
 		return;
 	/* An outbound session that never became active counts as a failed attempt on the node
 	 * we meant to reach, unless that node is connected another way (a duplicate). */
@@ -418,7 +418,6 @@ static bool getaddr_allowed(struct hs_node *node, const struct peer *p, uint64_t
 	/* A slot whose window is still running counts for whichever group hashes to it: a
 	 * collision shares the count (tightens the limit), never starts a fresh window. */
 	if (now >= slot->window_ns + HS_GETADDR_WINDOW_S * HS_NS_PER_S) {
-		memcpy(slot->group, g + 1, 8);
 		slot->window_ns = now;
 		slot->count = 0;
 	}

@@ -138,8 +138,8 @@ struct pending_anchor {
 };
 
 /* getaddr answers given to one network group in the current window (connect.c). */
+/* One slot of the getaddr limit: the groups that hash to it share one count per window. */
 struct getaddr_group {
-	uint8_t group[8];
 	uint64_t window_ns;
 	uint32_t count;
 };
