@@ -160,6 +160,21 @@ static void print_result(json_t *result, bool text)
 	free(s);
 }
 
+/* Prints a reply's error and returns it (NULL) or the reply. */
+static json_t *check_reply(json_t *reply, int *code)
+{
+	json_t *err = json_object_get(reply, "error");
+	if (err && !json_is_null(err)) {
+		fprintf(stderr, "error %lld: %s\n",
+		        (long long)json_integer_value(json_object_get(err, "code")),
+		        json_string_value(json_object_get(err, "message")));
+		json_decref(reply);
+		*code = 1;
+		return NULL;
+	}
+	return reply;
+}
+
 /* The reply to request id from the stream; prints an error and returns NULL on failure. */
 static json_t *await_reply(FILE *f, int *code)
 {
@@ -179,16 +194,7 @@ static json_t *await_reply(FILE *f, int *code)
 		*code = die(1, "the node sent a malformed reply", NULL);
 		return NULL;
 	}
-	json_t *err = json_object_get(reply, "error");
-	if (err && !json_is_null(err)) {
-		fprintf(stderr, "error %lld: %s\n",
-		        (long long)json_integer_value(json_object_get(err, "code")),
-		        json_string_value(json_object_get(err, "message")));
-		json_decref(reply);
-		*code = 1;
-		return NULL;
-	}
-	return reply;
+	return check_reply(reply, code);
 }
 
 static int send_request(FILE *f, const char *method, json_t *params, int id)
@@ -535,21 +541,6 @@ static json_t *http_call(const struct opts *o, json_t *req, int *code)
 		char what[64];
 		snprintf(what, sizeof(what), "HTTP %d without a JSON-RPC reply", status);
 		*code = die(1, what, NULL);
-		return NULL;
-	}
-	return reply;
-}
-
-/* Prints a reply's error and returns it (NULL) or the reply. */
-static json_t *check_reply(json_t *reply, int *code)
-{
-	json_t *err = json_object_get(reply, "error");
-	if (err && !json_is_null(err)) {
-		fprintf(stderr, "error %lld: %s\n",
-		        (long long)json_integer_value(json_object_get(err, "code")),
-		        json_string_value(json_object_get(err, "message")));
-		json_decref(reply);
-		*code = 1;
 		return NULL;
 	}
 	return reply;
