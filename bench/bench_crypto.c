@@ -26,7 +26,7 @@
 #include <sodium.h>
 
 #include "benchstat.h"
-#include "hearsay/crypto.h"
+#include "crypto/crypto.h"
 
 #define NKEYS   256
 #define MSG_LEN 100

@@ -47,11 +47,11 @@
 #include <sodium.h>
 
 #include "benchstat.h"
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/msg.h"
-#include "hearsay/node.h"
-#include "hearsay/noise.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "crypto/noise.h"
+#include "overlay/msg.h"
+#include "overlay/node.h"
 #include "testrng.h"
 
 #define NPEERS      8

@@ -34,20 +34,22 @@ add_link_options(${HS_SAN_FLAGS})
 add_compile_definitions(HS_VERSION="${PROJECT_VERSION}")
 
 # hs_module(NAME DIR [DEPS ...]): a static library from every .c file in DIR.
-# Public headers live in include/hearsay/; a module may include any of them, but it only
-# links the modules it names, so reaching above its layer is a link error.
+# The public API lives in include/hearsay/ (installed); a module's own headers live next to its
+# sources and are included as "module/name.h" from the source root. A module links only the
+# modules it names, and the layers ctest (scripts/check_layers.py) fails on an include above
+# its layer.
 function(hs_module name)
   cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.c)
   if(NOT srcs)
     # A module with no sources yet is an interface library, so its users still configure.
     add_library(${name} INTERFACE)
-    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR})
     target_link_libraries(${name} INTERFACE ${M_DEPS})
     return()
   endif()
   add_library(${name} STATIC ${srcs})
-  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}
                                      PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_compile_options(${name} PRIVATE ${HS_WARNINGS})
   target_link_libraries(${name} PUBLIC ${M_DEPS})

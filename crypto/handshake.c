@@ -1,5 +1,5 @@
 /*
- * The hearsay handshake (see hearsay/handshake.h): Noise_XX_25519_ChaChaPoly_BLAKE2b with a
+ * The hearsay handshake (see crypto/handshake.h): Noise_XX_25519_ChaChaPoly_BLAKE2b with a
  * step byte in front of each message and identity proofs in the payloads.
  *
  * The step counter `next` is the whole protocol state besides Noise's own: it names the next
@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "hearsay/handshake.h"
+#include "crypto/handshake.h"
 
 #define PROLOGUE      "hearsay/noise/1"
 #define PROLOGUE_LEN  (sizeof(PROLOGUE) - 1)

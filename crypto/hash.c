@@ -1,13 +1,13 @@
 /*
  * Hashes, BIP340-style tagged hashes, name checks and the secret-keyed short hash (see
- * hearsay/crypto.h). Thin wrappers over libsodium; nothing here holds a secret except the
+ * crypto/crypto.h). Thin wrappers over libsodium; nothing here holds a secret except the
  * caller's SipHash key, which is only borrowed for the call.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/limits.h"
+#include "base/limits.h"
+#include "crypto/crypto.h"
 
 /* "hearsay/" + purpose + "/" + network. */
 #define TAG_PREFIX     "hearsay/"
@@ -43,18 +43,6 @@ void hs_blake2b256(uint8_t out[32], const void *data, size_t datalen)
 	if (crypto_generichash(out, 32, nonnull_bytes(data, datalen), (unsigned long long)datalen,
 	                       NULL, 0) != 0)
 		abort();
-}
-
-bool hs_name_is_valid(const void *name, size_t namelen, size_t max)
-{
-	const uint8_t *p = name;
-	if (name == NULL || namelen == 0 || namelen > max)
-		return false;
-	for (size_t i = 0; i < namelen; i++) {
-		if (p[i] < 0x21 || p[i] > 0x7e)
-			return false;
-	}
-	return true;
 }
 
 /*

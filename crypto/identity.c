@@ -1,5 +1,5 @@
 /*
- * The secp256k1 context, identity keys and BIP340 signatures (see hearsay/crypto.h).
+ * The secp256k1 context, identity keys and BIP340 signatures (see crypto/crypto.h).
  *
  * An hs_identity holds a libsecp256k1 keypair (secret key and its public point) and caches
  * the 32-byte x-only public key, so hs_identity_pubkey() costs nothing. The keypair is the
@@ -17,7 +17,7 @@
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
-#include "hearsay/crypto.h"
+#include "crypto/crypto.h"
 
 struct hs_crypto {
 	secp256k1_context *ctx;

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/idmap.h"
+#include "crypto/crypto.h"
+#include "crypto/idmap.h"
 
 #define LOAD_NUM 3 /* grow past 3/4 full */
 #define LOAD_DEN 4

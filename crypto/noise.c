@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "hearsay/limits.h"
-#include "hearsay/noise.h"
+#include "base/limits.h"
+#include "crypto/noise.h"
 
 #define DHLEN        ((size_t)32)
 #define KEYLEN       ((size_t)32)

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: a seed's stored crawl statistics (hearsay/crawl.h, the store's table 'c').
+ * libFuzzer target: a seed's stored crawl statistics (overlay/crawl.h, the store's table 'c').
  * A decoded value must be canonical (re-encoding gives the input bytes), and what the seed
  * computes from it must stay in range: ratios in 0..1, weights finite and non-negative, and an
  * update on top of it keeps both true.
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crawl.h"
-#include "hearsay/node.h"
+#include "overlay/crawl.h"
+#include "overlay/node.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/msg.h"
+#include "overlay/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_node_recv: the whole protocol core (hearsay/node.h), driven statefully.
+ * fuzz_node_recv: the whole protocol core (overlay/node.h), driven statefully.
  *
  * The harness is the node's driver AND the remote end of every session. The input is a little
  * program: byte 0 configures the node, then each operation is an opcode byte and its operands
@@ -62,14 +62,14 @@
 #include <string.h>
 
 #include "../overlay/addrbook.h" /* the stored form of book entries */
-#include "hearsay/banlist.h"
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/msg.h"
-#include "hearsay/node.h"
-#include "hearsay/noise.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "crypto/noise.h"
 #include "node_recv_fixture.h"
 #include "node_recv_ops.h"
+#include "overlay/msg.h"
+#include "overlay/node.h"
+#include "reputation/banlist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

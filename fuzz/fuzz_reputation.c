@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/banlist.h"
-#include "hearsay/score.h"
+#include "reputation/banlist.h"
+#include "reputation/score.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hearsay/msg.h"
+#include "overlay/msg.h"
 
 static const char *root;
 

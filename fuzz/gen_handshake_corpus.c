@@ -15,8 +15,8 @@
  */
 #include <stdio.h>
 
+#include "crypto/noise.h"
 #include "handshake_fixture.h"
-#include "hearsay/noise.h"
 
 #define PROLOGUE "hearsay/noise/1"
 #define MAX_IN   4096

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
 
 #define HS_FIX_NETWORK "main"
 

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/node.h"
+#include "base/netaddr.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
 #include "node_recv_ops.h"
+#include "overlay/node.h"
 #include "testrng.h"
 
 #define NREMOTE       NR_NREMOTE

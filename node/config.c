@@ -1,4 +1,4 @@
-/* hearsayd's configuration: file (inih) and flags (see hearsay/config.h). */
+/* hearsayd's configuration: file (inih) and flags (see node/config.h). */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -12,12 +12,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "hearsay/config.h"
-#include "hearsay/crypto.h"
-#include "hearsay/log.h"
-#include "hearsay/node.h"
-#include "hearsay/rpcauth.h"
-#include "hearsay/suggest.h"
+#include "crypto/crypto.h"
+#include "node/config.h"
+#include "node/log.h"
+#include "node/rpcauth.h"
+#include "overlay/node.h"
+#include "overlay/suggest.h"
 
 #define DEFAULT_PORT 7070
 

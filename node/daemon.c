@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "daemon_impl.h"
-#include "hearsay/banlist.h"
-#include "hearsay/daemon.h"
-#include "hearsay/keyfile.h"
+#include "node/daemon.h"
+#include "node/keyfile.h"
+#include "reputation/banlist.h"
 
 #define STOP_GRACE_MS 2000
 

@@ -26,12 +26,12 @@
 
 #include <jansson.h>
 
-#include "hearsay/config.h"
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/log.h"
-#include "hearsay/node.h"
-#include "hearsay/store.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "node/config.h"
+#include "node/log.h"
+#include "overlay/node.h"
+#include "store/store.h"
 
 #define HS_RPC_LINE_MAX    (1024 * 1024)     /* one request */
 #define HS_RPC_BACKLOG_MAX (8 * 1024 * 1024) /* unread notifications before a client is dropped */

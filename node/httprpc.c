@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "daemon_impl.h"
-#include "hearsay/rpcauth.h"
+#include "node/rpcauth.h"
 
 #define COOKIE_USER "__cookie__"
 

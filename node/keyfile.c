@@ -1,4 +1,4 @@
-/* The identity key file: create once, check and load at every start (see hearsay/keyfile.h). */
+/* The identity key file: create once, check and load at every start (see node/keyfile.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "hearsay/keyfile.h"
+#include "node/keyfile.h"
 
 #define HEADER_LEN (sizeof(HS_KEYFILE_HEADER) - 1)
 #define HEX_LEN    64

@@ -1,10 +1,10 @@
-/* Log lines on stderr (see hearsay/log.h). */
+/* Log lines on stderr (see node/log.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hearsay/log.h"
+#include "node/log.h"
 
 static enum hs_log_level current = HS_LOG_INFO;
 

@@ -31,9 +31,9 @@
 #include <time.h>
 
 #include "daemon_impl.h"
-#include "hearsay/banlist.h"
-#include "hearsay/msg.h"
-#include "hearsay/score.h"
+#include "overlay/msg.h"
+#include "reputation/banlist.h"
+#include "reputation/score.h"
 
 #define TEXT_MAX HS_METRICS_TEXT_MAX
 

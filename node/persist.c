@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "daemon_impl.h"
-#include "hearsay/crawl.h"
+#include "overlay/crawl.h"
 
 /* Rationale: often enough that a freed disk is noticed within seconds, rarely enough that a
  * disk that stays full costs one reopen of a small database per probe. */

@@ -9,9 +9,9 @@
 #include <strings.h>
 
 #include "daemon_impl.h"
-#include "hearsay/banlist.h"
-#include "hearsay/record.h"
-#include "hearsay/rpcauth.h"
+#include "node/rpcauth.h"
+#include "overlay/record.h"
+#include "reputation/banlist.h"
 
 #define E_PARAMS    (-32602)
 #define E_METHOD    (-32601)

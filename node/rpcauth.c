@@ -1,10 +1,10 @@
 /*
- * The RPC's rpcauth check (bitcoind's format) and hex decoding (include/hearsay/rpcauth.h).
+ * The RPC's rpcauth check (bitcoind's format) and hex decoding (node/rpcauth.h).
  */
 #include <sodium.h>
 #include <string.h>
 
-#include "hearsay/rpcauth.h"
+#include "node/rpcauth.h"
 
 static int hexval(char c)
 {

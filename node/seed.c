@@ -1,7 +1,7 @@
 /*
  * Seed mode in the daemon (seed=1): a status line in the log every minute, and the RPC
  * methods getseedstats and exportseeds (docs/RPC.md). The crawler itself is the core's
- * (overlay/crawl.c, hearsay/crawl.h); this file only reads its figures.
+ * (overlay/crawl.c, overlay/crawl.h); this file only reads its figures.
  *
  * A one-second timer samples the core's counters into a ring, so "in the last minute" is
  * exact to a second; every 60th sample writes the status line.
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "daemon_impl.h"
-#include "hearsay/crawl.h"
+#include "overlay/crawl.h"
 
 #define SAMPLES     61 /* one a second: the last minute and its start */
 #define STATUS_TICK 60 /* samples between status lines */

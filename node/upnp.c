@@ -30,8 +30,8 @@
 
 #include <arpa/inet.h>
 
+#include "base/limits.h"
 #include "daemon_impl.h"
-#include "hearsay/limits.h"
 
 enum status { SEARCHING, MAPPED, FAILED, STOPPED };
 static const char *const status_names[] = { "searching", "mapped", "failed", "stopped" };

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "addrbook.h"
-#include "hearsay/crypto.h"
-#include "hearsay/wire.h"
+#include "base/wire.h"
+#include "crypto/crypto.h"
 
 #define NS_PER_S         1000000000ull
 #define RECENT_TRY_NS    (60 * NS_PER_S)  /* never call an entry tried this recently terrible */

@@ -52,9 +52,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/idmap.h"
 #include "hearsay/error.h"
-#include "hearsay/idmap.h"
-#include "hearsay/record.h"
+#include "overlay/record.h"
 
 #define HS_BOOK_BUCKET_SIZE 64
 

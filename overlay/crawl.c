@@ -1,6 +1,6 @@
 /*
  * Seed mode: the crawler, its reachability statistics and a seed's getaddr answers
- * (hearsay/crawl.h). The statistics are pure data with explicit time; the crawler is driven by
+ * (overlay/crawl.h). The statistics are pure data with explicit time; the crawler is driven by
  * the connect timer and hears of each visit's end from connect.c.
  */
 #include <math.h>

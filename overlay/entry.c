@@ -1,8 +1,8 @@
-/* State entries: canonical encoding (see hearsay/entry.h). */
+/* State entries: canonical encoding (see overlay/entry.h). */
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/entry.h"
+#include "crypto/crypto.h"
+#include "overlay/entry.h"
 
 void hs_entry_read(struct hs_reader *r, struct hs_entry *e)
 {

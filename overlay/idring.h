@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/idmap.h"
 #include "hearsay/error.h"
-#include "hearsay/idmap.h"
 
 struct hs_idring {
 	struct hs_idmap map;

@@ -1,9 +1,9 @@
-/* Frames: canonical encoding of every message type (see hearsay/msg.h). */
+/* Frames: canonical encoding of every message type (see overlay/msg.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/msg.h"
+#include "crypto/crypto.h"
+#include "overlay/msg.h"
 
 /* The family byte of a hello your_addr that the sender does not know. */
 #define ADDR_UNKNOWN 0

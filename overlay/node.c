@@ -1,5 +1,5 @@
 /*
- * The node: lifecycle, the public inputs, the pump and introspection (see hearsay/node.h).
+ * The node: lifecycle, the public inputs, the pump and introspection (see overlay/node.h).
  *
  * Every public input ends with flush(): scheduled getdata requests go out, announcement
  * queues are emptied into inv frames and queued getdata is served. So after any call the only

@@ -1,7 +1,7 @@
-/* Node records: canonical encoding (see hearsay/record.h). */
+/* Node records: canonical encoding (see overlay/record.h). */
 #include <string.h>
 
-#include "hearsay/record.h"
+#include "overlay/record.h"
 
 /* id, seq, generation, time_s, services, naddrs (one varint byte while the limit is < 128). */
 #define RECORD_FIXED_LEN (HS_KEY_LEN + 4 * 8 + 1 + HS_SIG_LEN)

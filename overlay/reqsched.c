@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/idmap.h"
+#include "crypto/crypto.h"
+#include "crypto/idmap.h"
 #include "reqsched.h"
 
 #define NONE UINT32_MAX

@@ -134,8 +134,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
 
 /* A zero count takes its default. */
 struct hs_reqsched_config {

@@ -1,8 +1,8 @@
-/* Rumors: canonical encoding (see hearsay/rumor.h). */
+/* Rumors: canonical encoding (see overlay/rumor.h). */
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/rumor.h"
+#include "crypto/crypto.h"
+#include "overlay/rumor.h"
 
 void hs_rumor_read(struct hs_reader *r, struct hs_rumor *rm)
 {

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearsay/limits.h"
+#include "base/limits.h"
 #include "idring.h"
 
 #define HS_PEER_WORDS (HS_PEERS_MAX / 64)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
+#include "crypto/crypto.h"
 #include "statestore.h"
 
 #define NONE UINT32_MAX

@@ -23,9 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearsay/entry.h"
-#include "hearsay/idmap.h"
-#include "hearsay/limits.h"
+#include "base/limits.h"
+#include "crypto/idmap.h"
+#include "overlay/entry.h"
 #include "rumorstore.h" /* HS_PEER_WORDS, hs_knows */
 
 struct hs_state_slot {

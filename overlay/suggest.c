@@ -1,8 +1,8 @@
-/* Suggestions for a misspelt name (see hearsay/suggest.h). */
+/* Suggestions for a misspelt name (see overlay/suggest.h). */
 #include <stdint.h>
 #include <string.h>
 
-#include "hearsay/suggest.h"
+#include "overlay/suggest.h"
 
 #define NAME_MAX_LEN 64
 

@@ -69,8 +69,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
 
 #define HS_VERIFYSCHED_BURST_MAX 1000000u
 

@@ -1,8 +1,8 @@
-/* Bans by identity, IP address or network group (see hearsay/banlist.h). */
+/* Bans by identity, IP address or network group (see reputation/banlist.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/banlist.h"
+#include "reputation/banlist.h"
 
 void hs_banlist_init(struct hs_banlist *bl, const uint8_t secret[16], size_t bans_max)
 {

@@ -1,11 +1,11 @@
 /*
- * Token buckets with explicit time (see hearsay/ratelimit.h).
+ * Token buckets with explicit time (see reputation/ratelimit.h).
  *
  * The level is kept in nano-tokens (1e-9 token): a bucket refilling at rate tokens/s gains
  * exactly rate * dt nano-tokens in dt nanoseconds, so no fraction is ever rounded away, however
  * often the bucket is checked.
  */
-#include "hearsay/ratelimit.h"
+#include "reputation/ratelimit.h"
 
 #define NANO      1000000000u
 #define RATE_MAX  1000000000u /* tokens per second */

@@ -1,9 +1,9 @@
-/* Peer scores with decay, caps, thresholds and explanations (see hearsay/score.h). */
+/* Peer scores with decay, caps, thresholds and explanations (see reputation/score.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/score.h"
+#include "reputation/score.h"
 
 void hs_score_params_default(struct hs_score_params *p)
 {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The core (crypto/, reputation/, overlay/) is sans-IO: time, sockets, files, threads and
+# The core (base/, crypto/, reputation/, overlay/) is sans-IO: time, sockets, files, threads and
 # randomness reach it only as arguments or capabilities. This check lists the undefined
 # symbols of the core archives and fails on any that would read a clock, do I/O, start a
 # thread, read the environment or draw from a global RNG.
@@ -25,7 +25,7 @@ done
 # storage header is wrong even before it calls anything.
 src=$(cd "$(dirname "$0")/.." && pwd)
 inc=$(grep -RnE '#include[[:space:]]*<(time\.h|sys/time\.h|sys/socket\.h|netinet/[a-z_]+\.h|arpa/inet\.h|netdb\.h|pthread\.h|threads\.h|unistd\.h|fcntl\.h|dirent\.h|uv\.h|leveldb/[a-z_]+\.h)>' \
-	"$src/crypto" "$src/reputation" "$src/overlay" 2>/dev/null || true)
+	"$src/base" "$src/crypto" "$src/reputation" "$src/overlay" 2>/dev/null || true)
 if [ -n "$inc" ]; then
 	echo "sans_io: core sources include I/O, clock or thread headers:" >&2
 	echo "$inc" >&2

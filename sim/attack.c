@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/msg.h"
+#include "overlay/msg.h"
 #include "sim_impl.h"
 
 #define TICK_NS       (250 * HS_NS_PER_MS) /* strategies inject this often */

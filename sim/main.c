@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hearsay/node.h"
-#include "hearsay/suggest.h"
+#include "overlay/node.h"
+#include "overlay/suggest.h"
 #include "sim.h"
 
 #define EXIT_USAGE 64

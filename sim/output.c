@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/msg.h"
+#include "overlay/msg.h"
 #include "series.h"
 #include "sim_impl.h"
 

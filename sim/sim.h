@@ -4,7 +4,7 @@
  * One process runs N real hs_node cores (real keys, real Noise, real BIP340, real codecs)
  * under virtual time, joined by a modelled TCP network, with one seeded PRNG behind every
  * random choice: keys, nonces, latencies, losses, partition sides, rumor origins. It drives
- * each core exactly as node/ does (the pump of hearsay/node.h): after every input to a node
+ * each core exactly as node/ does (the pump of overlay/node.h): after every input to a node
  * it drains that node's peers' output onto the links, polls and handles every event, and
  * re-arms the node's one timer at hs_node_next_deadline.
  *
@@ -40,7 +40,7 @@
 #include <stdio.h>
 
 #include "hearsay/error.h"
-#include "hearsay/node.h"
+#include "overlay/node.h"
 
 /* The virtual clock starts at 2026-01-01T00:00:00Z (node time is ns since the Unix epoch). */
 #define HS_SIM_EPOCH_S 1767225600ull

@@ -32,10 +32,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/node.h"
+#include "base/netaddr.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "overlay/node.h"
 #include "sim.h"
 
 #define SIM_NONE  UINT32_MAX

@@ -2,7 +2,7 @@
  * The simulated world: nodes and their capabilities, the pump, the event loop and the
  * scenario (join, warm-up, publish, tail).
  *
- * The pump is hearsay/node.h's, for one node after every input: drain every open endpoint's
+ * The pump is overlay/node.h's, for one node after every input: drain every open endpoint's
  * pending output onto its link (one chunk per endpoint per round), poll and handle every
  * event (a close first flushes what is pending, then closes both ends), repeat while anything
  * moved, check the node's invariants (cfg.check), and re-arm its one timer.

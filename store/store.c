@@ -1,4 +1,4 @@
-/* LevelDB-backed persistence (see hearsay/store.h). */
+/* LevelDB-backed persistence (see store/store.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +6,8 @@
 
 #include <leveldb/c.h>
 
-#include "hearsay/store.h"
 #include "salvage.h"
+#include "store/store.h"
 
 #define KEY_MAX 512
 #define DIR_MAX 4096
@@ -96,7 +96,7 @@ static int record(struct hs_store *st, char *err, size_t errlen, const char *wha
 	return rc;
 }
 
-/* A write's status: on failure the store stops writing (see hearsay/store.h). */
+/* A write's status: on failure the store stops writing (see store/store.h). */
 static int write_done(struct hs_store *st, char *lerr)
 {
 	if (!lerr)

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/node.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "overlay/node.h"
 #include "testrng.h"
 
 #define TN_MAX   16

@@ -33,7 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hearsay/rpcauth.h"
+#include "node/rpcauth.h"
 
 #define PATH_LEN        4096
 #define DEFAULT_RPCPORT "7071"

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/keyfile.h"
-#include "hearsay/msg.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "node/keyfile.h"
+#include "overlay/msg.h"
 
 struct side {
 	const char *name;

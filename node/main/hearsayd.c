@@ -1,5 +1,5 @@
 /* hearsayd: the hearsay node (hearsayd --help). */
-#include "hearsay/daemon.h"
+#include "node/daemon.h"
 
 int main(int argc, char **argv)
 {

@@ -53,10 +53,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hearsay/config.h"
-#include "hearsay/crypto.h"
-#include "hearsay/handshake.h"
-#include "hearsay/msg.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "node/config.h"
+#include "overlay/msg.h"
 
 struct mallory {
 	int fd;

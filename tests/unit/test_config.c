@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "hearsay/config.h"
-#include "hearsay/node.h"
+#include "node/config.h"
+#include "overlay/node.h"
 
 struct good {
 	const char *text;

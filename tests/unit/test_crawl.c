@@ -1,5 +1,5 @@
 /*
- * The seed crawler's reachability statistics (hearsay/crawl.h): the decay math against
+ * The seed crawler's reachability statistics (overlay/crawl.h): the decay math against
  * hand-computed values and against a naive model that keeps every sample and sums its
  * weight e^-(age / window) afresh; the reachability rule; the stored form's round trip and
  * its refusals.
@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "harness.h"
-#include "hearsay/crawl.h"
-#include "hearsay/limits.h"
-#include "hearsay/node.h"
+#include "overlay/crawl.h"
+#include "overlay/node.h"
 #include "testrng.h"
 
 #define S          HS_NS_PER_S

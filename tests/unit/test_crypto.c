@@ -4,9 +4,9 @@
  */
 #include <sodium.h>
 
+#include "base/limits.h"
+#include "crypto/crypto.h"
 #include "harness.h"
-#include "hearsay/crypto.h"
-#include "hearsay/limits.h"
 
 static struct hs_crypto *crypto;
 /* The BIP340 vector file; a path on the command line replaces it (to try another copy). */

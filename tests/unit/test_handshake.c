@@ -8,9 +8,9 @@
 #include <sodium.h>
 
 #include "../../fuzz/handshake_fixture.h"
+#include "crypto/handshake.h"
+#include "crypto/noise.h"
 #include "harness.h"
-#include "hearsay/handshake.h"
-#include "hearsay/noise.h"
 
 #define PROLOGUE "hearsay/noise/1"
 

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 
 #define MODEL_NAME "idmap"
+#include "crypto/crypto.h"
+#include "crypto/idmap.h"
 #include "harness.h"
-#include "hearsay/crypto.h"
-#include "hearsay/idmap.h"
 #include "model.h"
 #include "testrng.h"
 

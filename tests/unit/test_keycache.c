@@ -1,6 +1,6 @@
 /* ctest `keycache`: hs_verify_cached answers exactly as hs_verify, whatever the cache holds. */
+#include "crypto/crypto.h"
 #include "harness.h"
-#include "hearsay/crypto.h"
 
 static void test_cached_verify_agrees(void)
 {

@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "harness.h"
-#include "hearsay/keyfile.h"
+#include "node/keyfile.h"
 
 static struct hs_crypto *crypto;
 static char dir[64];

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "harness.h"
-#include "hearsay/msg.h"
+#include "overlay/msg.h"
 
 static uint8_t frame[HS_FRAME_MAX + 64];
 static uint8_t frame2[HS_FRAME_MAX + 64];

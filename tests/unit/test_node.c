@@ -3,9 +3,9 @@
  * in-memory links (tests/node_harness.h).
  */
 #include "harness.h"
-#include "hearsay/msg.h"
-#include "hearsay/record.h"
 #include "node_harness.h"
+#include "overlay/msg.h"
+#include "overlay/record.h"
 
 static void test_two_nodes_deliver(void)
 {

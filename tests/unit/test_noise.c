@@ -6,8 +6,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "crypto/noise.h"
 #include "harness.h"
-#include "hearsay/noise.h"
 #include "testrng.h"
 
 #define U64_MAX_MINUS(k) (UINT64_MAX - (uint64_t)(k))

@@ -7,11 +7,11 @@
  */
 #include <stdbool.h>
 
+#include "base/netaddr.h"
 #include "harness.h"
-#include "hearsay/entry.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/record.h"
-#include "hearsay/rumor.h"
+#include "overlay/entry.h"
+#include "overlay/record.h"
+#include "overlay/rumor.h"
 
 /* ---- netaddr ---------------------------------------------------------------------------- */
 

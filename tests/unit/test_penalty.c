@@ -6,11 +6,11 @@
  */
 #include <math.h>
 
+#include "base/netaddr.h"
 #include "harness.h"
-#include "hearsay/banlist.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/score.h"
 #include "node_harness.h"
+#include "reputation/banlist.h"
+#include "reputation/score.h"
 
 #define S  1000000000ull
 #define MS 1000000ull

@@ -20,9 +20,9 @@
 
 #include <sodium.h>
 
+#include "crypto/crypto.h"
 #include "harness.h"
-#include "hearsay/crypto.h"
-#include "hearsay/msg.h"
+#include "overlay/msg.h"
 
 #define NETWORK "main"
 #define MAXLEN  2048

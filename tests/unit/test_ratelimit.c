@@ -8,7 +8,7 @@
  * Runs use fixed seeds; a failure prints the seed, which HS_TEST_SEED=<seed> replays alone.
  */
 #include "harness.h"
-#include "hearsay/ratelimit.h"
+#include "reputation/ratelimit.h"
 #include "testrng.h"
 
 #define NS_PER_S  UINT64_C(1000000000)

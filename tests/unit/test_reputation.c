@@ -3,8 +3,8 @@
 #include <math.h>
 
 #include "harness.h"
-#include "hearsay/banlist.h"
-#include "hearsay/score.h"
+#include "reputation/banlist.h"
+#include "reputation/score.h"
 #include "testrng.h"
 
 #define S 1000000000ull

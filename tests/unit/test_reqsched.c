@@ -16,8 +16,8 @@
  * Then directed tests of each rule, of the uniform choice, and of the delay bound that k
  * colluding withholders can cause (reqsched.h, "Delay bound").
  */
+#include "crypto/crypto.h"
 #include "harness.h"
-#include "hearsay/crypto.h"
 #include "overlay/reqsched.h"
 #include "testrng.h"
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "hearsay/config.h"
-#include "hearsay/rpcauth.h"
+#include "node/config.h"
+#include "node/rpcauth.h"
 
 /* python3 -c "import hmac; print(hmac.new(SALT.encode(), PASSWORD.encode(),
  * 'SHA256').hexdigest())" */

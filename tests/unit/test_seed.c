@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "hearsay/crawl.h"
 #include "node_harness.h"
+#include "overlay/crawl.h"
 #include "testrng.h"
 
 #define NODES     4 /* the seed is node 0 */

@@ -27,10 +27,10 @@
 #include <stdbool.h>
 
 #define MODEL_NAME "statestore"
+#include "crypto/crypto.h"
 #include "harness.h"
-#include "hearsay/crypto.h"
-#include "hearsay/entry.h"
 #include "model.h"
+#include "overlay/entry.h"
 #include "overlay/statestore.h"
 #include "testrng.h"
 

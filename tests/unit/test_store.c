@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "hearsay/store.h"
+#include "store/store.h"
 #include "testrng.h"
 
 static char dir[256];

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "hearsay/suggest.h"
+#include "overlay/suggest.h"
 
 static void test_distance(void)
 {

@@ -5,8 +5,8 @@
  * does not need. The in-memory network of tests/node_harness.h, plus dialling (its event
  * hook): an HS_EV_DIAL for a node's address connects to that node.
  */
+#include "base/limits.h"
 #include "harness.h"
-#include "hearsay/limits.h"
 #include "node_harness.h"
 
 /* ---- a network that dials ---------------------------------------------------------------- */

@@ -8,8 +8,8 @@
  */
 #include <stdbool.h>
 
+#include "base/wire.h"
 #include "harness.h"
-#include "hearsay/wire.h"
 #include "testrng.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */

@@ -24,9 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
+#include "base/wire.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
-#include "hearsay/wire.h"
 
 struct hs_rumor {
 	uint8_t origin[HS_KEY_LEN];

@@ -23,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "base/wire.h"
 #include "hearsay/error.h"
 
 /* ---- hashes ------------------------------------------------------------------------- */
@@ -41,9 +42,6 @@ struct hs_tag {
 HS_MUST_USE int hs_tag_init(struct hs_tag *tag, const char *purpose, const char *network);
 /* out = SHA256(SHA256(tag) || SHA256(tag) || msg). */
 void hs_tag_hash(const struct hs_tag *tag, uint8_t out[32], const void *msg, size_t msglen);
-
-/* Names (networks, topics, state keys): 1..max bytes, each printable ASCII 0x21..0x7e. */
-bool hs_name_is_valid(const void *name, size_t namelen, size_t max);
 
 /* ---- secret-keyed short hash --------------------------------------------------------- */
 

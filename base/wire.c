@@ -1,8 +1,7 @@
-/* The canonical wire codec: one bounds-checked reader, one writer (see hearsay/wire.h). */
+/* The canonical wire codec: one bounds-checked reader, one writer (see base/wire.h). */
 #include <string.h>
 
-#include "hearsay/crypto.h"
-#include "hearsay/wire.h"
+#include "base/wire.h"
 
 void hs_reader_init(struct hs_reader *r, const uint8_t *data, size_t len)
 {
@@ -245,4 +244,16 @@ void hs_write_bytes(struct hs_writer *w, const void *src, size_t n)
 void hs_write_bool(struct hs_writer *w, bool v)
 {
 	hs_write_u8(w, v ? 1 : 0);
+}
+
+bool hs_name_is_valid(const void *name, size_t namelen, size_t max)
+{
+	const uint8_t *p = name;
+	if (name == NULL || namelen == 0 || namelen > max)
+		return false;
+	for (size_t i = 0; i < namelen; i++) {
+		if (p[i] < 0x21 || p[i] > 0x7e)
+			return false;
+	}
+	return true;
 }

@@ -6,7 +6,7 @@
 #ifndef HEARSAY_LOG_H
 #define HEARSAY_LOG_H
 
-#include "hearsay/node.h"
+#include "overlay/node.h"
 
 void hs_log_set_level(enum hs_log_level level);
 enum hs_log_level hs_log_get_level(void);

@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #include "hearsay/error.h"
-#include "hearsay/record.h"
+#include "overlay/record.h"
 
 enum hs_crawl_window {
 	HS_CRAWL_2H = 0,

@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/idmap.h"
 #include "hearsay/error.h"
-#include "hearsay/idmap.h"
 
 /* Event kinds: the provable faults (negative weights) and the rewards. This is the node's one
  * penalty vocabulary: a fault the core detects is one of these, scored, reported in

@@ -49,10 +49,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearsay/crypto.h"
+#include "base/limits.h"
+#include "crypto/crypto.h"
+#include "crypto/noise.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
-#include "hearsay/noise.h"
 
 /* Largest hearsay handshake message: step byte + message 2 with a 32-byte network is 227
  * bytes; longer messages are refused (HS_ERR_TOO_LARGE) before any cryptography. */

@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/netaddr.h"
+#include "crypto/idmap.h"
 #include "hearsay/error.h"
-#include "hearsay/idmap.h"
-#include "hearsay/netaddr.h"
 
 enum hs_ban_kind {
 	HS_BAN_ID = 1,    /* key = the 32-byte identity */

@@ -54,6 +54,9 @@ uint64_t hs_read_varint(struct hs_reader *r, uint64_t max);
 const uint8_t *hs_read_fixed(struct hs_reader *r, size_t n);
 /* Varint length (<= max) then that many bytes, borrowed; *len set to 0 on error. */
 const uint8_t *hs_read_bytes(struct hs_reader *r, size_t *len, size_t max);
+/* Names (networks, topics, state keys): 1..max bytes, each printable ASCII 0x21..0x7e. */
+bool hs_name_is_valid(const void *name, size_t namelen, size_t max);
+
 /* hs_read_bytes whose content must also satisfy hs_name_is_valid (else HS_ERR_BAD_VALUE). */
 const uint8_t *hs_read_name(struct hs_reader *r, size_t *len, size_t max);
 /* A bool byte: 0 or 1, anything else HS_ERR_NONCANONICAL. */

@@ -1,7 +1,7 @@
-/* Network addresses: canonical wire form, groups and RFC 5952 text (see hearsay/netaddr.h). */
+/* Network addresses: canonical wire form, groups and RFC 5952 text (see base/netaddr.h). */
 #include <string.h>
 
-#include "hearsay/netaddr.h"
+#include "base/netaddr.h"
 
 static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearsay/limits.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/score.h"
+#include "base/limits.h"
+#include "base/netaddr.h"
+#include "reputation/score.h"
 
 #define HS_CONFIG_ADDRS_MAX 32
 #define HS_CONFIG_PATH_MAX  4096
@@ -103,7 +103,7 @@ struct hs_config {
 	bool metrics_on;      /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
 	bool metrics_allow_remote; /* a non-loopback metrics address is refused without it */
-	bool seed; /* seed mode: crawl, verified getaddr answers (hearsay/crawl.h) */
+	bool seed; /* seed mode: crawl, verified getaddr answers (overlay/crawl.h) */
 	uint64_t crawlinterval_ms; /* seed mode: a new crawl visit at most this often; 0: default */
 	bool ignorestoredamage;    /* start although a store table cannot be read (loss logged) */
 	struct hs_netaddr externalip; /* advertised address when it differs from listen */

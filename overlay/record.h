@@ -9,7 +9,7 @@
  *
  * Canonical rules (docs/PROTOCOL.md §5.2): integers little-endian; naddrs a minimal varint no
  * larger than HS_RECORD_ADDRS_MAX (else HS_ERR_TOO_LARGE); each address canonical
- * (hearsay/netaddr.h); no address listed twice (HS_ERR_BAD_VALUE); the order of the addresses
+ * (base/netaddr.h); no address listed twice (HS_ERR_BAD_VALUE); the order of the addresses
  * is the signer's preference and is kept; unknown service bits are allowed (forward
  * compatibility) and ignored.
  *
@@ -25,10 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
+#include "base/netaddr.h"
+#include "base/wire.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/wire.h"
 
 /* Service bits a record advertises. */
 enum hs_services {

@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "hearsay/crypto.h"
+#include "crypto/crypto.h"
 #include "hearsay/error.h"
 
 /* The first line of every key file, without its newline. */

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/wire.h"
 #include "hearsay/error.h"
-#include "hearsay/wire.h"
 
 enum hs_family {
 	HS_AF_INET = 4,

@@ -10,7 +10,7 @@
  * equivocation. The entry id is BLAKE2b-256 of the whole signed encoding. The decoder does
  * not verify the signature.
  *
- * Canonical rules (docs/PROTOCOL.md §5.4): the key is a name (hearsay/rumor.h); kind is 0 or 1
+ * Canonical rules (docs/PROTOCOL.md §5.4): the key is a name (overlay/rumor.h); kind is 0 or 1
  * (else HS_ERR_BAD_VALUE); a tombstone has no value field at all; a value is a minimal varint
  * length <= HS_STATE_VALUE_MAX (else HS_ERR_TOO_LARGE) then the bytes — an empty value is a
  * value, distinct from a tombstone.
@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
+#include "base/wire.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
-#include "hearsay/wire.h"
 
 enum hs_entry_kind {
 	HS_ENTRY_VALUE = 0,

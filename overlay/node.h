@@ -37,16 +37,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearsay/banlist.h"
-#include "hearsay/crypto.h"
-#include "hearsay/entry.h"
+#include "base/limits.h"
+#include "base/netaddr.h"
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
 #include "hearsay/error.h"
-#include "hearsay/handshake.h"
-#include "hearsay/limits.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/record.h"
-#include "hearsay/rumor.h"
-#include "hearsay/score.h"
+#include "overlay/entry.h"
+#include "overlay/record.h"
+#include "overlay/rumor.h"
+#include "reputation/banlist.h"
+#include "reputation/score.h"
 
 #define HS_NS_PER_MS 1000000ull
 #define HS_NS_PER_S  1000000000ull
@@ -142,7 +142,7 @@ struct hs_node_config {
 	uint64_t rotate_interval_ns;   /* outbound rotation (default 10 min; 0: off): a feeler
 	                                * that answers replaces the worst-scored outbound peer
 	                                * when that one scores no better than it */
-	/* Seed mode (hearsay/crawl.h): crawl the address book, answer getaddr from verified
+	/* Seed mode (overlay/crawl.h): crawl the address book, answer getaddr from verified
 	 * records, keep few relay sessions (default off). */
 	bool seed_mode;
 	uint64_t crawl_interval_ns; /* a new crawl visit at most this often (default 2 s) */

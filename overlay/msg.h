@@ -4,14 +4,14 @@
  * A frame is the plaintext of one Noise transport message: type u8 || body, at most
  * HS_FRAME_MAX bytes. docs/PROTOCOL.md §6 gives every body byte by byte:
  *
- *   hello       version u16 || network (name, 1..HS_NETWORK_MAX) || record (hearsay/record.h)
+ *   hello       version u16 || network (name, 1..HS_NETWORK_MAX) || record (overlay/record.h)
  *               || your_addr (family u8 0 = unknown and nothing follows, else a netaddr)
  *               || flags u8 || ntopics varint (0..HS_HELLO_TOPICS_MAX) || ntopics × topic name
  *   ping, pong  nonce u64
  *   inv, getdata, notfound
  *               count varint (1..HS_INV_MAX) || count × (kind u8 (1 rumor, 2 state) || id[32])
- *   rumor       one rumor (hearsay/rumor.h)
- *   state       count varint (1..HS_STATE_BATCH_MAX) || count × state entry (hearsay/entry.h)
+ *   rumor       one rumor (overlay/rumor.h)
+ *   state       count varint (1..HS_STATE_BATCH_MAX) || count × state entry (overlay/entry.h)
  *   disconnect  reason u8 (any value) || text (bytes, 0..HS_REASON_MAX, each 0x20..0x7e)
  *   push        mode u8 (0 prune, 1 graft, 2 decline; any other value HS_ERR_BAD_VALUE)
  *
@@ -40,12 +40,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearsay/entry.h"
+#include "base/limits.h"
+#include "base/netaddr.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
-#include "hearsay/netaddr.h"
-#include "hearsay/record.h"
-#include "hearsay/rumor.h"
+#include "overlay/entry.h"
+#include "overlay/record.h"
+#include "overlay/rumor.h"
 
 enum hs_msg_type {
 	HS_MSG_HELLO = 1,

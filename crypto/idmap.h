@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "hearsay/error.h"
-#include "hearsay/limits.h"
 
 struct hs_idmap_slot {
 	uint8_t id[HS_ID_LEN];
