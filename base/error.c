@@ -26,6 +26,10 @@ const char *hs_strerror(int err)
 		return "stored data is corrupt";
 	case HS_ERR_BANNED:
 		return "banned";
+	case HS_ERR_THREAD:
+		return "not allowed from this thread";
+	case HS_ERR_STOPPED:
+		return "the host has stopped";
 	case HS_ERR_TRUNCATED:
 		return "input truncated";
 	case HS_ERR_TOO_LARGE:

@@ -26,6 +26,8 @@ enum hs_err {
 	HS_ERR_IO = -8,      /* the operating system refused (node/ and store/ only) */
 	HS_ERR_CORRUPT = -9, /* stored data failed its checks */
 	HS_ERR_BANNED = -10, /* the address or identity is banned */
+	HS_ERR_THREAD = -11,  /* the call cannot be made from this thread (the host API) */
+	HS_ERR_STOPPED = -12, /* the host has stopped */
 
 	/* decoding: bytes from a peer or a file */
 	HS_ERR_TRUNCATED = -20,    /* input ended inside a field */
