@@ -332,6 +332,16 @@ enum hs_limits {
 	/* Bytes of Prometheus text at most; a render over it is cut at the last whole line and
 	 * logged. Rationale: the text is about 12 KB, and its label sets are fixed. */
 	HS_METRICS_TEXT_MAX = 64 * 1024,
+
+	/* ---- the host API (include/hearsay/hearsay.h) ---- */
+	/* Subscriptions, state watchers and in-process validators a host holds, each. Rationale:
+	 * they are the embedding program's own callbacks, each called per delivery; 64 topics is
+	 * more than any program here uses, and a fixed table needs no allocation on the loop. */
+	HS_HOST_SUBSCRIPTIONS_MAX = 64,
+	/* Configuration entries (hs_host_set, hs_host_set_default and flags) a host keeps.
+	 * Rationale: hearsay.conf has about 80 keys; repeatable ones (seednode, addnode,
+	 * topicsigners) rarely reach 32 values each. */
+	HS_HOST_CONFIG_ENTRIES_MAX = 512,
 };
 
 #endif

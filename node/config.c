@@ -565,6 +565,12 @@ SETTER(loglevel)
 	return false;
 }
 
+SETTER(server)
+{
+	*expect = "0 or 1";
+	return parse_bool(v, &src->cfg->server);
+}
+
 SETTER(upnp)
 {
 	*expect = "0 or 1";
@@ -726,6 +732,9 @@ static const struct key keys[] = {
 	{ "rpcsocket", set_rpcsocket, "JSON-RPC Unix socket (default DATADIR/rpc.sock)" },
 	{ "rpcbind", set_rpcbind,
 	  "IP[:PORT] for JSON-RPC over HTTP (repeatable; default 127.0.0.1 and ::1)" },
+	{ "server", set_server,
+	  "serve JSON-RPC on rpcsocket and rpcport (default 1 in hearsayd, 0 in a program "
+	  "embedding libhearsay)" },
 	{ "rpcport", set_rpcport, "JSON-RPC HTTP port (default 7071; 0: no HTTP server)" },
 	{ "rpcallowip", set_rpcallowip,
 	  "IP or IP/BITS allowed to use HTTP RPC besides loopback (repeatable)" },
@@ -1047,6 +1056,7 @@ static void defaults(struct hs_config *c)
 	c->all_topics = true;
 	c->loglevel = HS_LOG_INFO;
 	c->rpcport = 7071;
+	c->server = true;
 	c->rpcservertimeout_s = HS_RPC_HTTP_TIMEOUT_S;
 	c->validatetimeout_ms = 2000;
 	c->validatedefault = HS_IGNORE;
@@ -1214,19 +1224,58 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 	return r;
 }
 
+/* The embedder's defaults (hs_host_set_default): "key=value" lines over the built-in ones. */
+static enum hs_config_result program_defaults(struct hs_config *c, size_t ndefs,
+                                              const char *const *defs, char *err, size_t errlen)
+{
+	struct source src = {
+		.cfg = c, .where = "the program's defaults", .err = err, .errlen = errlen
+	};
+	for (size_t i = 0; i < ndefs; i++) {
+		const char *eq = strchr(defs[i], '=');
+		char name[64];
+		if (!eq || (size_t)(eq - defs[i]) >= sizeof(name)) {
+			snprintf(err, errlen, "bad default '%s' (key=value)", defs[i]);
+			return HS_CONFIG_BAD;
+		}
+		memcpy(name, defs[i], (size_t)(eq - defs[i]));
+		name[eq - defs[i]] = '\0';
+		if (!apply(&src, name, eq + 1))
+			return HS_CONFIG_BAD;
+	}
+	return HS_CONFIG_OK;
+}
+
+enum hs_config_result hs_config_load_with(struct hs_config *cfg, size_t ndefs,
+                                          const char *const *defs, int argc, char **argv, char *err,
+                                          size_t errlen)
+{
+	defaults(cfg);
+	enum hs_config_result r = program_defaults(cfg, ndefs, defs, err, errlen);
+	return r == HS_CONFIG_OK ? load(cfg, argc, argv, err, errlen) : r;
+}
+
 enum hs_config_result hs_config_load(struct hs_config *cfg, int argc, char **argv, char *err,
                                      size_t errlen)
 {
-	defaults(cfg);
-	return load(cfg, argc, argv, err, errlen);
+	return hs_config_load_with(cfg, 0, NULL, argc, argv, err, errlen);
+}
+
+enum hs_config_result hs_config_reload_with(const struct hs_config *current,
+                                            struct hs_config *fresh, size_t ndefs,
+                                            const char *const *defs, int argc, char **argv,
+                                            char *err, size_t errlen)
+{
+	defaults(fresh);
+	enum hs_config_result r = program_defaults(fresh, ndefs, defs, err, errlen);
+	memcpy(fresh->datadir, current->datadir, sizeof(fresh->datadir));
+	return r == HS_CONFIG_OK ? load(fresh, argc, argv, err, errlen) : r;
 }
 
 enum hs_config_result hs_config_reload(const struct hs_config *current, struct hs_config *fresh,
                                        int argc, char **argv, char *err, size_t errlen)
 {
-	defaults(fresh);
-	memcpy(fresh->datadir, current->datadir, sizeof(fresh->datadir));
-	return load(fresh, argc, argv, err, errlen);
+	return hs_config_reload_with(current, fresh, 0, NULL, argc, argv, err, errlen);
 }
 
 const char *hs_config_usage(void)

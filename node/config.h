@@ -99,6 +99,7 @@ struct hs_config {
 	char rpcconnect[HS_RPCAUTH_LEN];        /* hearsay-cli's; hearsayd ignores it */
 	int loglevel;         /* hs_log_level: error, warn, info (default), debug */
 	bool upnp;            /* default off */
+	bool server;          /* serve JSON-RPC (socket and HTTP); hearsayd's default on */
 	uint64_t upnplease_s; /* UPnP lease, default 3600; 0: permanent */
 	bool metrics_on;      /* metrics=IP:PORT enables the Prometheus endpoint */
 	struct hs_netaddr metrics;
@@ -129,6 +130,15 @@ struct hs_config {
  * argv[0] is skipped. */
 enum hs_config_result hs_config_load(struct hs_config *cfg, int argc, char **argv, char *err,
                                      size_t errlen);
+/* The same, with a program's defaults ("key=value") applied over the built-in ones, below the
+ * file and the flags (hs_host_set_default). */
+enum hs_config_result hs_config_load_with(struct hs_config *cfg, size_t ndefs,
+                                          const char *const *defs, int argc, char **argv, char *err,
+                                          size_t errlen);
+enum hs_config_result hs_config_reload_with(const struct hs_config *current,
+                                            struct hs_config *fresh, size_t ndefs,
+                                            const char *const *defs, int argc, char **argv,
+                                            char *err, size_t errlen);
 /* Re-reads the config file for SIGHUP into fresh (flags still override). */
 enum hs_config_result hs_config_reload(const struct hs_config *current, struct hs_config *fresh,
                                        int argc, char **argv, char *err, size_t errlen);

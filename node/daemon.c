@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "daemon_impl.h"
-#include "node/daemon.h"
 #include "node/keyfile.h"
 #include "reputation/banlist.h"
 
@@ -498,9 +497,11 @@ static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
 	case HS_EV_DELIVER:
 		d->deliveries++;
 		hs_rpc_notify_rumor(d, ev);
+		hs_host_deliver(d, ev);
 		break;
 	case HS_EV_STATE:
 		hs_rpc_notify_state(d, ev);
+		hs_host_state_changed(d, ev);
 		break;
 	case HS_EV_DIAL:
 		if (!d->stopping)
@@ -593,10 +594,12 @@ void hs_daemon_pump(struct hs_daemon *d)
 		handle_event(d, &ev);
 	for (struct conn *c = d->conns; c; c = c->next)
 		flush_conn(c);
-	if (d->stopping && !d->conns)
+	if (d->stopping && !d->conns) {
+		d->finished = true;
 		uv_stop(&d->loop);
-	else
+	} else {
 		rearm(d);
+	}
 }
 
 /* ---- signals, stop, tick --------------------------------------------------------------- */
@@ -609,6 +612,7 @@ static void on_stop_timer(uv_timer_t *t)
 		set_why(c, "stopping: the grace period ended");
 		conn_close(c);
 	}
+	d->finished = true;
 	uv_stop(&d->loop);
 }
 
@@ -628,11 +632,12 @@ void hs_daemon_stop(struct hs_daemon *d, const char *why)
 	hs_daemon_pump(d);
 }
 
-static void reload(struct hs_daemon *d)
+void hs_daemon_reload(struct hs_daemon *d)
 {
 	struct hs_config fresh;
 	char err[512];
-	if (hs_config_reload(&d->cfg, &fresh, d->argc, d->argv, err, sizeof(err)) != HS_CONFIG_OK) {
+	if (hs_config_reload_with(&d->cfg, &fresh, d->ndefs, d->defs, d->argc, d->argv, err,
+	                          sizeof(err)) != HS_CONFIG_OK) {
 		hs_log(HS_LOG_ERROR, "reload: %s (keeping the running configuration)", err);
 		return;
 	}
@@ -658,15 +663,6 @@ static void reload(struct hs_daemon *d)
 	hs_daemon_pump(d);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
-{
-	struct hs_daemon *d = s->data;
-	if (signum == SIGHUP)
-		reload(d);
-	else
-		hs_daemon_stop(d, signum == SIGINT ? "SIGINT" : "SIGTERM");
-}
-
 /* ---- start ------------------------------------------------------------------------------- */
 
 enum {
@@ -681,29 +677,30 @@ enum {
 	EX_CONFIG = 78,
 };
 
-/* Logs one error line and returns the exit code. */
-__attribute__((format(printf, 2, 3))) static int fail(int code, const char *fmt, ...)
+/* Logs one error line, keeps it for hs_host_error and returns the exit code. */
+__attribute__((format(printf, 3, 4))) static int fail(struct hs_daemon *d, int code,
+                                                      const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(d->error, sizeof(d->error), fmt, ap);
 	va_end(ap);
-	hs_log(HS_LOG_ERROR, "%s", line);
+	hs_log(HS_LOG_ERROR, "%s", d->error);
 	return code;
 }
 
-static int prepare_datadir(const char *dir)
+static int prepare_datadir(struct hs_daemon *d)
 {
+	const char *dir = d->cfg.datadir;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return fail(EX_CANTCREAT, "cannot create data directory %s", dir);
+		return fail(d, EX_CANTCREAT, "cannot create data directory %s", dir);
 	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return fail(EX_CANTCREAT, "data directory %s is not a directory", dir);
+		return fail(d, EX_CANTCREAT, "data directory %s is not a directory", dir);
 	if ((st.st_mode & 077) != 0) {
 		/* The store and the RPC cookie live here: like the key file, not for others. */
 		if (chmod(dir, st.st_mode & 0700) != 0)
-			return fail(EX_NOPERM,
+			return fail(d, EX_NOPERM,
 			            "data directory %s can be read by group or others (mode %03o) "
 			            "and cannot be made private; run: chmod 700 %s",
 			            dir, (unsigned)(st.st_mode & 0777), dir);
@@ -716,7 +713,7 @@ static int prepare_datadir(const char *dir)
 	snprintf(probe, sizeof(probe), "%s/.write-test", dir);
 	int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
-		return fail(EX_CANTCREAT, "data directory %s is not writable", dir);
+		return fail(d, EX_CANTCREAT, "data directory %s is not writable", dir);
 	close(fd);
 	unlink(probe);
 	return 0;
@@ -729,16 +726,16 @@ static int load_identity(struct hs_daemon *d)
 	uint8_t cache_key[16];
 	randombytes_buf(cache_key, sizeof(cache_key));
 	if (hs_crypto_new(&d->crypto, seed) != 0 || hs_keycache_new(&d->keys, cache_key, 4096) != 0)
-		return fail(EX_SOFTWARE, "%s", "cannot create the secp256k1 context");
+		return fail(d, EX_SOFTWARE, "%s", "cannot create the secp256k1 context");
 	char path[HS_CONFIG_PATH_MAX + 16], err[512];
 	snprintf(path, sizeof(path), "%s/identity.key", d->cfg.datadir);
 	struct stat st;
 	bool fresh = lstat(path, &st) != 0 && errno == ENOENT;
 	int rc = hs_keyfile_load(&d->id, d->crypto, path, true, err, sizeof(err));
 	if (rc == HS_ERR_KEY_PERMS)
-		return fail(EX_NOPERM, "%s", err);
+		return fail(d, EX_NOPERM, "%s", err);
 	if (rc)
-		return fail(rc == HS_ERR_KEY_FILE ? EX_DATAERR : EX_IOERR, "%s", err);
+		return fail(d, rc == HS_ERR_KEY_FILE ? EX_DATAERR : EX_IOERR, "%s", err);
 	if (fresh) {
 		char id[2 * HS_KEY_LEN + 1];
 		hs_hex(id, hs_identity_pubkey(d->id), HS_KEY_LEN);
@@ -751,7 +748,7 @@ static int load_identity(struct hs_daemon *d)
 	randombytes_buf(secret, sizeof(secret));
 	rc = hs_noise_static_new(&d->noise, secret);
 	sodium_memzero(secret, sizeof(secret));
-	return rc ? fail(EX_SOFTWARE, "%s", "cannot create the Noise static key") : 0;
+	return rc ? fail(d, EX_SOFTWARE, "%s", "cannot create the Noise static key") : 0;
 }
 
 static void node_config(struct hs_daemon *d, struct hs_node_config *nc)
@@ -797,7 +794,7 @@ static int start_node(struct hs_daemon *d)
 	uint8_t aux[32];
 	randombytes_buf(aux, sizeof(aux));
 	if (hs_handshake_prove(d->crypto, d->id, d->cfg.network, d->noise, aux, nc.noise_proof))
-		return fail(EX_SOFTWARE, "%s", "cannot sign the Noise static key");
+		return fail(d, EX_SOFTWARE, "%s", "cannot sign the Noise static key");
 	struct hs_caps caps = { .ctx = d,
 		                .random = cap_random,
 		                .sign = cap_sign,
@@ -805,14 +802,14 @@ static int start_node(struct hs_daemon *d)
 		                .log = cap_log,
 		                .save_own = cap_save_own };
 	if (hs_validators_new(d) != 0)
-		return fail(EX_SOFTWARE, "%s", "out of memory");
+		return fail(d, EX_SOFTWARE, "%s", "out of memory");
 	caps.validate = cap_validate;
 	uint64_t now = hs_daemon_now(d);
 	if (hs_node_new(&d->node, &nc, &caps, now) != 0)
-		return fail(EX_CONFIG, "%s", "the configuration does not make a valid node");
+		return fail(d, EX_CONFIG, "%s", "the configuration does not make a valid node");
 	char err[1024];
 	if (hs_persist_load(d, err, sizeof(err)) != 0)
-		return fail(EX_DATAERR, "%s", err);
+		return fail(d, EX_DATAERR, "%s", err);
 	const struct hs_config *c = &d->cfg;
 	for (size_t i = 0; i < c->connect.count; i++)
 		if (!c->connect.items[i].host[0])
@@ -824,7 +821,7 @@ static int start_node(struct hs_daemon *d)
 		if (!c->seednode.items[i].host[0])
 			(void)!hs_node_add_seed(d->node, &c->seednode.items[i].addr, now);
 	if (hs_names_start(d) != 0)
-		return fail(EX_SOFTWARE, "%s", "out of memory");
+		return fail(d, EX_SOFTWARE, "%s", "out of memory");
 	if (c->connect.count + c->addnode.count + c->seednode.count + c->dnsseed.count == 0) {
 		struct hs_node_usage u;
 		hs_node_get_usage(d->node, &u);
@@ -870,7 +867,7 @@ static int start_listener(struct hs_daemon *d)
 		uv_close((uv_handle_t *)&d->listener, NULL);
 		char line[256];
 		snprintf(line, sizeof(line), "cannot listen on %s: %s", a, uv_strerror(rc));
-		return fail(EX_UNAVAILABLE, "%s", line);
+		return fail(d, EX_UNAVAILABLE, "%s", line);
 	}
 	d->listening = true;
 	hs_log(HS_LOG_INFO, "listening on %s%s", a, dual ? " (IPv6 and IPv4)" : "");
@@ -915,28 +912,28 @@ static void teardown(struct hs_daemon *d)
 	hs_crypto_del(d->crypto);
 }
 
-static int run(struct hs_daemon *d)
+static int start(struct hs_daemon *d)
 {
 	/* Cheapest and most likely failures first, so a bad start says one line and leaves
 	 * nothing behind. */
-	int rc = prepare_datadir(d->cfg.datadir);
+	int rc = prepare_datadir(d);
 	if (!rc)
 		rc = load_identity(d);
 	if (!rc)
 		rc = start_listener(d);
 	char err[512];
 	if (!rc && hs_persist_open(d, err, sizeof(err)) != 0)
-		rc = fail(strstr(err, "damaged") ? EX_DATAERR : EX_IOERR, "%s", err);
+		rc = fail(d, strstr(err, "damaged") ? EX_DATAERR : EX_IOERR, "%s", err);
 	if (!rc)
 		rc = start_node(d);
-	if (!rc && hs_rpc_start(d, err, sizeof(err)) != 0)
-		rc = fail(EX_UNAVAILABLE, "%s", err);
+	if (!rc && d->cfg.server && hs_rpc_start(d, err, sizeof(err)) != 0)
+		rc = fail(d, EX_UNAVAILABLE, "%s", err);
 	if (!rc && d->cfg.metrics_on && !hs_netaddr_is_loopback(&d->cfg.metrics))
 		hs_log(HS_LOG_WARN, "%s",
 		       "metrics served on a non-loopback address (metricsallowremote=1): anyone "
 		       "who can reach it reads this node's state");
 	if (!rc && d->cfg.metrics_on && hs_metrics_start(d, err, sizeof(err)) != 0)
-		rc = fail(EX_UNAVAILABLE, "%s", err);
+		rc = fail(d, EX_UNAVAILABLE, "%s", err);
 	if (rc)
 		return rc;
 	if (d->cfg.upnp)
@@ -947,70 +944,46 @@ static int run(struct hs_daemon *d)
 	hs_hex(id, hs_identity_pubkey(d->id), 32);
 	hs_log(HS_LOG_INFO, "hearsayd %s: node %s, network %s, generation %llu", HS_VERSION, id,
 	       d->cfg.network, (unsigned long long)d->generation);
-	uv_signal_init(&d->loop, &d->sig_int);
-	uv_signal_init(&d->loop, &d->sig_term);
-	uv_signal_init(&d->loop, &d->sig_hup);
-	d->sig_int.data = d->sig_term.data = d->sig_hup.data = d;
-	uv_signal_start(&d->sig_int, on_signal, SIGINT);
-	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
-	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
 	hs_daemon_pump(d);
-	uv_run(&d->loop, UV_RUN_DEFAULT);
-	hs_log(HS_LOG_INFO, "stopped");
-	return d->exit_code;
+	return 0;
 }
 
-int hs_daemon_main(int argc, char **argv)
+int hs_daemon_repair(struct hs_daemon *d)
 {
-	static struct hs_daemon daemon_state;
-	struct hs_daemon *d = &daemon_state;
-	char err[1024];
-	enum hs_config_result r = hs_config_load(&d->cfg, argc, argv, err, sizeof(err));
-	if (r == HS_CONFIG_HELP) {
-		fputs(hs_config_usage(), stdout);
-		return EX_OK;
-	}
-	if (r == HS_CONFIG_VERSION) {
-		printf("hearsayd %s (protocol %d)\n", HS_VERSION, HS_PROTOCOL_VERSION);
-		return EX_OK;
-	}
-	if (r != HS_CONFIG_OK) {
-		fprintf(stderr, "hearsayd: %s\n", err);
-		return r == HS_CONFIG_USAGE ? EX_USAGE : EX_CONFIG;
-	}
+	char dir[HS_CONFIG_PATH_MAX + 8], err[1024];
+	if (snprintf(dir, sizeof(dir), "%s/store", d->cfg.datadir) >= (int)sizeof(dir))
+		return fail(d, EX_USAGE, "data directory path too long");
+	size_t salvaged;
+	if (hs_store_repair(dir, err, sizeof(err), &salvaged) != 0)
+		return fail(d, EX_IOERR, "%s", err);
+	hs_log(HS_LOG_INFO, "repaired %s (%zu log records replayed)", dir, salvaged);
+	return EX_OK;
+}
+
+int hs_daemon_start(struct hs_daemon *d)
+{
 	hs_log_set_level((enum hs_log_level)d->cfg.loglevel);
-	/* A peer that vanishes mid-write must cost a write error, not the process. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A peer that vanishes mid-write must cost a write error, not the process (unless the
+	 * program installed its own SIGPIPE handler). */
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
-		return fail(EX_SOFTWARE, "%s", "cannot initialise libsodium");
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-repairstore") == 0 || strcmp(argv[i], "--repairstore") == 0) {
-			char dir[HS_CONFIG_PATH_MAX + 8];
-			if (snprintf(dir, sizeof(dir), "%s/store", d->cfg.datadir) >=
-			    (int)sizeof(dir))
-				return fail(EX_USAGE, "data directory path too long");
-			size_t salvaged;
-			if (hs_store_repair(dir, err, sizeof(err), &salvaged) != 0)
-				return fail(EX_IOERR, "%s", err);
-			hs_log(HS_LOG_INFO, "repaired %s (%zu log records replayed)", dir,
-			       salvaged);
-			return EX_OK;
-		}
-	}
-	d->argc = argc;
-	d->argv = argv;
+		return fail(d, EX_SOFTWARE, "%s", "cannot initialise libsodium");
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->wall0_ns = (uint64_t)ts.tv_sec * HS_NS_PER_S + (uint64_t)ts.tv_nsec;
 	d->mono0_ns = uv_hrtime();
 	d->started_ns = d->wall0_ns;
-	uv_loop_init(&d->loop);
 	uv_timer_init(&d->loop, &d->timer);
 	uv_timer_init(&d->loop, &d->stop_timer);
 	uv_timer_init(&d->loop, &d->clock_timer);
 	d->timer.data = d->stop_timer.data = d->clock_timer.data = d;
 	uv_timer_start(&d->clock_timer, on_clock, CLOCK_CHECK_MS, CLOCK_CHECK_MS);
-	int rc = run(d);
+	return start(d);
+}
+
+void hs_daemon_teardown(struct hs_daemon *d)
+{
 	teardown(d);
-	return rc;
 }

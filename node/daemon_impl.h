@@ -82,6 +82,11 @@ struct hs_daemon {
 	struct hs_config cfg;
 	int argc;
 	char **argv;
+	size_t ndefs;
+	const char *const *defs; /* the program's defaults (hs_host_set_default) */
+	struct hs_host *host;    /* the host this node runs in (host.c) */
+	char error[1024];        /* the last start failure, for hs_host_error */
+	bool finished;           /* the loop has nothing left to do after a stop */
 	uv_loop_t loop;
 	uv_tcp_t listener;
 	bool listening;
@@ -89,7 +94,6 @@ struct hs_daemon {
 	uv_timer_t stop_timer;
 	uv_timer_t clock_timer; /* re-reads the wall clock (CLOCK_CHECK_MS) */
 	int64_t wall_offset_ns; /* system clock minus hs_daemon_now, as last told to the node */
-	uv_signal_t sig_int, sig_term, sig_hup;
 	uv_pipe_t rpc;
 	bool rpc_on;
 
@@ -133,8 +137,24 @@ struct hs_daemon {
 uint64_t hs_daemon_now(const struct hs_daemon *d);
 /* After any input to the core: write, handle events, re-arm the timer. */
 void hs_daemon_pump(struct hs_daemon *d);
-/* Begins a graceful stop (RPC stop, signals). */
+/* Begins a graceful stop (RPC stop, hs_host_stop). */
 void hs_daemon_stop(struct hs_daemon *d, const char *why);
+/* With cfg loaded and the loop initialised: opens everything and starts the node. 0, or the
+ * exit status (sysexits.h) with d->error set. hs_daemon_teardown follows in either case. */
+int hs_daemon_start(struct hs_daemon *d);
+/* After the loop stopped: closes every handle, the node, the store and the keys. */
+void hs_daemon_teardown(struct hs_daemon *d);
+/* Rereads the configuration file (SIGHUP). */
+void hs_daemon_reload(struct hs_daemon *d);
+/* -repairstore: 0 or the exit status with d->error set. */
+int hs_daemon_repair(struct hs_daemon *d);
+
+/* host.c: what the node gives the host API's callbacks. */
+void hs_host_deliver(struct hs_daemon *d, const struct hs_event *ev);
+void hs_host_state_changed(struct hs_daemon *d, const struct hs_event *ev);
+/* An in-process validator's verdict for rm, or HS_ACCEPT when the topic has none. */
+enum hs_verdict hs_host_validate(struct hs_daemon *d, const struct hs_rumor *rm,
+                                 const uint8_t id[HS_ID_LEN]);
 
 /* persist.c */
 HS_MUST_USE int hs_persist_open(struct hs_daemon *d, char *err, size_t errlen);

@@ -160,6 +160,11 @@ enum hs_verdict hs_validators_judge(struct hs_daemon *d, const struct hs_rumor *
 		       (int)rm->topic_len, (const char *)rm->topic, origin);
 		return HS_IGNORE;
 	}
+	/* An in-process validator (hs_host_set_validator) is asked first; an RPC validator on
+	 * the same topic sees what it accepted at once. */
+	enum hs_verdict mine = hs_host_validate(d, rm, id);
+	if (mine != HS_ACCEPT)
+		return mine;
 	struct validator *v = by_topic(d, rm->topic, rm->topic_len);
 	if (!v)
 		return HS_ACCEPT;

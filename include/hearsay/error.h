@@ -22,10 +22,10 @@ enum hs_err {
 	HS_ERR_STATE = -4,   /* the call does not fit the object's current state */
 	HS_ERR_NOT_FOUND = -5,
 	HS_ERR_EXISTS = -6,
-	HS_ERR_FULL = -7,    /* a bounded container is at its limit */
-	HS_ERR_IO = -8,      /* the operating system refused (node/ and store/ only) */
-	HS_ERR_CORRUPT = -9, /* stored data failed its checks */
-	HS_ERR_BANNED = -10, /* the address or identity is banned */
+	HS_ERR_FULL = -7,     /* a bounded container is at its limit */
+	HS_ERR_IO = -8,       /* the operating system refused (node/ and store/ only) */
+	HS_ERR_CORRUPT = -9,  /* stored data failed its checks */
+	HS_ERR_BANNED = -10,  /* the address or identity is banned */
 	HS_ERR_THREAD = -11,  /* the call cannot be made from this thread (the host API) */
 	HS_ERR_STOPPED = -12, /* the host has stopped */
 

@@ -62,6 +62,8 @@ struct uv_loop_s; /* libuv's uv_loop_t, for hs_host_start_on */
 
 /* The library's version, e.g. "0.1.0". */
 const char *hs_version(void);
+/* The wire protocol version this library speaks (docs/PROTOCOL.md). */
+int hs_protocol_version(void);
 /* Every configuration key with its default and meaning, as hearsayd --help prints them. */
 const char *hs_host_help(void);
 
@@ -74,6 +76,9 @@ struct hs_host *hs_host_new(void);
  * add one value per call. Values are checked when the host starts: an unknown key or a bad
  * value fails hs_host_start with the key named. HS_ERR_STATE once started. */
 HS_MUST_USE int hs_host_set(struct hs_host *h, const char *key, const char *value);
+/* Sets a key's default for this program: the configuration file, hs_host_set and
+ * hs_host_args still override it (hearsayd sets server=1 this way). */
+HS_MUST_USE int hs_host_set_default(struct hs_host *h, const char *key, const char *value);
 enum {
 	HS_HOST_ARGS_HELP = 1,    /* --help: print hs_host_help() */
 	HS_HOST_ARGS_VERSION = 2, /* --version */
@@ -97,7 +102,8 @@ struct hs_message {
 };
 
 /* Called for every new valid rumor on topic (NULL: every topic), our own included. A topic
- * the host does not take (topics=) is added to what it takes. HS_ERR_FULL beyond
+ * the host does not take (topics= lists others) never delivers: hs_host_start fails, and a
+ * later call returns HS_ERR_INVALID, naming it in hs_host_error. HS_ERR_FULL beyond
  * 64 subscriptions (HS_HOST_SUBSCRIPTIONS_MAX); HS_ERR_INVALID for a bad topic name. */
 typedef void (*hs_message_fn)(void *ctx, const struct hs_message *m);
 HS_MUST_USE int hs_host_subscribe(struct hs_host *h, const char *topic, hs_message_fn fn,
@@ -157,6 +163,11 @@ HS_MUST_USE int hs_host_start_on(struct hs_host *h, struct uv_loop_s *loop);
  * From another thread it returns when the host has stopped; from the loop thread it begins
  * the stop and returns at once. Stopping a stopped host is a no-op. */
 int hs_host_stop(struct hs_host *h);
+/* True from a successful start until the host has stopped. */
+bool hs_host_running(const struct hs_host *h);
+/* hearsayd -repairstore: rebuilds a damaged store in the configured data directory from what
+ * can still be read. Only on a host that is not running. */
+HS_MUST_USE int hs_host_repair(struct hs_host *h);
 /* Rereads the configuration file, as hearsayd does on SIGHUP (loglevel, addnode,
  * bantime_s and topicsigners take effect). */
 HS_MUST_USE int hs_host_reload(struct hs_host *h);
@@ -175,8 +186,8 @@ int hs_host_exit_status(const struct hs_host *h);
 HS_MUST_USE int hs_host_id(struct hs_host *h, uint8_t id[HS_HOST_ID_LEN]);
 /* Signs and spreads a rumor; id (if not NULL) receives its id. HS_ERR_INVALID for a bad
  * topic or an oversize payload (docs/PROTOCOL.md gives the limit). */
-HS_MUST_USE int hs_host_publish(struct hs_host *h, const char *topic, const void *data,
-                                size_t len, uint8_t id[HS_HOST_ID_LEN]);
+HS_MUST_USE int hs_host_publish(struct hs_host *h, const char *topic, const void *data, size_t len,
+                                uint8_t id[HS_HOST_ID_LEN]);
 /* Sets one of our own state keys (stored before it is announced). HS_ERR_IO if the store
  * refused the write: the value was not set. */
 HS_MUST_USE int hs_host_set_state(struct hs_host *h, const char *key, const void *value,
@@ -189,15 +200,14 @@ HS_MUST_USE int hs_host_get_state(struct hs_host *h, const uint8_t origin[HS_HOS
                                   const char *key, void *buf, size_t cap, size_t *len);
 
 /* A session to a peer. */
-struct hs_peer_info {
+struct hs_host_peer {
 	uint8_t id[HS_HOST_ID_LEN];
 	char addr[64]; /* "1.2.3.4:7070" or "[2001:db8::1]:7070" */
 	bool inbound;
 	double score;
 };
 /* Fills up to max sessions; *n receives how many there are (may exceed max). */
-HS_MUST_USE int hs_host_peers(struct hs_host *h, struct hs_peer_info *out, size_t max,
-                              size_t *n);
+HS_MUST_USE int hs_host_peers(struct hs_host *h, struct hs_host_peer *out, size_t max, size_t *n);
 
 #ifdef __cplusplus
 }
