@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 
 import framework
 from framework import check, fail, run, wait_until
@@ -204,11 +205,26 @@ def check_syscalls(prefix, root, port, analyze):
           (", ".join(denied) or "none denied"))
 
 
+def check_python(prefix):
+    """The RPC client module is installed and imports with the standard library alone."""
+    where = os.path.join(prefix, cache("HS_PYTHON_DIR"))
+    path = os.path.join(where, "hearsay_rpc.py")
+    check(os.path.exists(path), "hearsay_rpc.py installed in %s" % where)
+    r = subprocess.run([sys.executable, "-I", "-c",
+                        "import sys; sys.path.insert(0, %r); import hearsay_rpc; "
+                        "print(hearsay_rpc.Client.__doc__ is not None, hearsay_rpc.__file__)"
+                        % where], capture_output=True, text=True)
+    check(r.returncode == 0 and r.stdout.startswith("True") and where in r.stdout,
+          "import hearsay_rpc from the prefix (isolated, no project paths): %s%s"
+          % (r.stdout.strip(), r.stderr.strip()))
+
+
 def body(net):
     prefix = os.path.join(net.root, "prefix")
     r = sh(cache("CMAKE_COMMAND"), "--install", BUILD, "--prefix", prefix)
     check(r.returncode == 0, "cmake --install into %s%s" % (prefix, r.stderr and ": " + r.stderr))
     check_programs(prefix)
+    check_python(prefix)
     check_sample(prefix, net.root, net.port)
     check_unit(prefix, net.root, net.port)
 
