@@ -82,10 +82,11 @@ static void relay(struct hs_node *node, struct hs_state_slot *sl, uint64_t now)
 	}
 }
 
-/* Merges one signature-checked entry; saves, reports and relays it when it is new. */
-static enum hs_apply merge(struct hs_node *node, const struct hs_entry *e, const uint8_t *enc,
-                           size_t enclen, const uint8_t id[HS_ID_LEN], bool spread, bool saved,
-                           uint64_t now)
+/* Merges one signature-checked entry; saves, reports and relays it when it is new, never to
+ * the peer it came from (from, NULL for our own). */
+static enum hs_apply merge(struct hs_node *node, const struct peer *from, const struct hs_entry *e,
+                           const uint8_t *enc, size_t enclen, const uint8_t id[HS_ID_LEN],
+                           bool spread, bool saved, uint64_t now)
 {
 	enum hs_apply r = HS_APPLY_OLDER;
 	struct hs_state_slot *sl;
@@ -102,6 +103,8 @@ static enum hs_apply merge(struct hs_node *node, const struct hs_entry *e, const
 	if (spread && !saved)
 		save(node, enc, enclen, false);
 	changed(node, sl);
+	if (from)
+		know(sl, from->slot);
 	if (spread)
 		relay(node, sl, now);
 	return r;
@@ -152,7 +155,8 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 		}
 		hs_reqsched_delivered(node->reqs, p->slot, id); /* signed: p served valid data */
 		hs_reqsched_received(node->reqs, id);
-		enum hs_apply r = merge(node, e, ms->enc[i], ms->enclen[i], id, true, false, now);
+		enum hs_apply r =
+		        merge(node, p, e, ms->enc[i], ms->enclen[i], id, true, false, now);
 		have = hs_statestore_by_id(&node->state, id);
 		if (have)
 			know(have, p->slot);
@@ -343,7 +347,7 @@ static int write_own(struct hs_node *node, const char *key, uint8_t kind, const 
 		}
 	}
 	if (!err) {
-		if (merge(node, &e, enc, len, eid, true, saved, now) != HS_APPLY_NEWER)
+		if (merge(node, NULL, &e, enc, len, eid, true, saved, now) != HS_APPLY_NEWER)
 			err = hs_statestore_get(&node->state, e.origin, e.key, e.key_len)
 			              ? 0
 			              : HS_ERR_FULL;
@@ -405,7 +409,7 @@ int hs_node_load_state(struct hs_node *node, const uint8_t *enc, size_t enclen, 
 		return HS_ERR_BAD_SIG;
 	uint8_t id[HS_ID_LEN];
 	hs_blake2b256(id, enc, enclen);
-	merge(node, &e, enc, enclen, id, false, false, now);
+	merge(node, NULL, &e, enc, enclen, id, false, false, now);
 	return 0;
 }
 

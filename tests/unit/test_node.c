@@ -178,6 +178,34 @@ static void test_idle_and_ping(void)
 	tn_free(&net);
 }
 
+/* A peer's msgs_in as node i counts them (the first session). */
+static uint64_t msgs_from_peer(struct tnet *net, int i)
+{
+	struct hs_peer_info info[4];
+	size_t n = hs_node_peers(net->n[i].node, info, 4);
+	return n ? info[0].msgs_in : 0;
+}
+
+/* A state entry is never announced back to the peer that sent it: B asks A for it (one
+ * getdata) and sends nothing else, where an echo would add an inv A has no use for. */
+static void test_state_not_echoed(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	tn_add(&net, "test", NULL);
+	tn_add(&net, "test", NULL);
+	tn_connect(&net, 0, 1);
+	tn_advance(&net, HS_NS_PER_S);
+	uint64_t before = msgs_from_peer(&net, 0);
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "height", (const uint8_t *)"7", 1, NULL, net.now),
+	         0);
+	tn_advance(&net, HS_NS_PER_S);
+	struct hs_entry e;
+	CHECK_EQ(hs_node_get_state(net.n[1].node, hs_identity_pubkey(net.n[0].id), "height", &e),
+	         0);
+	CHECK_EQ(msgs_from_peer(&net, 0) - before, 1);
+	tn_free(&net);
+}
+
 /* State set on one node reaches the others (inv / getdata), newer versions replace older,
  * tombstones delete, and a node that joins later catches up through digest sync. */
 static void test_state_spreads_and_syncs(void)
@@ -621,6 +649,7 @@ int main(void)
 	RUN(test_pull_catch_up);
 	RUN(test_idle_and_ping);
 	RUN(test_state_spreads_and_syncs);
+	RUN(test_state_not_echoed);
 	RUN(test_inbound_eviction);
 	RUN(test_outbound_reserved);
 	RUN(test_eviction_burst_keeps_slots);
