@@ -369,6 +369,11 @@ void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)
 	paths(sim, rep);
 	if (sim->published > 0)
 		traffic(sim, rep);
+	if (sim->cfg.state && sim->published > 0) {
+		rep->state_convergence_ratio =
+		        (double)sim->state_arrivals / (double)(sim->published * sim->cfg.nodes);
+		rep->state_time_last_ms = (double)sim->state_last_ns / 1e6;
+	}
 	rep->faults = sim->faults;
 	rep->flood_faults = sim->flood_faults;
 	rep->double_deliveries = sim->double_deliveries;

@@ -74,6 +74,11 @@ static void json_body(FILE *f, const struct hs_sim *sim, const struct hs_sim_rep
 	        r->residue);
 	json_pct(f, "latency_ms", &r->latency_ms);
 	json_pct(f, "flood_bound_ms", &r->flood_bound_ms);
+	if (sim->cfg.state)
+		fprintf(f,
+		        "  \"scenario\": \"state\",\n  \"state_convergence_ratio\": %.6f,\n"
+		        "  \"state_time_last_ms\": %.3f,\n  \"rumor_time_last_ms\": %.3f,\n",
+		        r->state_convergence_ratio, r->state_time_last_ms, r->latency_ms.max);
 	fprintf(f, "  \"p99_over_flood_p99\": %.4f,\n", r->p99_over_flood_p99);
 	fprintf(f, "  \"payload_copies_per_node\": %.4f,\n", r->payload_copies_per_node);
 	fprintf(f, "  \"traffic_msgs_per_node\": %.4f,\n  \"traffic_bytes_per_node\": %.1f,\n",

@@ -86,6 +86,9 @@ struct hs_sim_progress {
 struct hs_sim_config {
 	size_t nodes, rumors;
 	uint64_t seed;
+	/* --scenario state: each publish also sets a state entry (key "s<index>") on its origin,
+	 * and the report measures how state spreads next to the rumors of the same run. */
+	bool state;
 
 	/* Network model. */
 	double loss; /* probability that one chunk is lost (then retransmitted after an RTO) */
@@ -168,6 +171,9 @@ struct hs_sim_report {
 	double traffic_msgs_per_node, traffic_bytes_per_node;
 	double msgs_per_node[16]; /* traffic_msgs_per_node by message type */
 	double time_avg_ms, time_last_ms;
+	/* --scenario state: (entry, honest node) pairs held at the end over all of them, and the
+	 * latest arrival after the entry was set. */
+	double state_convergence_ratio, state_time_last_ms;
 	double push_fraction; /* hops within 1.5 link latencies of the sender having it */
 	double hops_mean, hops_max, pulled_hops_mean;
 	struct hs_sim_pct tree_ms; /* link latencies summed along each delivery's tree path */

@@ -245,9 +245,11 @@ struct hs_sim {
 	struct sim_rumor *rumors;
 	uint32_t *rumor_index; /* open addressing over rumor ids: index + 1 */
 	size_t rumor_index_cap, published;
-	uint64_t *deliver_ns; /* [rumor * nodes + node]: ns after publish, SIM_NEVER if never */
-	uint32_t *parent;     /* who sent the frame that delivered it (SIM_NONE: the origin) */
-	uint64_t *flood_ns;   /* the flood lower bound, SIM_NEVER if unreachable */
+	uint64_t *deliver_ns;    /* [rumor * nodes + node]: ns after publish, SIM_NEVER if never */
+	uint64_t state_arrivals; /* --scenario state: entries that reached honest nodes */
+	uint64_t state_last_ns;  /* the latest of them, after the entry was set */
+	uint32_t *parent;        /* who sent the frame that delivered it (SIM_NONE: the origin) */
+	uint64_t *flood_ns;      /* the flood lower bound, SIM_NEVER if unreachable */
 	uint64_t deliveries, deliveries_max;
 	uint32_t cur_from; /* the sender of the chunk being processed, or SIM_NONE */
 

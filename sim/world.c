@@ -362,6 +362,27 @@ static void on_save(struct hs_sim *sim, struct sim_node *n, const struct hs_even
 	must(sim, sim_store_save(&n->store, ev), "saved bytes", n->index);
 }
 
+/* --scenario state: an honest node took entry "s<r>" (each is set once, so each arrival is
+ * one (entry, node) pair). */
+static void on_state(struct hs_sim *sim, const struct hs_event *ev)
+{
+	const struct hs_entry *e = &ev->entry;
+	if (!sim->cfg.state || e->key_len < 2 || e->key_len > 11 || e->key[0] != 's')
+		return;
+	uint64_t r = 0;
+	for (size_t i = 1; i < e->key_len; i++) {
+		if (e->key[i] < '0' || e->key[i] > '9')
+			return;
+		r = r * 10 + (uint64_t)(e->key[i] - '0');
+	}
+	if (r >= sim->cfg.rumors || !sim->rumors[r].published)
+		return;
+	sim->state_arrivals++;
+	uint64_t t = sim->now - sim->rumors[r].publish_ns;
+	if (t > sim->state_last_ns)
+		sim->state_last_ns = t;
+}
+
 static void on_event(struct hs_sim *sim, struct sim_node *n, const struct hs_event *ev)
 {
 	struct sim_ep *ep;
@@ -371,6 +392,10 @@ static void on_event(struct hs_sim *sim, struct sim_node *n, const struct hs_eve
 	case HS_EV_DELIVER:
 		if (!n->adv)
 			on_deliver(sim, n, ev);
+		break;
+	case HS_EV_STATE:
+		if (!n->adv)
+			on_state(sim, ev);
 		break;
 	case HS_EV_SAVE:
 		on_save(sim, n, ev);
@@ -694,6 +719,13 @@ static void on_publish(struct hs_sim *sim, uint32_t r)
 	struct sim_node *n = &sim->nodes[rm->origin];
 	int err = hs_node_publish(n->node, rm->id, SIM_TOPIC, payload, sim->cfg.payload_len,
 	                          sim->now);
+	if (!err && sim->cfg.state) {
+		char key[16];
+		snprintf(key, sizeof(key), "s%u", r);
+		err = hs_node_set_state(n->node, key, payload,
+		                        sim->cfg.payload_len < 32 ? sim->cfg.payload_len : 32, NULL,
+		                        sim->now);
+	}
 	free(payload);
 	must(sim, err, "publish", rm->origin);
 	rm->published = true;
@@ -973,8 +1005,9 @@ int hs_sim_run(struct hs_sim *sim)
 		sim->now = ev.at_ns;
 		if (dispatch(sim, &ev))
 			sim->events++;
-		if (sim->published == sim->cfg.rumors && sim->deliveries == sim->deliveries_max)
-			break;
+		if (sim->published == sim->cfg.rumors && sim->deliveries == sim->deliveries_max &&
+		    (!sim->cfg.state || sim->state_arrivals == sim->deliveries_max))
+			break; /* everything everywhere (--scenario state: the entries too) */
 		if (sim->cfg.progress && ++popped % PROGRESS_EVERY == 0)
 			report_progress(sim);
 	}

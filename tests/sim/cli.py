@@ -4,6 +4,7 @@
 usage: cli.py HEARSAY_SIM WORKDIR
 """
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -102,6 +103,20 @@ def main():
               f"{given} suggests {meant}: {r.stderr.strip()!r}")
     r = run(sim, "--frobnicate", "2")
     check(r.returncode == 64 and "did you mean" not in r.stderr, "no suggestion when none is near")
+
+    # --scenario state: every entry reaches every node, and the run waits for them.
+    r = run(sim, "--nodes", "100", "--rumors", "10", "--seed", "3", "--scenario", "state",
+            "--json", "--quiet")
+    check(r.returncode == 0, f"state scenario: exit {r.returncode}: {r.stderr}")
+    if r.returncode == 0:
+        rep = json.loads(r.stdout)
+        check(rep.get("scenario") == "state", "state scenario named in the report")
+        check(rep.get("state_convergence_ratio") == 1.0,
+              f"state converges: {rep.get('state_convergence_ratio')}")
+        check(rep.get("state_time_last_ms", 0) > 0 and rep.get("rumor_time_last_ms", 0) > 0,
+              "state and rumor times reported")
+    r = run(sim, "--scenario", "churn", "--nodes", "5")
+    check(r.returncode == 64 and "churn" in r.stderr, "an unbuilt scenario is refused (64)")
 
     if FAILS:
         for f in FAILS:
