@@ -918,6 +918,40 @@ static void list_one(void *ctx, const struct hs_entry *e, const uint8_t id[HS_ID
 	json_array_append_new(ctx, hs_entry_json(e, id));
 }
 
+/* One proof: both signed entries, decoded and as hex (anyone can check both signatures). */
+static void list_proof(void *ctx, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	json_t *both = json_array();
+	const uint8_t *enc[2] = { a, b };
+	size_t len[2] = { alen, blen };
+	for (int i = 0; i < 2; i++) {
+		struct hs_entry e;
+		uint8_t id[HS_ID_LEN];
+		char *h = malloc(2 * len[i] + 1);
+		if (!h || hs_entry_decode(&e, enc[i], len[i]) != 0) {
+			free(h);
+			continue;
+		}
+		hs_blake2b256(id, enc[i], len[i]);
+		json_t *o = hs_entry_json(&e, id);
+		hs_hex(h, enc[i], len[i]);
+		json_object_set_new(o, "signed_hex", json_string(h));
+		free(h);
+		json_array_append_new(both, o);
+	}
+	json_array_append_new(ctx, both);
+}
+
+static json_t *m_listequivocations(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "listequivocations takes no parameters");
+	json_t *proofs = json_array();
+	hs_node_each_equivocation(k->d->node, list_proof, proofs);
+	return json_pack("{s:I, s:o}", "seen", (json_int_t)hs_node_equivocations(k->d->node),
+	                 "proofs", proofs);
+}
+
 static json_t *m_liststate(struct call *k)
 {
 	uint8_t origin[HS_KEY_LEN];
@@ -1015,6 +1049,7 @@ static const struct method methods[] = {
 	{ "delstate", m_delstate, "delstate KEY" },
 	{ "getstate", m_getstate, "getstate [ORIGIN] KEY" },
 	{ "liststate", m_liststate, "liststate [ORIGIN]" },
+	{ "listequivocations", m_listequivocations, "listequivocations" },
 	{ "getseedstats", m_getseedstats, "getseedstats [count]" },
 	{ "exportseeds", m_exportseeds, "exportseeds [list [MINPCT] | zone NAME [PORT] [MINPCT]]" },
 	{ "uptime", m_uptime, "uptime" },
@@ -1105,6 +1140,11 @@ static const struct method_doc {
 	  "hearsay-cli getstate status" },
 	{ "liststate", "Every state entry, or those of ORIGIN (self, an id or a prefix).",
 	  "hearsay-cli liststate self" },
+	{ "listequivocations",
+	  "Origins caught signing two entries for one key, generation and version: how many "
+	  "were seen, and the first proofs kept, each as both signed entries (decoded and as "
+	  "signed_hex, which anyone can verify against the origin's key).",
+	  "hearsay-cli listequivocations" },
 	{ "uptime", "Seconds since the node started.", "hearsay-cli uptime" },
 	{ "ping", "Answers null: the node is up and the RPC works.", "hearsay-cli ping" },
 	{ "getrpcinfo",

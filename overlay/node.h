@@ -478,6 +478,13 @@ HS_MUST_USE int hs_node_load_state(struct hs_node *node, const uint8_t *enc, siz
                                    uint64_t now);
 /* Equivocations seen (two signed entries for one origin, key, generation and version). */
 size_t hs_node_equivocations(const struct hs_node *node);
+/* Calls fn for every equivocation proof kept (at most HS_EQUIVOCATIONS_MAX, the first ones
+ * seen): the two signed encodings, each verifiable by anyone with hs_entry_decode and the
+ * origin's key. */
+void hs_node_each_equivocation(const struct hs_node *node,
+                               void (*fn)(void *ctx, const uint8_t *a, size_t alen,
+                                          const uint8_t *b, size_t blen),
+                               void *ctx);
 
 /* ---- addresses ----------------------------------------------------------------------- */
 

@@ -417,3 +417,14 @@ size_t hs_node_equivocations(const struct hs_node *node)
 {
 	return node->state.proofs_seen;
 }
+
+void hs_node_each_equivocation(const struct hs_node *node,
+                               void (*fn)(void *ctx, const uint8_t *a, size_t alen,
+                                          const uint8_t *b, size_t blen),
+                               void *ctx)
+{
+	for (size_t i = 0; i < node->state.nproofs; i++) {
+		const struct hs_equivocation *p = &node->state.proofs[i];
+		fn(ctx, p->a, p->alen, p->b, p->blen);
+	}
+}

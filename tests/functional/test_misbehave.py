@@ -53,6 +53,23 @@ def body(net):
                         "-network=" + net.network, "-bind=127.77.3.1", "-wait=500"],
                        capture_output=True, text=True, timeout=30)
     check(r.returncode != 0 or "closed" in r.stdout, "a banned address is refused")
+    # An origin that signs two entries for one slot: the proof is kept and listed, both
+    # signed encodings included; the sender stays connected (it may be
+    # a relay of someone else's equivocation).
+    r = subprocess.run([os.path.join(BIN, "hearsay-mallory"), "equivocate", a.addr,
+                        "-network=" + net.network, "-bind=127.77.9.1", "-wait=1500"],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and "still connected" in r.stdout,
+          "equivocate: the session stays open (%s)" % r.stdout.strip().splitlines()[-1])
+    mal_id = r.stdout.split()[1].rstrip(":")
+    eq = a.rpc("listequivocations")
+    check(eq["seen"] == 1 and len(eq["proofs"]) == 1, "listequivocations: one proof (%s)" % eq)
+    pair = eq["proofs"][0] if eq["proofs"] else []
+    check(len(pair) == 2 and {e["origin"] for e in pair} == {mal_id} and
+          {e["value"] for e in pair} == {"1", "2"} and
+          len({(e["key"], e["generation"], e["version"]) for e in pair}) == 1 and
+          all(len(e["signed_hex"]) > 128 for e in pair),
+          "the proof is both signed entries for one slot, by the attacker's key")
     check(a.stop() == 0 and b.stop() == 0, "both nodes stopped cleanly")
 
 

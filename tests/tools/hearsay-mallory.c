@@ -8,6 +8,8 @@
  *   oversize       a frame length of 65535 before the handshake
  *   badproof       a handshake whose identity proof signs another Noise key
  *   badsig-rumor   a valid handshake and hello, then a rumor with a bad signature
+ *   equivocate     a valid session, then a state frame with two entries it signed for one
+ *                  key, generation and version ("height" = 1 and = 2): an equivocation proof
  *   flood          a valid session, then frames far over the rate limit
  *   good           a valid session that just says hello (a control)
  *   eclipse        many Sybil identities (-sybils=N, default 50) split over two /16s
@@ -243,6 +245,41 @@ static void bad_rumor(struct mallory *m)
 	rm->payload = (const uint8_t *)"forged";
 	rm->payload_len = 6;
 	memset(rm->sig, 0x5a, 64); /* not a signature of anything */
+	send_msg(m, &msg);
+}
+
+/* Signs e (its sig field) as the state entry it is; enc receives the encoding. */
+static void sign_entry(struct mallory *m, struct hs_entry *e, uint8_t *enc, size_t cap)
+{
+	struct hs_tag tag;
+	uint8_t digest[32], aux[32] = { 0 };
+	size_t len;
+	memset(e->sig, 0, 64);
+	if (hs_entry_encode(e, enc, cap, &len) != 0 || hs_tag_init(&tag, "state", m->network) != 0)
+		die("entry");
+	hs_tag_hash(&tag, digest, enc, len - 64);
+	if (hs_identity_sign(m->crypto, m->id, e->sig, digest, aux) != 0)
+		die("entry signature");
+}
+
+static void equivocate(struct mallory *m)
+{
+	struct hs_msg msg = { .type = HS_MSG_STATE };
+	static uint8_t enc[2][256];
+	const char *values[2] = { "1", "2" };
+	for (int i = 0; i < 2; i++) {
+		struct hs_entry *e = &msg.u.state.entries[i];
+		*e = (struct hs_entry){ .key = (const uint8_t *)"height",
+			                .key_len = 6,
+			                .generation = 1,
+			                .version = 1,
+			                .kind = HS_ENTRY_VALUE,
+			                .value = (const uint8_t *)values[i],
+			                .value_len = 1 };
+		memcpy(e->origin, hs_identity_pubkey(m->id), 32);
+		sign_entry(m, e, enc[i], sizeof(enc[i]));
+	}
+	msg.u.state.count = 2;
 	send_msg(m, &msg);
 }
 
@@ -826,7 +863,8 @@ static int getaddr_many_main(const struct hs_netaddr *to, const char *network, u
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fputs("usage: hearsay-mallory garbage|oversize|badproof|badsig-rumor|flood|good "
+		fputs("usage: hearsay-mallory "
+		      "garbage|oversize|badproof|badsig-rumor|equivocate|flood|good "
 		      "IP:PORT [-bind=IP] [-network=NAME] [-wait=MS]\n"
 		      "       hearsay-mallory eclipse|inflood IP:PORT -port=P [-sybils=N] "
 		      "[-groups=A,B,...] [-redial=MS] [-network=NAME] [-duration=S]\n"
@@ -916,7 +954,8 @@ int main(int argc, char **argv)
 		snprintf(id + 2 * i, 3, "%02x", hs_identity_pubkey(m.id)[i]);
 	printf("mallory %s: attack %s on %s\n", id, attack, argv[2]);
 	fflush(stdout);
-	bool expect_close = strcmp(attack, "good") != 0;
+	/* Equivocation is recorded as a proof against the origin, not a fault of the session. */
+	bool expect_close = strcmp(attack, "good") != 0 && strcmp(attack, "equivocate") != 0;
 	if (strcmp(attack, "garbage") == 0) {
 		uint8_t junk[200];
 		randombytes_buf(junk, sizeof(junk));
@@ -929,12 +968,14 @@ int main(int argc, char **argv)
 	} else if (strcmp(attack, "badproof") == 0) {
 		handshake(&m, true);
 	} else if (strcmp(attack, "badsig-rumor") == 0 || strcmp(attack, "flood") == 0 ||
-	           strcmp(attack, "good") == 0) {
+	           strcmp(attack, "good") == 0 || strcmp(attack, "equivocate") == 0) {
 		if (!handshake(&m, false))
 			die("the node refused a valid handshake");
 		hello(&m);
 		if (strcmp(attack, "badsig-rumor") == 0) {
 			bad_rumor(&m);
+		} else if (strcmp(attack, "equivocate") == 0) {
+			equivocate(&m);
 		} else if (strcmp(attack, "flood") == 0) {
 			struct hs_msg ping = { .type = HS_MSG_PING };
 			for (int i = 0; i < 100000; i++)
