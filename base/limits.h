@@ -33,6 +33,10 @@ enum hs_limits {
 	/* Topics and state keys are short printable names; values are metadata, not bulk data. */
 	HS_TOPIC_MAX = 64,
 	HS_STATE_KEY_MAX = 64,
+	/* Equivocation proofs (two signed entries for one slot) kept for listequivocations; later
+	 * ones are counted, not kept. Rationale: one proof convicts an origin; 16 pairs of entries
+	 * of at most HS_STATE_VALUE_MAX each bound the memory the evidence takes. */
+	HS_EQUIVOCATIONS_MAX = 16,
 	HS_STATE_VALUE_MAX = 4096,
 	/* A rumor must fit one frame with its header, signature and message type. */
 	HS_RUMOR_PAYLOAD_MAX = 60000,

@@ -59,8 +59,6 @@ enum hs_apply {
 	HS_APPLY_EQUIVOCATION = 3, /* a proof was recorded (and the smaller id kept) */
 };
 
-#define HS_EQUIVOCATIONS_MAX 16
-
 struct hs_statestore {
 	struct hs_state_slot *slots;
 	size_t cap, count, entries_max, free_head;
