@@ -637,7 +637,9 @@ int hs_host_run(struct hs_host *h)
 static void *thread_main(void *arg)
 {
 	struct hs_host *h = arg;
+	pthread_mutex_lock(&h->mu);
 	h->loop_thread = pthread_self();
+	pthread_mutex_unlock(&h->mu);
 	int rc = start_node(h);
 	if (rc) {
 		announce(h, HOST_STOPPED);
@@ -665,7 +667,6 @@ int hs_host_start(struct hs_host *h)
 		                 strerror(rc));
 	}
 	h->thread_started = true;
-	h->loop_thread = h->thread;
 	while (h->state == HOST_STARTING)
 		pthread_cond_wait(&h->cv, &h->mu);
 	bool up = h->state == HOST_RUNNING;
