@@ -313,6 +313,22 @@ enum hs_limits {
 	HS_RPCBIND_MAX = 8,
 	HS_RPCALLOWIP_MAX = 16,
 
+	/* --- listrumors: recent rumors by cursor (node/recent.c, docs/RPC.md) -------------- */
+	/* Delivered rumors whose ids and topics hearsayd keeps for listrumors; the oldest is
+	 * overwritten, and a cursor behind it reports the gap as missed_overflow. Rationale: an
+	 * entry is about 100 bytes, so the ring costs 400 KB; 4096 hold the whole default
+	 * retention (600 s) at 6.8 rumors a second, and past retention the bodies are gone
+	 * anyway (missed_expired), so a longer ring would mostly list what cannot be read. */
+	HS_RECENT_RUMORS_MAX = 4096,
+	/* Rumors in one listrumors reply at most (COUNT; default 100). Rationale: one call runs
+	 * on the loop thread; 1000 small rumors are a few hundred kilobytes of JSON. */
+	HS_RECENT_LIST_MAX = 1000,
+	/* A listrumors reply stops before a rumor that would take its estimated size past this
+	 * (at least one rumor is always sent; more says to call again). Rationale: a Unix
+	 * socket client is dropped at HS_RPC_BACKLOG_MAX (8 MiB) of unread output, so a reply
+	 * takes at most half of it; at 60000-byte payloads that is still 17 rumors a call. */
+	HS_RECENT_REPLY_BYTES_MAX = 4 * 1024 * 1024,
+
 	/* --- Prometheus metrics over HTTP (node/metrics.c, docs/OPERATIONS.md) -------------- */
 	/* Open metrics connections at most; over it a new one is closed at once and counted
 	 * (hearsay_metrics_dropped_total{reason="clients"}). Rationale: a scraper holds one

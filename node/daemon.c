@@ -496,6 +496,7 @@ static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
 	switch (ev->type) {
 	case HS_EV_DELIVER:
 		d->deliveries++;
+		hs_recent_deliver(d, ev);
 		hs_rpc_notify_rumor(d, ev);
 		hs_host_deliver(d, ev);
 		break;
@@ -801,7 +802,7 @@ static int start_node(struct hs_daemon *d)
 		                .verify = cap_verify,
 		                .log = cap_log,
 		                .save_own = cap_save_own };
-	if (hs_validators_new(d) != 0)
+	if (hs_validators_new(d) != 0 || hs_recent_start(d) != 0)
 		return fail(d, EX_SOFTWARE, "%s", "out of memory");
 	caps.validate = cap_validate;
 	uint64_t now = hs_daemon_now(d);
@@ -905,6 +906,7 @@ static void teardown(struct hs_daemon *d)
 	hs_node_del(d->node);
 	d->node = NULL;
 	hs_validators_free(d);
+	hs_recent_stop(d);
 	hs_persist_close(d);
 	hs_noise_static_del(d->noise);
 	hs_identity_del(d->id);

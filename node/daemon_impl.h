@@ -10,6 +10,7 @@
  *   metrics.c  Prometheus text on a loopback HTTP port (libmicrohttpd's thread, rendered on the
  * loop) upnp.c     the optional UPnP port mapping, off the loop thread names.c    peers and seeds
  * named by host, and DNS seeds: resolved off the loop thread
+ *   recent.c   the ring of recently delivered rumors behind listrumors
  *
  * The driver is thin: it moves bytes, time and events between sockets, the store and the core
  * (the pump: input -> write pending bytes -> handle events -> re-arm the one timer). It makes
@@ -77,6 +78,7 @@ struct hs_httprpc;
 struct hs_validators;
 struct hs_upnp;
 struct hs_names;
+struct hs_recent;
 
 struct hs_daemon {
 	struct hs_config cfg;
@@ -126,7 +128,8 @@ struct hs_daemon {
 	struct hs_validators *validators; /* signer policies and external validators */
 	struct hs_upnp *upnp;
 	struct hs_names *names;
-	struct hs_seed *seed; /* seed mode's status line (seed.c) */
+	struct hs_seed *seed;     /* seed mode's status line (seed.c) */
+	struct hs_recent *recent; /* recently delivered rumors, for listrumors (recent.c) */
 	/* Inbound sessions that end before their handshake are logged at most
 	 * HS_LOG_EARLY_ENDS_PER_MIN a minute; the rest are counted and the count logged. */
 	uint64_t early_window_ns, early_logged, early_suppressed;
@@ -282,6 +285,35 @@ void hs_seed_start(struct hs_daemon *d);
 void hs_seed_stop(struct hs_daemon *d);
 json_t *hs_seed_rpc_stats(struct hs_daemon *d, json_t *params, int *code, const char **message);
 json_t *hs_seed_rpc_export(struct hs_daemon *d, json_t *params, int *code, const char **message);
+
+/* recent.c: the last HS_RECENT_RUMORS_MAX delivered rumors (ids and topics, numbered in
+ * delivery order from 1 within this run) and listrumors. The pure ring first (unit-tested
+ * alone), then the daemon's side. */
+#define HS_RECENT_CURSOR_LEN (16 + 1 + 20 + 1) /* "RUN-SEQ": 16 hex digits, '-', decimal, NUL */
+struct hs_recent *hs_recent_new(uint64_t run);
+void hs_recent_del(struct hs_recent *r);
+uint64_t hs_recent_run(const struct hs_recent *r);
+/* The newest seq delivered (0: none yet) and the oldest still held (last + 1 when empty). */
+uint64_t hs_recent_last(const struct hs_recent *r);
+uint64_t hs_recent_oldest(const struct hs_recent *r);
+/* Entries overwritten by newer ones since the start. */
+uint64_t hs_recent_evicted(const struct hs_recent *r);
+/* Numbers a delivered rumor last + 1; over HS_RECENT_RUMORS_MAX the oldest is overwritten. */
+void hs_recent_add(struct hs_recent *r, const uint8_t id[HS_ID_LEN], const uint8_t *topic,
+                   size_t topic_len);
+/* Rumor seq's id and topic (borrowed until the next add); false if not held. */
+bool hs_recent_get(const struct hs_recent *r, uint64_t seq, uint8_t id[HS_ID_LEN],
+                   const uint8_t **topic, size_t *topic_len);
+void hs_recent_cursor_format(char out[HS_RECENT_CURSOR_LEN], uint64_t run, uint64_t seq);
+/* Strict: exactly 16 lower-case hex digits, '-', 1..20 decimal digits; false otherwise. */
+bool hs_recent_cursor_parse(const char *s, uint64_t *run, uint64_t *seq);
+/* d->recent with a random run tag; HS_ERR_NOMEM. */
+HS_MUST_USE int hs_recent_start(struct hs_daemon *d);
+void hs_recent_stop(struct hs_daemon *d);
+/* HS_EV_DELIVER: numbers the rumor (before subscribers are notified). */
+void hs_recent_deliver(struct hs_daemon *d, const struct hs_event *ev);
+/* listrumors TOPIC [CURSOR] [COUNT]: a result, or NULL with *code and *message set. */
+json_t *hs_recent_rpc_list(struct hs_daemon *d, json_t *params, int *code, const char **message);
 
 /* upnp.c */
 /* Starts the UPnP thread (upnp=1). */

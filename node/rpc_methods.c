@@ -760,6 +760,11 @@ static json_t *m_subscribe(struct call *k)
 	return json_pack("{s:s}", "subscribed", topic ? topic : "*");
 }
 
+static json_t *m_listrumors(struct call *k)
+{
+	return hs_recent_rpc_list(k->d, k->params, k->code, k->message);
+}
+
 /* ---- validators (node/validators.c) ------------------------------------------------------ */
 
 static json_t *m_validate(struct call *k)
@@ -1042,6 +1047,7 @@ static const struct method methods[] = {
 	{ "publishhex", m_publishhex, "publishhex TOPIC HEX" },
 	{ "getrumor", m_getrumor, "getrumor ID" },
 	{ "subscribe", m_subscribe, "subscribe [TOPIC]" },
+	{ "listrumors", m_listrumors, "listrumors TOPIC [CURSOR] [COUNT]" },
 	{ "validate", m_validate, "validate TOPIC" },
 	{ "verdict", m_verdict, "verdict ID accept|reject|ignore" },
 	{ "getvalidationinfo", m_getvalidationinfo, "getvalidationinfo" },
@@ -1130,6 +1136,12 @@ static const struct method_doc {
 	  "Streams delivered rumors (of TOPIC, or all with state changes) as "
 	  "notifications; Unix socket only.",
 	  "hearsay-cli subscribe news" },
+	{ "listrumors",
+	  "Rumors delivered after CURSOR (none: the oldest held), oldest first, at most COUNT "
+	  "(default 100, max 1000), of TOPIC (\"\" or * for all), with the cursor to pass next, "
+	  "missed (gone: ring overflow or retention), reset (the cursor is from an earlier run "
+	  "or another node) and more (call again).",
+	  "hearsay-cli listrumors news 9f3a1c0d2b4e5f60-42 50" },
 	{ "setstate", "Sets our own signed state entry KEY to VALUE and announces it.",
 	  "hearsay-cli setstate status ready" },
 	{ "delstate", "Deletes our own entry KEY (a signed tombstone).",
