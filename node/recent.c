@@ -129,9 +129,12 @@ bool hs_recent_cursor_parse(const char *s, uint64_t *run, uint64_t *seq)
 	}
 	uint64_t q = 0;
 	for (size_t i = RUN_DIGITS + 1; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9' || q > (UINT64_MAX - 9) / 10)
+		if (s[i] < '0' || s[i] > '9')
 			return false;
-		q = q * 10 + (uint64_t)(s[i] - '0');
+		uint64_t digit = (uint64_t)(s[i] - '0');
+		if (q > (UINT64_MAX - digit) / 10)
+			return false; /* over 64 bits */
+		q = q * 10 + digit;
 	}
 	*run = v;
 	*seq = q;

@@ -39,7 +39,7 @@ DEFAULT_RPCPORT = 7071
 DEFAULT_TIMEOUT = 30.0
 
 __all__ = ["Client", "HttpClient", "RpcError", "HttpError", "read_cookie", "wait_for",
-           "DEFAULT_RPCPORT"]
+           "catch_up", "DEFAULT_RPCPORT"]
 
 
 class RpcError(RuntimeError):
@@ -245,6 +245,19 @@ class HttpClient:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def catch_up(client, topic="", cursor=None, count=100):
+    """Pages listrumors (docs/RPC.md) from cursor (None: the oldest held) until the node holds
+    nothing newer, yielding each reply: rumors (oldest first), cursor, missed, reset, more.
+    Keep the last reply's cursor (or the last handled rumor's) for next time; client is a
+    Client or an HttpClient."""
+    while True:
+        reply = client.call("listrumors", topic, cursor or "", count)
+        yield reply
+        cursor = reply["cursor"]
+        if not reply["more"]:
+            return
 
 
 def wait_for(pred, timeout, what, who):
