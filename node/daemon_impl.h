@@ -312,6 +312,9 @@ HS_MUST_USE int hs_recent_start(struct hs_daemon *d);
 void hs_recent_stop(struct hs_daemon *d);
 /* HS_EV_DELIVER: numbers the rumor (before subscribers are notified). */
 void hs_recent_deliver(struct hs_daemon *d, const struct hs_event *ev);
+/* The cursor just after the newest delivered rumor, as a JSON string (subscribe's rumor
+ * notifications carry it, so a subscriber can resume with listrumors); null without a ring. */
+json_t *hs_recent_cursor_json(const struct hs_daemon *d);
 /* listrumors TOPIC [CURSOR] [COUNT]: a result, or NULL with *code and *message set. */
 json_t *hs_recent_rpc_list(struct hs_daemon *d, json_t *params, int *code, const char **message);
 

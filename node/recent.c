@@ -163,6 +163,15 @@ void hs_recent_deliver(struct hs_daemon *d, const struct hs_event *ev)
 		hs_recent_add(d->recent, ev->id, ev->rumor.topic, ev->rumor.topic_len);
 }
 
+json_t *hs_recent_cursor_json(const struct hs_daemon *d)
+{
+	if (!d->recent)
+		return json_null();
+	char c[HS_RECENT_CURSOR_LEN];
+	hs_recent_cursor_format(c, hs_recent_run(d->recent), hs_recent_last(d->recent));
+	return json_string(c);
+}
+
 static json_t *fail(int *code, const char **message, int c, const char *m)
 {
 	*code = c;

@@ -331,8 +331,10 @@ void hs_rpc_notify_rumor(struct hs_daemon *d, const struct hs_event *ev)
 		if (c->topic[0] && (strlen(c->topic) != ev->rumor.topic_len ||
 		                    memcmp(c->topic, ev->rumor.topic, ev->rumor.topic_len) != 0))
 			continue;
-		if (!params)
+		if (!params) {
 			params = hs_rumor_json(&ev->rumor, ev->id);
+			json_object_set_new(params, "cursor", hs_recent_cursor_json(d));
+		}
 		hs_rpc_send(c, json_pack("{s:s, s:s, s:O}", "jsonrpc", "2.0", "method", "rumor",
 		                         "params", params));
 	}

@@ -1134,7 +1134,7 @@ static const struct method_doc {
 	  "hearsay-cli getrumor <64 hex digits>" },
 	{ "subscribe",
 	  "Streams delivered rumors (of TOPIC, or all with state changes) as "
-	  "notifications; Unix socket only.",
+	  "notifications, each rumor with its listrumors cursor; Unix socket only.",
 	  "hearsay-cli subscribe news" },
 	{ "listrumors",
 	  "Rumors delivered after CURSOR (none: the oldest held), oldest first, at most COUNT "

@@ -76,7 +76,13 @@ def body(net):
 
     # A subscriber restarts: it resumes from its cursor and gets exactly the new ones.
     cursor = last["cursor"]
+    sub = Client(a.datadir, timeout=20)
+    sub.call("subscribe", "news")
     fresh = [cb.call("publish", "news", "late%d" % i)["id"] for i in range(5)]
+    note = next(sub.notifications())["params"]
+    sub.close()
+    check(note["id"] == fresh[0] and seq(note["cursor"]) > seq(cursor),
+          "subscribe's rumor notification carries its cursor")
     for i in range(3):
         cc.call("publish", "sport", "late%d" % i)
     wait_until(lambda: ca.call("listrumors", "", "", 1000)["held"] == 58, 20,
@@ -85,6 +91,10 @@ def body(net):
     check(sorted(r["id"] for r in resumed) == sorted(fresh),
           "resuming from the cursor gives exactly the 5 new news rumors")
     check(rlast["missed"] == 0 and not rlast["reset"], "nothing missed, no reset")
+    after_note = page_all(ca, "news", note["cursor"], count=100)[0]
+    check([r["id"] for r in after_note] == [r["id"] for r in resumed[1:]],
+          "a notification's cursor resumes right after that rumor")
+    check(resumed[0]["cursor"] == note["cursor"], "listrumors gives the rumor the same cursor")
     mid = ca.call("listrumors", "news", cursor, 1)
     again = ca.call("listrumors", "news", mid["rumors"][0]["cursor"], 100)
     check([r["id"] for r in mid["rumors"] + again["rumors"]] == [r["id"] for r in resumed],
