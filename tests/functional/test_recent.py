@@ -208,6 +208,16 @@ def body(net):
     tail, tlast, _ = page_all(ce, "t", ov["cursor"], count=1000)
     check(len(ov["rumors"]) + len(tail) == RING // 2 and tlast["missed"] == 0,
           "paging on lists the other %d t rumors held, nothing more missed" % (RING // 2))
+
+    # Large rumors: a reply stops at about 4 MiB (HS_RECENT_REPLY_BYTES_MAX), more says so.
+    big = [ce.call("publishhex", "big", "%02x" % i * 60000)["id"] for i in range(20)]
+    p1 = ce.call("listrumors", "big", "", 100)
+    check(len(p1["rumors"]) == 17 and p1["more"],
+          "20 rumors of 60000 bytes: the first reply holds 17 (%d) and more is true"
+          % len(p1["rumors"]))
+    p2 = ce.call("listrumors", "big", p1["cursor"], 100)
+    check([r["id"] for r in p1["rumors"] + p2["rumors"]] == big and not p2["more"],
+          "the next reply holds the other 3, and no more")
     ce.close()
     check(e.stop() == 0, "e stopped cleanly")
 
