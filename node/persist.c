@@ -33,7 +33,9 @@ int hs_persist_open(struct hs_daemon *d, char *err, size_t errlen)
 		return rc;
 	uv_timer_init(&d->loop, &d->store_timer);
 	d->store_timer.data = d;
-	rc = hs_store_next_generation(d->store, &d->generation);
+	/* At least the wall clock in milliseconds: a store lost with the key kept (a restore, a new
+	 * disk) must not restart at 1, where everything the node signs loses to its old entries. */
+	rc = hs_store_next_generation(d->store, hs_daemon_now(d) / HS_NS_PER_MS, &d->generation);
 	if (rc)
 		snprintf(err, errlen, "cannot update the generation counter: %s",
 		         hs_store_error(d->store));

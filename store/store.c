@@ -414,7 +414,7 @@ int hs_store_replace(struct hs_store *st, uint8_t table, size_t n, const uint8_t
 	return rewrite(st, table, n, keys, keylens, vals, vallens, true);
 }
 
-int hs_store_next_generation(struct hs_store *st, uint64_t *generation)
+int hs_store_next_generation(struct hs_store *st, uint64_t floor, uint64_t *generation)
 {
 	uint8_t *v;
 	size_t n;
@@ -436,7 +436,7 @@ int hs_store_next_generation(struct hs_store *st, uint64_t *generation)
 	} else if (rc != HS_ERR_NOT_FOUND) {
 		return rc;
 	}
-	g++;
+	g = g + 1 > floor ? g + 1 : floor;
 	uint8_t b[8];
 	for (unsigned i = 0; i < 8; i++)
 		b[i] = (uint8_t)(g >> (8 * i));

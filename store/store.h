@@ -90,9 +90,12 @@ HS_MUST_USE int hs_store_replace(struct hs_store *st, uint8_t table, size_t n,
                                  const uint8_t *const *keys, const size_t *keylens,
                                  const uint8_t *const *vals, const size_t *vallens);
 
-/* Reads the generation counter, adds one and writes it back synchronously: every start of a
- * node gets a generation higher than any before it. */
-HS_MUST_USE int hs_store_next_generation(struct hs_store *st, uint64_t *generation);
+/* Reads the generation counter and writes back the larger of one more and floor,
+ * synchronously: every start of a node gets a generation higher than any before it. The
+ * caller passes the wall clock in Unix milliseconds as floor (Cassandra's generation is its
+ * seconds), so a node restarted with its key but a new store still outranks what it signed before.
+ */
+HS_MUST_USE int hs_store_next_generation(struct hs_store *st, uint64_t floor, uint64_t *generation);
 
 /* The last failure's line (empty before any). Valid until the next call on st. */
 const char *hs_store_error(const struct hs_store *st);

