@@ -108,6 +108,9 @@ def build_examples(prefix, work):
     return viapc, viacm
 
 
+STARTED = []  # every example started, killed at the end whatever happened
+
+
 class Example:
     """One example program, its stdout read line by line."""
 
@@ -119,6 +122,7 @@ class Example:
                                      stdout=subprocess.PIPE, stderr=self.log, env=env)
         self.lines = []
         self.partial = b""
+        STARTED.append(self)
 
     def read_until(self, pred, timeout, what):
         end = time.time() + timeout
@@ -142,7 +146,7 @@ class Example:
         self.proc.stdin.flush()
 
     def rpc(self, method):
-        r = sh(os.path.join(BIN, "hearsay-cli"), "-datadir=" + self.datadir, method)
+        r = sh(os.path.join(BIN, "hearsay-cli"), "-datadir=" + self.datadir, *method.split())
         return r.stdout.strip()
 
     def stop(self, how="stdin"):
@@ -164,6 +168,16 @@ def header(i):
 
 
 def body(net):
+    try:
+        scenario(net)
+    finally:
+        for e in STARTED:
+            if e.proc.poll() is None:
+                e.proc.kill()
+                e.proc.wait()
+
+
+def scenario(net):
     prefix = os.path.join(net.root, "prefix")
     check_install(prefix)
     viapc, viacm = build_examples(prefix, os.path.join(net.root, "examples"))
@@ -190,6 +204,23 @@ def body(net):
         ids.append(line.split()[1])
     r1.send("00" * 79)
     r1.read_until(lambda l: l.startswith("refused: 79 bytes"), 10, "the malformed header refused")
+    # A malformed header from the network: the relay's validator rejects it, so it is never
+    # delivered, and the peer that relayed it to the relay is charged (a network-wide rule).
+    # (The daemons refuse to publish on blocks with a key topicsigners does not list, so a
+    # fifth daemon without that policy, connected to the relay alone, sends it.)
+    x = net.add(["-addnode=127.60.0.1:%d" % net.port]).start()
+    x_id = x.id()
+    wait_until(lambda: any(p["id"] == x_id and p["active"]
+                           for p in json.loads(r1.rpc("getpeerinfo"))), 20,
+               "the fifth daemon to reach the relay")
+    bad = x.rpc("publishhex", "blocks", "00" * 79)["id"]
+    wait_until(lambda: any(e["kind"] == "rejected" for e in
+                           json.loads(r1.rpc("getscore " + x_id) or "{}").get("events", [])),
+               10, "the relay's validator to reject the malformed header")
+    check(not any(bad in l for l in r1.lines), "the rejected header was never delivered")
+    check(True, "the relay's validator rejected a malformed header from the network, "
+          "charging the daemon that relayed it")
+    check(x.stop() == 0, "the fifth daemon stopped cleanly")
     for n in d:
         wait_until(lambda: all(n.rpc("getrumor", i)["data_hex"] == header(k + 1)
                                for k, i in enumerate(ids)), 20,
