@@ -2,7 +2,9 @@
 built against it with pkg-config and with CMake (and one linked statically), run against four
 real hearsayd processes. The block-header relay's valid headers reach every daemon, a relay
 whose key is not a listed signer has its headers refused at the first hop, a malformed header
-is refused before it is published, and the state watcher prints every daemon's height."""
+is refused before it is published, one from the network is rejected by the relay's
+validator (never delivered, its relay charged), and the state watcher prints every daemon's
+height. Every example process is killed at the end, whether the checks passed or not."""
 import os
 import re
 import select
