@@ -590,11 +590,25 @@ void hs_daemon_pump(struct hs_daemon *d)
 {
 	if (!d->node)
 		return;
-	struct hs_event ev;
-	while (hs_node_poll_event(d->node, &ev))
-		handle_event(d, &ev);
-	for (struct conn *c = d->conns; c; c = c->next)
-		flush_conn(c);
+	/* Called again from inside (a host callback that publishes or stops, which runs within
+	 * handle_event): polling now would free the event that callback is still reading, so the
+	 * running pump goes round once more instead. */
+	if (d->pumping) {
+		d->pump_again = true;
+		return;
+	}
+	d->pumping = true;
+	do {
+		d->pump_again = false;
+		struct hs_event ev;
+		while (hs_node_poll_event(d->node, &ev))
+			handle_event(d, &ev);
+		for (struct conn *c = d->conns; c; c = c->next)
+			flush_conn(c);
+	} while (d->pump_again && d->node);
+	d->pumping = false;
+	if (!d->node)
+		return;
 	if (d->stopping && !d->conns) {
 		d->finished = true;
 		uv_stop(&d->loop);

@@ -34,6 +34,10 @@
 #include "overlay/node.h"
 #include "store/store.h"
 
+/* JSON-RPC error codes every method file answers with (docs/RPC.md). */
+#define E_PARAMS   (-32602)
+#define E_INTERNAL (-32603)
+
 #define HS_RPC_LINE_MAX    (1024 * 1024)     /* one request */
 #define HS_RPC_BACKLOG_MAX (8 * 1024 * 1024) /* unread notifications before a client is dropped */
 
@@ -85,10 +89,11 @@ struct hs_daemon {
 	int argc;
 	char **argv;
 	size_t ndefs;
-	const char *const *defs; /* the program's defaults (hs_host_set_default) */
-	struct hs_host *host;    /* the host this node runs in (host.c) */
-	char error[1024];        /* the last start failure, for hs_host_error */
-	bool finished;           /* the loop has nothing left to do after a stop */
+	const char *const *defs;  /* the program's defaults (hs_host_set_default) */
+	struct hs_host *host;     /* the host this node runs in (host.c) */
+	char error[1024];         /* the last start failure, for hs_host_error */
+	bool finished;            /* the loop has nothing left to do after a stop */
+	bool pumping, pump_again; /* hs_daemon_pump is running; it was called again meanwhile */
 	uv_loop_t loop;
 	uv_tcp_t listener;
 	bool listening;

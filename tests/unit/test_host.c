@@ -69,7 +69,8 @@ static bool wait_peers(struct hs_host *h, size_t want)
 /* ---- B's callbacks (B's loop thread) ---- */
 
 static atomic_int got_t, got_good, got_bad, got_pending, watched, free_rc_set;
-static int free_rc;
+static int free_rc, echo_rc = 1;
+static bool data_intact;
 static uint8_t origin_seen[HS_HOST_ID_LEN], pending_id[HS_HOST_ID_LEN];
 static struct hs_host *host_b;
 
@@ -78,6 +79,10 @@ static void on_t(void *ctx, const struct hs_message *m)
 	(void)ctx;
 	memcpy(origin_seen, m->origin, HS_HOST_ID_LEN);
 	if (!atomic_load(&free_rc_set)) {
+		/* Publishing from a callback calls into the node and pumps; the message must
+		 * still be readable afterwards (ASan catches a freed event). */
+		echo_rc = hs_host_publish(host_b, "echo", m->data, m->len, NULL);
+		data_intact = m->len == 5 && memcmp(m->data, "hello", 5) == 0;
 		free_rc = hs_host_free(host_b); /* from a callback: refused */
 		atomic_store(&free_rc_set, 1);
 	}
@@ -202,6 +207,7 @@ static void test_hosts(void)
 	CHECK(wait_for(&got_t, 1));
 	CHECK(memcmp(origin_seen, id_a, HS_HOST_ID_LEN) == 0);
 	CHECK(wait_for(&free_rc_set, 1) && free_rc == HS_ERR_THREAD);
+	CHECK(echo_rc == 0 && data_intact);          /* a publish from inside a callback */
 	CHECK(hs_host_free(host_a) == HS_ERR_STATE); /* running */
 	CHECK(hs_host_publish(host_a, "bad topic", "x", 1, NULL) == HS_ERR_INVALID);
 
