@@ -21,8 +21,6 @@
 #include "daemon_impl.h"
 #include "overlay/rumor.h"
 
-#define E_PARAMS      (-32602)
-#define E_INTERNAL    (-32603)
 #define COUNT_DEFAULT 100
 #define RUN_DIGITS    16
 /* The reply's estimated size for one rumor: data (escaped: at most twice the payload),
@@ -43,7 +41,6 @@ struct slot {
 struct hs_recent {
 	uint64_t run;
 	uint64_t next_seq; /* the seq the next delivery gets */
-	uint64_t evicted;  /* entries overwritten by newer ones */
 	struct slot slot[HS_RECENT_RUMORS_MAX];
 };
 
@@ -79,16 +76,15 @@ uint64_t hs_recent_oldest(const struct hs_recent *r)
 	return r->next_seq - held;
 }
 
+/* Entries overwritten by newer ones: every delivery beyond the ring's size. */
 uint64_t hs_recent_evicted(const struct hs_recent *r)
 {
-	return r->evicted;
+	return hs_recent_oldest(r) - 1;
 }
 
 void hs_recent_add(struct hs_recent *r, const uint8_t id[HS_ID_LEN], const uint8_t *topic,
                    size_t topic_len)
 {
-	if (r->next_seq > HS_RECENT_RUMORS_MAX)
-		r->evicted++;
 	struct slot *s = &r->slot[(r->next_seq - 1) % HS_RECENT_RUMORS_MAX];
 	memcpy(s->id, id, HS_ID_LEN);
 	s->topic_len = (uint8_t)(topic_len < HS_TOPIC_MAX ? topic_len : HS_TOPIC_MAX);

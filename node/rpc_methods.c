@@ -13,10 +13,8 @@
 #include "overlay/record.h"
 #include "reputation/banlist.h"
 
-#define E_PARAMS    (-32602)
 #define E_METHOD    (-32601)
 #define E_NOTFOUND  (-32002)
-#define E_INTERNAL  (-32603)
 #define E_STORE     (-20) /* bitcoind's RPC_DATABASE_ERROR: the store refused a write */
 #define E_POLICY    (-40) /* a signer policy (topicsigners) refuses our own publish */
 #define E_VALIDATOR (-41) /* a registration or verdict refused (docs/RPC.md) */

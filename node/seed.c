@@ -19,9 +19,7 @@
 #define TOP_MAX     1000
 #define EXPORT_MAX  4096
 
-#define E_PARAMS   (-32602)
-#define E_INTERNAL (-32603)
-#define E_NOTSEED  (-1)
+#define E_NOTSEED (-1)
 
 struct sample {
 	uint64_t visits, visits_ok, answers, limited;
