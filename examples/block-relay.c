@@ -1,6 +1,5 @@
-/* block-relay: relays 80-byte block headers (hex lines on stdin) on topic "blocks"; only
- * well-formed ones are published or accepted, and topicsigners=blocks:ID,... says who signs.
- *   block-relay -datadir=DIR [-listen=IP:PORT] [-seednode=...] [-topicsigners=...]  */
+/* block-relay -datadir=DIR [hearsayd's flags]: relays 80-byte block headers, hex lines on stdin,
+ * on topic "blocks"; only well-formed ones go out or in (topicsigners= says who may sign). */
 #include <hearsay/hearsay.h>
 #include <stdio.h>
 #define HEADER_LEN 80
@@ -34,6 +33,7 @@ int main(int argc, char **argv)
 	    hs_host_set_validator(h, "blocks", check, NULL) ||
 	    hs_host_subscribe(h, "blocks", on_header, NULL) || hs_host_start(h) != 0) {
 		fprintf(stderr, "block-relay: %s\n", h ? hs_host_error(h) : "out of memory");
+		hs_host_free(h);
 		return 1;
 	}
 	uint8_t id[HS_HOST_ID_LEN], header[HEADER_LEN + 1];

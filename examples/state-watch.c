@@ -34,6 +34,7 @@ int main(int argc, char **argv)
 	if (!h || hs_host_args(h, argc, argv) != 0 || hs_host_watch_state(h, on_state, NULL) != 0 ||
 	    hs_host_start(h) != 0) {
 		fprintf(stderr, "state-watch: %s\n", h ? hs_host_error(h) : "out of memory");
+		hs_host_free(h);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
