@@ -124,17 +124,22 @@ def body(net):
         out = r.stdout.strip().splitlines()
         print("measured: " + "; ".join(out), flush=True)
         m = re.search(r"last banned ([0-9a-f]{64}) from", r.stdout)
+        # Checks over the verification budget are dropped unjudged; mallory resends.
+        refused_checks = [metric(metrics, 'hearsay_signature_checks_refused_total{share="%s"}'
+                                 % share) for share in ("peer", "group")]
         if r.returncode != 0 or not m:
-            fail("the spread flood did not run to the end: %s %s" % (out, r.stderr))
+            fail("the spread flood did not run to the end: %s %s; checks refused over the "
+                 "budget (peer/group share) %s" % (out, r.stderr, refused_checks))
         late_id = m.group(1)
         bans = victim.rpc("listbanned")
         c = tally(bans)
         compacted = metric(metrics, "hearsay_bans_compacted_total")
         evicted = metric(metrics, "hearsay_bans_evicted_total")
         print("measured: after %d more identities from %d /16s: %d bans (at most %d) %s; "
-              "compactions %s, bans evicted %s" %
+              "compactions %s, bans evicted %s; signature checks refused over the budget "
+              "(peer/group share) %s" %
               (ESCALATE * SPREAD_NGROUPS, SPREAD_NGROUPS, len(bans), BANS_MAX, dict(c),
-               compacted, evicted), flush=True)
+               compacted, evicted, refused_checks), flush=True)
         check(len(bans) <= BANS_MAX, "the table stays within its %d bans" % BANS_MAX)
         check(compacted and compacted > 0, "the full table merged address bans into group "
               "bans (%d times)" % (compacted or 0))
