@@ -57,30 +57,31 @@ uint32_t hs_addrbook_tried_bucket(const struct hs_addrbook *ab, const struct hs_
 }
 
 static uint32_t position(const struct hs_addrbook *ab, bool tried, uint32_t bucket,
-                         const struct hs_record *rec)
+                         const struct hs_record *rec, unsigned choice)
 {
 	uint8_t a[19];
 	addr_bytes(&rec->addrs[0], a);
-	return (uint32_t)(keyed(ab, tried ? 'Q' : 'P', a, sizeof(a), NULL, 0, bucket) % SLOTS);
+	uint8_t domain = tried ? 'Q' : (uint8_t)('P' + choice);
+	return (uint32_t)(keyed(ab, domain, a, sizeof(a), NULL, 0, bucket) % SLOTS);
 }
 
 static uint32_t new_slot_of(const struct hs_addrbook *ab, const struct hs_record *rec,
-                            const uint8_t source_group[8])
+                            const uint8_t source_group[8], unsigned choice)
 {
 	uint32_t b = hs_addrbook_new_bucket(ab, rec, source_group);
-	return b * SLOTS + position(ab, false, b, rec);
+	return b * SLOTS + position(ab, false, b, rec, choice);
 }
 
 static uint32_t tried_slot_of(const struct hs_addrbook *ab, const struct hs_record *rec)
 {
 	uint32_t b = hs_addrbook_tried_bucket(ab, rec);
-	return b * SLOTS + position(ab, true, b, rec);
+	return b * SLOTS + position(ab, true, b, rec, 0);
 }
 
 uint32_t hs_addrbook_slot(const struct hs_addrbook *ab, const struct hs_record *rec,
-                          const uint8_t source_group[8], bool tried)
+                          const uint8_t source_group[8], bool tried, unsigned choice)
 {
-	return tried ? tried_slot_of(ab, rec) : new_slot_of(ab, rec, source_group);
+	return tried ? tried_slot_of(ab, rec) : new_slot_of(ab, rec, source_group, choice);
 }
 
 /* The entry in a slot, or NULL. */
@@ -276,18 +277,48 @@ static bool make_room(struct hs_addrbook *ab, uint64_t now)
 	return false;
 }
 
+/* Where rec goes in the new table: the first of its HS_BOOK_NEW_CHOICES slots that is free,
+ * else the first whose occupant is terrible (*victim); false when healthy entries hold all. */
+static bool new_place(const struct hs_addrbook *ab, const struct hs_record *rec,
+                      const uint8_t source_group[8], uint64_t now, uint32_t *slot,
+                      struct hs_book_entry **victim)
+{
+	*victim = NULL;
+	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES; c++) {
+		*slot = new_slot_of(ab, rec, source_group, c);
+		if (!occupant(ab, false, *slot))
+			return true;
+	}
+	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES; c++) {
+		*slot = new_slot_of(ab, rec, source_group, c);
+		struct hs_book_entry *o = occupant(ab, false, *slot);
+		if (hs_addrbook_is_terrible(o, now)) {
+			*victim = o;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Puts rec into a slot of the tried (if tried) or new table, taking it from a terrible
- * occupant; HS_ERR_FULL when refused. */
+ * occupant in new; HS_ERR_FULL when refused. */
 static int insert(struct hs_addrbook *ab, const struct hs_record *rec,
                   const uint8_t source_group[8], bool tried, uint64_t now)
 {
-	uint32_t slot = tried ? tried_slot_of(ab, rec) : new_slot_of(ab, rec, source_group);
-	struct hs_book_entry *o = occupant(ab, tried, slot);
+	uint32_t slot;
+	struct hs_book_entry *o = NULL;
+	bool placed;
+	if (tried) {
+		slot = tried_slot_of(ab, rec);
+		placed = !occupant(ab, true, slot);
+	} else {
+		placed = new_place(ab, rec, source_group, now, &slot, &o);
+	}
+	if (!placed) {
+		ab->stats.refused++;
+		return HS_ERR_FULL;
+	}
 	if (o) {
-		if (tried || !hs_addrbook_is_terrible(o, now)) {
-			ab->stats.refused++;
-			return HS_ERR_FULL;
-		}
 		remove_at(ab, (size_t)(o - ab->entries));
 		ab->stats.replaced++;
 	} else if (!make_room(ab, now)) {
@@ -368,11 +399,17 @@ static void move_to_tried(struct hs_addrbook *ab, struct hs_book_entry *e, uint3
 	set_slot(ab, true, slot, (uint32_t)(e - ab->entries) + 1);
 }
 
-/* A tried entry goes back to new (its new slot's occupant, if any, is dropped for it: it
- * once proved itself, the occupant never did). */
+/* A tried entry goes back to new: to the first free of its new slots, else to the first,
+ * whose occupant is dropped for it (it once proved itself, the occupant never did). */
 static void demote(struct hs_addrbook *ab, size_t i)
 {
-	uint32_t ns = new_slot_of(ab, &ab->entries[i].rec, ab->entries[i].source_group);
+	const struct hs_book_entry *d = &ab->entries[i];
+	uint32_t ns = new_slot_of(ab, &d->rec, d->source_group, 0);
+	for (unsigned c = 1; c < HS_BOOK_NEW_CHOICES && occupant(ab, false, ns); c++) {
+		uint32_t alt = new_slot_of(ab, &d->rec, d->source_group, c);
+		if (!occupant(ab, false, alt))
+			ns = alt;
+	}
 	struct hs_book_entry *o = occupant(ab, false, ns);
 	if (o) {
 		size_t oi = (size_t)(o - ab->entries);
@@ -647,9 +684,10 @@ bool hs_addrbook_check(const struct hs_addrbook *ab)
 	for (size_t i = 0; i < ab->count; i++) {
 		const struct hs_book_entry *e = &ab->entries[i];
 		const uint32_t *m = hs_idmap_get(&ab->map, e->id);
-		uint32_t want = e->tried ? tried_slot_of(ab, &e->rec)
-		                         : new_slot_of(ab, &e->rec, e->source_group);
-		if (!m || *m != i || e->rec.naddrs == 0 || e->slot != want ||
+		bool placed = e->tried && e->slot == tried_slot_of(ab, &e->rec);
+		for (unsigned c = 0; !e->tried && c < HS_BOOK_NEW_CHOICES; c++)
+			placed |= e->slot == new_slot_of(ab, &e->rec, e->source_group, c);
+		if (!m || *m != i || e->rec.naddrs == 0 || !placed ||
 		    occupant(ab, e->tried, e->slot) != e ||
 		    memcmp(e->id, e->rec.id, HS_KEY_LEN) != 0)
 			return false;

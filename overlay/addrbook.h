@@ -8,7 +8,8 @@
  *   new    records we were told of and have not (recently) reached. A record's bucket is
  *          chosen by a secret-keyed hash of the group of the peer that told us (its *source
  *          group*) and of one of new_per_source buckets picked by a keyed hash of the record's
- *          own group; its slot in the bucket by a keyed hash of its first address.
+ *          own group; its slot in the bucket is the first free of HS_BOOK_NEW_CHOICES (2)
+ *          positions, each a keyed hash of its first address.
  *   tried  records we had a successful outbound session with. The bucket is a keyed hash of
  *          the record's group and one of tried_per_group buckets picked by its address.
  *
@@ -19,9 +20,10 @@
  * keep Bitcoin's shares (64 of 1024, 8 of 256). At most N entries are held at once.
  *
  * Rules:
- *  - A record whose slot holds another entry takes it only if that entry is *terrible* (never
- *    reached after HS_BOOK_RETRIES tries, or HS_BOOK_FAILURES_MAX failures and no success for
- *    a week; never one tried in the last minute); otherwise the new record is refused.
+ *  - A record whose new positions all hold other entries takes the first whose entry is
+ *    *terrible* (never reached after HS_BOOK_RETRIES tries, or HS_BOOK_FAILURES_MAX failures
+ *    and no success for a week; never one tried in the last minute); otherwise the new record
+ *    is refused.
  *  - An entry moves to tried only after a successful session (hs_addrbook_good). If its tried
  *    slot holds another entry, that is a *collision*: the id is queued (at most
  *    HS_BOOK_COLLISIONS_MAX) and the old entry is kept unless a test of it (a feeler,
@@ -146,9 +148,11 @@ size_t hs_addrbook_sample(const struct hs_addrbook *ab, struct hs_record *out, s
 uint32_t hs_addrbook_new_bucket(const struct hs_addrbook *ab, const struct hs_record *rec,
                                 const uint8_t source_group[8]);
 uint32_t hs_addrbook_tried_bucket(const struct hs_addrbook *ab, const struct hs_record *rec);
-/* The slot (bucket * HS_BOOK_BUCKET_SIZE + position) a record goes to in a table. */
+/* The slot (bucket * HS_BOOK_BUCKET_SIZE + position) a record goes to in a table: in new,
+ * its choice-th of HS_BOOK_NEW_CHOICES positions (choice < HS_BOOK_NEW_CHOICES); in tried,
+ * its one slot (choice ignored). */
 uint32_t hs_addrbook_slot(const struct hs_addrbook *ab, const struct hs_record *rec,
-                          const uint8_t source_group[8], bool tried);
+                          const uint8_t source_group[8], bool tried, unsigned choice);
 /* Pops one removed id into id; false when none is queued. */
 bool hs_addrbook_pop_removed(struct hs_addrbook *ab, uint8_t id[HS_KEY_LEN]);
 /* Pops one id whose table hs_addrbook_resolve_collisions changed (to save it again). */

@@ -109,13 +109,23 @@ static void m_remove(struct model *m, uint32_t n)
 static void m_insert(struct model *m, uint32_t n, const struct hs_record *r, const uint8_t src[8],
                      uint64_t now)
 {
-	uint32_t slot = hs_addrbook_slot(m->ab, r, src, false);
-	int o = m_occupant(m, false, slot);
-	if (o >= 0) {
-		if (!m_terrible(&m->e[o], now))
-			return;
-		m_remove(m, (uint32_t)o);
+	/* The first free of the new positions, else the first with a terrible occupant. */
+	uint32_t slot = 0;
+	int o = -1;
+	bool found = false;
+	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES && !found; c++) {
+		slot = hs_addrbook_slot(m->ab, r, src, false, c);
+		found = m_occupant(m, false, slot) < 0;
 	}
+	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES && !found; c++) {
+		slot = hs_addrbook_slot(m->ab, r, src, false, c);
+		o = m_occupant(m, false, slot);
+		found = m_terrible(&m->e[o], now);
+	}
+	if (!found)
+		return;
+	if (o >= 0)
+		m_remove(m, (uint32_t)o);
 	struct m_entry *e = &m->e[n];
 	memset(e, 0, sizeof(*e));
 	e->used = true;
@@ -149,7 +159,7 @@ static void m_good(struct model *m, uint32_t n, uint64_t now)
 	e->last_success = e->last_try = now;
 	if (e->tried)
 		return;
-	uint32_t ts = hs_addrbook_slot(m->ab, &e->rec, e->src, true);
+	uint32_t ts = hs_addrbook_slot(m->ab, &e->rec, e->src, true, 0);
 	if (m_occupant(m, true, ts) < 0) {
 		e->tried = true;
 		e->slot = ts;
@@ -167,7 +177,12 @@ static void m_good(struct model *m, uint32_t n, uint64_t now)
 static void m_demote(struct model *m, int o)
 {
 	struct m_entry *e = &m->e[o];
-	uint32_t ns = hs_addrbook_slot(m->ab, &e->rec, e->src, false);
+	uint32_t ns = hs_addrbook_slot(m->ab, &e->rec, e->src, false, 0);
+	for (unsigned c = 1; c < HS_BOOK_NEW_CHOICES; c++) {
+		uint32_t alt = hs_addrbook_slot(m->ab, &e->rec, e->src, false, c);
+		if (m_occupant(m, false, ns) >= 0 && m_occupant(m, false, alt) < 0)
+			ns = alt;
+	}
 	int x = m_occupant(m, false, ns);
 	if (x >= 0)
 		m_remove(m, (uint32_t)x);
@@ -181,7 +196,7 @@ static bool m_resolve_one(struct model *m, uint32_t n, uint64_t at, uint64_t now
 	struct m_entry *e = &m->e[n];
 	if (!e->used || e->tried)
 		return true;
-	uint32_t ts = hs_addrbook_slot(m->ab, &e->rec, e->src, true);
+	uint32_t ts = hs_addrbook_slot(m->ab, &e->rec, e->src, true, 0);
 	int o = m_occupant(m, true, ts);
 	if (o < 0) {
 		e->tried = true;
@@ -396,6 +411,32 @@ static void test_bucket_follows_source(void)
 	hs_addrbook_deinit(&ab);
 }
 
+/* A small network learnt from one seed: the seed's record and three others, all told by the
+ * seed's group, fit whatever the book's key (with one position per record, one in 30 fresh
+ * books lost a record to a taken slot, and that node was never dialled). */
+static void test_small_network_fits(void)
+{
+	struct test_rng r;
+	test_rng_seed(&r, 7);
+	size_t refused = 0;
+	for (int run = 0; run < 10000; run++) {
+		uint8_t key[16], src[8];
+		test_rng_bytes(&r, key, sizeof(key));
+		struct hs_addrbook ab;
+		REQUIRE(hs_addrbook_init(&ab, key, 4096) == 0);
+		uint16_t port = (uint16_t)(20000 + test_rng_below(&r, 30000));
+		group_of(hs_netaddr_ipv4(127, 10, 0, 1, port), src);
+		for (uint8_t k = 0; k < 4; k++) {
+			struct hs_record rk = mkrec((uint32_t)run * 4 + k,
+			                            hs_netaddr_ipv4(127, 10 + k, 0, 1, port), 1);
+			refused += hs_addrbook_add(&ab, &rk, src, T0) != 0;
+		}
+		CHECK(hs_addrbook_check(&ab));
+		hs_addrbook_deinit(&ab);
+	}
+	CHECK_EQ(refused, 0);
+}
+
 static void test_source_groups(void)
 {
 	struct hs_addrbook ab;
@@ -472,8 +513,10 @@ static void colliding_pair(struct hs_addrbook *ab, struct hs_record *a, struct h
 	*a = mkrec(1, hs_netaddr_ipv4(12, 1, 0, 1, 7000), 1);
 	for (uint32_t i = 0;; i++) {
 		*b = mkrec(2, hs_netaddr_ipv4(13, (uint8_t)(i / 250), (uint8_t)i, 1, 7000), 1);
-		if (hs_addrbook_slot(ab, a, src, true) == hs_addrbook_slot(ab, b, src, true) &&
-		    hs_addrbook_slot(ab, a, src, false) != hs_addrbook_slot(ab, b, src, false))
+		if (hs_addrbook_slot(ab, a, src, true, 0) ==
+		            hs_addrbook_slot(ab, b, src, true, 0) &&
+		    hs_addrbook_slot(ab, a, src, false, 0) !=
+		            hs_addrbook_slot(ab, b, src, false, 0))
 			return;
 	}
 }
@@ -1285,8 +1328,8 @@ static void collision_case(bool old_answers)
 	for (uint16_t port = 7001;; port++) {
 		cand.addrs[0] = hs_netaddr_ipv4(10, 77, 0, 2, port);
 		group_of(cand.addrs[0], src);
-		if (hs_addrbook_slot(ab, &cand, src, true) ==
-		    hs_addrbook_slot(ab, &a_rec, src, true))
+		if (hs_addrbook_slot(ab, &cand, src, true, 0) ==
+		    hs_addrbook_slot(ab, &a_rec, src, true, 0))
 			break;
 	}
 	net.n[2].addr = cand.addrs[0];
@@ -1324,6 +1367,7 @@ int main(void)
 {
 	RUN(test_model);
 	RUN(test_bucket_follows_source);
+	RUN(test_small_network_fits);
 	RUN(test_source_groups);
 	RUN(test_before_evict);
 	RUN(test_tried_only_after_success);
