@@ -70,7 +70,7 @@ install: build
 	@$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 
 format: deps-format
-	@find crypto reputation overlay store node sim include tests fuzz bench -name '*.[ch]' \
+	@find base crypto reputation overlay store node sim include tests fuzz bench examples -name '*.[ch]' \
 		| xargs -r clang-format-19 -i
 
 clean:

@@ -4,7 +4,7 @@ set -eu
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
 command -v clang-format-19 >/dev/null || { echo "format: clang-format-19 not installed (scripts/deps.sh)" >&2; exit 1; }
-files=$(find crypto reputation overlay store node sim include tests fuzz bench -name '*.[ch]' 2>/dev/null | sort)
+files=$(find base crypto reputation overlay store node sim include tests fuzz bench examples -name '*.[ch]' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "format: no sources found under $root" >&2; exit 1; }
 bad=""
 for f in $files; do
