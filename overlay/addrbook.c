@@ -246,6 +246,16 @@ bool hs_addrbook_is_terrible(const struct hs_book_entry *e, uint64_t now)
 	       now >= e->last_success_ns + HS_BOOK_MIN_FAIL_S * NS_PER_S;
 }
 
+bool hs_addrbook_holds(const struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN],
+                       const uint8_t *enc, size_t enclen)
+{
+	const struct hs_book_entry *e = hs_addrbook_find(ab, id);
+	uint8_t mine[HS_RECORD_MAX];
+	size_t len;
+	return e && hs_record_encode(&e->rec, mine, sizeof(mine), &len) == 0 && len == enclen &&
+	       memcmp(mine, enc, len) == 0;
+}
+
 /* ---- insertion -------------------------------------------------------------------------- */
 
 static int reserve(struct hs_addrbook *ab)

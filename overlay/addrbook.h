@@ -113,6 +113,10 @@ void hs_addrbook_deinit(struct hs_addrbook *ab);
 HS_MUST_USE int hs_addrbook_add(struct hs_addrbook *ab, const struct hs_record *rec,
                                 const uint8_t source_group[8], uint64_t now);
 struct hs_book_entry *hs_addrbook_find(const struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN]);
+/* True if the book holds the record whose signed encoding is enc, byte for byte: its
+ * signature was checked when it went in, so a hello carrying it again needs no check. */
+bool hs_addrbook_holds(const struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN],
+                       const uint8_t *enc, size_t enclen);
 /* The entry advertising addr as its first address, or NULL. */
 struct hs_book_entry *hs_addrbook_find_addr(const struct hs_addrbook *ab,
                                             const struct hs_netaddr *addr);

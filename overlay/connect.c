@@ -111,6 +111,10 @@ static bool learn(struct hs_node *node, struct peer *p, const struct hs_record *
 	const struct hs_book_entry *e = hs_addrbook_find(&node->book, rec->id);
 	if (e && e->rec.seq >= rec->seq)
 		return true; /* nothing new: skip the signature check */
+	if (hs_banlist_has_id(&node->bans, rec->id, now)) {
+		node->stats.banned_origin++; /* never dialled: dropped before verification */
+		return true;
+	}
 	if (!hs_node_may_verify(node, p, now))
 		return true; /* over budget: dropped unverified, counted, no fault (gossip.c) */
 	uint8_t enc[HS_RECORD_MAX];

@@ -875,6 +875,66 @@ static void test_node_tried_after_session(void)
 	tn_free(&net);
 }
 
+/* A hello carrying the record the book already holds, byte for byte, costs no signature
+ * check; a newer record is checked again. */
+static void test_known_hello_unchecked(void)
+{
+	static struct tnet net;
+	net_init(&net);
+	tn_add(&net, "main", quiet);
+	tn_add(&net, "main", quiet);
+	an_connect(&net, 0, 1);
+	REQUIRE(entry_of(&net, 0, 1) && entry_of(&net, 1, 0));
+	for (size_t k = 0; k < TN_LINKS; k++)
+		if (net.links[k].used && !net.links[k].closed)
+			tn_close_link(&net, &net.links[k]);
+	tn_pump(&net);
+	struct hs_node_stats a0, a1, b0, b1;
+	hs_node_get_stats(net.n[0].node, &a0);
+	hs_node_get_stats(net.n[1].node, &a1);
+	an_connect(&net, 0, 1);
+	REQUIRE(outbound_to(&net, 0, 1) == 1);
+	hs_node_get_stats(net.n[0].node, &b0);
+	hs_node_get_stats(net.n[1].node, &b1);
+	CHECK_EQ(b0.sig_checks, a0.sig_checks);
+	CHECK_EQ(b1.sig_checks, a1.sig_checks);
+	/* Node 1 signs a new record (seq + 1): its next hello is checked. */
+	for (size_t k = 0; k < TN_LINKS; k++)
+		if (net.links[k].used && !net.links[k].closed)
+			tn_close_link(&net, &net.links[k]);
+	tn_pump(&net);
+	struct hs_netaddr addrs[2] = { net.n[1].addr, hs_netaddr_ipv4(5, 78, 0, 1, 7000) };
+	REQUIRE(hs_node_set_addrs(net.n[1].node, addrs, 2, net.now) == 0);
+	hs_node_get_stats(net.n[0].node, &a0);
+	an_connect(&net, 0, 1);
+	REQUIRE(outbound_to(&net, 0, 1) == 1);
+	hs_node_get_stats(net.n[0].node, &b0);
+	CHECK(b0.sig_checks > a0.sig_checks);
+	tn_free(&net);
+}
+
+/* A record of a node we banned, in an addr answer, is dropped before its check. */
+static void test_banned_record_dropped(void)
+{
+	static struct tnet net;
+	net_init(&net);
+	tn_add(&net, "main", quiet);
+	tn_add(&net, "main", quiet);
+	tn_add(&net, "main", quiet);
+	teach(&net, 1, 2);
+	REQUIRE(hs_node_ban(net.n[0].node, HS_BAN_ID, hs_identity_pubkey(net.n[2].id),
+	                    net.now + 3600 * S, net.now) == 0);
+	struct hs_node_stats before, after;
+	hs_node_get_stats(net.n[0].node, &before);
+	an_connect(&net, 0, 1);
+	hs_node_get_stats(net.n[0].node, &after);
+	CHECK(entry_of(&net, 0, 1) != NULL);
+	CHECK(entry_of(&net, 0, 2) == NULL);
+	CHECK_EQ(after.banned_origin, before.banned_origin + 1);
+	CHECK_EQ(after.sig_checks, before.sig_checks + 1); /* 1's hello record only */
+	tn_free(&net);
+}
+
 static void test_getaddr_limits(void)
 {
 	static struct tnet net;
@@ -1374,6 +1434,8 @@ int main(void)
 	RUN(test_full_and_terrible);
 	RUN(test_stored_form);
 	RUN(test_node_tried_after_session);
+	RUN(test_known_hello_unchecked);
+	RUN(test_banned_record_dropped);
 	RUN(test_getaddr_limits);
 	RUN(test_store_mirrors_book);
 	RUN(test_anchors);
