@@ -638,25 +638,59 @@ struct hs_book_entry *hs_addrbook_select(const struct hs_addrbook *ab, bool new_
 }
 
 /* Reservoir sample of up to max indices of table t into idx; returns how many. */
-static size_t reservoir(const struct hs_addrbook *ab, bool t, uint32_t *idx, size_t max,
-                        const uint8_t *exclude, hs_book_rand rnd, void *rctx, uint64_t now)
+struct sample_cand {
+	uint32_t idx;
+	uint32_t rank; /* how many of its group's candidates come before it */
+	uint64_t key;  /* random order */
+	uint8_t group[8];
+};
+
+static int by_group_key(const void *a, const void *b)
 {
-	size_t n = 0, seen = 0;
+	const struct sample_cand *x = a, *y = b;
+	int c = memcmp(x->group, y->group, 8);
+	return c ? c : (x->key > y->key) - (x->key < y->key);
+}
+
+static int by_rank_key(const void *a, const void *b)
+{
+	const struct sample_cand *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Up to max indices of table t's entries, as spread over network groups as can be: one
+ * random entry of each group in random order, then a second of each, and so on. */
+static size_t diverse(const struct hs_addrbook *ab, bool t, uint32_t *idx, size_t max,
+                      const uint8_t *exclude, hs_book_rand rnd, void *rctx, uint64_t now)
+{
+	struct sample_cand *c = malloc((ab->count ? ab->count : 1) * sizeof(*c));
+	if (!c)
+		return 0;
+	size_t n = 0;
 	for (size_t i = 0; i < ab->count; i++) {
 		const struct hs_book_entry *e = &ab->entries[i];
 		if (e->tried != t || hs_addrbook_is_terrible(e, now) ||
 		    (exclude && memcmp(e->id, exclude, HS_KEY_LEN) == 0))
 			continue;
-		seen++;
-		if (n < max) {
-			idx[n++] = (uint32_t)i;
-		} else {
-			uint64_t j = rnd(rctx) % seen;
-			if (j < max)
-				idx[j] = (uint32_t)i;
-		}
+		c[n].idx = (uint32_t)i;
+		c[n].key = rnd(rctx);
+		hs_netaddr_group(&e->rec.addrs[0], c[n].group);
+		n++;
 	}
-	return n;
+	qsort(c, n, sizeof(*c), by_group_key);
+	for (size_t i = 0; i < n; i++) {
+		c[i].rank =
+		        i > 0 && memcmp(c[i].group, c[i - 1].group, 8) == 0 ? c[i - 1].rank + 1 : 0;
+		c[i].key = rnd(rctx);
+	}
+	qsort(c, n, sizeof(*c), by_rank_key);
+	size_t k = n < max ? n : max;
+	for (size_t i = 0; i < k; i++)
+		idx[i] = c[i].idx;
+	free(c);
+	return k;
 }
 
 size_t hs_addrbook_sample(const struct hs_addrbook *ab, struct hs_record *out, size_t max,
@@ -667,8 +701,8 @@ size_t hs_addrbook_sample(const struct hs_addrbook *ab, struct hs_record *out, s
 	uint32_t *idx = malloc(2 * max * sizeof(*idx));
 	if (!idx)
 		return 0;
-	size_t nt = reservoir(ab, true, idx, max, exclude, rnd, rctx, now);
-	size_t nn = reservoir(ab, false, idx + max, max, exclude, rnd, rctx, now);
+	size_t nt = diverse(ab, true, idx, max, exclude, rnd, rctx, now);
+	size_t nn = diverse(ab, false, idx + max, max, exclude, rnd, rctx, now);
 	/* Tried first, at least half of the answer when it has that many. */
 	size_t half = (max + 1) / 2;
 	size_t kn = nn < max - (nt < half ? nt : half) ? nn : max - (nt < half ? nt : half);

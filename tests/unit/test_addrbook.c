@@ -272,6 +272,34 @@ static bool odd_id(void *ctx, const struct hs_book_entry *e)
 	return (e->id[0] & 1) != 0;
 }
 
+/* The sample's picks from one table are spread over network groups as evenly as its eligible
+ * entries allow: no group has two more picks than a group with an eligible entry left out. */
+static bool spread(const struct model *m, const struct hs_record *out, size_t k, bool tried,
+                   uint64_t now)
+{
+	uint8_t group[POOL][8];
+	size_t eligible[POOL] = { 0 }, picked[POOL] = { 0 }, ng = 0;
+	for (uint32_t n = 0; n < POOL; n++) {
+		if (!m->e[n].used || n == 3 || m->e[n].tried != tried || m_terrible(&m->e[n], now))
+			continue;
+		uint8_t g[8];
+		group_of(m->e[n].rec.addrs[0], g);
+		size_t i = 0;
+		while (i < ng && memcmp(group[i], g, 8) != 0)
+			i++;
+		if (i == ng)
+			memcpy(group[ng++], g, 8);
+		eligible[i]++;
+		for (size_t j = 0; j < k; j++)
+			picked[i] += memcmp(out[j].id, m->e[n].rec.id, HS_KEY_LEN) == 0;
+	}
+	for (size_t a = 0; a < ng; a++)
+		for (size_t b = 0; b < ng; b++)
+			if (picked[b] < eligible[b] && picked[a] > picked[b] + 1)
+				return false;
+	return true;
+}
+
 /* Selection and sampling obey their filters. */
 static bool check_select(const struct model *m, const struct hs_addrbook *ab, struct test_rng *r,
                          uint64_t now)
@@ -304,7 +332,7 @@ static bool check_select(const struct model *m, const struct hs_addrbook *ab, st
 	}
 	size_t want_tried = eligible_tried < HS_ADDR_MAX / 2 ? eligible_tried : HS_ADDR_MAX / 2;
 	return ok && k == (eligible < HS_ADDR_MAX ? eligible : HS_ADDR_MAX) &&
-	       got_tried >= want_tried;
+	       got_tried >= want_tried && spread(m, out, k, true, now) && spread(m, out, k, false, now);
 }
 
 static void test_model(void)
