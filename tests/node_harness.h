@@ -177,6 +177,14 @@ static void tn_close_link(struct tnet *net, struct tlink *l)
 	hs_node_peer_closed(net->n[l->b].node, l->pb, net->now);
 }
 
+/* Closes every open link (both ends see the connection go). */
+static inline void tn_close_all(struct tnet *net)
+{
+	for (size_t k = 0; k < TN_LINKS; k++)
+		if (net->links[k].used && !net->links[k].closed)
+			tn_close_link(net, &net->links[k]);
+}
+
 /* Handles events of node i; returns true if any. */
 static bool tn_events(struct tnet *net, int i)
 {

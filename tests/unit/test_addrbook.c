@@ -332,7 +332,8 @@ static bool check_select(const struct model *m, const struct hs_addrbook *ab, st
 	}
 	size_t want_tried = eligible_tried < HS_ADDR_MAX / 2 ? eligible_tried : HS_ADDR_MAX / 2;
 	return ok && k == (eligible < HS_ADDR_MAX ? eligible : HS_ADDR_MAX) &&
-	       got_tried >= want_tried && spread(m, out, k, true, now) && spread(m, out, k, false, now);
+	       got_tried >= want_tried && spread(m, out, k, true, now) &&
+	       spread(m, out, k, false, now);
 }
 
 static void test_model(void)
@@ -913,9 +914,7 @@ static void test_known_hello_unchecked(void)
 	tn_add(&net, "main", quiet);
 	an_connect(&net, 0, 1);
 	REQUIRE(entry_of(&net, 0, 1) && entry_of(&net, 1, 0));
-	for (size_t k = 0; k < TN_LINKS; k++)
-		if (net.links[k].used && !net.links[k].closed)
-			tn_close_link(&net, &net.links[k]);
+	tn_close_all(&net);
 	tn_pump(&net);
 	struct hs_node_stats a0, a1, b0, b1;
 	hs_node_get_stats(net.n[0].node, &a0);
@@ -927,9 +926,7 @@ static void test_known_hello_unchecked(void)
 	CHECK_EQ(b0.sig_checks, a0.sig_checks);
 	CHECK_EQ(b1.sig_checks, a1.sig_checks);
 	/* Node 1 signs a new record (seq + 1): its next hello is checked. */
-	for (size_t k = 0; k < TN_LINKS; k++)
-		if (net.links[k].used && !net.links[k].closed)
-			tn_close_link(&net, &net.links[k]);
+	tn_close_all(&net);
 	tn_pump(&net);
 	struct hs_netaddr addrs[2] = { net.n[1].addr, hs_netaddr_ipv4(5, 78, 0, 1, 7000) };
 	REQUIRE(hs_node_set_addrs(net.n[1].node, addrs, 2, net.now) == 0);
@@ -982,9 +979,7 @@ static void test_getaddr_limits(void)
 		for (int i = first; i < (int)net.count; i++) {
 			an_connect(&net, i, 0);
 			sessions++;
-			for (size_t k = 0; k < TN_LINKS; k++)
-				if (net.links[k].used && !net.links[k].closed)
-					tn_close_link(&net, &net.links[k]);
+			tn_close_all(&net);
 			tn_pump(&net);
 		}
 	hs_node_get_stats(net.n[0].node, &st);
@@ -1123,9 +1118,7 @@ static void test_store_mirrors_book(void)
 	net.n[0].node->cfg.outbound_target = 0;
 	drv[0].refuse_dials = false;
 	/* A second getaddr answer: its records replace the terrible entries. */
-	for (size_t k = 0; k < TN_LINKS; k++)
-		if (net.links[k].used && !net.links[k].closed)
-			tn_close_link(&net, &net.links[k]);
+	tn_close_all(&net);
 	tn_pump(&net);
 	an_connect(&net, 0, 1);
 	tn_advance(&net, 2 * S);
@@ -1361,9 +1354,7 @@ static void test_no_redial(void)
 	CHECK_EQ(dials, 0);
 	CHECK_EQ(net.n[1].closes + net.n[0].closes, 0);
 	/* Once the session is gone, the manual peer is dialled again. */
-	for (size_t k = 0; k < TN_LINKS; k++)
-		if (net.links[k].used && !net.links[k].closed)
-			tn_close_link(&net, &net.links[k]);
+	tn_close_all(&net);
 	tn_advance(&net, 5 * S);
 	dials = 0;
 	for (size_t d = 0; d < drv[0].ndials; d++)
@@ -1422,9 +1413,7 @@ static void collision_case(bool old_answers)
 	}
 	net.n[2].addr = cand.addrs[0];
 	restart(&net, 2, quiet);
-	for (size_t k = 0; k < TN_LINKS; k++)
-		if (net.links[k].used && !net.links[k].closed)
-			tn_close_link(&net, &net.links[k]);
+	tn_close_all(&net);
 	tn_pump(&net);
 	net.now += 5 * 3600 * S; /* A's success is old now; no timer has run */
 	an_connect(&net, 0, 2);
