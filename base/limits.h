@@ -192,7 +192,8 @@ enum hs_limits {
 	HS_BOOK_FAILURES_MAX = 10,
 	HS_BOOK_MIN_FAIL_S = 7 * 24 * 60 * 60,
 	/* Removed ids queued for the store's deletion between two drains (the node drains after
-	 * every input); an overflow only leaves a stale record in the store. */
+	 * every input); an overflow only leaves a stale record in the store, and is counted
+	 * (hearsay_addresses_unsaved_total). */
 	HS_BOOK_REMOVED_MAX = 32,
 	/* Outbound peers remembered across a restart and dialled first (Bitcoin's
 	 * MAX_BLOCK_RELAY_ONLY_ANCHORS). */

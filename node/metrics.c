@@ -165,6 +165,9 @@ static const struct {
 	     "getaddr requests over the per-group limit, not answered."),
 	STAT("addresses_refused_total", book_refused,
 	     "Records the address book refused (slot taken, book full)."),
+	STAT("addresses_unsaved_total", book_unsaved,
+	     "Address book removals or changes past the queue to the store (an old value stays "
+	     "stored until the next start)."),
 	STAT("signature_checks_admitted_total", verify_admitted,
 	     "Signature checks on peer data the verification budget allowed."),
 };

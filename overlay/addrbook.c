@@ -199,12 +199,16 @@ static void note_removed(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN])
 {
 	if (ab->nremoved < HS_BOOK_REMOVED_MAX)
 		memcpy(ab->removed[ab->nremoved++], id, HS_KEY_LEN);
+	else
+		ab->stats.unsaved++;
 }
 
 static void note_changed(struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN])
 {
 	if (ab->nchanged < HS_BOOK_REMOVED_MAX)
 		memcpy(ab->changed[ab->nchanged++], id, HS_KEY_LEN);
+	else
+		ab->stats.unsaved++;
 }
 
 static void remove_at(struct hs_addrbook *ab, size_t i)

@@ -83,6 +83,8 @@ struct hs_book_stats {
 	uint64_t collisions;         /* tried-slot collisions queued */
 	uint64_t collisions_dropped; /* collisions over HS_BOOK_COLLISIONS_MAX or out of time */
 	uint64_t demoted;            /* tried entries that failed a test and went back to new */
+	uint64_t unsaved; /* removals or changes past HS_BOOK_REMOVED_MAX between two drains: the
+	                   * store keeps that entry's old value until the next start */
 };
 
 struct hs_addrbook {

@@ -667,6 +667,7 @@ void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats)
 	stats->verify_over_group_share = v->over_group_share;
 	stats->announcements_evicted = hs_reqsched_evictions(node->reqs);
 	stats->book_refused = node->book.stats.refused;
+	stats->book_unsaved = node->book.stats.unsaved;
 }
 
 int hs_node_record(const struct hs_node *node, uint8_t *out, size_t outcap, size_t *outlen)

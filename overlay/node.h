@@ -412,6 +412,7 @@ struct hs_node_stats {
 	uint64_t rotations;       /* outbound peers replaced by a feeler-tested candidate */
 	uint64_t anchors_dialled; /* anchors from the last run dialled at start */
 	uint64_t book_refused;    /* records the address book refused (slot taken, book full) */
+	uint64_t book_unsaved;    /* book removals or changes past the queue to the store */
 	uint64_t msgs_filtered;   /* messages caps.filter_out dropped (adversarial drivers only) */
 	uint64_t msgs_raw;        /* frames queued as is by hs_node_send_raw */
 	/* Validation (caps.validate and hs_node_verdict): rumors rejected (the relay charged),

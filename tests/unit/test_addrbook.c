@@ -466,6 +466,33 @@ static void test_small_network_fits(void)
 	CHECK_EQ(refused, 0);
 }
 
+/* Removals past the store queue between two drains are counted, not lost silently. */
+static void test_removed_overflow_counted(void)
+{
+	struct hs_addrbook ab;
+	REQUIRE(hs_addrbook_init(&ab, key16, 4096) == 0);
+	uint8_t src[8];
+	group_of(hs_netaddr_ipv4(30, 1, 0, 1, 1), src);
+	size_t added = 0;
+	for (uint32_t k = 0; k < HS_BOOK_REMOVED_MAX + 10; k++) {
+		struct hs_record r = mkrec(k, hs_netaddr_ipv4(40, (uint8_t)k, 0, 1, 7000), 1);
+		added += hs_addrbook_add(&ab, &r, src, T0) == 0;
+	}
+	REQUIRE(added == HS_BOOK_REMOVED_MAX + 10);
+	for (uint32_t k = 0; k < HS_BOOK_REMOVED_MAX + 10; k++) {
+		struct hs_record r = mkrec(k, hs_netaddr_ipv4(40, (uint8_t)k, 0, 1, 7000), 1);
+		hs_addrbook_remove(&ab, r.id);
+	}
+	CHECK_EQ(ab.stats.unsaved, 10);
+	uint8_t id[HS_KEY_LEN];
+	size_t popped = 0;
+	while (hs_addrbook_pop_removed(&ab, id))
+		popped++;
+	CHECK_EQ(popped, HS_BOOK_REMOVED_MAX);
+	CHECK(hs_addrbook_check(&ab));
+	hs_addrbook_deinit(&ab);
+}
+
 static void test_source_groups(void)
 {
 	struct hs_addrbook ab;
@@ -1445,6 +1472,7 @@ int main(void)
 	RUN(test_model);
 	RUN(test_bucket_follows_source);
 	RUN(test_small_network_fits);
+	RUN(test_removed_overflow_counted);
 	RUN(test_source_groups);
 	RUN(test_before_evict);
 	RUN(test_tried_only_after_success);
