@@ -61,8 +61,8 @@ static uint32_t position(const struct hs_addrbook *ab, bool tried, uint32_t buck
 {
 	uint8_t a[19];
 	addr_bytes(&rec->addrs[0], a);
-	uint8_t domain = tried ? 'Q' : (uint8_t)('P' + choice);
-	return (uint32_t)(keyed(ab, domain, a, sizeof(a), NULL, 0, bucket) % SLOTS);
+	uint64_t x = bucket | (uint64_t)choice << 32; /* choice 0: the single position of before */
+	return (uint32_t)(keyed(ab, tried ? 'Q' : 'P', a, sizeof(a), NULL, 0, x) % SLOTS);
 }
 
 static uint32_t new_slot_of(const struct hs_addrbook *ab, const struct hs_record *rec,
@@ -641,7 +641,6 @@ struct hs_book_entry *hs_addrbook_select(const struct hs_addrbook *ab, bool new_
 	return e;
 }
 
-/* Reservoir sample of up to max indices of table t into idx; returns how many. */
 struct sample_cand {
 	uint32_t idx;
 	uint32_t rank; /* how many of its group's candidates come before it */

@@ -8,7 +8,7 @@
  *   new    records we were told of and have not (recently) reached. A record's bucket is
  *          chosen by a secret-keyed hash of the group of the peer that told us (its *source
  *          group*) and of one of new_per_source buckets picked by a keyed hash of the record's
- *          own group; its slot in the bucket is the first free of HS_BOOK_NEW_CHOICES (2)
+ *          own group; its slot in the bucket is the first free of HS_BOOK_NEW_CHOICES (4)
  *          positions, each a keyed hash of its first address.
  *   tried  records we had a successful outbound session with. The bucket is a keyed hash of
  *          the record's group and one of tried_per_group buckets picked by its address.

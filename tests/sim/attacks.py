@@ -30,14 +30,11 @@ GROUPS_MAX = 32
 
 # Properties not met yet (see the module comment): "p99" the latency bound, "delivery" the
 # honest delivery ratio, "eclipsed" victims_eclipsed == 0, "verify_share" the share bound.
-# eclipse: about one victim in two is eclipsed at this scale over seeds 1-28, with the
-# getaddr answers spread over groups and without (seed 1 fell on the other side of it).
 NOT_YET = {
     "withhold": {"p99"},
     "covert-flash": {"p99"},
     "invalid-sig": {"verify_share"},
     "cold-boot": {"delivery"},
-    "eclipse": {"eclipsed"},
 }
 
 
