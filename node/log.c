@@ -1,4 +1,4 @@
-/* Log lines on stderr (see node/log.h). */
+/* Log lines on stderr, or to the embedder's hs_set_log sink (see node/log.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -7,6 +7,14 @@
 #include "node/log.h"
 
 static enum hs_log_level current = HS_LOG_INFO;
+static hs_log_fn sink;
+static void *sink_ctx;
+
+void hs_set_log(hs_log_fn fn, void *ctx)
+{
+	sink = fn;
+	sink_ctx = ctx;
+}
 
 void hs_log_set_level(enum hs_log_level level)
 {
@@ -43,6 +51,11 @@ void hs_log(enum hs_log_level level, const char *fmt, ...)
 	for (size_t i = (size_t)n; i < len; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = '?';
+	if (sink) {
+		line[len] = '\0';
+		sink(sink_ctx, (int)level, line + n);
+		return;
+	}
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;

@@ -67,6 +67,16 @@ int hs_protocol_version(void);
 /* Every configuration key with its default and meaning, as hearsayd --help prints them. */
 const char *hs_host_help(void);
 
+/* Where the log lines of every host in the process go (the default, NULL, is stderr with a UTC
+ * timestamp, as hearsayd writes them). fn receives the level (0 error, 1 warn, 2 info,
+ * 3 debug) and the line without timestamp or newline, control characters already replaced by
+ * '?'; the line is valid only during the call, which runs on the thread of the host that logs
+ * (its own thread, or the loop thread of hs_host_start_on) and must not call back into that
+ * host. Process-wide, like the level (the "loglevel" key of the host started last): set it
+ * before any host starts; changing it while one runs is not supported. */
+typedef void (*hs_log_fn)(void *ctx, int level, const char *line);
+void hs_set_log(hs_log_fn fn, void *ctx);
+
 /* ---- create and configure -------------------------------------------------------------- */
 
 /* A new host, not started; NULL if out of memory. */

@@ -2,7 +2,8 @@
  * The host API (include/hearsay/hearsay.h) end to end, in one process over loopback TCP: two
  * hosts on threads of their own, a third inside an application's libuv loop. Publish and
  * subscribe, validators (reject, pending then a verdict), state and its watchers, and the
- * contract's errors: a bad key, free while running, free from a callback, calls after stop.
+ * contract's errors: a bad key, free while running, free from a callback, calls after stop;
+ * and the process-wide log sink.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -180,6 +181,41 @@ static void test_bad_config(void)
 	CHECK(hs_host_free(h) == 0);
 }
 
+/* ---- the log sink (the logging host's thread) ---- */
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int log_listening, log_lines;
+static bool log_clean = true;
+
+static void on_log(void *ctx, int level, const char *line)
+{
+	pthread_mutex_lock(&log_mu);
+	log_clean &= ctx == &log_mu && level >= 0 && level <= 3 && strchr(line, '\n') == NULL &&
+	             !(strlen(line) > 10 && line[4] == '-' && line[10] == 'T'); /* no timestamp */
+	pthread_mutex_unlock(&log_mu);
+	atomic_fetch_add(&log_lines, 1);
+	if (strstr(line, "listening on"))
+		atomic_store(&log_listening, 1);
+}
+
+/* An embedder's sink receives the host's lines instead of stderr, and NULL restores stderr. */
+static void test_log_sink(void)
+{
+	hs_set_log(on_log, &log_mu);
+	struct hs_host *h = make_host("log", base_port + 3, 0);
+	CHECK(hs_host_set(h, "loglevel", "info") == 0);
+	CHECK(hs_host_start(h) == 0);
+	CHECK(wait_for(&log_listening, 1));
+	CHECK(hs_host_stop(h) == 0);
+	CHECK(hs_host_free(h) == 0);
+	hs_set_log(NULL, NULL);
+	int n = atomic_load(&log_lines);
+	CHECK(n >= 2);
+	pthread_mutex_lock(&log_mu);
+	CHECK(log_clean);
+	pthread_mutex_unlock(&log_mu);
+}
+
 static void test_hosts(void)
 {
 	host_a = make_host("a", base_port, 0);
@@ -274,6 +310,7 @@ int main(void)
 	REQUIRE(mkdtemp(root) != NULL);
 	base_port = 20000 + (int)(getpid() % 20000);
 	RUN(test_bad_config);
+	RUN(test_log_sink);
 	RUN(test_hosts);
 	return hs_test_done();
 }
