@@ -65,11 +65,14 @@ static uint32_t position(const struct hs_addrbook *ab, bool tried, uint32_t buck
 	return (uint32_t)(keyed(ab, tried ? 'Q' : 'P', a, sizeof(a), NULL, 0, x) % SLOTS);
 }
 
-static uint32_t new_slot_of(const struct hs_addrbook *ab, const struct hs_record *rec,
-                            const uint8_t source_group[8], unsigned choice)
+/* Every new-table slot rec may take, in order of preference (one bucket, HS_BOOK_NEW_CHOICES
+ * positions in it). */
+static void new_slots_of(const struct hs_addrbook *ab, const struct hs_record *rec,
+                         const uint8_t source_group[8], uint32_t out[HS_BOOK_NEW_CHOICES])
 {
 	uint32_t b = hs_addrbook_new_bucket(ab, rec, source_group);
-	return b * SLOTS + position(ab, false, b, rec, choice);
+	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES; c++)
+		out[c] = b * SLOTS + position(ab, false, b, rec, c);
 }
 
 static uint32_t tried_slot_of(const struct hs_addrbook *ab, const struct hs_record *rec)
@@ -81,7 +84,11 @@ static uint32_t tried_slot_of(const struct hs_addrbook *ab, const struct hs_reco
 uint32_t hs_addrbook_slot(const struct hs_addrbook *ab, const struct hs_record *rec,
                           const uint8_t source_group[8], bool tried, unsigned choice)
 {
-	return tried ? tried_slot_of(ab, rec) : new_slot_of(ab, rec, source_group, choice);
+	if (tried)
+		return tried_slot_of(ab, rec);
+	uint32_t s[HS_BOOK_NEW_CHOICES];
+	new_slots_of(ab, rec, source_group, s);
+	return s[choice < HS_BOOK_NEW_CHOICES ? choice : 0];
 }
 
 /* The entry in a slot, or NULL. */
@@ -254,9 +261,11 @@ bool hs_addrbook_holds(const struct hs_addrbook *ab, const uint8_t id[HS_KEY_LEN
                        const uint8_t *enc, size_t enclen)
 {
 	const struct hs_book_entry *e = hs_addrbook_find(ab, id);
+	if (!e || enclen < HS_SIG_LEN || memcmp(e->rec.sig, enc + enclen - HS_SIG_LEN, HS_SIG_LEN))
+		return false; /* the signature ends the encoding: the cheap test first */
 	uint8_t mine[HS_RECORD_MAX];
 	size_t len;
-	return e && hs_record_encode(&e->rec, mine, sizeof(mine), &len) == 0 && len == enclen &&
+	return hs_record_encode(&e->rec, mine, sizeof(mine), &len) == 0 && len == enclen &&
 	       memcmp(mine, enc, len) == 0;
 }
 
@@ -297,20 +306,20 @@ static bool new_place(const struct hs_addrbook *ab, const struct hs_record *rec,
                       const uint8_t source_group[8], uint64_t now, uint32_t *slot,
                       struct hs_book_entry **victim)
 {
+	uint32_t s[HS_BOOK_NEW_CHOICES];
+	new_slots_of(ab, rec, source_group, s);
 	*victim = NULL;
-	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES; c++) {
-		*slot = new_slot_of(ab, rec, source_group, c);
-		if (!occupant(ab, false, *slot))
-			return true;
-	}
-	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES; c++) {
-		*slot = new_slot_of(ab, rec, source_group, c);
-		struct hs_book_entry *o = occupant(ab, false, *slot);
-		if (hs_addrbook_is_terrible(o, now)) {
-			*victim = o;
+	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES; c++)
+		if (!occupant(ab, false, s[c])) {
+			*slot = s[c];
 			return true;
 		}
-	}
+	for (unsigned c = 0; c < HS_BOOK_NEW_CHOICES; c++)
+		if (hs_addrbook_is_terrible(occupant(ab, false, s[c]), now)) {
+			*slot = s[c];
+			*victim = occupant(ab, false, s[c]);
+			return true;
+		}
 	return false;
 }
 
@@ -417,13 +426,12 @@ static void move_to_tried(struct hs_addrbook *ab, struct hs_book_entry *e, uint3
  * whose occupant is dropped for it (it once proved itself, the occupant never did). */
 static void demote(struct hs_addrbook *ab, size_t i)
 {
-	const struct hs_book_entry *d = &ab->entries[i];
-	uint32_t ns = new_slot_of(ab, &d->rec, d->source_group, 0);
-	for (unsigned c = 1; c < HS_BOOK_NEW_CHOICES && occupant(ab, false, ns); c++) {
-		uint32_t alt = new_slot_of(ab, &d->rec, d->source_group, c);
-		if (!occupant(ab, false, alt))
-			ns = alt;
-	}
+	uint32_t s[HS_BOOK_NEW_CHOICES];
+	new_slots_of(ab, &ab->entries[i].rec, ab->entries[i].source_group, s);
+	uint32_t ns = s[0];
+	for (unsigned c = 1; c < HS_BOOK_NEW_CHOICES && occupant(ab, false, ns); c++)
+		if (!occupant(ab, false, s[c]))
+			ns = s[c];
 	struct hs_book_entry *o = occupant(ab, false, ns);
 	if (o) {
 		size_t oi = (size_t)(o - ab->entries);
@@ -731,9 +739,11 @@ bool hs_addrbook_check(const struct hs_addrbook *ab)
 	for (size_t i = 0; i < ab->count; i++) {
 		const struct hs_book_entry *e = &ab->entries[i];
 		const uint32_t *m = hs_idmap_get(&ab->map, e->id);
+		uint32_t s[HS_BOOK_NEW_CHOICES];
+		new_slots_of(ab, &e->rec, e->source_group, s);
 		bool placed = e->tried && e->slot == tried_slot_of(ab, &e->rec);
 		for (unsigned c = 0; !e->tried && c < HS_BOOK_NEW_CHOICES; c++)
-			placed |= e->slot == new_slot_of(ab, &e->rec, e->source_group, c);
+			placed |= e->slot == s[c];
 		if (!m || *m != i || e->rec.naddrs == 0 || !placed ||
 		    occupant(ab, e->tried, e->slot) != e ||
 		    memcmp(e->id, e->rec.id, HS_KEY_LEN) != 0)
