@@ -211,6 +211,19 @@ enum hs_limits {
 	 * attacker from aiming at, and 256 slots keep that rare (6% for 16 active groups). */
 	HS_GETADDR_GROUPS = 256,
 
+	/* --- membership (overlay/members.h) ------------------------------------------------ */
+	/* Members remembered: nodes whose signed heartbeat we have seen. Rationale: 16,384 covers
+	 * the 10,000-node networks the simulator runs, at about 100 bytes each (1.6 MB); when full,
+	 * left and dead members go first (members.h). */
+	HS_MEMBERS_MAX = 16384,
+	/* A heartbeat's value: its signing time (u64 ms, Unix epoch) || its interval (u32 ms). */
+	HS_HEARTBEAT_VALUE_LEN = 12,
+	/* Declared heartbeat intervals are clamped to this range before a member's timeouts are
+	 * computed from them: a member cannot make itself look alive for hours per heartbeat,
+	 * nor make us age it faster than 100 ms. */
+	HS_HEARTBEAT_INTERVAL_MIN_MS = 100,
+	HS_HEARTBEAT_INTERVAL_MAX_MS = 600000,
+
 	/* --- seed mode: the crawler and its answers (overlay/crawl.c) ------------------------ */
 	/* Crawl visits in flight at once (dialling or in session). Rationale: a seed's visits are
 	 * one handshake and one getaddr each, so four in flight keep a crawl interval of

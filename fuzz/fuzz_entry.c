@@ -1,7 +1,10 @@
 /*
  * libFuzzer target: state entries. A decoded entry must be canonical: re-encoding gives the
- * input bytes and decoding those gives an equal entry; a tombstone carries no value.
+ * input bytes and decoding those gives an equal entry; a tombstone carries no value. The value of
+ * any entry (and the raw input) also goes through the heartbeat value decoder (§5.5): accepted
+ * exactly when 12 bytes with a non-zero interval, and re-encoding gives the same bytes.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +20,30 @@ static bool bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t 
 	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
+static void heartbeat_value(const uint8_t *v, size_t len)
+{
+	uint64_t t;
+	uint32_t iv;
+	int err = hs_heartbeat_decode(v, len, &t, &iv);
+	bool want = len == HS_HEARTBEAT_VALUE_LEN && (v[8] | v[9] | v[10] | v[11]) != 0;
+	if ((err == 0) != want)
+		abort();
+	if (err == 0) {
+		uint8_t again[HS_HEARTBEAT_VALUE_LEN];
+		hs_heartbeat_value(again, t, iv);
+		if (memcmp(again, v, sizeof(again)) != 0)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_entry e, again;
+	heartbeat_value(data, size);
 	if (hs_entry_decode(&e, data, size) != 0)
 		return 0;
+	if (e.kind == HS_ENTRY_VALUE)
+		heartbeat_value(e.value, e.value_len);
 	if (e.kind > HS_ENTRY_TOMBSTONE || e.key_len == 0 || e.key_len > HS_STATE_KEY_MAX ||
 	    e.value_len > HS_STATE_VALUE_MAX ||
 	    (e.kind == HS_ENTRY_TOMBSTONE && (e.value != NULL || e.value_len != 0)) ||

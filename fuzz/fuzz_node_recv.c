@@ -667,6 +667,10 @@ static void check_event(struct run *r, const struct hs_event *ev)
 		CHECK(hs_entry_encode(&ev->entry, g_pt, sizeof(g_pt), &len) == 0);
 		break;
 	}
+	case HS_EV_MEMBER:
+		CHECK(ev->change >= HS_MEMBER_JOINED && ev->change <= HS_MEMBER_UPDATED);
+		CHECK(ev->member.status >= HS_MEMBER_ALIVE && ev->member.status <= HS_MEMBER_LEFT);
+		break;
 	case HS_EV_FAULT:
 		hflag(r, ev->peer);
 		CHECK(ev->fault >= HS_SCORE_MALFORMED && ev->fault <= HS_SCORE_HANDSHAKE);

@@ -4,8 +4,9 @@
  * fuzz_*.c only); run by hand from the repository root after a format change, and check the
  * files in:
  *
- *   cc -std=c11 -Iinclude fuzz/gen_corpus.c overlay/wire.c overlay/netaddr.c overlay/record.c \
- *      overlay/rumor.c overlay/entry.c overlay/msg.c crypto/hash.c -lsodium -o /tmp/gen_corpus
+ *   cc -std=c11 -I. -Iinclude fuzz/gen_corpus.c build/overlay/libhs_overlay.a \
+ *      build/reputation/libhs_reputation.a build/crypto/libhs_crypto.a build/base/libhs_base.a \
+ *      -lsodium -lsecp256k1 -o /tmp/gen_corpus
  *   /tmp/gen_corpus fuzz/corpus
  *
  * The signatures are arbitrary bytes: decoders do not verify them.
@@ -274,6 +275,23 @@ static void gen_entry(void)
 	if (hs_entry_encode(&e, buf, sizeof(buf), &n) != 0)
 		exit(1);
 	put("entry", "valid-tombstone", buf, n);
+	/* A heartbeat (§5.5) and its leave. */
+	uint8_t hb[HS_HEARTBEAT_VALUE_LEN];
+	hs_heartbeat_value(hb, 1700000000000ull, 10000);
+	e.key = (const uint8_t *)HS_HEARTBEAT_KEY;
+	e.key_len = strlen(HS_HEARTBEAT_KEY);
+	e.kind = HS_ENTRY_VALUE;
+	e.value = hb;
+	e.value_len = sizeof(hb);
+	if (hs_entry_encode(&e, buf, sizeof(buf), &n) != 0)
+		exit(1);
+	put("entry", "valid-heartbeat", buf, n);
+	e.kind = HS_ENTRY_TOMBSTONE;
+	e.value = NULL;
+	e.value_len = 0;
+	if (hs_entry_encode(&e, buf, sizeof(buf), &n) != 0)
+		exit(1);
+	put("entry", "valid-leave", buf, n);
 }
 
 /* ---- frames ---------------------------------------------------------------------------- */

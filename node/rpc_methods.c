@@ -916,9 +916,11 @@ static json_t *m_getstate(struct call *k)
 	return hs_entry_json(&e, id);
 }
 
+/* hearsay's own keys (heartbeats) are left out: getmembers shows what they say. */
 static void list_one(void *ctx, const struct hs_entry *e, const uint8_t id[HS_ID_LEN])
 {
-	json_array_append_new(ctx, hs_entry_json(e, id));
+	if (!hs_key_is_reserved((const char *)e->key, e->key_len))
+		json_array_append_new(ctx, hs_entry_json(e, id));
 }
 
 /* One proof: both signed entries, decoded and as hex (anyone can check both signatures). */

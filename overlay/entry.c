@@ -84,3 +84,41 @@ int hs_entry_encode(const struct hs_entry *e, uint8_t *out, size_t outcap, size_
 		*outlen = w.len;
 	return err;
 }
+
+bool hs_entry_is_heartbeat(const uint8_t *key, size_t key_len)
+{
+	return key_len == sizeof(HS_HEARTBEAT_KEY) - 1 &&
+	       memcmp(key, HS_HEARTBEAT_KEY, key_len) == 0;
+}
+
+bool hs_key_is_reserved(const char *key, size_t key_len)
+{
+	size_t n = sizeof(HS_RESERVED_KEY_PREFIX) - 1;
+	return key_len >= n && memcmp(key, HS_RESERVED_KEY_PREFIX, n) == 0;
+}
+
+void hs_heartbeat_value(uint8_t out[HS_HEARTBEAT_VALUE_LEN], uint64_t time_ms, uint32_t interval_ms)
+{
+	for (unsigned i = 0; i < 8; i++)
+		out[i] = (uint8_t)(time_ms >> (8 * i));
+	for (unsigned i = 0; i < 4; i++)
+		out[8 + i] = (uint8_t)(interval_ms >> (8 * i));
+}
+
+int hs_heartbeat_decode(const uint8_t *value, size_t value_len, uint64_t *time_ms,
+                        uint32_t *interval_ms)
+{
+	if (value_len != HS_HEARTBEAT_VALUE_LEN || !value)
+		return HS_ERR_BAD_VALUE;
+	uint64_t t = 0;
+	uint32_t iv = 0;
+	for (unsigned i = 0; i < 8; i++)
+		t |= (uint64_t)value[i] << (8 * i);
+	for (unsigned i = 0; i < 4; i++)
+		iv |= (uint32_t)value[8 + i] << (8 * i);
+	if (iv == 0)
+		return HS_ERR_BAD_VALUE;
+	*time_ms = t;
+	*interval_ms = iv;
+	return 0;
+}

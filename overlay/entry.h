@@ -58,4 +58,20 @@ HS_MUST_USE int hs_entry_encode(const struct hs_entry *e, uint8_t *out, size_t o
                                 size_t *outlen);
 size_t hs_entry_encoded_len(const struct hs_entry *e);
 
+/* Heartbeats (overlay/members.h, docs/PROTOCOL.md §5.5): the entry under the reserved key
+ * HS_HEARTBEAT_KEY. Its value is time_ms u64 (the signer's wall clock) || interval_ms u32 (its
+ * heartbeat interval, 1..2^32-1); a tombstone under the key is the signer's leave for that
+ * generation. Keys starting with HS_RESERVED_KEY_PREFIX are hearsay's own: an application
+ * cannot write them through hs_node_set_state. */
+#define HS_HEARTBEAT_KEY       "hs.heartbeat"
+#define HS_RESERVED_KEY_PREFIX "hs."
+bool hs_entry_is_heartbeat(const uint8_t *key, size_t key_len);
+bool hs_key_is_reserved(const char *key, size_t key_len);
+void hs_heartbeat_value(uint8_t out[HS_HEARTBEAT_VALUE_LEN], uint64_t time_ms,
+                        uint32_t interval_ms);
+/* 0, or HS_ERR_BAD_VALUE for a value that is not exactly HS_HEARTBEAT_VALUE_LEN bytes or has
+ * a zero interval. */
+HS_MUST_USE int hs_heartbeat_decode(const uint8_t *value, size_t value_len, uint64_t *time_ms,
+                                    uint32_t *interval_ms);
+
 #endif

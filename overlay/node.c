@@ -54,6 +54,10 @@ void hs_node_config_default(struct hs_node_config *cfg)
 	hs_score_params_default(&cfg->score);
 	cfg->scores_max = 4096;
 	cfg->bans_max = 4096;
+	cfg->heartbeat_interval_ns = 10 * HS_NS_PER_S;
+	cfg->suspect_heartbeats = 3;
+	cfg->dead_heartbeats = 6;
+	cfg->member_reap_ns = 86400 * HS_NS_PER_S;
 }
 
 /* ---- small shared helpers ---------------------------------------------------------------- */
@@ -292,7 +296,12 @@ static bool config_valid(const struct hs_node_config *cfg, const struct hs_caps 
 	       hs_score_params_check(&cfg->score) == 0 && cfg->verifies_per_s >= 1 &&
 	       cfg->verifies_per_s <= 1000000000 && cfg->validate_timeout_ns > 0 &&
 	       (cfg->validate_default == HS_ACCEPT || cfg->validate_default == HS_IGNORE ||
-	        cfg->validate_default == HS_REJECT_ORIGIN);
+	        cfg->validate_default == HS_REJECT_ORIGIN) &&
+	       (cfg->heartbeat_interval_ns == 0 ||
+	        (cfg->heartbeat_interval_ns >= HS_HEARTBEAT_INTERVAL_MIN_MS * HS_NS_PER_MS &&
+	         cfg->heartbeat_interval_ns <= HS_HEARTBEAT_INTERVAL_MAX_MS * HS_NS_PER_MS)) &&
+	       cfg->suspect_heartbeats >= 1 && cfg->dead_heartbeats > cfg->suspect_heartbeats &&
+	       cfg->dead_heartbeats <= 1000 && cfg->member_reap_ns > 0;
 }
 
 int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const struct hs_caps *caps,
@@ -357,6 +366,7 @@ int hs_node_new(struct hs_node **out, const struct hs_node_config *cfg, const st
 	hs_scores_init(&node->net_scores, node->secret, cfg->scores_max, &cfg->score);
 	hs_banlist_init(&node->bans, node->secret, cfg->bans_max);
 	hs_state_init(node);
+	hs_membership_init(node, now);
 	node->next_dial_ns = now;
 	node->next_feeler_ns = cfg->feeler_interval_ns ? now + cfg->feeler_interval_ns : UINT64_MAX;
 	node->next_rotate_ns = cfg->rotate_interval_ns ? now + cfg->rotate_interval_ns : UINT64_MAX;
@@ -394,6 +404,7 @@ void hs_node_del(struct hs_node *node)
 	hs_scores_deinit(&node->net_scores);
 	hs_banlist_deinit(&node->bans);
 	hs_statestore_deinit(&node->state);
+	hs_members_deinit(&node->members);
 	hs_event_queue_free(node);
 	sodium_memzero(node->secret, sizeof(node->secret));
 	free(node);
@@ -537,12 +548,15 @@ void hs_node_timer(struct hs_node *node, uint64_t now)
 	hs_connect_timer(node, now);
 	hs_gossip_timer(node, now);
 	hs_held_timer(node, now);
+	hs_membership_timer(node, now);
 	hs_reputation_sweep(node, now);
 	flush(node, now);
 }
 
 void hs_node_shutdown(struct hs_node *node, uint64_t now)
 {
+	if (!node->shutting_down)
+		hs_membership_leave(node, now); /* pushed whole, before every disconnect */
 	node->shutting_down = true;
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++)
 		if (node->peers[s])
@@ -612,6 +626,9 @@ uint64_t hs_node_next_deadline(const struct hs_node *node)
 	uint64_t h = hs_held_deadline(node);
 	if (h < d)
 		d = h;
+	uint64_t m = hs_membership_deadline(node);
+	if (m < d)
+		d = m;
 	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
 		if (!node->peers[s])
 			continue;
@@ -759,5 +776,5 @@ bool hs_node_check(const struct hs_node *node)
 	       node->bans.count <= node->cfg.bans_max &&
 	       node->net_scores.count <= node->cfg.scores_max && node->events_dropped == 0 &&
 	       hs_reqsched_check(node->reqs) && hs_verifysched_check(node->verify) &&
-	       hs_held_check(node);
+	       hs_held_check(node) && hs_members_check(&node->members);
 }

@@ -43,6 +43,7 @@
 #include "crypto/handshake.h"
 #include "hearsay/error.h"
 #include "overlay/entry.h"
+#include "overlay/members.h"
 #include "overlay/record.h"
 #include "overlay/rumor.h"
 #include "reputation/banlist.h"
@@ -191,6 +192,16 @@ struct hs_node_config {
 	enum hs_verdict validate_default;
 	size_t scores_max; /* identities, and addresses and groups, whose scores are remembered */
 	size_t bans_max;
+
+	/* Membership (overlay/members.h, docs/MEMBERSHIP.md). Our heartbeat is re-signed every
+	 * heartbeat_interval (default 10 s; 0: we send none, and stay out of others' member
+	 * lists); a member whose heartbeat makes no progress for suspect_heartbeats of its
+	 * declared intervals is suspect (default 3), for dead_heartbeats dead (default 6, more
+	 * than suspect_heartbeats); dead and left members are forgotten after member_reap
+	 * (default 24 h, Serf's reconnect_timeout). */
+	uint64_t heartbeat_interval_ns;
+	uint32_t suspect_heartbeats, dead_heartbeats;
+	uint64_t member_reap_ns;
 };
 
 /* Fills cfg with defaults; the caller then sets network, identity, crypto, noise_static,
@@ -302,6 +313,11 @@ enum hs_event_type {
 	HS_EV_SAVE = 6,      /* persist this record (the driver's store) */
 	HS_EV_FAULT = 7,     /* a peer committed a provable fault, now scored (logs, metrics) */
 	HS_EV_STATE = 8,     /* a state entry changed (on-change): entry is the new one */
+	/* A member's status changed, or one of its state entries did (change says which: join,
+	 * alive again, suspect, dead, leave, update); member is its entry in the members table
+	 * and addr its address when known (a zero family otherwise). Heartbeats themselves are
+	 * not reported as HS_EV_STATE. */
+	HS_EV_MEMBER = 9,
 };
 
 enum hs_save_kind {
@@ -333,6 +349,8 @@ struct hs_event {
 	struct hs_entry entry;       /* STATE */
 	uint64_t received_ns;        /* DELIVER: when it arrived */
 	int fault;                   /* FAULT: its enum hs_score_kind (a fault kind) */
+	struct hs_member member;     /* MEMBER */
+	uint8_t change;              /* MEMBER: enum hs_member_change */
 	enum hs_save_kind save_kind; /* SAVE */
 	const uint8_t *key;          /* SAVE */
 	size_t keylen;
@@ -420,6 +438,10 @@ struct hs_node_stats {
 	 * held ones that got validate_default at their deadline or for want of a place. */
 	uint64_t validate_rejected, validate_rejected_origin, validate_ignored;
 	uint64_t validate_held, validate_timeouts, validate_overflows;
+	/* Membership: our heartbeats signed; heartbeats whose value is not a heartbeat (signed by
+	 * their origin, so stored as state, but ignored for membership); members forgotten to make
+	 * room for a new one, and dead or left ones forgotten after member_reap. */
+	uint64_t heartbeats_sent, heartbeats_malformed, members_evicted, members_reaped;
 };
 
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);
@@ -429,6 +451,8 @@ struct hs_node_usage {
 	size_t rumors, rumor_bytes;        /* the rumor store: entries and encoded bytes */
 	size_t state_entries, state_bytes; /* replicated state entries held */
 	size_t addresses, addresses_tried; /* address book records; those we connected to once */
+	/* The members table: all members, then by enum hs_member_status ([0] is the total). */
+	size_t members[5];
 };
 void hs_node_get_usage(const struct hs_node *node, struct hs_node_usage *usage);
 
@@ -486,6 +510,19 @@ void hs_node_each_equivocation(const struct hs_node *node,
                                void (*fn)(void *ctx, const uint8_t *a, size_t alen,
                                           const uint8_t *b, size_t blen),
                                void *ctx);
+
+/* ---- membership ---------------------------------------------------------------------- */
+
+struct hs_member_info {
+	struct hs_member m;
+	struct hs_netaddr addr; /* from its record or session; family 0 when unknown */
+};
+/* Copies up to max members (ourselves included); returns how many the table holds. */
+size_t hs_node_members(const struct hs_node *node, struct hs_member_info *out, size_t max);
+/* Signs and pushes our leave (a tombstone under HS_HEARTBEAT_KEY for this generation) to every
+ * active peer whole, and stops our heartbeats: the graceful leave. hs_node_shutdown leaves
+ * first if this was not called. A restart (generation + 1) makes us alive again. */
+HS_MUST_USE int hs_node_leave(struct hs_node *node, uint64_t now);
 
 /* ---- addresses ----------------------------------------------------------------------- */
 

@@ -106,6 +106,7 @@ struct peer {
 	struct itemq invq;     /* ids to announce at the next flush */
 	struct itemq getdataq; /* ids the peer asked for, served as its queue drains */
 	bool sent_getaddr, got_addr, answered_getaddr;
+	bool sync_answered; /* its first sync was answered (heartbeats go with that one only) */
 	/* Eager push (gossip.c, PROTOCOL.md §9.3). */
 	bool eager;                 /* it grafted us and we accepted: we push it new rumors whole */
 	bool pusher;                /* we grafted it (and it has not declined): it pushes to us */
@@ -206,6 +207,9 @@ struct hs_node {
 	struct hs_statestore state;
 	struct hs_verifysched *verify; /* the node's signature-check budget, fair per group */
 	uint64_t own_version;          /* versions of our state entries, this generation */
+	struct hs_members members;     /* membership.c */
+	uint64_t next_heartbeat_ns, next_age_ns;
+	bool left; /* our leave is signed: no more heartbeats this generation */
 
 	struct hs_record rec; /* our own, signed */
 	uint8_t rec_enc[HS_RECORD_MAX];
@@ -385,8 +389,25 @@ void hs_reputation_sweep(struct hs_node *node, uint64_t now);
 /* Saves the score of a peer whose session ends. */
 void hs_reputation_session_end(struct hs_node *node, const struct peer *p);
 
+/* ---- membership.c ---------------------------------------------------------------------- */
+void hs_membership_init(struct hs_node *node, uint64_t now);
+/* Our heartbeat when due; ages the members table. */
+void hs_membership_timer(struct hs_node *node, uint64_t now);
+uint64_t hs_membership_deadline(const struct hs_node *node);
+/* A merged (signature-checked, newer) state entry: a heartbeat updates its origin's member,
+ * any other entry of a known member reports an update. */
+void hs_membership_on_entry(struct hs_node *node, const struct hs_entry *e, uint64_t now);
+/* Signs our leave and pushes it whole to every active peer (once). */
+void hs_membership_leave(struct hs_node *node, uint64_t now);
 /* ---- state.c ------------------------------------------------------------------------- */
 void hs_state_init(struct hs_node *node);
+/* Signs and merges one of our own entries (hs_node_set_state without the reserved-key check
+ * and the flush); heartbeats are not saved. */
+HS_MUST_USE int hs_state_write_own(struct hs_node *node, const char *key, uint8_t kind,
+                                   const uint8_t *value, size_t valuelen, uint8_t id[HS_ID_LEN],
+                                   uint64_t now);
+/* Sends the entry with this id whole to every active peer in good standing. */
+void hs_state_push(struct hs_node *node, const uint8_t id[HS_ID_LEN], uint64_t now);
 void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg_state *ms,
                        uint64_t now);
 void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_sync *sy,

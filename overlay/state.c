@@ -50,7 +50,8 @@ static void save(struct hs_node *node, const uint8_t *enc, size_t enclen, bool r
 
 static void on_evict(void *ctx, const struct hs_state_slot *slot)
 {
-	save(ctx, slot->enc, slot->enclen, true);
+	if (!slot->heartbeat) /* heartbeats are never saved */
+		save(ctx, slot->enc, slot->enclen, true);
 }
 
 static void changed(struct hs_node *node, const struct hs_state_slot *sl)
@@ -100,9 +101,13 @@ static enum hs_apply merge(struct hs_node *node, const struct peer *from, const 
 		            "state: an origin signed two entries for one version");
 	if (!sl)
 		return r;
-	if (spread && !saved)
+	/* Heartbeats are news of liveness, not data: never saved (a restart starts a new
+	 * generation anyway) and reported as member events rather than state changes. */
+	if (spread && !saved && !sl->heartbeat)
 		save(node, enc, enclen, false);
-	changed(node, sl);
+	if (!sl->heartbeat)
+		changed(node, sl);
+	hs_membership_on_entry(node, e, now);
 	if (from)
 		know(sl, from->slot);
 	if (spread)
@@ -160,7 +165,9 @@ void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg
 		have = hs_statestore_by_id(&node->state, id);
 		if (have)
 			know(have, p->slot);
-		if (r == HS_APPLY_NEWER)
+		/* A heartbeat earns nothing: every node signs one per interval, so a Sybil
+		 * relaying its own would farm standing by merely existing. */
+		if (r == HS_APPLY_NEWER && !hs_entry_is_heartbeat(e->key, e->key_len))
 			hs_reputation_event(node, p, HS_SCORE_DELIVERED, now);
 		else
 			remember(node, id, now);
@@ -253,19 +260,22 @@ void hs_state_send_sync(struct hs_node *node, struct peer *p, uint64_t now)
 	if (!items)
 		return;
 	size_t start = node->state.norigins ? hs_node_rand64(node) % node->state.norigins : 0;
+	size_t count = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct hs_state_origin *o =
 		        &node->state.origins[(start + i) % node->state.norigins];
-		uint8_t *it = items + i * HS_SYNC_ITEM_LEN;
+		if (o->version == 0)
+			continue; /* only a heartbeat held: nothing for a digest to cover */
+		uint8_t *it = items + count++ * HS_SYNC_ITEM_LEN;
 		memcpy(it, o->origin, HS_KEY_LEN);
 		for (unsigned b = 0; b < 8; b++) {
 			it[HS_KEY_LEN + b] = (uint8_t)(o->generation >> (8 * b));
 			it[HS_KEY_LEN + 8 + b] = (uint8_t)(o->version >> (8 * b));
 		}
 	}
-	qsort(items, n, HS_SYNC_ITEM_LEN, cmp_origin);
+	qsort(items, count, HS_SYNC_ITEM_LEN, cmp_origin);
 	struct hs_msg m = { .type = HS_MSG_SYNC };
-	m.u.sync.count = n;
+	m.u.sync.count = count;
 	m.u.sync.items = items;
 	hs_peer_send(node, p, &m, now);
 	free(items);
@@ -295,7 +305,11 @@ void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_
 		for (uint32_t s = o->head; s != UINT32_MAX && sent < HS_SYNC_REPLY_MAX;) {
 			struct hs_state_slot *sl = &node->state.slots[s];
 			s = sl->onext;
-			if (known && !older(g, v, sl->generation, sl->version))
+			/* Heartbeats are outside the digest (statestore.h): sent only in answer
+			 * to a session's first sync (a joiner's catch-up), for origins it lists
+			 * no data of; later ones reach it by push. */
+			if (sl->heartbeat ? known || p->sync_answered
+			                  : known && !older(g, v, sl->generation, sl->version))
 				continue;
 			batch_add(node, p, b, sl, now);
 			sent++;
@@ -304,12 +318,13 @@ void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_
 	if (b)
 		batch_flush(node, p, b, now);
 	free(b);
+	p->sync_answered = true;
 }
 
 /* ---- the public API -------------------------------------------------------------------------- */
 
-static int write_own(struct hs_node *node, const char *key, uint8_t kind, const uint8_t *value,
-                     size_t valuelen, uint8_t id[HS_ID_LEN], uint64_t now)
+int hs_state_write_own(struct hs_node *node, const char *key, uint8_t kind, const uint8_t *value,
+                       size_t valuelen, uint8_t id[HS_ID_LEN], uint64_t now)
 {
 	size_t kl = key ? strlen(key) : 0;
 	if (!hs_name_is_valid(key, kl, HS_STATE_KEY_MAX) || valuelen > HS_STATE_VALUE_MAX ||
@@ -337,7 +352,7 @@ static int write_own(struct hs_node *node, const char *key, uint8_t kind, const 
 	if (!err) {
 		hs_blake2b256(eid, enc, len);
 		node->own_version++; /* even if the driver refuses it: a version is never reused */
-		if (node->caps.save_own) {
+		if (node->caps.save_own && !hs_entry_is_heartbeat(e.key, e.key_len)) {
 			uint8_t k[HS_KEY_LEN + HS_STATE_KEY_MAX];
 			memcpy(k, e.origin, HS_KEY_LEN);
 			memcpy(k + HS_KEY_LEN, e.key, e.key_len);
@@ -358,19 +373,47 @@ static int write_own(struct hs_node *node, const char *key, uint8_t kind, const 
 	return err;
 }
 
+/* An application key: a valid name outside hearsay's reserved prefix. */
+static bool app_key(const char *key)
+{
+	return key && !hs_key_is_reserved(key, strlen(key));
+}
+
 int hs_node_set_state(struct hs_node *node, const char *key, const uint8_t *value, size_t valuelen,
                       uint8_t id[HS_ID_LEN], uint64_t now)
 {
-	int err = write_own(node, key, HS_ENTRY_VALUE, value, valuelen, id, now);
+	if (!app_key(key))
+		return HS_ERR_INVALID;
+	int err = hs_state_write_own(node, key, HS_ENTRY_VALUE, value, valuelen, id, now);
 	hs_gossip_flush(node, now);
 	return err;
 }
 
 int hs_node_del_state(struct hs_node *node, const char *key, uint8_t id[HS_ID_LEN], uint64_t now)
 {
-	int err = write_own(node, key, HS_ENTRY_TOMBSTONE, NULL, 0, id, now);
+	if (!app_key(key))
+		return HS_ERR_INVALID;
+	int err = hs_state_write_own(node, key, HS_ENTRY_TOMBSTONE, NULL, 0, id, now);
 	hs_gossip_flush(node, now);
 	return err;
+}
+
+void hs_state_push(struct hs_node *node, const uint8_t id[HS_ID_LEN], uint64_t now)
+{
+	struct hs_state_slot *sl = hs_statestore_by_id(&node->state, id);
+	struct batch *b = sl ? batch_new() : NULL;
+	if (!b)
+		return;
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		/* The knows bit is not asked: relay has just queued its inv to them all. */
+		if (!p || p->state != PS_ACTIVE ||
+		    hs_reputation_standing(node, p, now) != HS_STANDING_GOOD)
+			continue;
+		batch_add(node, p, b, sl, now);
+		batch_flush(node, p, b, now);
+	}
+	free(b);
 }
 
 int hs_node_get_state(const struct hs_node *node, const uint8_t origin[HS_KEY_LEN], const char *key,

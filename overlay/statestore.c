@@ -230,6 +230,7 @@ static int fill(struct hs_statestore *st, uint32_t s, struct hs_state_origin *o,
 	sl->generation = e->generation;
 	sl->version = e->version;
 	sl->received_ns = now;
+	sl->heartbeat = hs_entry_is_heartbeat(e->key, e->key_len);
 	sl->oprev = NONE;
 	sl->onext = o->head;
 	if (o->head != NONE)
@@ -324,7 +325,8 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 		if (err)
 			return err;
 		struct hs_state_origin *o = origin_obtain(st, e->origin);
-		if (o && newer(e->generation, e->version, o->generation, o->version)) {
+		if (o && !st->slots[s].heartbeat &&
+		    newer(e->generation, e->version, o->generation, o->version)) {
 			o->generation = e->generation;
 			o->version = e->version;
 		}
@@ -354,7 +356,8 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 		err = hs_idmap_put(&st->by_id, id, s);
 	if (err)
 		return err;
-	if (newer(e->generation, e->version, o->generation, o->version)) {
+	if (!st->slots[s].heartbeat &&
+	    newer(e->generation, e->version, o->generation, o->version)) {
 		o->generation = e->generation;
 		o->version = e->version;
 	}

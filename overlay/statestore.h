@@ -35,13 +35,18 @@ struct hs_state_slot {
 	uint32_t enclen;
 	uint64_t generation, version;
 	uint64_t received_ns;
+	bool heartbeat;        /* under HS_HEARTBEAT_KEY: left out of the origin's digest */
 	uint32_t onext, oprev; /* the origin's entries */
 	uint64_t knows[HS_PEER_WORDS];
 };
 
 struct hs_state_origin {
 	uint8_t origin[HS_KEY_LEN];
-	uint64_t generation, version; /* the highest (generation, version) held */
+	/* The highest (generation, version) held, heartbeats left out. Rationale: a heartbeat's
+	 * version outruns the origin's other entries within seconds, so a digest that counted it
+	 * would claim entries a node that heard the heartbeat first never got (a joiner, or a
+	 * node back from a partition), and anti-entropy would never send them. */
+	uint64_t generation, version;
 	uint64_t updated_ns;
 	uint32_t head; /* first entry, or UINT32_MAX */
 	uint32_t keys;

@@ -99,6 +99,8 @@ static const struct opt opts[] = {
 	  "getdata unanswered: ask the next announcer" },
 	{ "lazy-delay-ms", K_MS, AT(cfg.lazy_delay_ns), 0, "MS",
 	  "fixed wait before a getdata, on top of the push wait" },
+	{ "heartbeat-interval-s", K_S, AT(cfg.heartbeat_interval_ns), 0, "S",
+	  "our heartbeat re-signed this often (0: none; 0.1 .. 600)" },
 	{ "feeler-interval-s", K_S, AT(cfg.feeler_interval_ns), 0, "S",
 	  "a feeler session this often, 0 = none (core default)" },
 	{ "outbound", K_SIZE, AT(cfg.outbound), 128, "N",

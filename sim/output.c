@@ -52,6 +52,7 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        "\"retention_s\": %.3f, \"request_timeout_ms\": %.3f, \"lazy_delay_ms\": %.3f, "
 	        "\"feeler_interval_s\": %.3f, \"request_nonpreferred_delay_ms\": %.3f, "
 	        "\"rotate_interval_s\": %.3f, \"verifies_per_s\": %llu, \"bantime_s\": %.3f, "
+	        "\"heartbeat_interval_s\": %.3f, "
 	        "\"check\": %s},\n",
 	        c->eager_push, c->eager_cover_pct, c->eager_receivers_max,
 	        (double)c->eager_wait_max_ns / 1e6, c->outbound, c->peers_max, c->addrbook_max,
@@ -60,7 +61,7 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        (double)c->lazy_delay_ns / 1e6, (double)c->feeler_interval_ns / 1e9,
 	        (double)c->request_nonpreferred_delay_ns / 1e6, (double)c->rotate_interval_ns / 1e9,
 	        (unsigned long long)c->verifies_per_s, (double)c->bantime_ns / 1e9,
-	        c->check ? "true" : "false");
+	        (double)c->heartbeat_interval_ns / 1e9, c->check ? "true" : "false");
 }
 
 /* Every field but wall_s and the closing brace. */

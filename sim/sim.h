@@ -110,7 +110,7 @@ struct hs_sim_config {
 	/* Core knobs (struct hs_node_config). */
 	size_t eager_push, eager_cover_pct, eager_receivers_max, outbound, peers_max, addrbook_max;
 	uint64_t pull_interval_ns, pull_window_ns, retention_ns, request_timeout_ns, lazy_delay_ns;
-	uint64_t eager_wait_max_ns, feeler_interval_ns;
+	uint64_t eager_wait_max_ns, feeler_interval_ns, heartbeat_interval_ns;
 	uint64_t request_nonpreferred_delay_ns, rotate_interval_ns, bantime_ns;
 	uint64_t verifies_per_s;
 	struct hs_score_params score;

@@ -123,6 +123,27 @@ static size_t build_entry(uint8_t *out, uint8_t kind)
 	return len;
 }
 
+/* §5.5: the test key's heartbeat, signed at 1700000000000 ms with a 10 s interval. */
+static size_t build_entry_heartbeat(uint8_t *out)
+{
+	struct hs_entry e;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.origin, hs_identity_pubkey(key), 32);
+	e.key = (const uint8_t *)HS_HEARTBEAT_KEY;
+	e.key_len = strlen(HS_HEARTBEAT_KEY);
+	e.generation = 1;
+	e.version = 44;
+	e.kind = HS_ENTRY_VALUE;
+	uint8_t v[HS_HEARTBEAT_VALUE_LEN];
+	hs_heartbeat_value(v, 1700000000000ull, 10000);
+	e.value = v;
+	e.value_len = sizeof(v);
+	size_t len;
+	REQUIRE(hs_entry_encode(&e, out, MAXLEN, &len) == 0);
+	sign_tail("state", out, len);
+	return len;
+}
+
 static size_t build_entry_value(uint8_t *out)
 {
 	return build_entry(out, HS_ENTRY_VALUE);
@@ -373,6 +394,8 @@ static struct example examples[] = {
 	{ "entry-value-id", K_ID, NULL, "entry-value", false },
 	{ "entry-tombstone", K_ENTRY, build_entry_tombstone, NULL, false },
 	{ "entry-tombstone-id", K_ID, NULL, "entry-tombstone", false },
+	{ "entry-heartbeat", K_ENTRY, build_entry_heartbeat, NULL, false },
+	{ "entry-heartbeat-id", K_ID, NULL, "entry-heartbeat", false },
 	{ "frame-hello", K_FRAME, build_frame_hello, NULL, false },
 	{ "frame-hello-all-topics", K_FRAME, build_frame_hello_all, NULL, false },
 	{ "frame-ping", K_FRAME, build_frame_ping, NULL, false },
