@@ -898,6 +898,8 @@ static const struct score_key {
 	          "points for a bad identity proof (default -100)"),
 	SCORE_KEY("score_rejected", weight[HS_SCORE_REJECTED],
 	          "points for a rumor the validator rejected (default -20)"),
+	SCORE_KEY("score_equivocation", weight[HS_SCORE_EQUIVOCATION],
+	          "points for an origin proven to have equivocated (default -120)"),
 	SCORE_KEY("score_flood", weight[HS_SCORE_FLOOD],
 	          "points for a frame over the rate limit (default -10)"),
 	SCORE_KEY("score_delivered", weight[HS_SCORE_DELIVERED],

@@ -790,6 +790,9 @@ void hs_gossip_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg 
 	case HS_MSG_SYNC:
 		hs_state_on_sync(node, p, &m->u.sync, now);
 		break;
+	case HS_MSG_EQUIVOCATION:
+		hs_state_on_equivocation(node, p, &m->u.equivocation, now);
+		break;
 	case HS_MSG_PUSH:
 		on_push(node, p, &m->u.push, now);
 		break;
@@ -801,6 +804,7 @@ void hs_gossip_on_msg(struct hs_node *node, struct peer *p, const struct hs_msg 
 void hs_gossip_on_active(struct hs_node *node, struct peer *p, uint64_t now)
 {
 	node->pushers_dirty = true;
+	hs_state_send_proofs(node, p, now); /* every session learns of the convicted */
 	/* Catch up from each new outbound peer on everything it still retains. */
 	if (p->kind != CONN_INBOUND) {
 		uint64_t wall = hs_node_wall(node, now);

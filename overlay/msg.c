@@ -127,6 +127,39 @@ static void read_state(struct hs_reader *r, struct hs_msg_state *s)
 	}
 }
 
+/* Bytewise order of two encodings, a shorter prefix first. */
+static int enc_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* Whether two entries are for one slot (origin, key, generation, version). */
+static bool same_slot(const struct hs_entry *a, const struct hs_entry *b)
+{
+	return memcmp(a->origin, b->origin, HS_KEY_LEN) == 0 && a->key_len == b->key_len &&
+	       memcmp(a->key, b->key, a->key_len) == 0 && a->generation == b->generation &&
+	       a->version == b->version;
+}
+
+static void read_equivocation(struct hs_reader *r, struct hs_msg_equivocation *q)
+{
+	size_t start = r->pos;
+	hs_entry_read(r, &q->a);
+	q->enc_a = r->data + start;
+	q->len_a = r->pos - start;
+	start = r->pos;
+	hs_entry_read(r, &q->b);
+	q->enc_b = r->data + start;
+	q->len_b = r->pos - start;
+	if (r->err)
+		return;
+	if (!same_slot(&q->a, &q->b))
+		hs_reader_fail(r, HS_ERR_BAD_VALUE);
+	else if (enc_cmp(q->enc_a, q->len_a, q->enc_b, q->len_b) >= 0)
+		hs_reader_fail(r, HS_ERR_NONCANONICAL); /* equal bytes prove nothing */
+}
+
 static void read_disconnect(struct hs_reader *r, struct hs_msg_disconnect *d)
 {
 	d->reason = hs_read_u8(r);
@@ -226,6 +259,9 @@ static void read_body(struct hs_reader *r, struct hs_msg *m)
 	case HS_MSG_PUSH:
 		read_push(r, &m->u.push);
 		break;
+	case HS_MSG_EQUIVOCATION:
+		read_equivocation(r, &m->u.equivocation);
+		break;
 	default:
 		hs_reader_fail(r, HS_ERR_UNKNOWN_TYPE); /* no-op on an empty frame: truncated */
 		break;
@@ -315,6 +351,20 @@ static void write_state(struct hs_writer *w, const struct hs_msg_state *s)
 		hs_entry_write(w, &s->entries[i]);
 }
 
+static void write_equivocation(struct hs_writer *w, const struct hs_msg_equivocation *q)
+{
+	if (!same_slot(&q->a, &q->b)) {
+		hs_writer_fail(w, HS_ERR_INVALID);
+		return;
+	}
+	size_t sa = w->len;
+	hs_entry_write(w, &q->a);
+	size_t sb = w->len;
+	hs_entry_write(w, &q->b);
+	if (w->err == 0 && enc_cmp(w->data + sa, sb - sa, w->data + sb, w->len - sb) >= 0)
+		hs_writer_fail(w, HS_ERR_INVALID);
+}
+
 static void write_disconnect(struct hs_writer *w, const struct hs_msg_disconnect *d)
 {
 	const struct hs_name *t = &d->text;
@@ -401,6 +451,9 @@ static void write_body(struct hs_writer *w, const struct hs_msg *m)
 		break;
 	case HS_MSG_SYNC:
 		write_sync(w, &m->u.sync);
+		break;
+	case HS_MSG_EQUIVOCATION:
+		write_equivocation(w, &m->u.equivocation);
 		break;
 	case HS_MSG_PUSH:
 		if (push_mode_is_known(m->u.push.mode))
@@ -522,6 +575,7 @@ const char *hs_msg_type_name(uint8_t type)
 		[HS_MSG_PULL] = "pull",
 		[HS_MSG_SYNC] = "sync",
 		[HS_MSG_PUSH] = "push",
+		[HS_MSG_EQUIVOCATION] = "equivocation",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];

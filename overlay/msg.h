@@ -62,6 +62,7 @@ enum hs_msg_type {
 	HS_MSG_PULL = 12,
 	HS_MSG_SYNC = 13,
 	HS_MSG_PUSH = 14,
+	HS_MSG_EQUIVOCATION = 15,
 };
 
 /* Kinds of inventory items. */
@@ -175,6 +176,16 @@ struct hs_msg_push {
 	uint8_t mode; /* hs_push_mode */
 };
 
+/* equivocation: a proof that an origin signed two different entries for one (key, generation,
+ * version). Decoded only when the two agree on origin, key, generation and version (else
+ * HS_ERR_BAD_VALUE) and their encodings differ and are in ascending bytewise order, a shorter
+ * prefix first (else HS_ERR_NONCANONICAL). Signatures are not checked by the decoder. */
+struct hs_msg_equivocation {
+	struct hs_entry a, b;
+	const uint8_t *enc_a, *enc_b; /* each entry's encoding inside the frame */
+	size_t len_a, len_b;
+};
+
 struct hs_msg {
 	uint8_t type; /* hs_msg_type */
 	union {
@@ -188,6 +199,7 @@ struct hs_msg {
 		struct hs_msg_pull pull;
 		struct hs_msg_sync sync;
 		struct hs_msg_push push;
+		struct hs_msg_equivocation equivocation;
 	} u;
 };
 

@@ -442,6 +442,9 @@ struct hs_node_stats {
 	 * their origin, so stored as state, but ignored for membership); members forgotten to make
 	 * room for a new one, and dead or left ones forgotten after member_reap. */
 	uint64_t heartbeats_sent, heartbeats_malformed, members_evicted, members_reaped;
+	/* Equivocation proofs (PROTOCOL.md §6.12) sent, and received with both signatures
+	 * valid. */
+	uint64_t proofs_sent, proofs_received;
 };
 
 void hs_node_get_stats(const struct hs_node *node, struct hs_node_stats *stats);

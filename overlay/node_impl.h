@@ -406,6 +406,11 @@ void hs_state_init(struct hs_node *node);
 HS_MUST_USE int hs_state_write_own(struct hs_node *node, const char *key, uint8_t kind,
                                    const uint8_t *value, size_t valuelen, uint8_t id[HS_ID_LEN],
                                    uint64_t now);
+/* A proof of equivocation from p (decoded, signatures not yet checked). */
+void hs_state_on_equivocation(struct hs_node *node, struct peer *p,
+                              const struct hs_msg_equivocation *q, uint64_t now);
+/* Sends every held equivocation proof to a new session. */
+void hs_state_send_proofs(struct hs_node *node, struct peer *p, uint64_t now);
 /* Sends the entry with this id whole to every active peer in good standing. */
 void hs_state_push(struct hs_node *node, const uint8_t id[HS_ID_LEN], uint64_t now);
 void hs_state_on_frame(struct hs_node *node, struct peer *p, const struct hs_msg_state *ms,

@@ -154,6 +154,10 @@ static size_t frame_bound(const struct hs_msg *m)
 		for (size_t i = 0; i < m->u.state.count; i++)
 			n += hs_entry_encoded_len(&m->u.state.entries[i]);
 		break;
+	case HS_MSG_EQUIVOCATION:
+		n += hs_entry_encoded_len(&m->u.equivocation.a) +
+		     hs_entry_encoded_len(&m->u.equivocation.b);
+		break;
 	case HS_MSG_DISCONNECT:
 		n += 2 + m->u.disconnect.text.len;
 		break;
@@ -523,6 +527,7 @@ static bool carries_gossip(uint8_t type)
 	case HS_MSG_STATE:
 	case HS_MSG_SYNC:
 	case HS_MSG_PUSH:
+	case HS_MSG_EQUIVOCATION:
 	case HS_MSG_GETADDR:
 	case HS_MSG_ADDR:
 		return true;

@@ -83,6 +83,121 @@ static void relay(struct hs_node *node, struct hs_state_slot *sl, uint64_t now)
 	}
 }
 
+/* ---- equivocation proofs ------------------------------------------------------------------ */
+
+/* Bytewise order of two encodings, a shorter prefix first (the proof frame's order, §6.12). */
+static int enc_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* A proof's id: BLAKE2b-256 of the two entry ids, in the frame's order. */
+static void proof_id(uint8_t out[HS_ID_LEN], const uint8_t *a, size_t alen, const uint8_t *b,
+                     size_t blen)
+{
+	uint8_t ids[2 * HS_ID_LEN];
+	bool swap = enc_cmp(a, alen, b, blen) > 0;
+	hs_blake2b256(ids + (swap ? HS_ID_LEN : 0), a, alen);
+	hs_blake2b256(ids + (swap ? 0 : HS_ID_LEN), b, blen);
+	hs_blake2b256(out, ids, sizeof(ids));
+}
+
+/* A proof held for origin, or its identity banned: a further proof adds nothing. */
+static bool convicted(const struct hs_node *node, const uint8_t origin[HS_KEY_LEN], uint64_t now)
+{
+	for (size_t i = 0; i < node->state.nproofs; i++)
+		if (memcmp(node->state.proofs[i].a, origin, HS_KEY_LEN) == 0)
+			return true;
+	return hs_reputation_origin_banned(node, origin, now);
+}
+
+/* Sends one proof (two encodings, in any order) to p. */
+static void send_proof(struct hs_node *node, struct peer *p, const uint8_t *a, size_t alen,
+                       const uint8_t *b, size_t blen, uint64_t now)
+{
+	struct hs_msg m = { .type = HS_MSG_EQUIVOCATION };
+	bool swap = enc_cmp(a, alen, b, blen) > 0;
+	if (hs_entry_decode(&m.u.equivocation.a, swap ? b : a, swap ? blen : alen) != 0 ||
+	    hs_entry_decode(&m.u.equivocation.b, swap ? a : b, swap ? alen : blen) != 0)
+		return;
+	if (hs_peer_send(node, p, &m, now))
+		node->stats.proofs_sent++;
+}
+
+/* Two signature-checked entries of one origin for one version: records the proof (unless the
+ * store did), charges the origin (HS_SCORE_EQUIVOCATION) and sends the proof to every active
+ * peer in good standing but from, once per proof. */
+static void convict(struct hs_node *node, const struct peer *from, const uint8_t *a, size_t alen,
+                    const uint8_t *b, size_t blen, bool record, uint64_t now)
+{
+	uint8_t pid[HS_ID_LEN];
+	proof_id(pid, a, alen, b, blen);
+	if (hs_seen_has(&node->seen, pid, now))
+		return;
+	if (hs_seen_add(&node->seen, pid, now + node->cfg.retention_ns, now) != 0)
+		hs_node_log(node, HS_LOG_WARN, "seen cache: cannot remember a proof");
+	if (record)
+		hs_statestore_record_proof(&node->state, a, alen, b, blen);
+	uint8_t origin[HS_KEY_LEN];
+	memcpy(origin, a, HS_KEY_LEN); /* an entry's encoding starts with its origin */
+	hs_reputation_origin_fault(node, origin, HS_SCORE_EQUIVOCATION, now);
+	for (unsigned s = 0; s < HS_PEERS_MAX; s++) {
+		struct peer *p = node->peers[s];
+		if (p && p != from && p->state == PS_ACTIVE &&
+		    hs_reputation_standing(node, p, now) == HS_STANDING_GOOD)
+			send_proof(node, p, a, alen, b, blen, now);
+	}
+}
+
+static enum hs_apply merge(struct hs_node *node, const struct peer *from, const struct hs_entry *e,
+                           const uint8_t *enc, size_t enclen, const uint8_t id[HS_ID_LEN],
+                           bool spread, bool saved, uint64_t now);
+
+void hs_state_on_equivocation(struct hs_node *node, struct peer *p,
+                              const struct hs_msg_equivocation *q, uint64_t now)
+{
+	uint8_t pid[HS_ID_LEN];
+	proof_id(pid, q->enc_a, q->len_a, q->enc_b, q->len_b);
+	if (hs_seen_has(&node->seen, pid, now))
+		return;
+	if (convicted(node, q->a.origin, now)) {
+		node->stats.banned_origin += hs_reputation_origin_banned(node, q->a.origin, now);
+		if (hs_seen_add(&node->seen, pid, now + node->cfg.retention_ns, now) != 0)
+			hs_node_log(node, HS_LOG_WARN, "seen cache: cannot remember a proof");
+		return;
+	}
+	/* Two checks: over budget, the proof is dropped unverified, unremembered, unpunished. */
+	if (!hs_node_may_verify(node, p, now) || !hs_node_may_verify(node, p, now))
+		return;
+	if (!hs_node_signed_by(node, &node->tag_state, q->a.origin, q->enc_a, q->len_a) ||
+	    !hs_node_signed_by(node, &node->tag_state, q->b.origin, q->enc_b, q->len_b)) {
+		if (hs_seen_add(&node->seen, pid, now + node->cfg.retention_ns, now) != 0)
+			hs_node_log(node, HS_LOG_WARN, "seen cache: cannot remember a proof");
+		hs_peer_fault(node, p, HS_SCORE_BAD_SIG, "equivocation proof with a bad signature",
+		              now);
+		return;
+	}
+	node->stats.proofs_received++;
+	/* Both entries merge like any (the store keeps the smaller id); merging the second
+	 * convicts the origin when the first was stored. If the store held a newer entry, the
+	 * proof is recorded here. */
+	uint8_t ida[HS_ID_LEN], idb[HS_ID_LEN];
+	hs_blake2b256(ida, q->enc_a, q->len_a);
+	hs_blake2b256(idb, q->enc_b, q->len_b);
+	merge(node, p, &q->a, q->enc_a, q->len_a, ida, true, false, now);
+	merge(node, p, &q->b, q->enc_b, q->len_b, idb, true, false, now);
+	convict(node, p, q->enc_a, q->len_a, q->enc_b, q->len_b, true, now);
+}
+
+void hs_state_send_proofs(struct hs_node *node, struct peer *p, uint64_t now)
+{
+	for (size_t i = 0; i < node->state.nproofs; i++) {
+		const struct hs_equivocation *q = &node->state.proofs[i];
+		send_proof(node, p, q->a, q->alen, q->b, q->blen, now);
+	}
+}
+
 /* Merges one signature-checked entry; saves, reports and relays it when it is new, never to
  * the peer it came from (from, NULL for our own). */
 static enum hs_apply merge(struct hs_node *node, const struct peer *from, const struct hs_entry *e,
@@ -91,14 +206,29 @@ static enum hs_apply merge(struct hs_node *node, const struct peer *from, const 
 {
 	enum hs_apply r = HS_APPLY_OLDER;
 	struct hs_state_slot *sl;
+	/* The entry held for the slot, copied when this one may equivocate with it. */
+	uint8_t *held = NULL;
+	size_t heldlen = 0;
+	const struct hs_state_slot *h =
+	        hs_statestore_get(&node->state, e->origin, e->key, e->key_len);
+	if (h && h->generation == e->generation && h->version == e->version &&
+	    memcmp(h->id, id, HS_ID_LEN) != 0 && (held = malloc(h->enclen)) != NULL) {
+		memcpy(held, h->enc, h->enclen);
+		heldlen = h->enclen;
+	}
 	int err = hs_statestore_apply(&node->state, e, enc, enclen, id, now, &r, &sl);
 	if (err) {
 		hs_node_log(node, HS_LOG_WARN, "state store: %s", hs_strerror(err));
+		free(held);
 		return HS_APPLY_OLDER;
 	}
-	if (r == HS_APPLY_EQUIVOCATION)
+	if (r == HS_APPLY_EQUIVOCATION) {
 		hs_node_log(node, HS_LOG_WARN,
 		            "state: an origin signed two entries for one version");
+		if (held)
+			convict(node, NULL, held, heldlen, enc, enclen, false, now);
+	}
+	free(held);
 	if (!sl)
 		return r;
 	/* Heartbeats are news of liveness, not data: never saved (a restart starts a new

@@ -191,8 +191,8 @@ static int slot_alloc(struct hs_statestore *st, uint32_t *out)
 
 /* ---- merging ------------------------------------------------------------------------- */
 
-static void record_proof(struct hs_statestore *st, const uint8_t *a, size_t alen, const uint8_t *b,
-                         size_t blen)
+void hs_statestore_record_proof(struct hs_statestore *st, const uint8_t *a, size_t alen,
+                                const uint8_t *b, size_t blen)
 {
 	st->proofs_seen++;
 	if (st->nproofs >= HS_EQUIVOCATIONS_MAX)
@@ -308,7 +308,7 @@ int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e, cons
 		}
 		bool equivocation = sl->generation == e->generation && sl->version == e->version;
 		if (equivocation) {
-			record_proof(st, sl->enc, sl->enclen, enc, enclen);
+			hs_statestore_record_proof(st, sl->enc, sl->enclen, enc, enclen);
 			*result = HS_APPLY_EQUIVOCATION;
 			if (memcmp(id, sl->id, HS_ID_LEN) > 0)
 				return 0; /* the held entry has the smaller id: it stays */

@@ -83,6 +83,10 @@ struct hs_statestore {
 void hs_statestore_init(struct hs_statestore *st, const uint8_t secret[16], size_t entries_max,
                         size_t bytes_max);
 void hs_statestore_deinit(struct hs_statestore *st);
+/* Keeps a copy of two signed encodings as an equivocation proof (the first
+ * HS_EQUIVOCATIONS_MAX; every one is counted in proofs_seen). apply does it by itself. */
+void hs_statestore_record_proof(struct hs_statestore *st, const uint8_t *a, size_t alen,
+                                const uint8_t *b, size_t blen);
 /* Merges a decoded, signature-checked entry (enc is its encoding, id its id). *slot gets the
  * stored entry for NEWER. HS_ERR_NOMEM; HS_ERR_FULL if the origin has its maximum of keys. */
 HS_MUST_USE int hs_statestore_apply(struct hs_statestore *st, const struct hs_entry *e,

@@ -19,6 +19,11 @@ void hs_score_params_default(struct hs_score_params *p)
 	p->weight[HS_SCORE_PROTOCOL] = -100;
 	p->weight[HS_SCORE_BAD_SIG] = -100;
 	p->weight[HS_SCORE_HANDSHAKE] = -100;
+	/* Rationale: two signatures by one key over different values for one version cannot both
+	 * come from an honest node; the proof convicts its origin wherever it is checked, so it
+	 * weighs the ban threshold plus the reward cap: one proof bans even an origin that banked
+	 * +20 by delivering first (as an equivocating peer does with its first entry). */
+	p->weight[HS_SCORE_EQUIVOCATION] = -120;
 	/* Rationale: an honest relay can pass on a rumor another application would reject (it
 	 * runs no validator, or an older one): one such rumor stops gossip with it (-20), five
 	 * in a half-life ban it. */
@@ -194,6 +199,8 @@ const char *hs_score_kind_name(uint8_t kind)
 		return "bad-signature";
 	case HS_SCORE_REJECTED:
 		return "rejected";
+	case HS_SCORE_EQUIVOCATION:
+		return "equivocation";
 	case HS_SCORE_FLOOD:
 		return "flood";
 	case HS_SCORE_HANDSHAKE:

@@ -34,8 +34,9 @@ enum hs_score_kind {
 	HS_SCORE_PROTOCOL = 2,  /* a message not allowed here (before hello, a second hello) */
 	HS_SCORE_BAD_SIG = 3,   /* an object with a bad signature */
 	HS_SCORE_REJECTED = 4,  /* a rumor the application's validator rejected */
-	HS_SCORE_FLOOD = 6,     /* over its frame rate; a getdata queue overflow */
-	HS_SCORE_HANDSHAKE = 7, /* an authenticated handshake payload with a bad identity proof */
+	HS_SCORE_EQUIVOCATION = 5, /* an origin signed two entries for one version (a proof) */
+	HS_SCORE_FLOOD = 6,        /* over its frame rate; a getdata queue overflow */
+	HS_SCORE_HANDSHAKE = 7,  /* an authenticated handshake payload with a bad identity proof */
 	HS_SCORE_DELIVERED = 16, /* first to deliver a valid rumor to us */
 	HS_SCORE_ANSWERED = 17,  /* answered a request */
 	HS_SCORE_KINDS = 18,

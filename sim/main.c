@@ -122,6 +122,8 @@ static const struct opt opts[] = {
 	SCORE("score-bad-sig", weight[HS_SCORE_BAD_SIG], "an object with a bad signature"),
 	SCORE("score-handshake", weight[HS_SCORE_HANDSHAKE], "a bad identity proof"),
 	SCORE("score-rejected", weight[HS_SCORE_REJECTED], "a rumor the validator rejected"),
+	SCORE("score-equivocation", weight[HS_SCORE_EQUIVOCATION],
+	      "an origin proven to have equivocated"),
 	SCORE("score-flood", weight[HS_SCORE_FLOOD], "a frame over the rate limit"),
 	SCORE("score-delivered", weight[HS_SCORE_DELIVERED], "first delivery of a valid rumor"),
 	SCORE("score-answered", weight[HS_SCORE_ANSWERED], "answering a request"),

@@ -406,6 +406,61 @@ static void test_state_roundtrip(void)
 	CHECK(roundtrip(&msg) <= HS_FRAME_MAX);
 }
 
+/* equivocation (§6.12): two entries for one slot, ascending; the decoder checks the pairing. */
+static void test_equivocation(void)
+{
+	struct hs_msg msg;
+	make_state(&msg, 2, 10);
+	struct hs_entry a = msg.u.state.entries[0], b = a;
+	b.value_len = 9; /* another value for one (origin, key, generation, version) */
+	struct hs_msg q = { .type = HS_MSG_EQUIVOCATION };
+	q.u.equivocation.a = a;
+	q.u.equivocation.b = b;
+	size_t len;
+	/* b is a's prefix-shorter value: it sorts first, so (a, b) is refused and (b, a) taken. */
+	CHECK_EQ(hs_msg_encode(&q, frame, sizeof(frame), &len), HS_ERR_INVALID);
+	q.u.equivocation.a = b;
+	q.u.equivocation.b = a;
+	REQUIRE(hs_msg_encode(&q, frame, sizeof(frame), &len) == 0);
+	CHECK_EQ(hs_msg_decode(&m, frame, len), 0);
+	CHECK_EQ(m.type, HS_MSG_EQUIVOCATION);
+	CHECK(m.u.equivocation.enc_a == frame + 1);
+	CHECK_EQ(m.u.equivocation.len_a, hs_entry_encoded_len(&b));
+	CHECK(m.u.equivocation.enc_b == frame + 1 + m.u.equivocation.len_a);
+	CHECK_EQ(1 + m.u.equivocation.len_a + m.u.equivocation.len_b, len);
+	CHECK_EQ(m.u.equivocation.a.value_len, 9);
+	size_t len2;
+	CHECK_EQ(hs_msg_encode(&m, frame2, sizeof(frame2), &len2), 0);
+	CHECK_EQ(len2, len);
+	CHECK_MEM(frame2, frame, len);
+	for (size_t cut = 1; cut < len; cut++)
+		CHECK_EQ(hs_msg_decode(&m2, frame, cut), HS_ERR_TRUNCATED);
+	/* The two entries swapped on the wire: not canonical. */
+	size_t la = m.u.equivocation.len_a, lb = m.u.equivocation.len_b;
+	frame2[0] = HS_MSG_EQUIVOCATION;
+	memcpy(frame2 + 1, frame + 1 + la, lb);
+	memcpy(frame2 + 1 + lb, frame + 1, la);
+	CHECK_EQ(hs_msg_decode(&m2, frame2, len), HS_ERR_NONCANONICAL);
+	/* One entry twice proves nothing. */
+	memcpy(frame2 + 1, frame + 1, la);
+	memcpy(frame2 + 1 + la, frame + 1, la);
+	CHECK_EQ(hs_msg_decode(&m2, frame2, 1 + 2 * la), HS_ERR_NONCANONICAL);
+	/* Another version, key or origin: not a pair. */
+	struct hs_entry c = a;
+	c.version++;
+	size_t lc;
+	REQUIRE(hs_entry_encode(&c, frame2 + 1 + la, sizeof(frame2) - 1 - la, &lc) == 0);
+	memcpy(frame2 + 1, frame + 1, la);
+	CHECK_EQ(hs_msg_decode(&m2, frame2, 1 + la + lc), HS_ERR_BAD_VALUE);
+	c = a;
+	c.origin[0] ^= 1;
+	REQUIRE(hs_entry_encode(&c, frame2 + 1 + la, sizeof(frame2) - 1 - la, &lc) == 0);
+	CHECK_EQ(hs_msg_decode(&m2, frame2, 1 + la + lc), HS_ERR_BAD_VALUE);
+	/* Trailing bytes after the pair. */
+	frame[len] = 0;
+	CHECK_EQ(hs_msg_decode(&m2, frame, len + 1), HS_ERR_TRAILING);
+}
+
 static void test_state_too_big(void)
 {
 	/* 64 maximal entries cannot fit one frame: the encoder refuses, whatever the buffer. */
@@ -474,12 +529,12 @@ static void test_unknown_and_empty(void)
 	CHECK_EQ(decode_hex(""), HS_ERR_TRUNCATED);
 	CHECK_EQ(m.type, 0);
 	CHECK_EQ(decode_hex("00"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(decode_hex("0f"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(decode_hex("0f0102"), HS_ERR_UNKNOWN_TYPE);
-	CHECK_EQ(m.type, 15);
+	CHECK_EQ(decode_hex("10"), HS_ERR_UNKNOWN_TYPE);
+	CHECK_EQ(decode_hex("100102"), HS_ERR_UNKNOWN_TYPE);
+	CHECK_EQ(m.type, 16);
 	CHECK_EQ(decode_hex("ff"), HS_ERR_UNKNOWN_TYPE);
 	CHECK_EQ(decode_hex("80"), HS_ERR_UNKNOWN_TYPE);
-	for (unsigned t = HS_MSG_PUSH + 1; t < 256; t++) {
+	for (unsigned t = HS_MSG_EQUIVOCATION + 1; t < 256; t++) {
 		frame[0] = (uint8_t)t;
 		CHECK_EQ(hs_msg_decode(&m, frame, 1), HS_ERR_UNKNOWN_TYPE);
 	}
@@ -862,7 +917,8 @@ static void test_names(void)
 	CHECK(strcmp(hs_msg_type_name(HS_MSG_PULL), "pull") == 0);
 	CHECK(strcmp(hs_msg_type_name(HS_MSG_SYNC), "sync") == 0);
 	CHECK(strcmp(hs_msg_type_name(HS_MSG_PUSH), "push") == 0);
-	CHECK(strcmp(hs_msg_type_name(15), "unknown") == 0);
+	CHECK(strcmp(hs_msg_type_name(HS_MSG_EQUIVOCATION), "equivocation") == 0);
+	CHECK(strcmp(hs_msg_type_name(16), "unknown") == 0);
 	CHECK(strcmp(hs_msg_type_name(255), "unknown") == 0);
 	CHECK(strcmp(hs_reason_name(HS_REASON_PROTOCOL), "protocol") == 0);
 	CHECK(strcmp(hs_reason_name(HS_REASON_SELF), "self") == 0);
@@ -1065,6 +1121,7 @@ int main(void)
 	RUN(test_rumor_max_fits);
 	RUN(test_state_roundtrip);
 	RUN(test_state_too_big);
+	RUN(test_equivocation);
 	RUN(test_disconnect_roundtrip);
 	RUN(test_unknown_and_empty);
 	RUN(test_ping_malformed);

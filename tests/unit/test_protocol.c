@@ -361,6 +361,31 @@ static size_t build_frame_push(uint8_t *out)
 	return encode_msg(&m, out);
 }
 
+/* §6.12: the entry of §5.4 and a second value signed for the same version. */
+static size_t build_frame_equivocation(uint8_t *out)
+{
+	uint8_t e1[MAXLEN], e2[MAXLEN];
+	size_t l1 = build_entry_value(e1);
+	struct hs_entry e;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.origin, hs_identity_pubkey(key), 32);
+	e.key = (const uint8_t *)"height";
+	e.key_len = 6;
+	e.generation = 1;
+	e.version = 42;
+	e.value = (const uint8_t *)"812346";
+	e.value_len = 6;
+	size_t l2;
+	REQUIRE(hs_entry_encode(&e, e2, MAXLEN, &l2) == 0);
+	sign_tail("state", e2, l2);
+	struct hs_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = HS_MSG_EQUIVOCATION;
+	REQUIRE(hs_entry_decode(&m.u.equivocation.a, e1, l1) == 0); /* "812345" sorts first */
+	REQUIRE(hs_entry_decode(&m.u.equivocation.b, e2, l2) == 0);
+	return encode_msg(&m, out);
+}
+
 static size_t build_test_pubkey(uint8_t *out)
 {
 	memcpy(out, hs_identity_pubkey(key), 32);
@@ -411,6 +436,7 @@ static struct example examples[] = {
 	{ "frame-pull", K_FRAME, build_frame_pull, NULL, false },
 	{ "frame-sync", K_FRAME, build_frame_sync, NULL, false },
 	{ "frame-push", K_FRAME, build_frame_push, NULL, false },
+	{ "frame-equivocation", K_FRAME, build_frame_equivocation, NULL, false },
 };
 #define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
 
