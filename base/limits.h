@@ -223,6 +223,18 @@ enum hs_limits {
 	 * nor make us age it faster than 100 ms. */
 	HS_HEARTBEAT_INTERVAL_MIN_MS = 100,
 	HS_HEARTBEAT_INTERVAL_MAX_MS = 600000,
+	/* Members one node accuses at once (its signed suspects list, PROTOCOL.md §5.5): 48 bytes
+	 * each. Rationale: a node suspects only neighbours it lost (at most HS_PEERS_MAX, but a
+	 * crash wave that takes more than 16 at once is left to the heartbeat timeout). */
+	HS_SUSPECTS_MAX = 16,
+	/* Accusers remembered per member, and how many of them, from distinct network groups,
+	 * make it suspect. Rationale (Lifeguard's k = 3 independent confirmations): one liar's
+	 * group counts once; more than four add nothing to the suspicion timeout. */
+	HS_MEMBER_ACCUSERS_MAX = 4,
+	HS_SUSPECT_GROUPS_MIN = 2,
+	/* A node refutes accusations of itself at most this often: liars re-accusing every fresh
+	 * heartbeat cost it one signature per second at most. */
+	HS_REFUTE_MIN_MS = 1000,
 
 	/* --- seed mode: the crawler and its answers (overlay/crawl.c) ------------------------ */
 	/* Crawl visits in flight at once (dialling or in session). Rationale: a seed's visits are

@@ -2,7 +2,8 @@
  * libFuzzer target: state entries. A decoded entry must be canonical: re-encoding gives the
  * input bytes and decoding those gives an equal entry; a tombstone carries no value. The value of
  * any entry (and the raw input) also goes through the heartbeat value decoder (§5.5): accepted
- * exactly when 12 bytes with a non-zero interval, and re-encoding gives the same bytes.
+ * exactly when 12 bytes with a non-zero interval, and re-encoding gives the same bytes; and
+ * through the suspects list decoder: a list it accepts re-encodes to the same bytes.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,14 +37,29 @@ static void heartbeat_value(const uint8_t *v, size_t len)
 	}
 }
 
+static void suspects_value(const uint8_t *v, size_t len)
+{
+	struct hs_suspect list[HS_SUSPECTS_MAX];
+	size_t n = 0;
+	if (hs_suspects_decode(v, len, list, &n) != 0)
+		return;
+	uint8_t again[HS_SUSPECTS_VALUE_MAX];
+	if (n > HS_SUSPECTS_MAX || hs_suspects_encode(list, n, again) != len ||
+	    memcmp(again, v, len) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_entry e, again;
 	heartbeat_value(data, size);
+	suspects_value(data, size);
 	if (hs_entry_decode(&e, data, size) != 0)
 		return 0;
-	if (e.kind == HS_ENTRY_VALUE)
+	if (e.kind == HS_ENTRY_VALUE) {
 		heartbeat_value(e.value, e.value_len);
+		suspects_value(e.value, e.value_len);
+	}
 	if (e.kind > HS_ENTRY_TOMBSTONE || e.key_len == 0 || e.key_len > HS_STATE_KEY_MAX ||
 	    e.value_len > HS_STATE_VALUE_MAX ||
 	    (e.kind == HS_ENTRY_TOMBSTONE && (e.value != NULL || e.value_len != 0)) ||

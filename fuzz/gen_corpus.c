@@ -292,6 +292,23 @@ static void gen_entry(void)
 	if (hs_entry_encode(&e, buf, sizeof(buf), &n) != 0)
 		exit(1);
 	put("entry", "valid-leave", buf, n);
+	/* A suspects list naming two members. */
+	struct hs_suspect sus[2];
+	memset(sus, 0, sizeof(sus));
+	fill(sus[0].id, 32, 8);
+	fill(sus[1].id, 32, 9);
+	sus[0].generation = sus[1].generation = 3;
+	sus[0].heartbeat = 17;
+	sus[1].heartbeat = 4;
+	uint8_t sv[HS_SUSPECTS_VALUE_MAX];
+	e.key = (const uint8_t *)HS_SUSPECTS_KEY;
+	e.key_len = strlen(HS_SUSPECTS_KEY);
+	e.kind = HS_ENTRY_VALUE;
+	e.value = sv;
+	e.value_len = hs_suspects_encode(sus, 2, sv);
+	if (e.value_len == 0 || hs_entry_encode(&e, buf, sizeof(buf), &n) != 0)
+		exit(1);
+	put("entry", "valid-suspects", buf, n);
 }
 
 /* ---- frames ---------------------------------------------------------------------------- */

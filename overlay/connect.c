@@ -402,6 +402,8 @@ void hs_connect_on_closed(struct hs_node *node, struct peer *p, uint64_t now)
 		anchor_failed(node, target);
 		if (p->crawl)
 			hs_crawl_result(node, target, false, now);
+		if (p->probe)
+			hs_membership_probe_failed(node, target, now);
 	}
 	for (size_t i = 0; i < node->nmanual; i++) {
 		struct manual_addr *m = &node->manual[i];
@@ -659,6 +661,19 @@ static void rotate(struct hs_node *node, uint64_t now)
 	}
 }
 
+bool hs_connect_probe(struct hs_node *node, const struct hs_netaddr *addr,
+                      const uint8_t id[HS_KEY_LEN], uint64_t now)
+{
+	if (dial_pending(node, addr) || node->shutting_down)
+		return false;
+	struct pending_dial *d = dial(node, addr, id, CONN_FEELER, now);
+	if (!d)
+		return false;
+	d->probe = true;
+	node->stats.feelers++;
+	return true;
+}
+
 bool hs_connect_feeler(struct hs_node *node, const struct hs_netaddr *addr,
                        const uint8_t id[HS_KEY_LEN], bool crawl, uint64_t now)
 {
@@ -732,6 +747,7 @@ void hs_connect_on_open(struct hs_node *node, struct peer *p)
 		p->kind = d->kind;
 		p->rotate = d->rotate;
 		p->crawl = d->crawl;
+		p->probe = d->probe;
 		if (d->has_id) {
 			memcpy(p->expect_id, d->id, HS_KEY_LEN);
 			p->has_expect = true;
@@ -769,6 +785,8 @@ void hs_connect_dial_failed(struct hs_node *node, const struct hs_netaddr *addr,
 			anchor_failed(node, gone.id);
 			if (gone.crawl)
 				hs_crawl_result(node, gone.id, false, now);
+			if (gone.probe)
+				hs_membership_probe_failed(node, gone.id, now);
 		}
 		for (size_t j = 0; j < node->nmanual; j++)
 			if (hs_netaddr_equal(&node->manual[j].addr, addr))

@@ -122,3 +122,50 @@ int hs_heartbeat_decode(const uint8_t *value, size_t value_len, uint64_t *time_m
 	*interval_ms = iv;
 	return 0;
 }
+
+bool hs_entry_is_suspects(const uint8_t *key, size_t key_len)
+{
+	return key_len == sizeof(HS_SUSPECTS_KEY) - 1 && memcmp(key, HS_SUSPECTS_KEY, key_len) == 0;
+}
+
+#define SUSPECT_LEN (HS_KEY_LEN + 16)
+
+size_t hs_suspects_encode(const struct hs_suspect *s, size_t n, uint8_t *out)
+{
+	if (n > HS_SUSPECTS_MAX)
+		return 0;
+	out[0] = (uint8_t)n;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && memcmp(s[i - 1].id, s[i].id, HS_KEY_LEN) >= 0)
+			return 0;
+		uint8_t *p = out + 1 + i * SUSPECT_LEN;
+		memcpy(p, s[i].id, HS_KEY_LEN);
+		for (unsigned b = 0; b < 8; b++) {
+			p[HS_KEY_LEN + b] = (uint8_t)(s[i].generation >> (8 * b));
+			p[HS_KEY_LEN + 8 + b] = (uint8_t)(s[i].heartbeat >> (8 * b));
+		}
+	}
+	return 1 + n * SUSPECT_LEN;
+}
+
+int hs_suspects_decode(const uint8_t *value, size_t value_len,
+                       struct hs_suspect out[HS_SUSPECTS_MAX], size_t *n)
+{
+	if (!value || value_len < 1 || value[0] > HS_SUSPECTS_MAX ||
+	    value_len != 1 + (size_t)value[0] * SUSPECT_LEN)
+		return HS_ERR_BAD_VALUE;
+	size_t count = value[0];
+	for (size_t i = 0; i < count; i++) {
+		const uint8_t *p = value + 1 + i * SUSPECT_LEN;
+		if (i > 0 && memcmp(p - SUSPECT_LEN, p, HS_KEY_LEN) >= 0)
+			return HS_ERR_NONCANONICAL;
+		memcpy(out[i].id, p, HS_KEY_LEN);
+		out[i].generation = out[i].heartbeat = 0;
+		for (unsigned b = 0; b < 8; b++) {
+			out[i].generation |= (uint64_t)p[HS_KEY_LEN + b] << (8 * b);
+			out[i].heartbeat |= (uint64_t)p[HS_KEY_LEN + 8 + b] << (8 * b);
+		}
+	}
+	*n = count;
+	return 0;
+}

@@ -74,4 +74,22 @@ void hs_heartbeat_value(uint8_t out[HS_HEARTBEAT_VALUE_LEN], uint64_t time_ms,
 HS_MUST_USE int hs_heartbeat_decode(const uint8_t *value, size_t value_len, uint64_t *time_ms,
                                     uint32_t *interval_ms);
 
+/* Suspects (PROTOCOL.md §5.5): the signer's accusations, under the reserved key
+ * HS_SUSPECTS_KEY: count u8 (0..HS_SUSPECTS_MAX) || count x (id[32] || generation u64 ||
+ * heartbeat u64), ids strictly ascending: "I lost these members at these heartbeats". */
+#define HS_SUSPECTS_KEY       "hs.suspects"
+#define HS_SUSPECTS_VALUE_MAX (1 + HS_SUSPECTS_MAX * (HS_KEY_LEN + 16))
+struct hs_suspect {
+	uint8_t id[HS_KEY_LEN];
+	uint64_t generation, heartbeat;
+};
+bool hs_entry_is_suspects(const uint8_t *key, size_t key_len);
+/* Encodes n <= HS_SUSPECTS_MAX suspects, ids strictly ascending, into out (at least
+ * HS_SUSPECTS_VALUE_MAX bytes); returns the length, 0 if the list breaks a rule. */
+size_t hs_suspects_encode(const struct hs_suspect *s, size_t n, uint8_t *out);
+/* Decodes into out (HS_SUSPECTS_MAX entries); HS_ERR_BAD_VALUE for a wrong length or count,
+ * HS_ERR_NONCANONICAL for ids out of order or repeated. */
+HS_MUST_USE int hs_suspects_decode(const uint8_t *value, size_t value_len,
+                                   struct hs_suspect out[HS_SUSPECTS_MAX], size_t *n);
+
 #endif

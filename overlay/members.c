@@ -118,6 +118,10 @@ enum hs_member_change hs_members_heard(struct hs_members *t, const uint8_t id[HS
 	bool restarted = generation > m->generation;
 	m->generation = generation;
 	m->heartbeat = version;
+	if (restarted || left) {
+		m->naccusers = 0;
+		m->accused_ns = 0;
+	}
 	if (left) {
 		if (m->status == HS_MEMBER_LEFT)
 			return HS_MEMBER_NONE;
@@ -136,11 +140,88 @@ enum hs_member_change hs_members_heard(struct hs_members *t, const uint8_t id[HS
 	}
 	m->last_seen_ns = now;
 	m->interval_ns = interval_ns;
+	m->naccusers = 0; /* a fresh heartbeat refutes every accusation of an older one */
+	m->accused_ns = 0;
 	if (m->status == HS_MEMBER_ALIVE)
 		return HS_MEMBER_NONE;
 	m->status = HS_MEMBER_ALIVE;
 	m->status_ns = now;
 	return HS_MEMBER_RECOVERED;
+}
+
+size_t hs_member_accuser_groups(const struct hs_member *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->naccusers; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = memcmp(m->accusers[i].group, m->accusers[j].group, 8) == 0;
+		n += !seen;
+	}
+	return n;
+}
+
+enum hs_member_change hs_members_accuse(struct hs_members *t, const uint8_t id[HS_KEY_LEN],
+                                        const uint8_t accuser[HS_KEY_LEN], const uint8_t group[8],
+                                        uint64_t generation, uint64_t version, uint64_t now,
+                                        const struct hs_member **member)
+{
+	struct hs_member *m = find(t, id);
+	if (member)
+		*member = m;
+	if (!m || m->status == HS_MEMBER_DEAD || m->status == HS_MEMBER_LEFT ||
+	    memcmp(id, t->self, HS_KEY_LEN) == 0 || memcmp(id, accuser, HS_KEY_LEN) == 0 ||
+	    newer(m->generation, m->heartbeat, generation, version))
+		return HS_MEMBER_NONE; /* unknown, final, ourselves, or refuted already */
+	size_t i = 0;
+	while (i < m->naccusers && memcmp(m->accusers[i].accuser, accuser, HS_KEY_LEN) != 0)
+		i++;
+	if (i == m->naccusers) {
+		if (m->naccusers == HS_MEMBER_ACCUSERS_MAX)
+			return HS_MEMBER_NONE; /* enough confirmations held */
+		m->naccusers++;
+		memcpy(m->accusers[i].accuser, accuser, HS_KEY_LEN);
+	}
+	memcpy(m->accusers[i].group, group, 8);
+	if (hs_member_accuser_groups(m) < HS_SUSPECT_GROUPS_MIN) {
+		m->accused_ns = 0;
+		return HS_MEMBER_NONE;
+	}
+	if (m->accused_ns != 0)
+		return HS_MEMBER_NONE;
+	m->accused_ns = now;
+	if (m->status != HS_MEMBER_ALIVE)
+		return HS_MEMBER_NONE; /* suspect by its heartbeat already: now accused too */
+	m->status = HS_MEMBER_SUSPECT;
+	m->status_ns = now;
+	return HS_MEMBER_SUSPECTED;
+}
+
+void hs_members_withdraw(struct hs_members *t, const uint8_t accuser[HS_KEY_LEN],
+                         const uint8_t (*keep)[HS_KEY_LEN], size_t n)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		struct hs_member *m = &t->m[i];
+		bool kept = false;
+		for (size_t k = 0; k < n && !kept; k++)
+			kept = memcmp(keep[k], m->id, HS_KEY_LEN) == 0;
+		for (size_t a = 0; !kept && a < m->naccusers; a++) {
+			if (memcmp(m->accusers[a].accuser, accuser, HS_KEY_LEN) != 0)
+				continue;
+			m->accusers[a] = m->accusers[--m->naccusers];
+			if (hs_member_accuser_groups(m) < HS_SUSPECT_GROUPS_MIN)
+				m->accused_ns = 0;
+			break;
+		}
+	}
+}
+
+/* The suspicion timeout of an accused member, in its intervals (members.h). */
+static uint64_t accused_timeout(const struct hs_member *m)
+{
+	size_t g = hs_member_accuser_groups(m);
+	uint64_t steps = g >= 4 ? 1 : g == 3 ? 2 : 3;
+	return steps * m->interval_ns;
 }
 
 void hs_members_age(struct hs_members *t, uint64_t now, uint32_t suspect_heartbeats,
@@ -161,7 +242,9 @@ void hs_members_age(struct hs_members *t, uint64_t now, uint32_t suspect_heartbe
 			if (fn)
 				fn(ctx, m, HS_MEMBER_SUSPECTED);
 		}
-		if (m->status == HS_MEMBER_SUSPECT && quiet >= dead_heartbeats * m->interval_ns) {
+		bool accused_out = m->accused_ns != 0 && now - m->accused_ns >= accused_timeout(m);
+		if (m->status == HS_MEMBER_SUSPECT &&
+		    (quiet >= dead_heartbeats * m->interval_ns || accused_out)) {
 			m->status = HS_MEMBER_DEAD;
 			m->status_ns = now;
 			if (fn)
@@ -198,7 +281,8 @@ bool hs_members_check(const struct hs_members *t)
 		const struct hs_member *m = &t->m[i];
 		uint32_t *j = hs_idmap_get(&t->by_id, m->id);
 		if (!j || *j != i || m->status < HS_MEMBER_ALIVE || m->status > HS_MEMBER_LEFT ||
-		    m->interval_ns == 0)
+		    m->interval_ns == 0 || m->naccusers > HS_MEMBER_ACCUSERS_MAX ||
+		    (m->accused_ns != 0 && hs_member_accuser_groups(m) < HS_SUSPECT_GROUPS_MIN))
 			return false;
 	}
 	return true;

@@ -42,6 +42,12 @@ enum hs_member_status {
 	HS_MEMBER_LEFT = 4,
 };
 
+/* A neighbour's signed statement that it lost the member (PROTOCOL.md §9.8). */
+struct hs_accusation {
+	uint8_t accuser[HS_KEY_LEN];
+	uint8_t group[8]; /* the accuser's network group, from its record */
+};
+
 struct hs_member {
 	uint8_t id[HS_KEY_LEN];
 	uint64_t generation, heartbeat; /* the newest heartbeat's generation and version */
@@ -50,6 +56,11 @@ struct hs_member {
 	uint64_t last_seen_ns;          /* when its heartbeat last made progress */
 	uint64_t status_ns;             /* when its status last changed */
 	uint8_t status;                 /* enum hs_member_status */
+	/* Accusations of its current heartbeat, and when they made it suspect (0: they did not;
+	 * a heartbeat timeout is judged from last_seen_ns instead). */
+	uint8_t naccusers;
+	struct hs_accusation accusers[HS_MEMBER_ACCUSERS_MAX];
+	uint64_t accused_ns;
 };
 
 /* A change the table reports to its caller (who turns it into an event). */
@@ -86,9 +97,28 @@ enum hs_member_change hs_members_heard(struct hs_members *t, const uint8_t id[HS
                                        uint64_t interval_ns, uint64_t now,
                                        const struct hs_member **member);
 
+/* An accusation by accuser (of network group `group`) of the member's heartbeat (generation,
+ * version): counted only when it names the member's current heartbeat or a newer one (an
+ * older one was refuted). A member accused from HS_SUSPECT_GROUPS_MIN distinct groups turns
+ * suspect (HS_MEMBER_SUSPECTED); returns the change. */
+enum hs_member_change hs_members_accuse(struct hs_members *t, const uint8_t id[HS_KEY_LEN],
+                                        const uint8_t accuser[HS_KEY_LEN], const uint8_t group[8],
+                                        uint64_t generation, uint64_t version, uint64_t now,
+                                        const struct hs_member **member);
+/* Withdraws accuser's accusation of every member not in keep (n ids), as when its suspects
+ * list changes. A member left with too few accusers is no longer accused (it stays suspect
+ * until a fresh heartbeat or the heartbeat timeout). */
+void hs_members_withdraw(struct hs_members *t, const uint8_t accuser[HS_KEY_LEN],
+                         const uint8_t (*keep)[HS_KEY_LEN], size_t n);
+/* Distinct network groups among the member's accusers. */
+size_t hs_member_accuser_groups(const struct hs_member *m);
+
 /* Ages every member: alive to suspect after suspect_heartbeats of its intervals without
  * progress, to dead after dead_heartbeats, and forgets dead and left members reap_ns after
- * their change. fn is told of each status change (and may be NULL). */
+ * their change. An accused member is dead once its suspicion timeout passes without a fresh
+ * heartbeat, counted from when the accusations made it suspect: 3 of its intervals with
+ * accusers from 2 groups, 2 with 3 groups, 1 with 4 (Lifeguard: more independent
+ * confirmations, a shorter wait). fn is told of each status change (and may be NULL). */
 void hs_members_age(struct hs_members *t, uint64_t now, uint32_t suspect_heartbeats,
                     uint32_t dead_heartbeats, uint64_t reap_ns,
                     void (*fn)(void *ctx, const struct hs_member *m, enum hs_member_change c),

@@ -8,6 +8,16 @@
  * window. Older ones (brought by a sync from a node that kept a dead member's entry) update the
  * table's counters but never make a member alive. The table (members.h) judges each member
  * from the progress of its heartbeat as we see it, on our clock.
+ *
+ * Faster than the heartbeat timeout, for a neighbour: a session that ends without a
+ * disconnect from either side (a crash, a cut link) is probed with one dial; if that fails,
+ * we accuse the node in our signed suspects list (hs.suspects), which spreads like any entry.
+ * A member accused of its current heartbeat from HS_SUSPECT_GROUPS_MIN network groups is
+ * suspect, and dead after a suspicion timeout that shrinks with more groups (members.h). The
+ * accused, if alive, refutes by signing a fresh heartbeat at once: every accusation of an
+ * older heartbeat is void, so liars can make a live node suspect for a round trip, never
+ * dead, unless they also withhold its every heartbeat from us (SWIM's suspicion with
+ * Lifeguard's dynamic timeout; the accusation is signed by its accuser).
  */
 #include <string.h>
 
@@ -55,6 +65,8 @@ static void on_change(void *ctx, const struct hs_member *m, enum hs_member_chang
 	report(node, m, c);
 }
 
+static void on_suspects(struct hs_node *node, const struct hs_entry *e, uint64_t now);
+
 static uint64_t clamp_interval(uint32_t ms)
 {
 	if (ms < HS_HEARTBEAT_INTERVAL_MIN_MS)
@@ -66,6 +78,10 @@ static uint64_t clamp_interval(uint32_t ms)
 
 void hs_membership_on_entry(struct hs_node *node, const struct hs_entry *e, uint64_t now)
 {
+	if (hs_entry_is_suspects(e->key, e->key_len)) {
+		on_suspects(node, e, now);
+		return;
+	}
 	if (!hs_entry_is_heartbeat(e->key, e->key_len)) {
 		const struct hs_member *m = hs_members_get(&node->members, e->origin);
 		if (m && m->status != HS_MEMBER_LEFT)
@@ -94,6 +110,139 @@ void hs_membership_on_entry(struct hs_node *node, const struct hs_entry *e, uint
 		report(node, m, c);
 }
 
+static void heartbeat(struct hs_node *node, uint64_t now);
+
+/* ---- accusations ------------------------------------------------------------------------ */
+
+/* The network group an identity's record claims (false when we hold none, nor a session). */
+static bool group_of(const struct hs_node *node, const uint8_t id[HS_KEY_LEN], uint8_t group[8])
+{
+	struct hs_netaddr a;
+	addr_of(node, id, &a);
+	if (a.family == 0)
+		return false;
+	hs_netaddr_group(&a, group);
+	return true;
+}
+
+/* Signs our suspects list as it is now. */
+static void sign_suspects(struct hs_node *node, uint64_t now)
+{
+	uint8_t v[HS_SUSPECTS_VALUE_MAX];
+	size_t len = hs_suspects_encode(node->suspects, node->nsuspects, v);
+	int err = len ? hs_state_write_own(node, HS_SUSPECTS_KEY, HS_ENTRY_VALUE, v, len, NULL, now)
+	              : HS_ERR_INVALID;
+	if (err)
+		hs_node_log(node, HS_LOG_WARN, "suspects: %s", hs_strerror(err));
+}
+
+void hs_membership_lost(struct hs_node *node, const struct peer *p, uint64_t now)
+{
+	const struct hs_member *m = hs_members_get(&node->members, p->id);
+	if (node->cfg.heartbeat_interval_ns == 0 || node->shutting_down || !m ||
+	    (m->status != HS_MEMBER_ALIVE && m->status != HS_MEMBER_SUSPECT) ||
+	    p->rec.naddrs == 0 || hs_node_peer_by_id(node, p->id, p))
+		return;
+	hs_connect_probe(node, &p->rec.addrs[0], p->id, now);
+}
+
+void hs_membership_probe_failed(struct hs_node *node, const uint8_t id[HS_KEY_LEN], uint64_t now)
+{
+	const struct hs_member *m = hs_members_get(&node->members, id);
+	if (node->cfg.heartbeat_interval_ns == 0 || !m ||
+	    (m->status != HS_MEMBER_ALIVE && m->status != HS_MEMBER_SUSPECT))
+		return;
+	size_t i = 0;
+	while (i < node->nsuspects && memcmp(node->suspects[i].id, id, HS_KEY_LEN) < 0)
+		i++;
+	bool have = i < node->nsuspects && memcmp(node->suspects[i].id, id, HS_KEY_LEN) == 0;
+	if (!have) {
+		if (node->nsuspects == HS_SUSPECTS_MAX)
+			return; /* the heartbeat timeout still judges it */
+		memmove(&node->suspects[i + 1], &node->suspects[i],
+		        (node->nsuspects - i) * sizeof(node->suspects[0]));
+		node->nsuspects++;
+		memcpy(node->suspects[i].id, id, HS_KEY_LEN);
+	} else if (node->suspects[i].generation == m->generation &&
+	           node->suspects[i].heartbeat == m->heartbeat) {
+		return; /* accused already, of this very heartbeat */
+	}
+	node->suspects[i].generation = m->generation;
+	node->suspects[i].heartbeat = m->heartbeat;
+	node->stats.accusations++;
+	hs_node_log(node, HS_LOG_INFO, "member %02x%02x%02x%02x unreachable: accused", id[0], id[1],
+	            id[2], id[3]);
+	sign_suspects(node, now); /* merging it applies our own accusation too */
+}
+
+/* Drops from our list every member no longer worth accusing: refuted by a newer heartbeat
+ * (or a restart), left, forgotten, or dead for long enough that every node's heartbeat timeout
+ * has judged it too. Rationale: withdrawn the moment we declare it dead, our accusation would
+ * leave the nodes a round trip behind us one confirmation short. */
+static void prune_suspects(struct hs_node *node, uint64_t now)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < node->nsuspects; i++) {
+		const struct hs_suspect *s = &node->suspects[i];
+		const struct hs_member *m = hs_members_get(&node->members, s->id);
+		bool keep = m && m->status != HS_MEMBER_LEFT && m->generation == s->generation &&
+		            m->heartbeat == s->heartbeat &&
+		            (m->status != HS_MEMBER_DEAD ||
+		             now - m->status_ns < node->cfg.dead_heartbeats * m->interval_ns);
+		if (keep)
+			node->suspects[kept++] = *s;
+	}
+	if (kept == node->nsuspects)
+		return;
+	node->nsuspects = kept;
+	sign_suspects(node, now);
+}
+
+/* Another node's (or our own) suspects list was merged. */
+static void on_suspects(struct hs_node *node, const struct hs_entry *e, uint64_t now)
+{
+	struct hs_suspect list[HS_SUSPECTS_MAX];
+	size_t n = 0;
+	if (e->kind != HS_ENTRY_VALUE ||
+	    hs_suspects_decode(e->value, e->value_len, list, &n) != 0) {
+		node->stats.heartbeats_malformed++;
+		return;
+	}
+	uint8_t ids[HS_SUSPECTS_MAX][HS_KEY_LEN];
+	for (size_t i = 0; i < n; i++)
+		memcpy(ids[i], list[i].id, HS_KEY_LEN);
+	hs_members_withdraw(&node->members, e->origin, (const uint8_t(*)[HS_KEY_LEN])ids, n);
+	/* Rationale: an accuser we hold no record of, nor a session with, cannot be placed in a
+	 * network group; all such accusers share one pseudo-group (family 0xff, which no address
+	 * has), so together they count as one confirmation. */
+	uint8_t group[8];
+	if (!group_of(node, e->origin, group))
+		memset(group, 0xff, sizeof(group));
+	for (size_t i = 0; i < n; i++) {
+		const struct hs_suspect *s = &list[i];
+		if (memcmp(s->id, node->cfg.identity, HS_KEY_LEN) == 0) {
+			/* Accused of our current heartbeat: refute it with a fresh one, at once
+			 * (at most once per HS_REFUTE_MIN_MS). */
+			if (node->cfg.heartbeat_interval_ns && !node->left &&
+			    s->generation == node->cfg.generation &&
+			    s->heartbeat >= node->own_heartbeat &&
+			    now >= node->last_refute_ns + HS_REFUTE_MIN_MS * HS_NS_PER_MS) {
+				node->last_refute_ns = now;
+				node->stats.refutations++;
+				heartbeat(node, now);
+				node->next_heartbeat_ns = now + node->cfg.heartbeat_interval_ns;
+			}
+			continue;
+		}
+		const struct hs_member *m;
+		enum hs_member_change c = hs_members_accuse(&node->members, s->id, e->origin, group,
+		                                            s->generation, s->heartbeat, now, &m);
+		if (c != HS_MEMBER_NONE && m) {
+			on_change(node, m, c);
+		}
+	}
+}
+
 static void heartbeat(struct hs_node *node, uint64_t now)
 {
 	uint8_t v[HS_HEARTBEAT_VALUE_LEN];
@@ -101,10 +250,12 @@ static void heartbeat(struct hs_node *node, uint64_t now)
 	hs_heartbeat_value(v, hs_node_wall(node, now) / HS_NS_PER_MS, (uint32_t)iv_ms);
 	int err =
 	        hs_state_write_own(node, HS_HEARTBEAT_KEY, HS_ENTRY_VALUE, v, sizeof(v), NULL, now);
-	if (err)
+	if (err) {
 		hs_node_log(node, HS_LOG_WARN, "heartbeat: %s", hs_strerror(err));
-	else
-		node->stats.heartbeats_sent++;
+		return;
+	}
+	node->stats.heartbeats_sent++;
+	node->own_heartbeat = node->own_version; /* the version it was signed with */
 }
 
 void hs_membership_timer(struct hs_node *node, uint64_t now)
@@ -120,6 +271,7 @@ void hs_membership_timer(struct hs_node *node, uint64_t now)
 		               node);
 		node->stats.members_reaped += node->members.reaped - before;
 		node->next_age_ns = now + AGE_PERIOD_NS;
+		prune_suspects(node, now);
 	}
 	node->stats.members_evicted = node->members.evicted;
 }

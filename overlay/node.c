@@ -509,6 +509,9 @@ void hs_node_peer_closed(struct hs_node *node, uint64_t peer, uint64_t now)
 	struct peer *p = find(node, peer);
 	if (!p)
 		return;
+	/* Active until now: neither side sent a disconnect or asked to close. */
+	if (p->up && p->state == PS_ACTIVE && p->has_id)
+		hs_membership_lost(node, p, now);
 	hs_connect_on_closed(node, p, now);
 	hs_reputation_session_end(node, p);
 	hs_verifysched_remove(node->verify, p->slot, now);

@@ -442,6 +442,9 @@ struct hs_node_stats {
 	 * their origin, so stored as state, but ignored for membership); members forgotten to make
 	 * room for a new one, and dead or left ones forgotten after member_reap. */
 	uint64_t heartbeats_sent, heartbeats_malformed, members_evicted, members_reaped;
+	/* Accusations we signed (a neighbour lost and its probe failed), and fresh heartbeats we
+	 * signed at once to refute an accusation of us. */
+	uint64_t accusations, refutations;
 	/* Equivocation proofs (PROTOCOL.md §6.12) sent, and received with both signatures
 	 * valid. */
 	uint64_t proofs_sent, proofs_received;

@@ -118,6 +118,7 @@ struct peer {
 	bool anchor;          /* an outbound peer saved as an anchor (HS_SAVE_ANCHOR) */
 	bool rotate;          /* a feeler that may replace the worst outbound peer */
 	bool crawl;           /* a seed's crawl visit (crawl.c) */
+	bool probe;           /* a membership probe (membership.c) */
 
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 };
@@ -129,6 +130,7 @@ struct pending_dial {
 	enum conn_kind kind;
 	bool rotate; /* a rotation feeler (peer.rotate) */
 	bool crawl;  /* a crawl visit (peer.crawl) */
+	bool probe;  /* membership: a neighbour lost abruptly, tried once (peer.probe) */
 	uint64_t started_ns;
 };
 
@@ -210,6 +212,11 @@ struct hs_node {
 	struct hs_members members;     /* membership.c */
 	uint64_t next_heartbeat_ns, next_age_ns;
 	bool left; /* our leave is signed: no more heartbeats this generation */
+	/* Our accusations (hs.suspects, membership.c), ids ascending; our newest heartbeat's
+	 * version and when we last refuted an accusation of it. */
+	struct hs_suspect suspects[HS_SUSPECTS_MAX];
+	size_t nsuspects;
+	uint64_t own_heartbeat, last_refute_ns;
 
 	struct hs_record rec; /* our own, signed */
 	uint8_t rec_enc[HS_RECORD_MAX];
@@ -399,6 +406,14 @@ uint64_t hs_membership_deadline(const struct hs_node *node);
 void hs_membership_on_entry(struct hs_node *node, const struct hs_entry *e, uint64_t now);
 /* Signs our leave and pushes it whole to every active peer (once). */
 void hs_membership_leave(struct hs_node *node, uint64_t now);
+/* An active session ended without a disconnect from either side: probe the node once. */
+void hs_membership_lost(struct hs_node *node, const struct peer *p, uint64_t now);
+/* The probe of id could not reach it: accuse it. */
+void hs_membership_probe_failed(struct hs_node *node, const uint8_t id[HS_KEY_LEN], uint64_t now);
+/* ---- connect.c (membership) ---------------------------------------------------------- */
+/* Dials addr once to see whether node id still answers (a feeler marked probe). */
+bool hs_connect_probe(struct hs_node *node, const struct hs_netaddr *addr,
+                      const uint8_t id[HS_KEY_LEN], uint64_t now);
 /* ---- state.c ------------------------------------------------------------------------- */
 void hs_state_init(struct hs_node *node);
 /* Signs and merges one of our own entries (hs_node_set_state without the reserved-key check

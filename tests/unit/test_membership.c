@@ -9,13 +9,15 @@
 
 #include "harness.h"
 #include "node_harness.h"
+#include "overlay/msg.h"
 
 #define IV (10 * HS_NS_PER_S) /* the default heartbeat interval */
 
 struct seen_ev {
-	unsigned count[7];     /* member events by change */
-	uint64_t at[7];        /* when the last of each came */
-	unsigned state_events; /* HS_EV_STATE for heartbeats: must stay 0 */
+	unsigned count[7];        /* member events by change */
+	uint64_t at[7];           /* when the last of each came */
+	unsigned state_events;    /* HS_EV_STATE for heartbeats: must stay 0 */
+	uint64_t longest_suspect; /* the longest suspect -> alive episode */
 	unsigned heartbeat_saves;
 };
 
@@ -26,6 +28,9 @@ static void on_event(struct tnet *net, int i, const struct hs_event *ev)
 {
 	if (ev->type == HS_EV_MEMBER && memcmp(ev->member.id, g_watch, HS_KEY_LEN) == 0 &&
 	    ev->change < 7) {
+		if (ev->change == HS_MEMBER_RECOVERED && g_ev[i].at[HS_MEMBER_SUSPECTED] &&
+		    net->now - g_ev[i].at[HS_MEMBER_SUSPECTED] > g_ev[i].longest_suspect)
+			g_ev[i].longest_suspect = net->now - g_ev[i].at[HS_MEMBER_SUSPECTED];
 		g_ev[i].count[ev->change]++;
 		g_ev[i].at[ev->change] = net->now;
 	}
@@ -95,9 +100,11 @@ static void test_lifecycle(void)
 	for (int i = 0; i < 4; i += 1 + (i == 1)) { /* 0, 1 and 3 */
 		CHECK_EQ(member(&net, i, 2)->status, HS_MEMBER_DEAD);
 		CHECK_EQ(g_ev[i].count[HS_MEMBER_FAILED], 1);
-		/* Dead no earlier than 6 intervals after its last heartbeat, and no later than
-		 * 6 intervals after it fell silent plus one interval and the aging period. */
-		CHECK(g_ev[i].at[HS_MEMBER_FAILED] >= silent + 5 * IV);
+		/* Its neighbours' probes time out (the harness never answers a dial) and they
+		 * accuse it from two groups: dead 3 intervals later, and never later than the
+		 * heartbeat timeout (6 intervals after it fell silent, plus one interval and the
+		 * aging period). */
+		CHECK(g_ev[i].at[HS_MEMBER_FAILED] >= silent + 3 * IV);
 		CHECK(g_ev[i].at[HS_MEMBER_FAILED] <= silent + 7 * IV + HS_NS_PER_S);
 	}
 	CHECK_EQ(member(&net, 2, 2)->status, HS_MEMBER_ALIVE); /* it never suspects itself */
@@ -195,6 +202,137 @@ static void test_reserved(void)
 	tn_free(&net);
 }
 
+/* Probes of the crashed node fail at once (its address refuses), as on a real network. */
+static int g_crashed = -1;
+
+static void refuse_crashed(struct tnet *net, int i, const struct hs_event *ev)
+{
+	on_event(net, i, ev);
+	if (ev->type == HS_EV_DIAL && g_crashed >= 0 &&
+	    hs_netaddr_equal(&ev->addr, &net->n[g_crashed].addr)) {
+		struct hs_netaddr a = ev->addr;
+		hs_node_dial_failed(net->n[i].node, &a, net->now);
+	}
+}
+
+static void crash(struct tnet *net, int x)
+{
+	g_crashed = x;
+	for (size_t k = 0; k < TN_LINKS; k++)
+		if (net->links[k].used && !net->links[k].closed &&
+		    (net->links[k].a == x || net->links[k].b == x))
+			tn_close_link(net, &net->links[k]);
+	tn_pump(net);
+}
+
+/* Neighbours that lose a node and cannot reach it again accuse it; its neighbours, three
+ * groups, get it declared dead after two intervals, well before the six of the heartbeat
+ * timeout; node 3 knows only one accuser's group (the others share the unknown one), so
+ * it waits three. */
+static void test_accused_dead_fast(void)
+{
+	struct tnet net = { .now = TN_T0, .on_event = refuse_crashed };
+	memset(g_ev, 0, sizeof(g_ev));
+	g_crashed = -1;
+	for (int i = 0; i < 5; i++)
+		tn_add(&net, "t", heartbeats); /* each in its own /16 (10.<i+1>.0.1) */
+	for (int i = 0; i < 3; i++) {
+		tn_connect(&net, i, 4);     /* 0, 1 and 2 are node 4's neighbours */
+		tn_connect(&net, i, i + 1); /* and a line 0 - 1 - 2 - 3 */
+	}
+	tn_advance(&net, IV + HS_NS_PER_S);
+	memcpy(g_watch, hs_identity_pubkey(net.n[4].id), HS_KEY_LEN);
+	CHECK_EQ(member(&net, 3, 4)->status, HS_MEMBER_ALIVE);
+	uint64_t t0 = net.now;
+	crash(&net, 4);
+	tn_advance(&net, HS_NS_PER_S);
+	struct hs_node_stats st;
+	unsigned accusations = 0;
+	for (int i = 0; i < 3; i++) {
+		hs_node_get_stats(net.n[i].node, &st);
+		accusations += (unsigned)st.accusations;
+	}
+	CHECK_EQ(accusations, 3);
+	/* Node 3 never had a session with node 4: it learns from the accusations alone. */
+	CHECK_EQ(member(&net, 3, 4)->status, HS_MEMBER_SUSPECT);
+	CHECK_EQ(g_ev[3].count[HS_MEMBER_SUSPECTED], 1);
+	tn_advance(&net, 3 * IV + HS_NS_PER_S);
+	for (int i = 0; i < 4; i++) {
+		uint64_t iv = i == 3 ? 3 * IV : 2 * IV;
+		CHECK_EQ(member(&net, i, 4)->status, HS_MEMBER_DEAD);
+		CHECK_EQ(g_ev[i].count[HS_MEMBER_FAILED], 1);
+		CHECK(g_ev[i].at[HS_MEMBER_FAILED] >= t0 + iv);
+		CHECK(g_ev[i].at[HS_MEMBER_FAILED] <= t0 + iv + 2 * HS_NS_PER_S);
+	}
+	g_crashed = -1;
+	tn_free(&net);
+}
+
+/* A signed suspects list from node `liar`, naming `victim`'s current heartbeat. */
+static void accuse(struct tnet *net, struct tlink *l, int liar, int victim)
+{
+	const struct hs_member *m = member(net, liar, victim);
+	REQUIRE(m != NULL);
+	struct hs_suspect s = { .generation = m->generation, .heartbeat = m->heartbeat };
+	memcpy(s.id, m->id, HS_KEY_LEN);
+	uint8_t v[HS_SUSPECTS_VALUE_MAX], enc[512];
+	size_t vlen = hs_suspects_encode(&s, 1, v), len;
+	struct hs_entry e = { .key = (const uint8_t *)HS_SUSPECTS_KEY,
+		              .key_len = strlen(HS_SUSPECTS_KEY),
+		              .generation = 0,
+		              .version = 1000000 + m->heartbeat,
+		              .kind = HS_ENTRY_VALUE,
+		              .value = v,
+		              .value_len = vlen };
+	memcpy(e.origin, hs_identity_pubkey(net->n[liar].id), HS_KEY_LEN);
+	REQUIRE(hs_entry_encode(&e, enc, sizeof(enc), &len) == 0);
+	struct hs_tag tag;
+	REQUIRE(hs_tag_init(&tag, "state", "t") == 0);
+	uint8_t digest[32];
+	hs_tag_hash(&tag, digest, enc, len - HS_SIG_LEN);
+	REQUIRE(tn_sign(&net->n[liar], enc + len - HS_SIG_LEN, digest) == 0);
+	uint8_t frame[600];
+	frame[0] = HS_MSG_STATE;
+	frame[1] = 1;
+	memcpy(frame + 2, enc, len);
+	uint64_t h = l->a == liar ? l->pa : l->pb;
+	REQUIRE(hs_node_send_raw(net->n[liar].node, h, frame, 2 + len, net->now) == 0);
+	tn_pump(net);
+}
+
+/* Two liars from two groups keep accusing a live node: it refutes each time with a fresh
+ * heartbeat, and nobody ever declares it dead. */
+static void test_liars_refuted(void)
+{
+	struct tnet net = { .now = TN_T0, .on_event = on_event };
+	memset(g_ev, 0, sizeof(g_ev));
+	for (int i = 0; i < 4; i++)
+		tn_add(&net, "t", heartbeats);
+	struct tlink *l0 = tn_connect(&net, 0, 2), *l1 = tn_connect(&net, 1, 2);
+	tn_connect(&net, 2, 3);
+	tn_advance(&net, IV + HS_NS_PER_S);
+	memcpy(g_watch, hs_identity_pubkey(net.n[3].id), HS_KEY_LEN);
+	/* Each round accuses node 3's current heartbeat (half an interval after it). */
+	for (int round = 0; round < 8; round++) {
+		tn_advance(&net, IV / 2);
+		accuse(&net, l0, 0, 3);
+		accuse(&net, l1, 1, 3);
+		tn_advance(&net, IV / 2);
+	}
+	struct hs_node_stats st;
+	hs_node_get_stats(net.n[3].node, &st);
+	/* It refuted when an accusation named its newest heartbeat (later rounds found the next
+	 * regular one already on its way: that refutes too). */
+	CHECK(st.refutations >= 1);
+	CHECK(g_ev[2].count[HS_MEMBER_SUSPECTED] >= 8); /* the liars did make it suspect */
+	CHECK_EQ(g_ev[2].count[HS_MEMBER_RECOVERED], g_ev[2].count[HS_MEMBER_SUSPECTED]);
+	CHECK(g_ev[2].longest_suspect <= HS_NS_PER_S); /* for a round trip, not a timeout */
+	CHECK_EQ(g_ev[2].count[HS_MEMBER_FAILED], 0);
+	CHECK_EQ(g_ev[0].count[HS_MEMBER_FAILED], 0);
+	CHECK_EQ(member(&net, 2, 3)->status, HS_MEMBER_ALIVE);
+	tn_free(&net);
+}
+
 /* A heartbeat value is exactly 12 bytes with a non-zero interval. */
 static void test_heartbeat_value(void)
 {
@@ -220,6 +358,8 @@ int main(void)
 	RUN(test_lifecycle);
 	RUN(test_joiner);
 	RUN(test_reserved);
+	RUN(test_accused_dead_fast);
+	RUN(test_liars_refuted);
 	RUN(test_heartbeat_value);
 	return hs_test_done();
 }
