@@ -840,6 +840,9 @@ static json_t *m_setstate(struct call *k)
 	const char *key = str_param(k, 0), *value = str_param(k, 1);
 	if (too_many(k, 2) || !key || !value)
 		return fail(k, E_PARAMS, "%s", "setstate needs KEY and VALUE");
+	if (hs_key_is_reserved(key, strlen(key)))
+		return fail(k, E_PARAMS, "%s",
+		            "keys starting with hs. are hearsay's own (hs.heartbeat: membership)");
 	if (hs_persist_readonly(k->d))
 		return readonly_fail(k, "setstate");
 	uint8_t id[HS_ID_LEN];
@@ -872,6 +875,10 @@ static json_t *m_delstate(struct call *k)
 	const char *key = str_param(k, 0);
 	if (too_many(k, 1) || !key)
 		return fail(k, E_PARAMS, "%s", "delstate needs KEY");
+	if (hs_key_is_reserved(key, strlen(key)))
+		return fail(k, E_PARAMS, "%s",
+		            "keys starting with hs. are hearsay's own: leave sends the signed "
+		            "tombstone of hs.heartbeat");
 	struct hs_entry e;
 	if (hs_node_get_state(k->d->node, hs_identity_pubkey(k->d->id), key, &e) != 0)
 		return fail(k, E_NOTFOUND, "%s", "no such key");
