@@ -386,9 +386,10 @@ enum hs_limits {
 	HS_METRICS_TEXT_MAX = 64 * 1024,
 
 	/* ---- the host API (include/hearsay/hearsay.h) ---- */
-	/* Subscriptions, state watchers and in-process validators a host holds, each. Rationale:
-	 * they are the embedding program's own callbacks, each called per delivery; 64 topics is
-	 * more than any program here uses, and a fixed table needs no allocation on the loop. */
+	/* Subscriptions, state and member watchers and in-process validators a host holds, each.
+	 * Rationale: they are the embedding program's own callbacks, each called per delivery; 64
+	 * topics is more than any program here uses, and a fixed table needs no allocation on the
+	 * loop. */
 	HS_HOST_SUBSCRIPTIONS_MAX = 64,
 	/* Configuration entries (hs_host_set, hs_host_set_default and flags) a host keeps.
 	 * Rationale: hearsay.conf has about 80 keys; repeatable ones (seednode, addnode,

@@ -813,6 +813,15 @@ static const struct knob {
 	     "seconds between feeler sessions, 0: none (default 120)"),
 	KNOB("rotate_interval_s", rotate_interval_ns, U_S, 0, 86400,
 	     "seconds between outbound rotations, 0: off (default 600)"),
+	KNOB("heartbeat_interval_s", heartbeat_interval_ns, U_S, 0,
+	     HS_HEARTBEAT_INTERVAL_MAX_MS / 1000,
+	     "seconds between our signed heartbeats, 0: none, not a member (default 10)"),
+	KNOB("suspect_heartbeats", suspect_heartbeats, U_COUNT, 1, 999,
+	     "a member's intervals without a heartbeat before it is suspect (default 3)"),
+	KNOB("dead_heartbeats", dead_heartbeats, U_COUNT, 2, 1000,
+	     "a member's intervals without a heartbeat before it is dead (default 6)"),
+	KNOB("member_reap_s", member_reap_ns, U_S, 1, 31536000,
+	     "seconds dead and left members stay listed (default 86400)"),
 	KNOB("addrbook_max", addrbook_max, U_COUNT, 16, 1000000,
 	     "node records the address book keeps (default 4096)"),
 	KNOB("verifies_per_s", verifies_per_s, U_COUNT, 1, 1000000000,
@@ -854,6 +863,23 @@ void hs_config_node_knobs(const struct hs_config *c, struct hs_node_config *nc)
 			memcpy(at, &v, sizeof(v));
 		}
 	}
+}
+
+/* The membership knobs together (the core refuses a node config that breaks this): a member
+ * is suspect before it is dead, so dead_heartbeats, given or default, exceeds
+ * suspect_heartbeats. */
+static bool membership_ok(const struct hs_config *c, char *err, size_t errlen)
+{
+	struct hs_node_config nc;
+	hs_node_config_default(&nc);
+	hs_config_node_knobs(c, &nc);
+	if (nc.dead_heartbeats > nc.suspect_heartbeats)
+		return true;
+	snprintf(err, errlen,
+	         "dead_heartbeats (%u) must be more than suspect_heartbeats (%u): a member is "
+	         "suspect before it is dead",
+	         (unsigned)nc.dead_heartbeats, (unsigned)nc.suspect_heartbeats);
+	return false;
 }
 
 /* Keys renamed to the one-name rule: still read, with a warning, until a release drops them. */
@@ -1218,6 +1244,8 @@ static enum hs_config_result load(struct hs_config *c, int argc, char **argv, ch
 		         "not, and 0 > score_gossip > score_graylist > score_ban >= -1000");
 		return HS_CONFIG_BAD;
 	}
+	if (r == HS_CONFIG_OK && !membership_ok(c, err, errlen))
+		return HS_CONFIG_BAD;
 	if (r == HS_CONFIG_OK && c->maxoutbound > c->maxconnections) {
 		snprintf(err, errlen, "outbound (%u) exceeds peers_max (%u)", c->maxoutbound,
 		         c->maxconnections);

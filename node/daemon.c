@@ -504,6 +504,10 @@ static void handle_event(struct hs_daemon *d, const struct hs_event *ev)
 		hs_rpc_notify_state(d, ev);
 		hs_host_state_changed(d, ev);
 		break;
+	case HS_EV_MEMBER:
+		hs_members_on_event(d, ev);
+		hs_host_member_changed(d, ev);
+		break;
 	case HS_EV_DIAL:
 		if (!d->stopping)
 			dial(d, &ev->addr);

@@ -11,6 +11,7 @@
  * loop) upnp.c     the optional UPnP port mapping, off the loop thread names.c    peers and seeds
  * named by host, and DNS seeds: resolved off the loop thread
  *   recent.c   the ring of recently delivered rumors behind listrumors
+ *   members.c  membership for operators: getmembers, member counts, member events' log lines
  *
  * The driver is thin: it moves bytes, time and events between sockets, the store and the core
  * (the pump: input -> write pending bytes -> handle events -> re-arm the one timer). It makes
@@ -71,6 +72,7 @@ struct rpc_client {
 	bool authed;
 	bool subscribed;
 	char topic[HS_TOPIC_MAX + 1]; /* empty: every topic */
+	bool members;                 /* subscribe members: member notifications */
 	bool closing;
 	size_t backlog; /* bytes written but not yet flushed */
 };
@@ -160,6 +162,7 @@ int hs_daemon_repair(struct hs_daemon *d);
 /* host.c: what the node gives the host API's callbacks. */
 void hs_host_deliver(struct hs_daemon *d, const struct hs_event *ev);
 void hs_host_state_changed(struct hs_daemon *d, const struct hs_event *ev);
+void hs_host_member_changed(struct hs_daemon *d, const struct hs_event *ev);
 /* An in-process validator's verdict for rm, or HS_ACCEPT when the topic has none. */
 enum hs_verdict hs_host_validate(struct hs_daemon *d, const struct hs_rumor *rm,
                                  const uint8_t id[HS_ID_LEN]);
@@ -188,6 +191,8 @@ void hs_rpc_stop(struct hs_daemon *d);
 void hs_rpc_notify_rumor(struct hs_daemon *d, const struct hs_event *ev);
 /* A state entry changed: notify subscribers without a topic filter. */
 void hs_rpc_notify_state(struct hs_daemon *d, const struct hs_event *ev);
+/* A member event (HS_EV_MEMBER): notify `subscribe members` clients. */
+void hs_rpc_notify_member(struct hs_daemon *d, const struct hs_event *ev);
 json_t *hs_entry_json(const struct hs_entry *e, const uint8_t id[HS_ID_LEN]);
 /* Sends one JSON value as a line to a client (takes a reference to v). */
 void hs_rpc_send(struct rpc_client *c, json_t *v);
@@ -322,6 +327,22 @@ void hs_recent_deliver(struct hs_daemon *d, const struct hs_event *ev);
 json_t *hs_recent_cursor_json(const struct hs_daemon *d);
 /* listrumors TOPIC [CURSOR] [COUNT]: a result, or NULL with *code and *message set. */
 json_t *hs_recent_rpc_list(struct hs_daemon *d, json_t *params, int *code, const char **message);
+
+/* members.c: membership for operators and RPC clients. */
+const char *hs_member_status_name(uint8_t status); /* alive, suspect, dead, left */
+const char *hs_member_change_name(uint8_t change); /* join, alive, suspect, dead, leave, update */
+/* {id, addr, status, generation, heartbeat, interval_ms, first_seen, last_seen,
+ * status_since}; addr null when its family is 0. */
+json_t *hs_member_json(const struct hs_member *m, const struct hs_netaddr *addr);
+/* The members table, sorted by id (malloc'd, the caller frees); *n receives how many. NULL
+ * when out of memory. */
+struct hs_member_info *hs_members_sorted(struct hs_daemon *d, size_t *n);
+/* getmembers [STATUS]: a result, or NULL with *code and *message set. */
+json_t *hs_members_rpc_get(struct hs_daemon *d, json_t *params, int *code, const char **message);
+/* getnetworkinfo's "members": {alive, suspect, dead, left, total}. */
+json_t *hs_members_counts_json(struct hs_daemon *d);
+/* HS_EV_MEMBER: one log line for a change of status, then subscribers are notified. */
+void hs_members_on_event(struct hs_daemon *d, const struct hs_event *ev);
 
 /* upnp.c */
 /* Starts the UPnP thread (upnp=1). */

@@ -50,6 +50,12 @@ struct watcher {
 	void *ctx;
 };
 
+struct member_watcher {
+	bool used;
+	hs_member_fn fn;
+	void *ctx;
+};
+
 struct hs_host {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -70,6 +76,7 @@ struct hs_host {
 	struct sub subs[HS_HOST_SUBSCRIPTIONS_MAX];
 	struct validator validators[HS_HOST_SUBSCRIPTIONS_MAX];
 	struct watcher watchers[HS_HOST_SUBSCRIPTIONS_MAX];
+	struct member_watcher member_watchers[HS_HOST_SUBSCRIPTIONS_MAX];
 
 	struct hs_daemon *d;
 	char error[1024];
@@ -407,6 +414,7 @@ int hs_host_set_validator(struct hs_host *h, const char *topic, hs_validate_fn f
 
 struct watch_arg {
 	hs_state_fn fn;
+	hs_member_fn member_fn;
 	void *ctx;
 };
 
@@ -414,6 +422,13 @@ static int do_watch(struct hs_host *h, void *arg)
 {
 	struct watch_arg *a = arg;
 	for (size_t i = 0; i < HS_HOST_SUBSCRIPTIONS_MAX; i++) {
+		if (a->member_fn) {
+			struct member_watcher *w = &h->member_watchers[i];
+			if (w->used)
+				continue;
+			*w = (struct member_watcher){ true, a->member_fn, a->ctx };
+			return 0;
+		}
 		struct watcher *w = &h->watchers[i];
 		if (w->used)
 			continue;
@@ -429,7 +444,15 @@ int hs_host_watch_state(struct hs_host *h, hs_state_fn fn, void *ctx)
 {
 	if (!h || !fn)
 		return HS_ERR_INVALID;
-	struct watch_arg a = { fn, ctx };
+	struct watch_arg a = { .fn = fn, .ctx = ctx };
+	return on_loop(h, do_watch, &a);
+}
+
+int hs_host_watch_members(struct hs_host *h, hs_member_fn fn, void *ctx)
+{
+	if (!h || !fn)
+		return HS_ERR_INVALID;
+	struct watch_arg a = { .member_fn = fn, .ctx = ctx };
 	return on_loop(h, do_watch, &a);
 }
 
@@ -488,6 +511,43 @@ void hs_host_state_changed(struct hs_daemon *d, const struct hs_event *ev)
 			continue;
 		h->in_callback++;
 		w->fn(w->ctx, &s);
+		h->in_callback--;
+	}
+}
+
+/* The public form of a member; the core's times (hs_daemon_now) are Unix ns. */
+static void member_of(struct hs_host_member *out, const struct hs_member *m,
+                      const struct hs_netaddr *addr)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->id, m->id, HS_KEY_LEN);
+	if (addr->family) {
+		char s[HS_NETADDR_STRLEN];
+		hs_netaddr_format(addr, s);
+		snprintf(out->addr, sizeof(out->addr), "%s", s);
+	}
+	out->status = m->status;
+	out->generation = m->generation;
+	out->heartbeat = m->heartbeat;
+	out->interval_ms = m->interval_ns / HS_NS_PER_MS;
+	out->first_seen_ms = m->first_seen_ns / HS_NS_PER_MS;
+	out->last_seen_ms = m->last_seen_ns / HS_NS_PER_MS;
+	out->status_since_ms = m->status_ns / HS_NS_PER_MS;
+}
+
+void hs_host_member_changed(struct hs_daemon *d, const struct hs_event *ev)
+{
+	struct hs_host *h = d->host;
+	if (!h)
+		return;
+	struct hs_host_member m;
+	member_of(&m, &ev->member, &ev->addr);
+	for (size_t i = 0; i < HS_HOST_SUBSCRIPTIONS_MAX; i++) {
+		struct member_watcher *w = &h->member_watchers[i];
+		if (!w->used)
+			continue;
+		h->in_callback++;
+		w->fn(w->ctx, (enum hs_host_member_change)ev->change, &m);
 		h->in_callback--;
 	}
 }
@@ -1047,4 +1107,35 @@ int hs_host_peers(struct hs_host *h, struct hs_host_peer *out, size_t max, size_
 		return HS_ERR_INVALID;
 	struct peers_arg a = { out, max, n };
 	return on_loop(h, do_peers, &a);
+}
+
+struct members_arg {
+	struct hs_host_member *out;
+	size_t max, *n;
+};
+
+static int do_members(struct hs_host *h, void *arg)
+{
+	struct members_arg *a = arg;
+	int rc = need_node(h);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	struct hs_member_info *all = hs_members_sorted(h->d, &n);
+	if (!all)
+		return HS_ERR_NOMEM;
+	for (size_t i = 0; i < n && i < a->max; i++)
+		member_of(&a->out[i], &all[i].m, &all[i].addr);
+	free(all);
+	if (a->n)
+		*a->n = n;
+	return 0;
+}
+
+int hs_host_members(struct hs_host *h, struct hs_host_member *out, size_t max, size_t *n)
+{
+	if (!h || (!out && max))
+		return HS_ERR_INVALID;
+	struct members_arg a = { out, max, n };
+	return on_loop(h, do_members, &a);
 }

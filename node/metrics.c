@@ -170,6 +170,13 @@ static const struct {
 	     "stored until the next start)."),
 	STAT("signature_checks_admitted_total", verify_admitted,
 	     "Signature checks on peer data the verification budget allowed."),
+	STAT("heartbeats_sent_total", heartbeats_sent, "Heartbeats this node signed."),
+	STAT("heartbeats_malformed_total", heartbeats_malformed,
+	     "Signed heartbeats whose value is not a heartbeat, ignored for membership."),
+	STAT("members_evicted_total", members_evicted,
+	     "Members forgotten to make room in a full members table."),
+	STAT("members_reaped_total", members_reaped,
+	     "Dead and left members forgotten after member_reap_s."),
 };
 
 static void render_messages(struct text *t, const struct hs_node_stats *st)
@@ -257,6 +264,12 @@ static void render_gauges(struct text *t, struct hs_daemon *d)
 	sample(t, "state_entries", u.state_entries);
 	family(t, "state_bytes", "gauge", "Encoded bytes of the state entries held.");
 	sample(t, "state_bytes", u.state_bytes);
+	family(t, "members", "gauge",
+	       "Members (nodes whose signed heartbeat we have seen, ourselves included), by "
+	       "status.");
+	for (uint8_t k = HS_MEMBER_ALIVE; k <= HS_MEMBER_LEFT; k++)
+		emit(t, "hearsay_members{status=\"%s\"} %zu\n", hs_member_status_name(k),
+		     u.members[k]);
 	family(t, "equivocations_total", "counter",
 	       "Equivocations seen: two signed state entries for one version.");
 	sample(t, "equivocations_total", hs_node_equivocations(d->node));

@@ -322,6 +322,22 @@ void hs_rpc_notify_state(struct hs_daemon *d, const struct hs_event *ev)
 	json_decref(params);
 }
 
+void hs_rpc_notify_member(struct hs_daemon *d, const struct hs_event *ev)
+{
+	json_t *params = NULL;
+	for (struct rpc_client *c = d->clients; c; c = c->next) {
+		if (!c->members || c->closing)
+			continue;
+		if (!params) {
+			params = json_pack("{s:s}", "change", hs_member_change_name(ev->change));
+			json_object_update_new(params, hs_member_json(&ev->member, &ev->addr));
+		}
+		hs_rpc_send(c, json_pack("{s:s, s:s, s:O}", "jsonrpc", "2.0", "method", "member",
+		                         "params", params));
+	}
+	json_decref(params);
+}
+
 void hs_rpc_notify_rumor(struct hs_daemon *d, const struct hs_event *ev)
 {
 	json_t *params = NULL;

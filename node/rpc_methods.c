@@ -390,6 +390,7 @@ static json_t *m_getnetworkinfo(struct call *k)
 	                    json_integer((json_int_t)((now(k) - d->started_ns) / HS_NS_PER_S)));
 	json_object_set_new(o, "localaddresses", local_addresses(d));
 	json_object_set_new(o, "upnp", hs_upnp_json(d));
+	json_object_set_new(o, "members", hs_members_counts_json(d));
 	json_object_set_new(o, "store_readonly", json_boolean(hs_persist_readonly(d)));
 	json_object_set_new(o, "store_error",
 	                    hs_persist_readonly(d) ? json_string(hs_persist_error(d))
@@ -743,6 +744,9 @@ static json_t *m_getrumor(struct call *k)
 	return hs_rumor_json(&rm, id);
 }
 
+/* The stream subscribe members opens instead of a topic's. */
+#define MEMBERS_STREAM "members"
+
 static json_t *m_subscribe(struct call *k)
 {
 	const char *topic = str_param(k, 0);
@@ -750,6 +754,10 @@ static json_t *m_subscribe(struct call *k)
 		return fail(k, E_PARAMS, "%s",
 		            "subscribe needs a connection that stays open: use the Unix socket "
 		            "(hearsay-cli subscribe)");
+	if (topic && strcmp(topic, MEMBERS_STREAM) == 0 && json_array_size(k->params) == 1) {
+		k->c->members = true;
+		return json_pack("{s:s}", "subscribed", MEMBERS_STREAM);
+	}
 	if (too_many(k, 1) || (json_array_size(k->params) == 1 &&
 	                       (!topic || !hs_name_is_valid(topic, strlen(topic), HS_TOPIC_MAX))))
 		return fail(k, E_PARAMS, "%s", "subscribe takes an optional valid TOPIC");
@@ -832,6 +840,9 @@ static json_t *m_setstate(struct call *k)
 	const char *key = str_param(k, 0), *value = str_param(k, 1);
 	if (too_many(k, 2) || !key || !value)
 		return fail(k, E_PARAMS, "%s", "setstate needs KEY and VALUE");
+	if (hs_key_is_reserved(key, strlen(key)))
+		return fail(k, E_PARAMS, "%s",
+		            "keys starting with hs. are hearsay's own (hs.heartbeat: membership)");
 	if (hs_persist_readonly(k->d))
 		return readonly_fail(k, "setstate");
 	uint8_t id[HS_ID_LEN];
@@ -864,6 +875,10 @@ static json_t *m_delstate(struct call *k)
 	const char *key = str_param(k, 0);
 	if (too_many(k, 1) || !key)
 		return fail(k, E_PARAMS, "%s", "delstate needs KEY");
+	if (hs_key_is_reserved(key, strlen(key)))
+		return fail(k, E_PARAMS, "%s",
+		            "keys starting with hs. are hearsay's own: leave sends the signed "
+		            "tombstone of hs.heartbeat");
 	struct hs_entry e;
 	if (hs_node_get_state(k->d->node, hs_identity_pubkey(k->d->id), key, &e) != 0)
 		return fail(k, E_NOTFOUND, "%s", "no such key");
@@ -986,6 +1001,29 @@ static json_t *m_stop(struct call *k)
 	return json_string("hearsay stopping");
 }
 
+/* The graceful leave: our signed leave goes to every peer whole, then the stop of m_stop, whose
+ * disconnects follow it on each session (so peers list us as left, not dead). */
+static json_t *m_leave(struct call *k)
+{
+	if (too_many(k, 0))
+		return fail(k, E_PARAMS, "%s", "leave takes no parameters");
+	int rc = hs_node_leave(k->d->node, now(k));
+	if (rc == HS_ERR_INVALID) {
+		hs_daemon_stop(k->d, "RPC leave; heartbeats are off, so no member list to leave");
+		return json_string("hearsay stopping: heartbeats are off (heartbeat_interval_s=0), "
+		                   "so this node was in no member list");
+	}
+	if (rc && rc != HS_ERR_EXISTS) /* EXISTS: left already (a stop is under way) */
+		return fail(k, E_INTERNAL, "cannot sign the leave: %s", hs_strerror(rc));
+	hs_daemon_stop(k->d, "RPC leave");
+	return json_string("hearsay stopping: left the network");
+}
+
+static json_t *m_getmembers(struct call *k)
+{
+	return hs_members_rpc_get(k->d, k->params, k->code, k->message);
+}
+
 static json_t *m_getseedstats(struct call *k)
 {
 	return hs_seed_rpc_stats(k->d, k->params, k->code, k->message);
@@ -1046,7 +1084,7 @@ static const struct method methods[] = {
 	{ "publish", m_publish, "publish TOPIC DATA" },
 	{ "publishhex", m_publishhex, "publishhex TOPIC HEX" },
 	{ "getrumor", m_getrumor, "getrumor ID" },
-	{ "subscribe", m_subscribe, "subscribe [TOPIC]" },
+	{ "subscribe", m_subscribe, "subscribe [TOPIC|members]" },
 	{ "listrumors", m_listrumors, "listrumors TOPIC [CURSOR] [COUNT]" },
 	{ "validate", m_validate, "validate TOPIC" },
 	{ "verdict", m_verdict, "verdict ID accept|reject|ignore" },
@@ -1056,12 +1094,14 @@ static const struct method methods[] = {
 	{ "getstate", m_getstate, "getstate [ORIGIN] KEY" },
 	{ "liststate", m_liststate, "liststate [ORIGIN]" },
 	{ "listequivocations", m_listequivocations, "listequivocations" },
+	{ "getmembers", m_getmembers, "getmembers [alive|suspect|dead|left]" },
 	{ "getseedstats", m_getseedstats, "getseedstats [count]" },
 	{ "exportseeds", m_exportseeds, "exportseeds [list [MINPCT] | zone NAME [PORT] [MINPCT]]" },
 	{ "uptime", m_uptime, "uptime" },
 	{ "ping", m_ping, "ping" },
 	{ "getrpcinfo", m_getrpcinfo, "getrpcinfo" },
 	{ "stop", m_stop, "stop" },
+	{ "leave", m_leave, "leave" },
 	{ "help", m_help, "help [METHOD]" },
 };
 
@@ -1093,7 +1133,7 @@ static const struct method_doc {
 	  "hearsay-cli getvalidationinfo" },
 	{ "getnetworkinfo",
 	  "This node: id, network, listen address, sessions, version, uptime, "
-	  "advertised addresses, UPnP and store state.",
+	  "advertised addresses, UPnP, member counts by status and store state.",
 	  "hearsay-cli getnetworkinfo" },
 	{ "getpeerinfo", "One object per session: id, address, direction, RTT, score, traffic.",
 	  "hearsay-cli getpeerinfo" },
@@ -1134,8 +1174,10 @@ static const struct method_doc {
 	  "hearsay-cli getrumor <64 hex digits>" },
 	{ "subscribe",
 	  "Streams delivered rumors (of TOPIC, or all with state changes) as "
-	  "notifications, each rumor with its listrumors cursor; Unix socket only.",
-	  "hearsay-cli subscribe news" },
+	  "notifications, each rumor with its listrumors cursor; subscribe members streams "
+	  "member events instead (join, alive, suspect, dead, leave, update, each with the "
+	  "member as getmembers shows it). Unix socket only.",
+	  "hearsay-cli subscribe members" },
 	{ "listrumors",
 	  "Rumors delivered after CURSOR (none: the oldest held), oldest first, at most COUNT "
 	  "(default 100, max 1000), of TOPIC (\"\" or * for all), with the cursor to pass next, "
@@ -1157,6 +1199,12 @@ static const struct method_doc {
 	  "were seen, and the first proofs kept, each as both signed entries (decoded and as "
 	  "signed_hex, which anyone can verify against the origin's key).",
 	  "hearsay-cli listequivocations" },
+	{ "getmembers",
+	  "Every node whose signed heartbeat this node has seen (itself included), by id: "
+	  "address when known, status (alive, suspect, dead or left), generation, heartbeat "
+	  "version, declared interval, and first_seen, last_seen and status_since as Unix "
+	  "seconds; STATUS keeps only the members in that status.",
+	  "hearsay-cli getmembers dead" },
 	{ "uptime", "Seconds since the node started.", "hearsay-cli uptime" },
 	{ "ping", "Answers null: the node is up and the RPC works.", "hearsay-cli ping" },
 	{ "getrpcinfo",
@@ -1164,6 +1212,10 @@ static const struct method_doc {
 	  "refused, unauthorized and oversized requests.",
 	  "hearsay-cli getrpcinfo" },
 	{ "stop", "Stops the node gracefully.", "hearsay-cli stop" },
+	{ "leave",
+	  "Leaves the network gracefully: signs this node's leave and sends it to every peer "
+	  "(they list it as left, not dead), then stops as stop does.",
+	  "hearsay-cli leave" },
 	{ "help", "Lists every method's usage; help METHOD describes one, with an example.",
 	  "hearsay-cli help publish" },
 };

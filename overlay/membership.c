@@ -60,7 +60,8 @@ static void report(struct hs_node *node, const struct hs_member *m, enum hs_memb
 static void on_change(void *ctx, const struct hs_member *m, enum hs_member_change c)
 {
 	struct hs_node *node = ctx;
-	hs_node_log(node, HS_LOG_INFO, "member %02x%02x%02x%02x %s", m->id[0], m->id[1], m->id[2],
+	/* Debug only: the driver logs the event (HS_EV_MEMBER) with what it knows besides. */
+	hs_node_log(node, HS_LOG_DEBUG, "member %02x%02x%02x%02x %s", m->id[0], m->id[1], m->id[2],
 	            m->id[3], c == HS_MEMBER_SUSPECTED ? "is suspect" : "is dead");
 	report(node, m, c);
 }

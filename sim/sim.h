@@ -113,6 +113,8 @@ struct hs_sim_config {
 	uint64_t eager_wait_max_ns, feeler_interval_ns, heartbeat_interval_ns;
 	uint64_t request_nonpreferred_delay_ns, rotate_interval_ns, bantime_ns;
 	uint64_t verifies_per_s;
+	size_t suspect_heartbeats, dead_heartbeats;
+	uint64_t member_reap_ns;
 	struct hs_score_params score;
 
 	/* Adversaries (docs/SIM.md §9). byzantine == 0 is an honest run, even with attack set

@@ -99,6 +99,9 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes)
 	 * about it): every heartbeat is one more object from every node, which at the simulator's
 	 * few rumors would outweigh the dissemination being measured (docs/SIM.md). */
 	cfg->heartbeat_interval_ns = 0;
+	cfg->suspect_heartbeats = nc.suspect_heartbeats;
+	cfg->dead_heartbeats = nc.dead_heartbeats;
+	cfg->member_reap_ns = nc.member_reap_ns;
 	cfg->request_nonpreferred_delay_ns = nc.request_nonpreferred_delay_ns;
 	cfg->rotate_interval_ns = nc.rotate_interval_ns;
 	cfg->bantime_ns = nc.bantime_ns;
@@ -197,6 +200,10 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 		return "attack start and victim restart must be at most a day";
 	if (c->heartbeat_interval_ns != 0 && c->heartbeat_interval_ns < 100 * HS_NS_PER_MS)
 		return "the heartbeat interval must be 0 (none) or at least 0.1 s";
+	if (c->suspect_heartbeats < 1 || c->dead_heartbeats <= c->suspect_heartbeats ||
+	    c->member_reap_ns == 0 || c->member_reap_ns > 365 * 24 * 3600 * HS_NS_PER_S)
+		return "suspect-heartbeats must be at least 1, dead-heartbeats more than it, and "
+		       "member-reap-s 1 s .. a year";
 	/* Bounds that keep every absolute time far from overflowing 64 bits. */
 	const uint64_t hour = 3600 * HS_NS_PER_S, day = 24 * hour;
 	if (c->join_window_ns > hour || c->warmup_ns > day || c->tail_ns > day ||
@@ -513,6 +520,9 @@ static void make_core(struct hs_sim *sim, struct sim_node *n)
 	nc.lazy_request_delay_ns = sim->cfg.lazy_delay_ns;
 	nc.feeler_interval_ns = sim->cfg.feeler_interval_ns;
 	nc.heartbeat_interval_ns = sim->cfg.heartbeat_interval_ns;
+	nc.suspect_heartbeats = (uint32_t)sim->cfg.suspect_heartbeats;
+	nc.dead_heartbeats = (uint32_t)sim->cfg.dead_heartbeats;
+	nc.member_reap_ns = sim->cfg.member_reap_ns;
 	nc.addrbook_max = sim->cfg.addrbook_max;
 	nc.request_nonpreferred_delay_ns = sim->cfg.request_nonpreferred_delay_ns;
 	nc.rotate_interval_ns = sim->cfg.rotate_interval_ns;

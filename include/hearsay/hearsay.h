@@ -158,6 +158,41 @@ struct hs_state {
 typedef void (*hs_state_fn)(void *ctx, const struct hs_state *s);
 HS_MUST_USE int hs_host_watch_state(struct hs_host *h, hs_state_fn fn, void *ctx);
 
+/* A member: a node whose signed heartbeat this host has seen (docs/PROTOCOL.md §9.8), itself
+ * included. Only the member's key signs its heartbeat and its leave, so no peer can make a
+ * node look alive or left; a peer can only delay the news. */
+enum hs_host_member_status {
+	HS_HOST_MEMBER_ALIVE = 1,   /* its heartbeat made progress recently */
+	HS_HOST_MEMBER_SUSPECT = 2, /* none for suspect_heartbeats of its intervals */
+	HS_HOST_MEMBER_DEAD = 3,    /* none for dead_heartbeats of its intervals */
+	HS_HOST_MEMBER_LEFT = 4,    /* it signed a leave (it stopped gracefully) */
+};
+struct hs_host_member {
+	uint8_t id[HS_HOST_ID_LEN];
+	char addr[64];            /* "1.2.3.4:7070" or "[2001:db8::1]:7070"; "" when unknown */
+	int status;               /* enum hs_host_member_status */
+	uint64_t generation;      /* rises at each of its restarts, which make it alive again */
+	uint64_t heartbeat;       /* its newest heartbeat's version */
+	uint64_t interval_ms;     /* the heartbeat interval it declares */
+	uint64_t first_seen_ms;   /* Unix ms: its first heartbeat reached us */
+	uint64_t last_seen_ms;    /* Unix ms: its heartbeat last made progress */
+	uint64_t status_since_ms; /* Unix ms: its status last changed */
+};
+/* What changed (Serf's member-join, -update, -failed, -leave events and SWIM's suspect). */
+enum hs_host_member_change {
+	HS_HOST_MEMBER_JOINED = 1,    /* first seen alive */
+	HS_HOST_MEMBER_RECOVERED = 2, /* suspect, dead or left before: alive again */
+	HS_HOST_MEMBER_SUSPECTED = 3,
+	HS_HOST_MEMBER_FAILED = 4,   /* declared dead */
+	HS_HOST_MEMBER_DEPARTED = 5, /* signed a leave */
+	HS_HOST_MEMBER_UPDATED = 6,  /* one of its other state entries changed */
+};
+/* Called for every member event, on the loop thread; m is the member after the change.
+ * HS_ERR_FULL beyond 64 watchers (HS_HOST_SUBSCRIPTIONS_MAX). */
+typedef void (*hs_member_fn)(void *ctx, enum hs_host_member_change change,
+                             const struct hs_host_member *m);
+HS_MUST_USE int hs_host_watch_members(struct hs_host *h, hs_member_fn fn, void *ctx);
+
 /* ---- run ----------------------------------------------------------------------------------- */
 
 /* Starts the host on a thread of its own; returns once it listens, its store is open and
@@ -169,7 +204,8 @@ HS_MUST_USE int hs_host_start(struct hs_host *h);
 HS_MUST_USE int hs_host_run(struct hs_host *h);
 /* Starts the host inside the application's libuv loop, which must run for the host to. */
 HS_MUST_USE int hs_host_start_on(struct hs_host *h, struct uv_loop_s *loop);
-/* Stops the host: peers are told we leave, sessions close (at most 2 s), the store closes.
+/* Stops the host: peers are told we leave (with a signed leave when heartbeats are on, so
+ * members list us as left rather than dead), sessions close (at most 2 s), the store closes.
  * From another thread it returns when the host has stopped; from the loop thread it begins
  * the stop and returns at once. Stopping a stopped host is a no-op. */
 int hs_host_stop(struct hs_host *h);
@@ -218,6 +254,11 @@ struct hs_host_peer {
 };
 /* Fills up to max sessions; *n receives how many there are (may exceed max). */
 HS_MUST_USE int hs_host_peers(struct hs_host *h, struct hs_host_peer *out, size_t max, size_t *n);
+/* Fills up to max members (struct hs_host_member, above), sorted by id; *n receives how many
+ * there are (may exceed max). Ourselves included, unless heartbeat_interval_s=0 here: then we
+ * sign no heartbeat and are in nobody's list, ours included. */
+HS_MUST_USE int hs_host_members(struct hs_host *h, struct hs_host_member *out, size_t max,
+                                size_t *n);
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,8 @@
  * object per delivered rumor until interrupted, and exits 1 when the node goes away.
  * -rpcauth=USER prints an rpcauth= line for hearsay.conf and its password.
  * `validate TOPIC` (Unix socket only) prints each rumor to judge and reads
- * "ID accept|reject|ignore" verdict lines from stdin.
+ * "ID accept|reject|ignore" verdict lines from stdin. `members [-status S] [-format json]`
+ * is getmembers as Serf's `serf members` prints it: an aligned table by default.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,7 +55,11 @@ static void usage(void)
 	      "Sends one JSON-RPC request to hearsayd and prints the result; `hearsay-cli help`\n"
 	      "lists the methods and `hearsay-cli help METHOD` (or METHOD -help) describes one.\n"
 	      "ARGS are the method's positional parameters; after --, every word is one.\n"
-	      "`subscribe` prints one JSON object per delivered rumor until interrupted.\n\n"
+	      "`subscribe` prints one JSON object per delivered rumor until interrupted.\n"
+	      "`members [-status alive|suspect|dead|left] [-format json]` prints the\n"
+	      "members (getmembers) as a table: Node (id prefix), Address, Status,\n"
+	      "Generation, Heartbeat; -format json prints getmembers' JSON array.\n"
+	      "`leave` leaves the network gracefully and stops the node.\n\n"
 	      "Options (also read from hearsay.conf, without the dash; flags win):\n"
 	      "  -datadir=DIR       the node's data directory (default ~/.hearsay)\n"
 	      "  -conf=FILE         the config file (default DATADIR/hearsay.conf)\n"
@@ -221,7 +226,8 @@ struct opts {
 	bool http;
 	bool use_stdin, stdindata;
 	bool text;
-	int first; /* argv index of METHOD */
+	bool json_asked; /* -format=json given: JSON even where a table is the default */
+	int first;       /* argv index of METHOD */
 };
 
 /* One option, from the command line (cli) or the config file. 1: taken; 0: unknown (an
@@ -269,6 +275,7 @@ static int set_opt(struct opts *o, const char *a, bool cli)
 	}
 	if (strcmp(a, "format=text") == 0 || strcmp(a, "format=json") == 0) {
 		o->text = strcmp(a, "format=text") == 0;
+		o->json_asked = !o->text && cli;
 		return 1;
 	}
 	return 0;
@@ -630,6 +637,89 @@ static bool is_help_flag(const char *a)
 	       strcmp(a, "-?") == 0;
 }
 
+/* `members`: getmembers' array as an aligned table, Serf's `serf members` layout. */
+static void print_members(json_t *a)
+{
+	static const char *const head[] = { "Node", "Address", "Status", "Generation",
+		                            "Heartbeat" };
+	enum { COLS = 5 };
+	size_t rows = json_array_size(a), w[COLS];
+	char(*cell)[COLS][64] = calloc(rows ? rows : 1, sizeof(*cell));
+	if (!cell) {
+		fputs("hearsay-cli: out of memory\n", stderr);
+		return;
+	}
+	for (int c = 0; c < COLS; c++)
+		w[c] = strlen(head[c]);
+	for (size_t i = 0; i < rows; i++) {
+		json_t *m = json_array_get(a, i);
+		const char *id = json_string_value(json_object_get(m, "id"));
+		const char *addr = json_string_value(json_object_get(m, "addr"));
+		const char *status = json_string_value(json_object_get(m, "status"));
+		snprintf(cell[i][0], 64, "%.8s", id ? id : "?");
+		snprintf(cell[i][1], 64, "%s", addr ? addr : "-");
+		snprintf(cell[i][2], 64, "%s", status ? status : "?");
+		snprintf(cell[i][3], 64, "%lld",
+		         (long long)json_integer_value(json_object_get(m, "generation")));
+		snprintf(cell[i][4], 64, "%lld",
+		         (long long)json_integer_value(json_object_get(m, "heartbeat")));
+		for (int c = 0; c < COLS; c++)
+			if (strlen(cell[i][c]) > w[c])
+				w[c] = strlen(cell[i][c]);
+	}
+	for (size_t i = 0; i <= rows; i++) {
+		for (int c = 0; c < COLS; c++) {
+			const char *v = i == 0 ? head[c] : cell[i - 1][c];
+			if (c == COLS - 1)
+				printf("%s\n", v);
+			else
+				printf("%-*s  ", (int)w[c], v);
+		}
+	}
+	free(cell);
+}
+
+/* `members [-status S] [-format json|table]` (a flag's value after '=' or as the next word):
+ * getmembers' params. 0, or the exit status after a message. */
+static int members_args(int argc, char **argv, int first, json_t **params, bool *table)
+{
+	*params = json_array();
+	for (int i = first + 1; i < argc; i++) {
+		const char *a = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-' ? 2 : 1);
+		if (argv[i][0] != '-')
+			goto bad;
+		if (is_help_flag(argv[i])) {
+			fputs("Usage: hearsay-cli members [-status alive|suspect|dead|left] "
+			      "[-format table|json]\n",
+			      stdout);
+			exit(0);
+		}
+		const char *flag = strncmp(a, "status", 6) == 0   ? "status"
+		                   : strncmp(a, "format", 6) == 0 ? "format"
+		                                                  : NULL;
+		if (!flag || (a[6] != '\0' && a[6] != '='))
+			goto bad;
+		const char *v = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
+		if (!v)
+			goto bad;
+		if (strcmp(flag, "status") == 0) {
+			json_array_clear(*params);
+			json_array_append_new(*params, json_string(v));
+		} else if (strcmp(v, "json") == 0 || strcmp(v, "table") == 0) {
+			*table = strcmp(v, "table") == 0;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	fprintf(stderr, "hearsay-cli: members takes -status alive|suspect|dead|left and -format "
+	                "table|json\n");
+	json_decref(*params);
+	*params = NULL;
+	return 64;
+}
+
 static void print_reply(json_t *r, bool text, bool stream)
 {
 	if (stream && !text) {
@@ -712,7 +802,14 @@ int main(int argc, char **argv)
 	/* METHOD -help (anywhere before --) asks for the method's help, never sends it as data;
 	 * after --, every word is an argument (the first -- itself is not one). */
 	json_t *params = NULL;
-	for (int i = o.first + 1; i < argc; i++) {
+	bool table = false;
+	if (strcmp(method, "members") == 0) {
+		table = !o.json_asked;
+		if ((code = members_args(argc, argv, o.first, &params, &table)) != 0)
+			return code;
+		method = "getmembers";
+	}
+	for (int i = o.first + 1; i < argc && !params; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof(char *));
 			argc--;
@@ -737,7 +834,10 @@ int main(int argc, char **argv)
 		json_decref(req);
 		if (!r || !(r = check_reply(r, &code)))
 			return code;
-		print_reply(r, o.text, false);
+		if (table)
+			print_members(json_object_get(r, "result"));
+		else
+			print_reply(r, o.text, false);
 		json_decref(r);
 		return 0;
 	}
@@ -781,7 +881,10 @@ int main(int argc, char **argv)
 		setsockopt(fileno(f), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		return validate_loop(f);
 	}
-	print_reply(r, o.text, stream);
+	if (table)
+		print_members(json_object_get(r, "result"));
+	else
+		print_reply(r, o.text, stream);
 	json_decref(r);
 	int rc = 0;
 	if (stream) {

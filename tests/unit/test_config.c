@@ -268,6 +268,69 @@ static void test_validation_keys(void)
 #undef K2
 }
 
+/* The membership knobs reach the node config in their units; each bound, and dead above
+ * suspect (given or default), is checked with an error naming the keys. */
+static void test_membership_keys(void)
+{
+	static struct hs_config c;
+	char err[512];
+	struct hs_node_config nc;
+	const char *const ok[] = { "hearsayd",
+		                   "-datadir=/nonexistent/hearsay-test-config",
+		                   "-heartbeat_interval_s=2",
+		                   "-suspect_heartbeats=4",
+		                   "-dead_heartbeats=9",
+		                   "-member_reap_s=3600" };
+	CHECK_EQ(load(&c, err, sizeof(err), 6, ok), HS_CONFIG_OK);
+	hs_node_config_default(&nc);
+	hs_config_node_knobs(&c, &nc);
+	CHECK_EQ(nc.heartbeat_interval_ns, 2 * HS_NS_PER_S);
+	CHECK_EQ(nc.suspect_heartbeats, 4u);
+	CHECK_EQ(nc.dead_heartbeats, 9u);
+	CHECK_EQ(nc.member_reap_ns, 3600 * HS_NS_PER_S);
+
+	const char *const dflt[] = { "hearsayd", "-datadir=/nonexistent/hearsay-test-config" };
+	CHECK_EQ(load(&c, err, sizeof(err), 2, dflt), HS_CONFIG_OK);
+	hs_node_config_default(&nc);
+	hs_config_node_knobs(&c, &nc);
+	CHECK_EQ(nc.heartbeat_interval_ns, 10 * HS_NS_PER_S);
+	CHECK_EQ(nc.suspect_heartbeats, 3u);
+	CHECK_EQ(nc.dead_heartbeats, 6u);
+	CHECK_EQ(nc.member_reap_ns, 86400 * HS_NS_PER_S);
+
+	const char *const off[] = { "hearsayd", "-datadir=/nonexistent/hearsay-test-config",
+		                    "-heartbeat_interval_s=0" };
+	CHECK_EQ(load(&c, err, sizeof(err), 3, off), HS_CONFIG_OK);
+	hs_node_config_default(&nc);
+	hs_config_node_knobs(&c, &nc);
+	CHECK_EQ(nc.heartbeat_interval_ns, 0u);
+
+	static const struct {
+		const char *flag, *says;
+	} refused[] = {
+		{ "-heartbeat_interval_s=601", "0..600" },  /* over HS_HEARTBEAT_INTERVAL_MAX_MS */
+		{ "-heartbeat_interval_s=0.5", "seconds" }, /* whole seconds */
+		{ "-suspect_heartbeats=0", "1..999" },      { "-dead_heartbeats=1001", "2..1000" },
+		{ "-member_reap_s=0", "seconds" },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *const argv[] = { "hearsayd",
+			                     "-datadir=/nonexistent/hearsay-test-config",
+			                     refused[i].flag };
+		CHECK_EQ(load(&c, err, sizeof(err), 3, argv), HS_CONFIG_USAGE);
+		CHECK(strstr(err, "expected") && strstr(err, refused[i].says));
+	}
+	/* dead must exceed suspect, the default of the one not given included. */
+	const char *const dead3[] = { "hearsayd", "-datadir=/nonexistent/hearsay-test-config",
+		                      "-dead_heartbeats=3" };
+	CHECK_EQ(load(&c, err, sizeof(err), 3, dead3), HS_CONFIG_BAD);
+	CHECK(strstr(err, "dead_heartbeats (3)") && strstr(err, "suspect_heartbeats (3)"));
+	const char *const suspect6[] = { "hearsayd", "-datadir=/nonexistent/hearsay-test-config",
+		                         "-suspect_heartbeats=6" };
+	CHECK_EQ(load(&c, err, sizeof(err), 3, suspect6), HS_CONFIG_BAD);
+	CHECK(strstr(err, "must be more than") != NULL);
+}
+
 int main(void)
 {
 	RUN(test_good);
@@ -275,5 +338,6 @@ int main(void)
 	RUN(test_lengths);
 	RUN(test_keys);
 	RUN(test_validation_keys);
+	RUN(test_membership_keys);
 	return hs_test_done();
 }

@@ -3,7 +3,7 @@
  * hosts on threads of their own, a third inside an application's libuv loop. Publish and
  * subscribe, validators (reject, pending then a verdict), state and its watchers, and the
  * contract's errors: a bad key, free while running, free from a callback, calls after stop;
- * and the process-wide log sink.
+ * the process-wide log sink; and members (hs_host_members, hs_host_watch_members).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -216,6 +216,104 @@ static void test_log_sink(void)
 	pthread_mutex_unlock(&log_mu);
 }
 
+/* ---- members (B's loop thread) ---- */
+
+static pthread_mutex_t member_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t member_watch_id[HS_HOST_ID_LEN]; /* the member whose events are counted */
+static atomic_int member_joined, member_departed, member_events;
+static bool member_event_ok = true;
+
+static void on_member(void *ctx, enum hs_host_member_change change, const struct hs_host_member *m)
+{
+	(void)ctx;
+	atomic_fetch_add(&member_events, 1);
+	pthread_mutex_lock(&member_mu);
+	bool watched_one = memcmp(m->id, member_watch_id, HS_HOST_ID_LEN) == 0;
+	if (watched_one && change == HS_HOST_MEMBER_JOINED) {
+		member_event_ok &= m->status == HS_HOST_MEMBER_ALIVE && m->interval_ms == 1000;
+		atomic_fetch_add(&member_joined, 1);
+	}
+	if (watched_one && change == HS_HOST_MEMBER_DEPARTED) {
+		member_event_ok &= m->status == HS_HOST_MEMBER_LEFT;
+		atomic_fetch_add(&member_departed, 1);
+	}
+	pthread_mutex_unlock(&member_mu);
+}
+
+/* Whether h lists id with status (and every field a member should have). */
+static bool lists_member(struct hs_host *h, const uint8_t id[HS_HOST_ID_LEN], int status)
+{
+	struct hs_host_member m[8];
+	size_t n = 0;
+	if (hs_host_members(h, m, 8, &n) != 0)
+		return false;
+	uint64_t now_ms = (uint64_t)time(NULL) * 1000;
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (i > 0 && memcmp(m[i - 1].id, m[i].id, HS_HOST_ID_LEN) >= 0)
+			return false; /* sorted by id */
+		if (memcmp(m[i].id, id, HS_HOST_ID_LEN) != 0)
+			continue;
+		return m[i].status == status && m[i].interval_ms == 1000 &&
+		       strncmp(m[i].addr, "127.0.0.1:", 10) == 0 && m[i].generation > 0 &&
+		       m[i].first_seen_ms <= m[i].last_seen_ms &&
+		       m[i].first_seen_ms + 60000 > now_ms && m[i].last_seen_ms < now_ms + 60000 &&
+		       m[i].status_since_ms >= m[i].first_seen_ms;
+	}
+	return false;
+}
+
+static bool wait_member(struct hs_host *h, const uint8_t id[HS_HOST_ID_LEN], int status)
+{
+	for (int i = 0; i < 1500; i++) {
+		if (lists_member(h, id, status))
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+/* Two hosts with a 1 s heartbeat: each lists both alive, the watcher hears the join; A's stop
+ * signs its leave, so B lists it left and hears the departure. */
+static void test_members(void)
+{
+	struct hs_host *a = make_host("ma", base_port + 4, 0);
+	struct hs_host *b = make_host("mb", base_port + 5, base_port + 4);
+	CHECK(hs_host_set(a, "heartbeat_interval_s", "1") == 0);
+	CHECK(hs_host_set(b, "heartbeat_interval_s", "1") == 0);
+	CHECK(hs_host_watch_members(b, on_member, NULL) == 0);
+	CHECK(hs_host_watch_members(b, NULL, NULL) == HS_ERR_INVALID);
+	size_t n = 7;
+	CHECK(hs_host_members(a, NULL, 0, &n) == HS_ERR_STATE); /* not started */
+	uint8_t id_a[HS_HOST_ID_LEN], id_b[HS_HOST_ID_LEN];
+	CHECK(hs_host_start(a) == 0);
+	CHECK(hs_host_id(a, id_a) == 0);
+	pthread_mutex_lock(&member_mu);
+	memcpy(member_watch_id, id_a, HS_HOST_ID_LEN);
+	pthread_mutex_unlock(&member_mu);
+	CHECK(hs_host_start(b) == 0);
+	CHECK(hs_host_id(b, id_b) == 0);
+	CHECK(wait_member(b, id_a, HS_HOST_MEMBER_ALIVE));
+	CHECK(wait_member(b, id_b, HS_HOST_MEMBER_ALIVE)); /* ourselves */
+	CHECK(wait_member(a, id_b, HS_HOST_MEMBER_ALIVE));
+	CHECK(hs_host_members(b, NULL, 0, &n) == 0 && n == 2);
+	struct hs_host_member one;
+	CHECK(hs_host_members(b, &one, 1, &n) == 0 && n == 2);
+	CHECK(hs_host_members(b, NULL, 1, &n) == HS_ERR_INVALID);
+	CHECK(wait_for(&member_joined, 1));
+
+	CHECK(hs_host_stop(a) == 0); /* the leave goes first */
+	CHECK(wait_member(b, id_a, HS_HOST_MEMBER_LEFT));
+	CHECK(wait_for(&member_departed, 1));
+	CHECK(hs_host_members(a, NULL, 0, &n) == HS_ERR_STOPPED);
+	CHECK(hs_host_stop(b) == 0);
+	pthread_mutex_lock(&member_mu);
+	CHECK(member_event_ok);
+	pthread_mutex_unlock(&member_mu);
+	CHECK(atomic_load(&member_joined) == 1 && atomic_load(&member_departed) == 1);
+	CHECK(hs_host_free(a) == 0);
+	CHECK(hs_host_free(b) == 0);
+}
+
 static void test_hosts(void)
 {
 	host_a = make_host("a", base_port, 0);
@@ -311,6 +409,7 @@ int main(void)
 	base_port = 20000 + (int)(getpid() % 20000);
 	RUN(test_bad_config);
 	RUN(test_log_sink);
+	RUN(test_members);
 	RUN(test_hosts);
 	return hs_test_done();
 }
