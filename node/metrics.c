@@ -172,11 +172,20 @@ static const struct {
 	     "Signature checks on peer data the verification budget allowed."),
 	STAT("heartbeats_sent_total", heartbeats_sent, "Heartbeats this node signed."),
 	STAT("heartbeats_malformed_total", heartbeats_malformed,
-	     "Signed heartbeats whose value is not a heartbeat, ignored for membership."),
+	     "Signed heartbeats or suspects lists whose value is malformed, ignored for "
+	     "membership."),
 	STAT("members_evicted_total", members_evicted,
 	     "Members forgotten to make room in a full members table."),
 	STAT("members_reaped_total", members_reaped,
 	     "Dead and left members forgotten after member_reap_s."),
+	STAT("accusations_total", accusations,
+	     "Neighbours this node accused: lost without a disconnect, and its probe failed."),
+	STAT("refutations_total", refutations,
+	     "Fresh heartbeats signed at once to refute an accusation of this node."),
+	STAT("equivocation_proofs_sent_total", proofs_sent,
+	     "Equivocation proofs sent to peers (each convicts the origin there)."),
+	STAT("equivocation_proofs_received_total", proofs_received,
+	     "Equivocation proofs received with both signatures valid."),
 };
 
 static void render_messages(struct text *t, const struct hs_node_stats *st)

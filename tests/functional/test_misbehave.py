@@ -53,15 +53,23 @@ def body(net):
                         "-network=" + net.network, "-bind=127.77.3.1", "-wait=500"],
                        capture_output=True, text=True, timeout=30)
     check(r.returncode != 0 or "closed" in r.stdout, "a banned address is refused")
-    # An origin that signs two entries for one slot: the proof is kept and listed, both
-    # signed encodings included; the sender stays connected (it may be
-    # a relay of someone else's equivocation).
+    # An origin that signs two entries for one slot is convicted: the proof is kept and
+    # listed (both signed encodings included), the origin is banned for equivocation and its
+    # session closed, and the proof is sent on: the honest peer convicts it too, without
+    # ever having seen both entries from it.
     r = subprocess.run([os.path.join(BIN, "hearsay-mallory"), "equivocate", a.addr,
                         "-network=" + net.network, "-bind=127.77.9.1", "-wait=1500"],
                        capture_output=True, text=True, timeout=30)
-    check(r.returncode == 0 and "still connected" in r.stdout,
-          "equivocate: the session stays open (%s)" % r.stdout.strip().splitlines()[-1])
+    check("closed" in r.stdout,
+          "equivocate: the node closed the session (%s)" % r.stdout.strip().splitlines()[-1])
     mal_id = r.stdout.split()[1].rstrip(":")
+    s = a.rpc("getscore", mal_id)
+    check(s["banned"] and any(e["kind"] == "equivocation" for e in s["events"]),
+          "equivocate: the origin is banned, explained by equivocation (%s)" %
+          [e["kind"] for e in s["events"]])
+    wait_until(lambda: b.rpc("listequivocations")["seen"] == 1, 10,
+               "the honest peer to receive the proof")
+    check(b.rpc("getscore", mal_id)["banned"], "the honest peer bans the origin too")
     eq = a.rpc("listequivocations")
     check(eq["seen"] == 1 and len(eq["proofs"]) == 1, "listequivocations: one proof (%s)" % eq)
     pair = eq["proofs"][0] if eq["proofs"] else []
