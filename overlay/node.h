@@ -414,6 +414,7 @@ struct hs_node_stats {
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
 	uint64_t announcements_evicted; /* inbound ones displaced from a full id by outbound ones */
 	uint64_t pulls_sent, pull_rumors_sent;
+	uint64_t counter_syncs;   /* syncs sent back: the origins a peer's digest is ahead on */
 	uint64_t repairs_refused; /* pulls and syncs over a peer's rate, ignored */
 	uint64_t evictions;       /* inbound sessions closed to make room for another */
 	uint64_t grafts_declined; /* peers that asked for our pushes beyond eager_receivers_max */

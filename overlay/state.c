@@ -416,6 +416,42 @@ static bool older(uint64_t g1, uint64_t v1, uint64_t g2, uint64_t v2)
 	return g1 < g2 || (g1 == g2 && v1 < v2);
 }
 
+/* The second half of the exchange (Cassandra's ACK and ACK2): the origins of the peer's
+ * digest we hold less of, or nothing of, listed with what we hold ((0, 0) for nothing), so the
+ * peer answers with what we lack. A subset of its digest, so in its order; sent only when not
+ * empty, so the peer, which is ahead on every origin listed, has nothing to ask back. */
+static void send_counter_sync(struct hs_node *node, struct peer *p, const struct hs_msg_sync *sy,
+                              uint64_t now)
+{
+	uint8_t *items = sy->count ? malloc(sy->count * HS_SYNC_ITEM_LEN) : NULL;
+	if (!items)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < sy->count; i++) {
+		const uint8_t *origin;
+		uint64_t g, v;
+		hs_sync_item(sy, i, &origin, &g, &v);
+		const struct hs_state_origin *o = hs_statestore_origin(&node->state, origin);
+		uint64_t og = o ? o->generation : 0, ov = o ? o->version : 0;
+		if (!older(og, ov, g, v))
+			continue;
+		uint8_t *it = items + n++ * HS_SYNC_ITEM_LEN;
+		memcpy(it, origin, HS_KEY_LEN);
+		for (unsigned b = 0; b < 8; b++) {
+			it[HS_KEY_LEN + b] = (uint8_t)(og >> (8 * b));
+			it[HS_KEY_LEN + 8 + b] = (uint8_t)(ov >> (8 * b));
+		}
+	}
+	if (n > 0) {
+		struct hs_msg m = { .type = HS_MSG_SYNC };
+		m.u.sync.count = n;
+		m.u.sync.items = items;
+		hs_peer_send(node, p, &m, now);
+		node->stats.counter_syncs++;
+	}
+	free(items);
+}
+
 void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_sync *sy,
                       uint64_t now)
 {
@@ -449,6 +485,7 @@ void hs_state_on_sync(struct hs_node *node, struct peer *p, const struct hs_msg_
 		batch_flush(node, p, b, now);
 	free(b);
 	p->sync_answered = true;
+	send_counter_sync(node, p, sy, now);
 }
 
 /* ---- the public API -------------------------------------------------------------------------- */

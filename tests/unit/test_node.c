@@ -253,6 +253,31 @@ static void test_state_spreads_and_syncs(void)
 	tn_free(&net);
 }
 
+/* One sync repairs both sides: two nodes that wrote state apart meet, and the dialler's
+ * catch-up sync brings it the other's entries and the other, by the sync sent back, its own
+ * (Cassandra's ACK and ACK2), with no inv to either. */
+static void test_sync_both_ways(void)
+{
+	struct tnet net = { .now = TN_T0 };
+	for (int i = 0; i < 2; i++)
+		tn_add(&net, "test", NULL);
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "a", (const uint8_t *)"1", 1, NULL, net.now), 0);
+	CHECK_EQ(hs_node_set_state(net.n[0].node, "a2", (const uint8_t *)"2", 1, NULL, net.now), 0);
+	CHECK_EQ(hs_node_set_state(net.n[1].node, "b", (const uint8_t *)"3", 1, NULL, net.now), 0);
+	tn_connect(&net, 0, 1); /* 0 dials: only it sends a catch-up sync */
+	struct hs_entry e;
+	CHECK_EQ(hs_node_get_state(net.n[0].node, hs_identity_pubkey(net.n[1].id), "b", &e), 0);
+	CHECK_EQ(hs_node_get_state(net.n[1].node, hs_identity_pubkey(net.n[0].id), "a", &e), 0);
+	CHECK_EQ(hs_node_get_state(net.n[1].node, hs_identity_pubkey(net.n[0].id), "a2", &e), 0);
+	struct hs_node_stats s0, s1;
+	hs_node_get_stats(net.n[0].node, &s0);
+	hs_node_get_stats(net.n[1].node, &s1);
+	CHECK_EQ(s1.counter_syncs, 1); /* node 1 was behind on node 0's origin */
+	CHECK_EQ(s0.counter_syncs, 0); /* and node 0 then behind on nothing it was told of */
+	CHECK_EQ(s0.msgs_in[HS_MSG_INV] + s1.msgs_in[HS_MSG_INV], 0);
+	tn_free(&net);
+}
+
 static unsigned own_saves; /* HS_SAVE_STATE events node 0 emitted */
 
 static void count_own_saves(struct tnet *net, int i, const struct hs_event *ev)
@@ -649,6 +674,7 @@ int main(void)
 	RUN(test_pull_catch_up);
 	RUN(test_idle_and_ping);
 	RUN(test_state_spreads_and_syncs);
+	RUN(test_sync_both_ways);
 	RUN(test_state_not_echoed);
 	RUN(test_inbound_eviction);
 	RUN(test_outbound_reserved);
