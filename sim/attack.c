@@ -34,6 +34,8 @@
 #define EQUIVOCATE_EVERY 8  /* ticks between equivocations */
 #define EQUIVOCATIONS    1  /* ... of which each attacker makes this many */
 #define RECORDS_EVERY    8  /* ticks between refreshes of the Sybil record cache */
+#define ACCUSE_EVERY     4  /* ticks between a liar's fresh accusations (once a second) */
+#define ACCUSED          4  /* live honest members each liar accuses at a time */
 
 struct sim_frame {
 	uint64_t peer;
@@ -69,6 +71,7 @@ static const char *const names[HS_SIM_ATTACK_COUNT] = {
 	[HS_SIM_ATTACK_CENSOR] = "censor",
 	[HS_SIM_ATTACK_COVERT_FLASH] = "covert-flash",
 	[HS_SIM_ATTACK_COLD_BOOT] = "cold-boot",
+	[HS_SIM_ATTACK_FALSE_SUSPECT] = "false-suspect",
 };
 
 const char *hs_sim_attack_name(enum hs_sim_attack a)
@@ -280,7 +283,7 @@ static void inv_random(struct hs_sim *sim, struct sim_node *n, uint64_t peer, si
 static void signed_entry(struct hs_sim *sim, struct sim_node *n, struct hs_entry *e,
                          const char *key, uint64_t version, const uint8_t *value, size_t vlen)
 {
-	uint8_t enc[512], digest[32], aux[32];
+	uint8_t enc[1024], digest[32], aux[32];
 	size_t len;
 	memset(e, 0, sizeof(*e));
 	memcpy(e->origin, attacker_id(n), HS_KEY_LEN);
@@ -443,7 +446,8 @@ static bool ticks(enum hs_sim_attack a)
 {
 	return a == HS_SIM_ATTACK_INVALID_SIG || a == HS_SIM_ATTACK_SPAM ||
 	       a == HS_SIM_ATTACK_REPLAY || a == HS_SIM_ATTACK_EQUIVOCATE ||
-	       a == HS_SIM_ATTACK_ECLIPSE || a == HS_SIM_ATTACK_COLD_BOOT;
+	       a == HS_SIM_ATTACK_ECLIPSE || a == HS_SIM_ATTACK_COLD_BOOT ||
+	       a == HS_SIM_ATTACK_FALSE_SUSPECT;
 }
 
 void sim_attack_joined(struct hs_sim *sim, struct sim_node *n)
@@ -551,6 +555,53 @@ static void equivocate(struct hs_sim *sim, struct sim_node *n, const struct hs_p
 			queue_msg(sim, n, peers[i].peer, k++ % 2 ? &mb : &ma);
 }
 
+static int cmp_suspect(const void *a, const void *b)
+{
+	return memcmp(a, b, HS_KEY_LEN); /* id is the first field */
+}
+
+/* false-suspect: a signed suspects list naming the current heartbeats of ACCUSED live honest
+ * members of the liar's own table, at random, sent to every honest peer (who relay it). The
+ * accused refute; the liars accuse the fresh heartbeat again a second later. */
+static void false_suspect(struct hs_sim *sim, struct sim_node *n, const struct hs_peer_info *peers,
+                          size_t np)
+{
+	static struct hs_member_info mi[HS_MEMBERS_MAX];
+	size_t nm = hs_node_members(n->node, mi, HS_MEMBERS_MAX);
+	nm = nm < HS_MEMBERS_MAX ? nm : HS_MEMBERS_MAX;
+	struct hs_suspect list[ACCUSED];
+	size_t k = 0;
+	for (size_t tries = 0; nm > 0 && k < ACCUSED && tries < 8 * ACCUSED; tries++) {
+		const struct hs_member *m = &mi[sim_rng_below(&n->rng, nm)].m;
+		uint32_t who = sim_keymap_find(sim, m->id);
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = memcmp(list[j].id, m->id, HS_KEY_LEN) == 0;
+		if (dup || who == SIM_NONE || sim_is_attacker(sim, who) ||
+		    m->status != HS_MEMBER_ALIVE)
+			continue;
+		memcpy(list[k].id, m->id, HS_KEY_LEN);
+		list[k].generation = m->generation;
+		list[k].heartbeat = m->heartbeat;
+		k++;
+	}
+	if (k == 0)
+		return;
+	qsort(list, k, sizeof(list[0]), cmp_suspect);
+	uint8_t v[HS_SUSPECTS_VALUE_MAX];
+	size_t vlen = hs_suspects_encode(list, k, v);
+	static struct hs_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = HS_MSG_STATE;
+	m.u.state.count = 1;
+	/* Versions far above the liar's own writes, so each list supersedes the last. */
+	signed_entry(sim, n, &m.u.state.entries[0], HS_SUSPECTS_KEY,
+	             (1ull << 40) + ++n->adv->version, v, vlen);
+	for (size_t i = 0; i < np; i++)
+		if (peers[i].active && !sim_is_attacker(sim, sim_peer_node(sim, n, peers[i].peer)))
+			queue_msg(sim, n, peers[i].peer, &m);
+}
+
 void sim_attack_tick(struct hs_sim *sim, struct sim_node *n)
 {
 	struct sim_adv *a = n->adv;
@@ -576,6 +627,8 @@ void sim_attack_tick(struct hs_sim *sim, struct sim_node *n)
 	    a->ticks >= 4 * EQUIVOCATE_EVERY && a->ticks % EQUIVOCATE_EVERY == 0 &&
 	    a->version < EQUIVOCATIONS)
 		equivocate(sim, n, peers, np);
+	if (at == HS_SIM_ATTACK_FALSE_SUSPECT && a->ticks % ACCUSE_EVERY == 0)
+		false_suspect(sim, n, peers, np);
 	for (size_t i = 0; i < np; i++) {
 		/* Attackers collude: they spare one another. */
 		if (!peers[i].active || sim_is_attacker(sim, sim_peer_node(sim, n, peers[i].peer)))

@@ -163,7 +163,7 @@ static const struct opt opts[] = {
 	  "an unanswered dial fails after (default 3000)" },
 	{ "attack", K_ATTACK, 0, 0, "NAME",
 	  "Byzantine strategy: drop, invalid-sig, spam, withhold, eclipse, replay, equivocate, "
-	  "censor, covert-flash, cold-boot" },
+	  "censor, covert-flash, cold-boot, false-suspect (needs heartbeats)" },
 	{ "byzantine", K_SIZE, AT(cfg.byzantine), 100000, "M",
 	  "Byzantine cores added to the honest nodes (default: nodes)" },
 	{ "attacker-groups", K_SIZE, AT(cfg.attacker_groups), 12800, "G",

@@ -65,7 +65,9 @@ enum hs_sim_attack {
 	HS_SIM_ATTACK_COVERT_FLASH =
 	        9,                    /* behave until the attack start, then all withhold at once */
 	HS_SIM_ATTACK_COLD_BOOT = 10, /* there first; poison addresses and black-hole */
-	HS_SIM_ATTACK_COUNT = 11,
+	HS_SIM_ATTACK_FALSE_SUSPECT = 11, /* accuse live honest members (signed suspects lists);
+	                                   * needs heartbeats */
+	HS_SIM_ATTACK_COUNT = 12,
 };
 
 /* "drop", "invalid-sig", ...; NULL for an unknown value. */

@@ -198,6 +198,8 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 	    c->victim_restart_ns > 24 * 3600 * HS_NS_PER_S ||
 	    c->cold_boot_lead_ns > 3600 * HS_NS_PER_S)
 		return "attack start and victim restart must be at most a day";
+	if (c->attack == HS_SIM_ATTACK_FALSE_SUSPECT && c->heartbeat_interval_ns == 0)
+		return "--attack false-suspect needs heartbeats (--heartbeat-interval-s)";
 	if (c->heartbeat_interval_ns != 0 && c->heartbeat_interval_ns < 100 * HS_NS_PER_MS)
 		return "the heartbeat interval must be 0 (none) or at least 0.1 s";
 	if (c->suspect_heartbeats < 1 || c->dead_heartbeats <= c->suspect_heartbeats ||
