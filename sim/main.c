@@ -40,6 +40,8 @@ enum opt_kind {
 	K_NODES,     /* read in the first pass: the defaults depend on it */
 	K_SIZE,      /* size_t, 0..max */
 	K_U64,       /* uint64_t, 0..max */
+	K_U32,       /* uint32_t, 0..max */
+	K_SCENARIO,  /* read in the first pass too: a scenario sets its own defaults */
 	K_PROB,      /* double in [0, max] */
 	K_NUMBER,    /* double in [-max, max] */
 	K_MS,        /* duration in ms (fractions allowed) -> uint64_t ns */
@@ -73,8 +75,12 @@ static const struct opt opts[] = {
 	{ "seed", K_U64, AT(cfg.seed), 0, "S", "the PRNG seed: same seed, same run (default 1)" },
 	{ "loss", K_PROB, AT(cfg.loss), 0.9, "P", "chunk loss probability, 0..0.9 (default 0)" },
 	{ "json", K_SWITCH, AT(json), 0, NULL, "print one JSON object instead of text" },
-	{ "scenario", K_STR, AT(scenario), 0, "NAME",
-	  "state: each publish also sets a state entry; reports state convergence" },
+	{ "scenario", K_SCENARIO, AT(scenario), 0, "NAME",
+	  "state: each publish also sets a state entry; churn: crashes and restarts under "
+	  "membership" },
+	{ "churn-s", K_S, AT(cfg.churn_ns), 0, "S",
+	  "churn: crashes happen over this (default 120)" },
+	{ "crashes", K_SIZE, AT(cfg.crashes), 1e6, "N", "churn: crashes (default nodes/10, >= 2)" },
 	{ "csv", K_STR, AT(csv), 0, "FILE", "write coverage over time as CSV" },
 	{ "plot", K_STR, AT(plot), 0, "FILE", "write coverage over time as an SVG chart" },
 	{ "latency", K_LATENCY, 0, 0, "MIN-MAX",
@@ -100,11 +106,11 @@ static const struct opt opts[] = {
 	{ "lazy-delay-ms", K_MS, AT(cfg.lazy_delay_ns), 0, "MS",
 	  "fixed wait before a getdata, on top of the push wait" },
 	{ "heartbeat-interval-s", K_S, AT(cfg.heartbeat_interval_ns), 0, "S",
-	  "our heartbeat re-signed this often (0: none; 0.1 .. 600)" },
-	{ "suspect-heartbeats", K_SIZE, AT(cfg.suspect_heartbeats), 999, "N",
-	  "a member's intervals without a heartbeat before it is suspect (core default)" },
-	{ "dead-heartbeats", K_SIZE, AT(cfg.dead_heartbeats), 1000, "N",
-	  "a member's intervals without a heartbeat before it is dead (core default)" },
+	  "our heartbeat re-signed this often (0: none; 0.1 .. 600; churn: core default)" },
+	{ "suspect-heartbeats", K_U32, AT(cfg.suspect_heartbeats), 1000, "N",
+	  "a member is suspect after N intervals without a heartbeat (core default)" },
+	{ "dead-heartbeats", K_U32, AT(cfg.dead_heartbeats), 1000, "N",
+	  "a member is dead after N intervals without a heartbeat (core default)" },
 	{ "member-reap-s", K_S, AT(cfg.member_reap_ns), 0, "S",
 	  "dead and left members stay listed this long (core default)" },
 	{ "feeler-interval-s", K_S, AT(cfg.feeler_interval_ns), 0, "S",
@@ -318,6 +324,9 @@ static void apply(struct cli *cli, const struct opt *o, const char *flag, const 
 	case K_U64:
 		*(uint64_t *)at = parse_u64(flag, v, UINT64_MAX);
 		break;
+	case K_U32:
+		*(uint32_t *)at = (uint32_t)parse_u64(flag, v, (uint64_t)o->max);
+		break;
 	case K_PROB:
 		*(double *)at = parse_double(flag, v, 0, o->max);
 		break;
@@ -334,6 +343,7 @@ static void apply(struct cli *cli, const struct opt *o, const char *flag, const 
 		*(bool *)at = true;
 		break;
 	case K_STR:
+	case K_SCENARIO:
 		*(const char **)at = v;
 		break;
 	case K_LATENCY:
@@ -380,9 +390,17 @@ static const struct opt *find_opt(const char *arg, const char **inline_val, char
 static void parse(struct cli *cli, int argc, char **argv)
 {
 	size_t nodes = 1000;
+	const char *scenario = NULL;
 	for (int pass = 1; pass <= 2; pass++) {
 		if (pass == 2) {
 			hs_sim_config_default(&cli->cfg, nodes);
+			if (scenario && strcmp(scenario, "churn") == 0)
+				hs_sim_config_churn(&cli->cfg);
+			else if (scenario && strcmp(scenario, "state") == 0)
+				cli->cfg.state = true;
+			else if (scenario)
+				usage_error("--scenario", "unknown scenario (built: state, churn; "
+				                          "partition is not built yet)");
 			/* Left for hs_sim_config_attack unless a flag sets them. */
 			cli->cfg.byzantine = cli->cfg.attacker_groups = HS_SIM_UNSET;
 			cli->cfg.victims = HS_SIM_UNSET;
@@ -412,6 +430,8 @@ static void parse(struct cli *cli, int argc, char **argv)
 			}
 			if (pass == 1 && o->kind == K_NODES)
 				nodes = (size_t)parse_u64("--nodes", val, 1000000);
+			if (pass == 1 && o->kind == K_SCENARIO)
+				scenario = val;
 			if (pass == 2) {
 				char flag[48];
 				snprintf(flag, sizeof(flag), "--%s", o->name);
@@ -468,15 +488,16 @@ static void progress(void *ctx, const struct hs_sim_progress *p)
 	if (p->fraction > 0.01)
 		format_duration(eta, sizeof(eta),
 		                (t - ps->started) * (1 - p->fraction) / p->fraction);
+	/* What the run counts: deliveries, or the churn scenario's crashes. */
+	const char *what = p->crashes_max ? "crashes" : "deliveries";
+	unsigned long long done = p->crashes_max ? p->crashes : p->deliveries;
+	unsigned long long all = p->crashes_max ? p->crashes_max : p->deliveries_max;
 	if (!ps->tty) {
 		if (t - ps->last < 10)
 			return;
 		ps->last = t;
-		fprintf(stderr,
-		        "hearsay-sim: %3.0f%% %s, virtual t=%.1f s, deliveries %llu/%llu, eta %s\n",
-		        100 * p->fraction, p->phase, p->virtual_s,
-		        (unsigned long long)p->deliveries, (unsigned long long)p->deliveries_max,
-		        eta);
+		fprintf(stderr, "hearsay-sim: %3.0f%% %s, virtual t=%.1f s, %s %llu/%llu, eta %s\n",
+		        100 * p->fraction, p->phase, p->virtual_s, what, done, all, eta);
 		return;
 	}
 	if (t - ps->last < 0.1 && p->fraction < 1)
@@ -487,9 +508,9 @@ static void progress(void *ctx, const struct hs_sim_progress *p)
 	for (int i = 0; i < 40; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[40] = '\0';
-	fprintf(stderr, "\r[%s] %3.0f%% %-11s t=%7.1fs  deliveries %llu/%llu  eta %-7s", bar,
-	        100 * p->fraction, p->phase, p->virtual_s, (unsigned long long)p->deliveries,
-	        (unsigned long long)p->deliveries_max, p->fraction < 1 ? eta : "0s");
+	fprintf(stderr, "\r[%s] %3.0f%% %-11s t=%7.1fs  %s %llu/%llu  eta %-7s", bar,
+	        100 * p->fraction, p->phase, p->virtual_s, what, done, all,
+	        p->fraction < 1 ? eta : "0s");
 	fflush(stderr);
 }
 
@@ -575,15 +596,6 @@ int main(int argc, char **argv)
 	struct cli cli;
 	memset(&cli, 0, sizeof(cli));
 	parse(&cli, argc, argv);
-	if (cli.scenario && strcmp(cli.scenario, "state") == 0) {
-		cli.cfg.state = true;
-	} else if (cli.scenario) {
-		fprintf(stderr,
-		        "hearsay-sim: unknown scenario '%s' (built: state; churn and partition "
-		        "need membership, which hearsay does not have yet)\n",
-		        cli.scenario);
-		return 64;
-	}
 	if (cli.csv)
 		check_output("--csv", cli.csv);
 	if (cli.plot)

@@ -85,7 +85,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Nearest rank: the smallest sample with at least p percent of samples at or below it. */
-static struct hs_sim_pct percentiles(uint64_t *v, size_t n)
+struct hs_sim_pct sim_percentiles(uint64_t *v, size_t n)
 {
 	struct hs_sim_pct p = { 0 };
 	if (n == 0)
@@ -234,7 +234,7 @@ static void paths(const struct hs_sim *sim, struct hs_sim_report *rep)
 		rep->push_fraction = npairs ? (double)pushed / (double)npairs : 0;
 		rep->hops_mean = npairs ? hops / (double)npairs : 0;
 		rep->pulled_hops_mean = npairs ? pulled / (double)npairs : 0;
-		rep->tree_ms = percentiles(tree, npairs);
+		rep->tree_ms = sim_percentiles(tree, npairs);
 		qsort(pairs, npairs, sizeof(*pairs), cmp_slow_desc);
 		size_t top = (npairs + 99) / 100;
 		for (size_t i = 0; i < top; i++) {
@@ -296,7 +296,7 @@ void sim_sample_memory(struct hs_sim *sim)
 {
 	for (size_t i = 0; i < sim->cfg.nodes; i++) {
 		const struct sim_node *n = &sim->nodes[i];
-		if (!n->joined)
+		if (!n->node)
 			continue;
 		size_t book = hs_node_addresses(n->node, NULL, 0);
 		size_t bans = hs_node_bans(n->node, NULL, 0, sim->now);
@@ -356,10 +356,10 @@ void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)
 	size_t rn = sim->cfg.rumors * sim->cfg.nodes;
 	struct pairs p = { .lat = malloc((rn + 1) * sizeof(uint64_t)),
 		           .flood = malloc((rn + 1) * sizeof(uint64_t)) };
-	if (p.lat && p.flood) {
+	if (p.lat && p.flood && sim->cfg.rumors > 0) {
 		collect(sim, rep, &p);
-		rep->latency_ms = percentiles(p.lat, p.nlat);
-		rep->flood_bound_ms = percentiles(p.flood, p.nflood);
+		rep->latency_ms = sim_percentiles(p.lat, p.nlat);
+		rep->flood_bound_ms = sim_percentiles(p.flood, p.nflood);
 		rep->flood_pairs = p.nflood;
 	}
 	free(p.lat);
@@ -384,7 +384,7 @@ void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)
 	rep->outbound_attacker_share = sim->outbound_attacker_share;
 	rep->honest_sessions_mean = sim->honest_sessions_mean;
 	rep->outbound_attacker_share = sim->outbound_attacker_share;
-	rep->sessions_min = sim->published ? sim->sessions_min : 0;
+	rep->sessions_min = sim->published || sim->churn.start_ns ? sim->sessions_min : 0;
 	rep->sessions_max = sim->sessions_max;
 	rep->isolated = sim->isolated;
 	rep->verify_calls = sim->vc.calls;
@@ -398,4 +398,6 @@ void hs_sim_get_report(const struct hs_sim *sim, struct hs_sim_report *rep)
 	        sim->now > sim->publish0_ns ? (double)(sim->now - sim->publish0_ns) / 1e9 : 0;
 	rep->wall_s = sim->wall_s;
 	adversaries(sim, rep);
+	if (sim->cfg.churn)
+		sim_churn_report(sim, &rep->churn);
 }

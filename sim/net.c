@@ -94,7 +94,8 @@ uint32_t sim_lookup_addr(const struct hs_sim *sim, const struct hs_netaddr *addr
 	for (size_t k = sim_mix64(addr_key(addr)) & (cap - 1); sim->addrmap[k];
 	     k = (k + 1) & (cap - 1)) {
 		uint32_t i = sim->addrmap[k] - 1;
-		if (sim->nodes[i].joined && same_ip(&sim->nodes[i].addr, addr))
+		if (sim->nodes[i].joined && !sim->nodes[i].down &&
+		    same_ip(&sim->nodes[i].addr, addr))
 			return i;
 	}
 	return SIM_NONE;

@@ -52,7 +52,8 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        "\"retention_s\": %.3f, \"request_timeout_ms\": %.3f, \"lazy_delay_ms\": %.3f, "
 	        "\"feeler_interval_s\": %.3f, \"request_nonpreferred_delay_ms\": %.3f, "
 	        "\"rotate_interval_s\": %.3f, \"verifies_per_s\": %llu, \"bantime_s\": %.3f, "
-	        "\"heartbeat_interval_s\": %.3f, "
+	        "\"heartbeat_interval_s\": %.3f, \"suspect_heartbeats\": %u, "
+	        "\"dead_heartbeats\": %u, "
 	        "\"check\": %s},\n",
 	        c->eager_push, c->eager_cover_pct, c->eager_receivers_max,
 	        (double)c->eager_wait_max_ns / 1e6, c->outbound, c->peers_max, c->addrbook_max,
@@ -61,7 +62,161 @@ static void json_config(FILE *f, const struct hs_sim_config *c)
 	        (double)c->lazy_delay_ns / 1e6, (double)c->feeler_interval_ns / 1e9,
 	        (double)c->request_nonpreferred_delay_ns / 1e6, (double)c->rotate_interval_ns / 1e9,
 	        (unsigned long long)c->verifies_per_s, (double)c->bantime_ns / 1e9,
-	        (double)c->heartbeat_interval_ns / 1e9, c->check ? "true" : "false");
+	        (double)c->heartbeat_interval_ns / 1e9, c->suspect_heartbeats, c->dead_heartbeats,
+	        c->check ? "true" : "false");
+}
+
+/* Frame types by name, as msgs_per_node_by_type names them. */
+static void json_by_type(FILE *f, const char *name, const double *v)
+{
+	fprintf(f, "  \"%s\": {", name);
+	for (unsigned k = 0, first = 1; k < 16; k++) {
+		const char *t = k == 0 ? "other" : hs_msg_type_name((uint8_t)k);
+		if ((k == 0 || strcmp(t, "unknown") == 0) && v[k] == 0)
+			continue;
+		fprintf(f, "%s\"%s\": %.1f", first ? "" : ", ", t, v[k]);
+		first = 0;
+	}
+	fprintf(f, "},\n");
+}
+
+/* --scenario churn: its own figures (docs/SIM.md §10), then the run's. */
+static void json_churn(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
+                       long peak_rss_kb)
+{
+	const struct hs_sim_churn_report *c = &r->churn;
+	char cmd[512];
+	hs_sim_command(&sim->cfg, cmd, sizeof(cmd));
+	fprintf(f,
+	        "{\n  \"scenario\": \"churn\",\n  \"nodes\": %zu,\n  \"seed\": %llu,\n  "
+	        "\"loss\": %.6f,\n  \"heartbeat_interval_s\": %.3f,\n",
+	        r->nodes, (unsigned long long)r->seed, sim->cfg.loss,
+	        (double)sim->cfg.heartbeat_interval_ns / 1e9);
+	fprintf(f,
+	        "  \"false_dead\": %llu,\n  \"undetected\": %llu,\n  \"recovered_ratio\": %.6f,\n",
+	        (unsigned long long)c->false_dead, (unsigned long long)c->undetected,
+	        c->recovered_ratio);
+	json_pct(f, "detection_ms", &c->detection_ms);
+	fprintf(f,
+	        "  \"suspicion_timeout_ms\": %.3f,\n  \"dead_timeout_ms\": %.3f,\n  "
+	        "\"recovery_window_ms\": %.3f,\n",
+	        c->suspicion_timeout_ms, c->dead_timeout_ms, c->recovery_window_ms);
+	json_pct(f, "recovery_ms", &c->recovery_ms);
+	fprintf(f,
+	        "  \"false_suspect\": %llu,\n  \"failed_while_up\": %llu,\n  \"short_failed\": "
+	        "%llu,\n",
+	        (unsigned long long)c->false_suspect, (unsigned long long)c->failed_while_up,
+	        (unsigned long long)c->short_failed);
+	fprintf(f,
+	        "  \"pairs\": {\"detection\": %llu, \"undetected\": %llu, \"recovery\": %llu, "
+	        "\"recovered\": %llu},\n",
+	        (unsigned long long)c->detection_pairs, (unsigned long long)c->undetected_pairs,
+	        (unsigned long long)c->recovery_pairs, (unsigned long long)c->recovered_pairs);
+	fprintf(f,
+	        "  \"events\": {\"suspected\": %llu, \"failed\": %llu, \"departed\": %llu, "
+	        "\"heartbeats_signed\": %llu},\n",
+	        (unsigned long long)c->suspected, (unsigned long long)c->failed,
+	        (unsigned long long)c->departed, (unsigned long long)c->heartbeats_signed);
+	if (c->has_example)
+		fprintf(f,
+		        "  \"false_dead_first\": {\"observer\": %u, \"node\": %u, \"t_s\": "
+		        "%.6f},\n",
+		        c->example_observer, c->example_node, c->example_s);
+	else
+		fprintf(f, "  \"false_dead_first\": null,\n");
+	fprintf(f,
+	        "  \"sim_seconds\": %.3f,\n  \"warmup_s\": %.3f,\n  \"warmup_converged\": %s,\n  "
+	        "\"churn_s\": %.3f,\n",
+	        c->sim_seconds, c->warmup_s, c->warmup_converged ? "true" : "false", c->churn_s);
+	fprintf(f,
+	        "  \"crashes\": %llu,\n  \"short_crashes\": %llu,\n  \"long_crashes\": %llu,\n  "
+	        "\"crashes_skipped\": %llu,\n",
+	        (unsigned long long)c->crashes, (unsigned long long)c->short_crashes,
+	        (unsigned long long)c->long_crashes, (unsigned long long)c->crashes_skipped);
+	fprintf(f,
+	        "  \"anti_entropy_bytes_per_node_per_s\": %.1f,\n  "
+	        "\"heartbeat_bytes_per_node_per_s\": %.1f,\n  \"wire_bytes_per_node_per_s\": "
+	        "%.1f,\n",
+	        c->anti_entropy_bytes_per_node_per_s, c->heartbeat_bytes_per_node_per_s,
+	        c->wire_bytes_per_node_per_s);
+	json_by_type(f, "bytes_per_node_per_s_by_type", c->bytes_per_node_per_s);
+	json_by_type(f, "frames_per_node_per_s_by_type", c->frames_per_node_per_s);
+	fprintf(f,
+	        "  \"members_alive\": %.3f,\n  \"members_alive_min\": %zu,\n  \"true_size\": "
+	        "%zu,\n",
+	        c->members_alive, c->members_alive_min, c->true_size);
+	fprintf(f, "  \"faults\": %llu,\n  \"restarts\": %llu,\n", (unsigned long long)r->faults,
+	        (unsigned long long)r->adv.restarts);
+	fprintf(f,
+	        "  \"overlay\": {\"sessions_mean\": %.3f, \"sessions_min\": %zu, \"sessions_max\": "
+	        "%zu, \"outbound_mean\": %.3f, \"isolated\": %zu, \"connections\": %llu, "
+	        "\"dials\": %llu, \"dials_failed\": %llu},\n",
+	        r->sessions_mean, r->sessions_min, r->sessions_max, r->outbound_mean, r->isolated,
+	        (unsigned long long)r->connections, (unsigned long long)r->dials,
+	        (unsigned long long)r->dials_failed);
+	fprintf(f,
+	        "  \"sim\": {\"events\": %llu, \"virtual_s\": %.3f, \"verify_calls\": %llu, "
+	        "\"verify_real\": %llu, \"check_calls\": %llu},\n",
+	        (unsigned long long)r->events, r->virtual_s, (unsigned long long)r->verify_calls,
+	        (unsigned long long)r->verify_real, (unsigned long long)r->check_calls);
+	json_config(f, &sim->cfg);
+	fprintf(f, "  \"command\": \"%s --json\",\n", cmd);
+	if (peak_rss_kb > 0)
+		fprintf(f, "  \"peak_rss_kb\": %ld,\n", peak_rss_kb);
+	fprintf(f, "  \"wall_s\": %.3f\n}\n", r->wall_s);
+}
+
+static void text_churn(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
+                       long peak_rss_kb)
+{
+	const struct hs_sim_churn_report *c = &r->churn;
+	const struct hs_sim_config *cfg = &sim->cfg;
+	char cmd[512];
+	hs_sim_command(cfg, cmd, sizeof(cmd));
+	fprintf(f,
+	        "hearsay-sim churn: %zu nodes, seed %llu, loss %.3f, heartbeat %.1f s (suspect "
+	        "%.1f "
+	        "s, dead %.1f s)\n",
+	        r->nodes, (unsigned long long)r->seed, cfg->loss,
+	        (double)cfg->heartbeat_interval_ns / 1e9, c->suspicion_timeout_ms / 1e3,
+	        c->dead_timeout_ms / 1e3);
+	fprintf(f, "timeline           warm-up %.1f s (%s), churn %.1f s, %.1f s simulated\n",
+	        c->warmup_s,
+	        c->warmup_converged ? "every node saw every node alive" : "NOT converged",
+	        c->churn_s, c->sim_seconds);
+	fprintf(f, "crashes            %llu (%llu short, %llu long; %llu skipped), %llu restarts\n",
+	        (unsigned long long)c->crashes, (unsigned long long)c->short_crashes,
+	        (unsigned long long)c->long_crashes, (unsigned long long)c->crashes_skipped,
+	        (unsigned long long)r->adv.restarts);
+	fprintf(f, "false dead         %llu   (failed while up %llu, false suspect %llu)\n",
+	        (unsigned long long)c->false_dead, (unsigned long long)c->failed_while_up,
+	        (unsigned long long)c->false_suspect);
+	fprintf(f,
+	        "detection ms       p50 %8.1f  p99 %8.1f  max %8.1f   (%llu pairs; undetected "
+	        "%llu crashes, %llu pairs)\n",
+	        c->detection_ms.p50, c->detection_ms.p99, c->detection_ms.max,
+	        (unsigned long long)c->detection_pairs, (unsigned long long)c->undetected,
+	        (unsigned long long)c->undetected_pairs);
+	fprintf(f,
+	        "recovered          %.6f within %.1f s (%llu/%llu pairs); restart to alive ms p50 "
+	        "%.1f p99 %.1f max %.1f\n",
+	        c->recovered_ratio, c->recovery_window_ms / 1e3,
+	        (unsigned long long)c->recovered_pairs, (unsigned long long)c->recovery_pairs,
+	        c->recovery_ms.p50, c->recovery_ms.p99, c->recovery_ms.max);
+	fprintf(f, "traffic            %.0f bytes/node/s (anti-entropy %.0f, heartbeats %.0f)\n",
+	        c->wire_bytes_per_node_per_s, c->anti_entropy_bytes_per_node_per_s,
+	        c->heartbeat_bytes_per_node_per_s);
+	fprintf(f, "members alive      %.2f mean (min %zu) of %zu live nodes; faults %llu\n",
+	        c->members_alive, c->members_alive_min, c->true_size,
+	        (unsigned long long)r->faults);
+	fprintf(f, "sim                %llu events, %llu/%llu real verifications\n",
+	        (unsigned long long)r->events, (unsigned long long)r->verify_real,
+	        (unsigned long long)r->verify_calls);
+	fprintf(f, "command            %s\n", cmd);
+	fprintf(f, "wall               %.2f s", r->wall_s);
+	if (peak_rss_kb > 0)
+		fprintf(f, ", peak RSS %.1f MiB", (double)peak_rss_kb / 1024);
+	fprintf(f, "\n");
 }
 
 /* Every field but wall_s and the closing brace. */
@@ -141,6 +296,10 @@ static void json_body(FILE *f, const struct hs_sim *sim, const struct hs_sim_rep
 void hs_sim_write_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
                        long peak_rss_kb)
 {
+	if (sim->cfg.churn) {
+		json_churn(f, sim, r, peak_rss_kb);
+		return;
+	}
 	json_body(f, sim, r, peak_rss_kb);
 	fprintf(f, "  \"wall_s\": %.3f\n}\n", r->wall_s);
 }
@@ -220,6 +379,10 @@ void hs_sim_write_text(FILE *f, const struct hs_sim *sim, const struct hs_sim_re
                        long peak_rss_kb)
 {
 	const struct hs_sim_config *c = &sim->cfg;
+	if (c->churn) {
+		text_churn(f, sim, r, peak_rss_kb);
+		return;
+	}
 	fprintf(f,
 	        "hearsay-sim: %zu nodes, %zu rumors, seed %llu, loss %.3f, latency %.0f-%.0f ms "
 	        "%s\n",

@@ -78,11 +78,12 @@ HS_MUST_USE int hs_sim_attack_parse(const char *name, enum hs_sim_attack *out);
 #define HS_SIM_UNSET SIZE_MAX /* a size left for hs_sim_config_attack to fill */
 
 struct hs_sim_progress {
-	const char *phase;       /* "join", "warm-up", "disseminate" */
+	const char *phase;       /* "join", "warm-up", "disseminate" (churn: "churn", "tail") */
 	double fraction;         /* of the whole run, 0..1 (an estimate before the end is known) */
 	double virtual_s;        /* since the start of the clock */
 	uint64_t deliveries;     /* rumor deliveries so far */
 	uint64_t deliveries_max; /* rumors x nodes */
+	uint64_t crashes, crashes_max; /* churn: crashes so far, planned */
 };
 
 struct hs_sim_config {
@@ -91,6 +92,13 @@ struct hs_sim_config {
 	/* --scenario state: each publish also sets a state entry (key "s<index>") on its origin,
 	 * and the report measures how state spreads next to the rumors of the same run. */
 	bool state;
+	/* --scenario churn (sim/churn.c, docs/SIM.md §10): no rumors; once every node sees every
+	 * other alive, cfg.crashes honest non-seed nodes crash at random times over churn_ns and
+	 * restart from their saved bytes after a downtime, alternately shorter than the dead
+	 * timeout and longer; the report judges the members tables' verdicts. */
+	bool churn;
+	uint64_t churn_ns;
+	size_t crashes;
 
 	/* Network model. */
 	double loss; /* probability that one chunk is lost (then retransmitted after an RTO) */
@@ -113,9 +121,9 @@ struct hs_sim_config {
 	size_t eager_push, eager_cover_pct, eager_receivers_max, outbound, peers_max, addrbook_max;
 	uint64_t pull_interval_ns, pull_window_ns, retention_ns, request_timeout_ns, lazy_delay_ns;
 	uint64_t eager_wait_max_ns, feeler_interval_ns, heartbeat_interval_ns;
+	uint32_t suspect_heartbeats, dead_heartbeats;
 	uint64_t request_nonpreferred_delay_ns, rotate_interval_ns, bantime_ns;
 	uint64_t verifies_per_s;
-	size_t suspect_heartbeats, dead_heartbeats;
 	uint64_t member_reap_ns;
 	struct hs_score_params score;
 
@@ -147,6 +155,10 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes);
  * the start (covert-flash: from the middle of the publishing), the victims' restart 5 s before the
  * first publish. Call after the other fields are final. */
 void hs_sim_config_attack(struct hs_sim_config *cfg);
+/* --scenario churn: sets churn and its defaults over hs_sim_config_default's (heartbeats at the
+ * core's interval, no rumors, the churn window and crash count of docs/SIM.md §10); flags are
+ * applied after it. */
+void hs_sim_config_churn(struct hs_sim_config *cfg);
 /* Returns NULL if cfg is usable, else a one-line reason. */
 const char *hs_sim_config_check(const struct hs_sim_config *cfg);
 
@@ -160,6 +172,41 @@ HS_MUST_USE int hs_sim_run(struct hs_sim *sim);
 
 struct hs_sim_pct {
 	double p50, p99, max; /* ms; 0 when there is no sample */
+};
+
+/* --scenario churn: the members tables' verdicts against the truth (docs/SIM.md §10 defines
+ * every field). D is the dead timeout, S the suspect timeout, both from the config. */
+struct hs_sim_churn_report {
+	double warmup_s;       /* clock start to the churn start */
+	bool warmup_converged; /* every node saw every node alive before the churn began */
+	double churn_s;        /* the churn window */
+	double sim_seconds;    /* the clock at the end, since the start */
+	double suspicion_timeout_ms, dead_timeout_ms, recovery_window_ms;
+	uint64_t crashes, short_crashes, long_crashes, crashes_skipped;
+	uint64_t false_dead;      /* FAILED although the node signed a heartbeat in (t-D, t-S] */
+	uint64_t failed_while_up; /* FAILED about a node that was up at that moment */
+	uint64_t false_suspect;   /* SUSPECTED about a node up for the whole (t-S, t] */
+	uint64_t failed, suspected, departed;
+	uint64_t short_failed;          /* FAILED about a node during a short downtime */
+	struct hs_sim_pct detection_ms; /* long crashes: crash to each observer's FAILED */
+	uint64_t detection_pairs;       /* (long crash, observer) pairs */
+	uint64_t undetected, undetected_pairs;
+	double recovered_ratio; /* observers that saw the new generation alive within W */
+	uint64_t recovery_pairs, recovered_pairs;
+	struct hs_sim_pct recovery_ms;            /* restart to each observer's alive event */
+	double anti_entropy_bytes_per_node_per_s; /* sync and state frames */
+	double heartbeat_bytes_per_node_per_s;    /* inv, getdata, notfound and state frames */
+	double wire_bytes_per_node_per_s;         /* every frame after the handshake */
+	double bytes_per_node_per_s[16];          /* by frame type */
+	double frames_per_node_per_s[16];
+	double members_alive; /* mean over live nodes, at the end */
+	size_t members_alive_min;
+	size_t true_size; /* live nodes at the end */
+	uint64_t heartbeats_signed;
+	/* The first false_dead: who declared whom dead, when (s since the clock start). */
+	bool has_example;
+	uint32_t example_observer, example_node;
+	double example_s;
 };
 
 /* Every metric (docs/SIM.md defines each precisely). Per-node figures divide by nodes, per
@@ -198,6 +245,7 @@ struct hs_sim_report {
 	double virtual_s; /* clock at the end, since the start */
 	double dissem_s;  /* first publish to the end */
 	double wall_s;
+	struct hs_sim_churn_report churn; /* --scenario churn only */
 
 	/* Adversaries (all zero in an honest run; docs/SIM.md §9 defines each). */
 	struct {

@@ -9,6 +9,7 @@
  *   vcache.c  memoized signature verification
  *   net.c     the network model: addresses, latencies, connections, chunks, loss, partitions
  *   world.c   nodes, capabilities, the pump, the event loop and the scenario
+ *   churn.c   --scenario churn: crashes with downtimes, the members tables judged
  *   metrics.c the flood bound (Dijkstra) and the report
  *   output.c  JSON, text and CSV;  svg.c  the coverage chart
  *
@@ -24,6 +25,8 @@
  *    the previous one's, and equal times pop in push order (the sequence number).
  *  - node->timer_at is the time of the node's one live timer event (UINT64_MAX: none); heap
  *    entries for other times are stale and skipped.
+ *  - A crashed node (churn) is down: no core (node->node NULL), no endpoint, no timer, and no
+ *    address anyone can reach, until it starts again.
  */
 #ifndef HEARSAY_SIM_SIM_IMPL_H
 #define HEARSAY_SIM_SIM_IMPL_H
@@ -69,6 +72,9 @@ enum sim_ev_kind {
 	SIM_EV_PUBLISH = 7,   /* a: rumor index */
 	SIM_EV_ATTACK = 8,    /* a: attacker node: its strategy's periodic tick */
 	SIM_EV_RESTART = 9,   /* a: node: crash and restart from its saved bytes */
+	SIM_EV_CHURN = 10,    /* churn: the warm-up's convergence check, once a second */
+	SIM_EV_CRASH = 11,    /* a: planned crash (churn): a random eligible node crashes */
+	SIM_EV_START = 12,    /* a: node, b: its crash record (churn): restart after downtime */
 };
 
 struct sim_event {
@@ -132,6 +138,7 @@ struct sim_conn {
 	uint64_t handle[2];
 	uint8_t state[2]; /* enum sim_ep_state */
 	bool up[2];       /* the node reported PEER_UP and the session has not ended */
+	bool refused;     /* the SYN reached a crashed node (churn): the dial fails */
 	uint64_t latency_ns;
 	uint64_t last_arrival_ns[2];  /* per receiving side: the FIFO's tail */
 	struct hs_netaddr seen_as[2]; /* how side s's node sees the other end */
@@ -176,6 +183,13 @@ struct sim_node {
 	uint32_t index;
 	bool joined;
 	bool victim;
+	bool down;           /* crashed, not started again yet (churn) */
+	uint64_t joined_ns;  /* when it first joined */
+	uint64_t up_since;   /* when its current life began (join or restart) */
+	uint32_t last_crash; /* churn: its latest crash record, SIM_NONE if none */
+	uint64_t hb_sent;    /* churn: the current core's heartbeats_sent, last looked at */
+	uint64_t *hb;        /* churn: the times it signed its latest heartbeats (a ring) */
+	size_t hb_next, hb_count;
 	uint32_t epoch;      /* restarts so far: events of an older life are ignored */
 	uint64_t generation; /* hs_node_config.generation: + 1 at each restart */
 	struct sim_rng rng;  /* this node's own stream */
@@ -210,6 +224,33 @@ HS_MUST_USE int sim_net_dial(struct hs_sim *sim, uint32_t node, const struct hs_
 HS_MUST_USE int sim_ep_add(struct sim_node *n, uint64_t handle, uint32_t conn, uint8_t side);
 struct sim_ep *sim_ep_find(struct sim_node *n, uint64_t handle);
 void sim_ep_remove(struct sim_node *n, uint64_t handle);
+
+/* ---- churn.c: its state (the functions are below) ----------------------------------- */
+/* One crash of the churn scenario. For a long one (downtime over the dead timeout), per honest
+ * node: when it declared the crashed node dead (FAILED) while it was down, and when it saw its
+ * new generation alive (JOINED or RECOVERED); SIM_NEVER if not (yet). */
+struct sim_crash {
+	uint32_t node;
+	bool long_;
+	uint32_t prev;                 /* the node's previous crash record, SIM_NONE if none */
+	uint64_t crash_ns, restart_ns; /* restart_ns: SIM_NEVER until it starts again */
+	uint64_t *failed_at, *alive_at;
+};
+
+struct sim_churn {
+	uint64_t interval_ns, suspect_ns, dead_ns; /* from the config */
+	uint64_t start_ns, end_ns;                 /* the churn window; 0 until it begins */
+	bool converged;
+	uint64_t *plan_down; /* [cfg.crashes]: each planned crash's downtime */
+	struct sim_crash *crashes;
+	size_t ncrashes, crashes_cap;
+	uint64_t skipped;
+	uint64_t failed, suspected, departed, false_dead, failed_while_up, false_suspect;
+	uint64_t short_failed, heartbeats_signed;
+	uint32_t example_observer, example_node; /* the first false_dead, SIM_NONE if none */
+	uint64_t example_ns;
+	uint64_t frame_bytes[16], frames[16]; /* honest frames sent in the churn window */
+};
 
 /* ---- world.c ----------------------------------------------------------------------------- */
 struct sim_rumor {
@@ -278,6 +319,7 @@ struct hs_sim {
 	uint64_t chunks_dropped;
 	double wall_s;
 	bool ran;
+	struct sim_churn churn; /* --scenario churn */
 };
 
 void sim_totals_sum(const struct hs_sim *sim, struct sim_totals *t);
@@ -292,8 +334,12 @@ void sim_pump(struct hs_sim *sim, struct sim_node *n);
 /* The peer node at the other end of node n's handle, or SIM_NONE. */
 uint32_t sim_peer_node(struct hs_sim *sim, struct sim_node *n, uint64_t handle);
 /* Crashes node i (every connection closes, its core is freed) and starts it again from its
- * saved bytes with generation + 1. */
+ * saved bytes with generation + 1: sim_node_crash then sim_node_start. */
 void sim_node_restart(struct hs_sim *sim, uint32_t i);
+/* Crashes node i: every connection ends as a crash ends it, its core is freed, it is down. */
+void sim_node_crash(struct hs_sim *sim, uint32_t i);
+/* Starts crashed node i again from its saved bytes with generation + 1. */
+void sim_node_start(struct hs_sim *sim, uint32_t i);
 /* The rumor with this id, or SIM_NONE. */
 uint32_t sim_rumor_find(const struct hs_sim *sim, const uint8_t id[HS_ID_LEN]);
 
@@ -318,7 +364,23 @@ size_t sim_attack_frames(const struct hs_sim *sim, bool injected);
 /* Fatal: a bug in hearsay or the simulator. Prints the seed and aborts. */
 _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node);
 
+/* ---- churn.c ---------------------------------------------------------------------------- */
+/* Set-up (after the nodes are placed): the warm-up's first check. */
+HS_MUST_USE int sim_churn_init(struct hs_sim *sim);
+void sim_churn_free(struct hs_sim *sim);
+/* The scenario's own events (SIM_EV_CHURN, _CRASH, _START). */
+void sim_churn_event(struct hs_sim *sim, const struct sim_event *ev);
+/* A member event of an honest node's core. */
+void sim_churn_member(struct hs_sim *sim, struct sim_node *n, const struct hs_event *ev);
+/* After every timer call of an honest node: notes a heartbeat it signed. */
+void sim_churn_timer(struct hs_sim *sim, struct sim_node *n);
+/* caps.filter_out of honest nodes (ctx: its struct sim_node): counts every frame, keeps all. */
+bool sim_churn_filter(void *ctx, uint64_t peer, const uint8_t *msg, size_t msglen);
+void sim_churn_report(const struct hs_sim *sim, struct hs_sim_churn_report *r);
+
 /* ---- metrics.c --------------------------------------------------------------------------- */
+/* Nearest-rank p50, p99 and max of n samples in ns, in ms (sorts v). */
+struct hs_sim_pct sim_percentiles(uint64_t *v, size_t n);
 /* Fills flood_ns for rumor r from its origin over the currently active sessions. */
 HS_MUST_USE int sim_flood_bound(struct hs_sim *sim, size_t r);
 /* Session counts at this moment (sessions_* fields). */

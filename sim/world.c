@@ -20,6 +20,7 @@
 #define PROGRESS_EVERY  16384
 #define SIM_NETWORK     "sim"
 #define SIM_TOPIC       "sim"
+#define CHURN_DEFAULT_S 120 /* --scenario churn: the churn window (docs/SIM.md §10) */
 
 _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node)
 {
@@ -35,8 +36,23 @@ _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node
 
 void hs_sim_command(const struct hs_sim_config *c, char *buf, size_t cap)
 {
-	int k = snprintf(buf, cap, "hearsay-sim --seed %llu --nodes %zu --rumors %zu",
-	                 (unsigned long long)c->seed, c->nodes, c->rumors);
+	int k;
+	if (c->churn) {
+		/* Every flag the churn scenario's figures depend on. */
+		k = snprintf(
+		        buf, cap,
+		        "hearsay-sim --scenario churn --seed %llu --nodes %zu --loss %g "
+		        "--heartbeat-interval-s %g --suspect-heartbeats %u --dead-heartbeats %u "
+		        "--churn-s %g --crashes %zu",
+		        (unsigned long long)c->seed, c->nodes, c->loss,
+		        (double)c->heartbeat_interval_ns / 1e9, c->suspect_heartbeats,
+		        c->dead_heartbeats, (double)c->churn_ns / 1e9, c->crashes);
+		if (k > 0 && (size_t)k < cap && c->check)
+			snprintf(buf + k, cap - (size_t)k, " --check");
+		return;
+	}
+	k = snprintf(buf, cap, "hearsay-sim --seed %llu --nodes %zu --rumors %zu",
+	             (unsigned long long)c->seed, c->nodes, c->rumors);
 	if (k > 0 && (size_t)k < cap && c->ipv6_fraction > 0)
 		k += snprintf(buf + k, cap - (size_t)k, " --ipv6-fraction %g", c->ipv6_fraction);
 	if (k > 0 && (size_t)k < cap && c->attack != HS_SIM_ATTACK_NONE)
@@ -115,6 +131,19 @@ void hs_sim_config_default(struct hs_sim_config *cfg, size_t nodes)
 	hs_sim_config_attack(cfg); /* honest: attack NONE, so no attacker */
 }
 
+void hs_sim_config_churn(struct hs_sim_config *cfg)
+{
+	struct hs_node_config nc;
+	hs_node_config_default(&nc);
+	cfg->churn = true;
+	cfg->rumors = 0;
+	cfg->heartbeat_interval_ns = nc.heartbeat_interval_ns;
+	/* The warm-up lasts until every node sees every node alive, at most this long. */
+	cfg->warmup_ns = 120 * HS_NS_PER_S;
+	cfg->churn_ns = CHURN_DEFAULT_S * HS_NS_PER_S;
+	cfg->crashes = cfg->nodes / 10 > 2 ? cfg->nodes / 10 : 2;
+}
+
 void hs_sim_config_attack(struct hs_sim_config *c)
 {
 	bool on = c->attack != HS_SIM_ATTACK_NONE;
@@ -141,8 +170,20 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 {
 	if (c->nodes < 1 || c->nodes > 1000000)
 		return "nodes must be 1..1000000";
-	if (c->rumors < 1 || c->rumors > 1000000 || c->rumors * c->nodes > 50000000)
+	if ((c->rumors < 1 && !c->churn) || c->rumors > 1000000 || c->rumors * c->nodes > 50000000)
 		return "rumors must be 1..1000000, and rumors x nodes at most 50000000";
+	if (c->churn && (c->rumors != 0 || c->state || c->partition || c->byzantine > 0))
+		return "the churn scenario publishes no rumors and takes no partition or attack";
+	if (c->churn && c->heartbeat_interval_ns == 0)
+		return "the churn scenario needs heartbeats (heartbeat-interval-s > 0)";
+	if (c->churn && c->nodes < 2)
+		return "the churn scenario needs at least 2 nodes";
+	if (c->suspect_heartbeats < 1 || c->dead_heartbeats <= c->suspect_heartbeats ||
+	    c->dead_heartbeats > 1000)
+		return "suspect-heartbeats must be at least 1, and dead-heartbeats more, at most "
+		       "1000";
+	if (c->churn_ns > 24 * 3600 * HS_NS_PER_S || c->crashes > 1000000)
+		return "churn-s must be at most a day, and crashes at most 1000000";
 	if (!(c->loss >= 0 && c->loss <= 0.9))
 		return "loss must be in [0, 0.9]";
 	if (c->latency_min_ns < 100000 || c->latency_max_ns < c->latency_min_ns ||
@@ -202,10 +243,8 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 		return "--attack false-suspect needs heartbeats (--heartbeat-interval-s)";
 	if (c->heartbeat_interval_ns != 0 && c->heartbeat_interval_ns < 100 * HS_NS_PER_MS)
 		return "the heartbeat interval must be 0 (none) or at least 0.1 s";
-	if (c->suspect_heartbeats < 1 || c->dead_heartbeats <= c->suspect_heartbeats ||
-	    c->member_reap_ns == 0 || c->member_reap_ns > 365 * 24 * 3600 * HS_NS_PER_S)
-		return "suspect-heartbeats must be at least 1, dead-heartbeats more than it, and "
-		       "member-reap-s 1 s .. a year";
+	if (c->member_reap_ns == 0 || c->member_reap_ns > 365 * 24 * 3600 * HS_NS_PER_S)
+		return "member-reap-s must be 1 s .. a year";
 	/* Bounds that keep every absolute time far from overflowing 64 bits. */
 	const uint64_t hour = 3600 * HS_NS_PER_S, day = 24 * hour;
 	if (c->join_window_ns > hour || c->warmup_ns > day || c->tail_ns > day ||
@@ -413,6 +452,10 @@ static void on_event(struct hs_sim *sim, struct sim_node *n, const struct hs_eve
 		if (!n->adv)
 			on_state(sim, ev);
 		break;
+	case HS_EV_MEMBER:
+		if (!n->adv && sim->cfg.churn)
+			sim_churn_member(sim, n, ev);
+		break;
 	case HS_EV_SAVE:
 		on_save(sim, n, ev);
 		break;
@@ -522,8 +565,8 @@ static void make_core(struct hs_sim *sim, struct sim_node *n)
 	nc.lazy_request_delay_ns = sim->cfg.lazy_delay_ns;
 	nc.feeler_interval_ns = sim->cfg.feeler_interval_ns;
 	nc.heartbeat_interval_ns = sim->cfg.heartbeat_interval_ns;
-	nc.suspect_heartbeats = (uint32_t)sim->cfg.suspect_heartbeats;
-	nc.dead_heartbeats = (uint32_t)sim->cfg.dead_heartbeats;
+	nc.suspect_heartbeats = sim->cfg.suspect_heartbeats;
+	nc.dead_heartbeats = sim->cfg.dead_heartbeats;
 	nc.member_reap_ns = sim->cfg.member_reap_ns;
 	nc.addrbook_max = sim->cfg.addrbook_max;
 	nc.request_nonpreferred_delay_ns = sim->cfg.request_nonpreferred_delay_ns;
@@ -536,7 +579,9 @@ static void make_core(struct hs_sim *sim, struct sim_node *n)
 		                .sign = cap_sign,
 		                .verify = cap_verify,
 		                .log = sim->cfg.node_log ? cap_log : NULL,
-		                .filter_out = n->adv ? sim_attack_filter : NULL };
+		                .filter_out = n->adv           ? sim_attack_filter
+		                              : sim->cfg.churn ? sim_churn_filter
+		                                               : NULL };
 	must(sim, hs_node_new(&n->node, &nc, &caps, sim->now), "hs_node_new", i);
 	n->timer_at = SIM_NEVER;
 }
@@ -592,6 +637,7 @@ static void node_join(struct hs_sim *sim, uint32_t i)
 	keymap_add(sim, hs_identity_pubkey(n->identity), i);
 	make_core(sim, n);
 	n->joined = true;
+	n->joined_ns = n->up_since = sim->now;
 	sim_pump(sim, n);
 	add_seeds(sim, n);
 	if (n->adv)
@@ -620,22 +666,40 @@ static void crash_connections(struct hs_sim *sim, uint32_t i)
 	}
 }
 
-void sim_node_restart(struct hs_sim *sim, uint32_t i)
+void sim_node_crash(struct hs_sim *sim, uint32_t i)
 {
 	struct sim_node *n = &sim->nodes[i];
-	if (!n->joined || n->adv)
+	if (!n->joined || n->adv || n->down)
 		return;
 	crash_connections(sim, i);
 	n->neps = 0;
 	hs_node_del(n->node);
 	n->node = NULL;
-	n->epoch++;
+	n->epoch++; /* events of the old life (its dial failures, its timer) are ignored */
+	n->timer_at = SIM_NEVER;
+	n->down = true;
+}
+
+void sim_node_start(struct hs_sim *sim, uint32_t i)
+{
+	struct sim_node *n = &sim->nodes[i];
+	if (!n->joined || n->adv || !n->down)
+		return;
+	n->down = false;
+	n->up_since = sim->now;
 	n->generation++;
+	n->hb_sent = 0;
 	sim->restarts++;
 	make_core(sim, n);
 	sim_store_load(&n->store, n->node, sim->now);
 	sim_pump(sim, n);
 	add_seeds(sim, n);
+}
+
+void sim_node_restart(struct hs_sim *sim, uint32_t i)
+{
+	sim_node_crash(sim, i);
+	sim_node_start(sim, i);
 }
 
 uint32_t sim_peer_node(struct hs_sim *sim, struct sim_node *n, uint64_t handle)
@@ -652,6 +716,20 @@ static void on_open(struct hs_sim *sim, uint32_t c, unsigned side)
 	if (k->state[side] != SIM_EP_PENDING)
 		return;
 	struct sim_node *n = &sim->nodes[k->node[side]];
+	if (side == 1 && n->down) {
+		/* The SYN reached a crashed node: refused, the dialler learns it a round trip
+		 * after its dial. */
+		k->state[1] = SIM_EP_CLOSED;
+		k->refused = true;
+		return;
+	}
+	if (side == 0 && k->refused) {
+		k->state[0] = SIM_EP_CLOSED;
+		sim->dials_failed++;
+		hs_node_dial_failed(n->node, &k->seen_as[0], sim->now);
+		sim_pump(sim, n);
+		return;
+	}
 	uint64_t h;
 	int err = hs_node_peer_open(n->node, &h, side == 1, &k->seen_as[side], sim->now);
 	if (err == 0) {
@@ -705,6 +783,8 @@ static bool on_timer(struct hs_sim *sim, uint32_t i, uint64_t at)
 		return false; /* stale: the deadline moved since this was armed */
 	n->timer_at = SIM_NEVER;
 	hs_node_timer(n->node, sim->now);
+	if (sim->cfg.churn && !n->adv)
+		sim_churn_timer(sim, n);
 	sim_pump(sim, n);
 	if (n->timer_at <= sim->now) {
 		if (++n->stuck > STUCK_MAX)
@@ -801,6 +881,11 @@ static bool dispatch(struct hs_sim *sim, struct sim_event *ev)
 	case SIM_EV_PUBLISH:
 		on_publish(sim, ev->a);
 		break;
+	case SIM_EV_CHURN:
+	case SIM_EV_CRASH:
+	case SIM_EV_START:
+		sim_churn_event(sim, ev);
+		break;
 	default:
 		sim_die(sim, "unknown simulator event", SIM_NONE);
 	}
@@ -820,6 +905,7 @@ static int place_nodes(struct hs_sim *sim)
 		nd->index = i;
 		nd->addr = sim_node_addr(sim, i);
 		nd->timer_at = SIM_NEVER;
+		nd->last_crash = SIM_NONE;
 		/* Node i's stream depends on (seed, i) only: attackers added after the honest
 		 * nodes leave the honest nodes' keys and draws alone. */
 		sim_rng_seed(&nd->rng, sim_mix64(sim->cfg.seed) ^ sim_mix64(0x6e6f6465ull + i));
@@ -878,14 +964,14 @@ static int schedule(struct hs_sim *sim)
 static int alloc_results(struct hs_sim *sim)
 {
 	size_t rn = sim->cfg.rumors * sim->cfg.nodes;
-	sim->rumors = calloc(sim->cfg.rumors, sizeof(*sim->rumors));
+	sim->rumors = calloc(sim->cfg.rumors + 1, sizeof(*sim->rumors)); /* churn: none */
 	sim->rumor_index_cap = 16;
 	while (sim->rumor_index_cap < 2 * sim->cfg.rumors)
 		sim->rumor_index_cap *= 2;
 	sim->rumor_index = calloc(sim->rumor_index_cap, sizeof(*sim->rumor_index));
-	sim->deliver_ns = malloc(rn * sizeof(*sim->deliver_ns));
-	sim->flood_ns = malloc(rn * sizeof(*sim->flood_ns));
-	sim->parent = malloc(rn * sizeof(*sim->parent));
+	sim->deliver_ns = malloc((rn + 1) * sizeof(*sim->deliver_ns));
+	sim->flood_ns = malloc((rn + 1) * sizeof(*sim->flood_ns));
+	sim->parent = malloc((rn + 1) * sizeof(*sim->parent));
 	if (!sim->rumors || !sim->rumor_index || !sim->deliver_ns || !sim->flood_ns || !sim->parent)
 		return HS_ERR_NOMEM;
 	for (size_t i = 0; i < rn; i++) {
@@ -943,6 +1029,8 @@ int hs_sim_new(struct hs_sim **out, const struct hs_sim_config *cfg)
 		err = alloc_results(sim);
 	if (!err)
 		err = schedule(sim);
+	if (!err && cfg->churn)
+		err = sim_churn_init(sim);
 	if (err) {
 		hs_sim_del(sim);
 		return err;
@@ -961,9 +1049,11 @@ void hs_sim_del(struct hs_sim *sim)
 		hs_noise_static_del(n->noise);
 		hs_identity_del(n->identity);
 		free(n->eps);
+		free(n->hb);
 		sim_store_free(&n->store);
 	}
 	sim_attack_free(sim);
+	sim_churn_free(sim);
 	free(sim->banned);
 	free(sim->eclipsed);
 	free(sim->keymap_keys);
@@ -996,6 +1086,25 @@ static void report_progress(const struct hs_sim *sim)
 	double since = (double)(sim->now - SIM_T0_NS) / 1e9;
 	double setup = (double)(sim->publish0_ns - SIM_T0_NS) / 1e9;
 	p.virtual_s = since;
+	if (sim->cfg.churn) {
+		/* Until the churn begins its end is unknown: the estimate takes the shortest
+		 * warm-up. */
+		const struct sim_churn *ch = &sim->churn;
+		uint64_t end =
+		        sim->end_ns != SIM_NEVER
+		                ? sim->end_ns - SIM_T0_NS
+		                : sim->cfg.join_window_ns + sim->cfg.churn_ns + 4 * ch->dead_ns;
+		p.phase = sim->now < SIM_T0_NS + sim->cfg.join_window_ns ? "join"
+		          : !ch->start_ns                                ? "warm-up"
+		          : sim->now < ch->end_ns                        ? "churn"
+		                                                         : "tail";
+		p.fraction = end > 0 ? since * 1e9 / (double)end : 0;
+		p.fraction = p.fraction < 1 ? p.fraction : 1;
+		p.crashes = ch->ncrashes;
+		p.crashes_max = sim->cfg.crashes;
+		sim->cfg.progress(sim->cfg.progress_ctx, &p);
+		return;
+	}
 	if (sim->now < SIM_T0_NS + sim->cfg.join_window_ns)
 		p.phase = "join";
 	else if (sim->now < sim->publish0_ns)
@@ -1025,7 +1134,8 @@ int hs_sim_run(struct hs_sim *sim)
 		sim->now = ev.at_ns;
 		if (dispatch(sim, &ev))
 			sim->events++;
-		if (sim->published == sim->cfg.rumors && sim->deliveries == sim->deliveries_max &&
+		if (!sim->cfg.churn && sim->published == sim->cfg.rumors &&
+		    sim->deliveries == sim->deliveries_max &&
 		    (!sim->cfg.state || sim->state_arrivals == sim->deliveries_max))
 			break; /* everything everywhere (--scenario state: the entries too) */
 		if (sim->cfg.progress && ++popped % PROGRESS_EVERY == 0)
@@ -1044,7 +1154,7 @@ void sim_totals_sum(const struct hs_sim *sim, struct sim_totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < sim->cfg.nodes; i++) {
-		if (!sim->nodes[i].joined)
+		if (!sim->nodes[i].node)
 			continue;
 		struct hs_node_stats s;
 		hs_node_get_stats(sim->nodes[i].node, &s);
