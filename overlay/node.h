@@ -414,14 +414,15 @@ struct hs_node_stats {
 	uint64_t announcements_dropped; /* inv items past the per-peer announcement limit */
 	uint64_t announcements_evicted; /* inbound ones displaced from a full id by outbound ones */
 	uint64_t pulls_sent, pull_rumors_sent;
-	uint64_t counter_syncs;   /* syncs sent back: the origins a peer's digest is ahead on */
-	uint64_t repairs_refused; /* pulls and syncs over a peer's rate, ignored */
-	uint64_t evictions;       /* inbound sessions closed to make room for another */
-	uint64_t grafts_declined; /* peers that asked for our pushes beyond eager_receivers_max */
-	uint64_t pushers_dropped; /* pushers that let HS_PUSH_MISSES_MAX fresh rumors come by
-	                             request */
-	uint64_t feelers;         /* short outbound sessions made to repair and test */
-	uint64_t topic_closes;    /* extra outbound sessions closed: no topic we lack (topics.c) */
+	uint64_t counter_syncs;     /* syncs sent back: the origins a peer's digest is ahead on */
+	uint64_t successors_served; /* getdata for a superseded entry answered with the newer one */
+	uint64_t repairs_refused;   /* pulls and syncs over a peer's rate, ignored */
+	uint64_t evictions;         /* inbound sessions closed to make room for another */
+	uint64_t grafts_declined;   /* peers that asked for our pushes beyond eager_receivers_max */
+	uint64_t pushers_dropped;   /* pushers that let HS_PUSH_MISSES_MAX fresh rumors come by
+	                               request */
+	uint64_t feelers;           /* short outbound sessions made to repair and test */
+	uint64_t topic_closes; /* extra outbound sessions closed: no topic we lack (topics.c) */
 	uint64_t dials;
 	/* Signature checks on peer data: allowed by the verification budget, and refused (the
 	 * object dropped unverified) because the peer's share of its group's budget, or its whole

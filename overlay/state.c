@@ -365,6 +365,13 @@ size_t hs_state_serve(struct hs_node *node, struct peer *p, const uint8_t *items
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *it = items + i * HS_INV_ITEM_LEN;
 		struct hs_state_slot *sl = b ? hs_statestore_by_id(&node->state, it + 1) : NULL;
+		if (!sl && b) {
+			/* Superseded since we announced it: the newer entry answers instead
+			 * (statestore.h, HS_SUPERSEDED_MAX). Its knows bit only says we announced
+			 * it: the peer asking for an older one evidently lacks it. */
+			sl = hs_statestore_successor(&node->state, it + 1);
+			node->stats.successors_served += sl != NULL;
+		}
 		if (sl)
 			batch_add(node, p, b, sl, now);
 		else

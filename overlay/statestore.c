@@ -29,6 +29,7 @@ void hs_statestore_deinit(struct hs_statestore *st)
 	}
 	free(st->slots);
 	free(st->origins);
+	free(st->superseded);
 	hs_idmap_deinit(&st->by_key);
 	hs_idmap_deinit(&st->by_id);
 	hs_idmap_deinit(&st->by_origin);
@@ -242,11 +243,45 @@ static int fill(struct hs_statestore *st, uint32_t s, struct hs_state_origin *o,
 	return 0;
 }
 
+static size_t superseded_index(const uint8_t id[HS_ID_LEN])
+{
+	/* Ids are hashes of signed encodings: grinding them costs a signature each, and a
+	 * collision only forgets one (limits.h). */
+	return ((size_t)id[0] | (size_t)id[1] << 8 | (size_t)id[2] << 16) % HS_SUPERSEDED_MAX;
+}
+
+static void remember_superseded(struct hs_statestore *st, const uint8_t old_id[HS_ID_LEN],
+                                const uint8_t key[32])
+{
+	if (!st->superseded)
+		st->superseded = calloc(HS_SUPERSEDED_MAX, sizeof(*st->superseded));
+	if (!st->superseded)
+		return; /* only the notfound of before */
+	struct hs_superseded *x = &st->superseded[superseded_index(old_id)];
+	memcpy(x->id, old_id, HS_ID_LEN);
+	memcpy(x->key, key, 32);
+}
+
+struct hs_state_slot *hs_statestore_successor(const struct hs_statestore *st,
+                                              const uint8_t id[HS_ID_LEN])
+{
+	if (!st->superseded)
+		return NULL;
+	const struct hs_superseded *x = &st->superseded[superseded_index(id)];
+	if (memcmp(x->id, id, HS_ID_LEN) != 0)
+		return NULL;
+	const uint32_t *i = hs_idmap_get(&st->by_key, x->key);
+	return i ? &st->slots[*i] : NULL;
+}
+
 /* Replaces the entry in slot s (same origin and key) by a newer one. */
 static int replace(struct hs_statestore *st, uint32_t s, const struct hs_entry *e,
                    const uint8_t *enc, size_t enclen, const uint8_t id[HS_ID_LEN], uint64_t now)
 {
 	struct hs_state_slot *sl = &st->slots[s];
+	uint8_t k[32];
+	slot_key(k, e->origin, e->key, e->key_len);
+	remember_superseded(st, sl->id, k);
 	uint8_t *copy = malloc(enclen);
 	if (!copy)
 		return HS_ERR_NOMEM;

@@ -73,6 +73,11 @@ struct hs_statestore {
 	struct hs_state_origin *origins;
 	size_t norigins, origins_cap;
 	size_t bytes, bytes_max;
+	/* Ids replaced by a newer entry for their slot: old id -> the slot's key hash. */
+	struct hs_superseded {
+		uint8_t id[HS_ID_LEN];
+		uint8_t key[32];
+	} *superseded; /* HS_SUPERSEDED_MAX, allocated at the first replacement */
 	struct hs_equivocation proofs[HS_EQUIVOCATIONS_MAX];
 	size_t nproofs, proofs_seen;
 	/* Told about every entry dropped to make room, before it is freed (may be NULL). */
@@ -83,6 +88,10 @@ struct hs_statestore {
 void hs_statestore_init(struct hs_statestore *st, const uint8_t secret[16], size_t entries_max,
                         size_t bytes_max);
 void hs_statestore_deinit(struct hs_statestore *st);
+/* The entry that superseded the one with this id (the newest for its slot), or NULL if the id
+ * is not remembered as superseded. */
+struct hs_state_slot *hs_statestore_successor(const struct hs_statestore *st,
+                                              const uint8_t id[HS_ID_LEN]);
 /* Keeps a copy of two signed encodings as an equivocation proof (the first
  * HS_EQUIVOCATIONS_MAX; every one is counted in proofs_seen). apply does it by itself. */
 void hs_statestore_record_proof(struct hs_statestore *st, const uint8_t *a, size_t alen,

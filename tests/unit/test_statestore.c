@@ -585,6 +585,40 @@ static void test_equivocation_converges(void)
 	}
 }
 
+/* A replaced entry's id leads to its successor (the newest for its slot), and heartbeats stay
+ * out of their origin's digest. */
+static void test_successor_and_digest(void)
+{
+	static const uint8_t secret[16] = { 6 };
+	struct hs_statestore st;
+	hs_statestore_init(&st, secret, 8, 1 << 20);
+	struct fixed v1, v2, v3, hb;
+	enum hs_apply r;
+	fixed_entry(&v1, 1, "k", 1, 1, 3, 1);
+	fixed_entry(&v2, 1, "k", 1, 2, 3, 2);
+	fixed_entry(&v3, 1, "k", 1, 3, 3, 3);
+	CHECK(hs_statestore_successor(&st, v1.id) == NULL); /* nothing replaced yet */
+	CHECK_EQ(fixed_apply(&st, &v1, 10, &r), 0);
+	CHECK_EQ(fixed_apply(&st, &v2, 20, &r), 0);
+	const struct hs_state_slot *s = hs_statestore_successor(&st, v1.id);
+	CHECK(s && memcmp(s->id, v2.id, HS_ID_LEN) == 0);
+	CHECK_EQ(fixed_apply(&st, &v3, 30, &r), 0);
+	s = hs_statestore_successor(&st, v1.id); /* still the newest, two replacements on */
+	CHECK(s && memcmp(s->id, v3.id, HS_ID_LEN) == 0);
+	s = hs_statestore_successor(&st, v2.id);
+	CHECK(s && memcmp(s->id, v3.id, HS_ID_LEN) == 0);
+	CHECK(hs_statestore_successor(&st, v3.id) == NULL); /* the newest has none */
+	/* A heartbeat with a far higher version leaves the digest at the data's (1, 3). */
+	fixed_entry(&hb, 1, HS_HEARTBEAT_KEY, 1, 99, 12, 4);
+	CHECK_EQ(fixed_apply(&st, &hb, 40, &r), 0);
+	CHECK_EQ(r, HS_APPLY_NEWER);
+	const struct hs_state_origin *o = hs_statestore_origin(&st, v1.e.origin);
+	REQUIRE(o != NULL);
+	CHECK_EQ(o->generation, 1);
+	CHECK_EQ(o->version, 3);
+	hs_statestore_deinit(&st);
+}
+
 /* A store full of single-entry origins still takes a new origin, evicting the stalest. */
 static void test_new_origin_when_full(void)
 {
@@ -639,6 +673,7 @@ int main(void)
 {
 	RUN(test_model);
 	RUN(test_equivocation_converges);
+	RUN(test_successor_and_digest);
 	RUN(test_new_origin_when_full);
 	RUN(test_room);
 	return hs_test_done();
