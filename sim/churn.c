@@ -71,7 +71,8 @@ static bool all_see_all(const struct hs_sim *sim)
 			return false;
 		struct hs_node_usage u;
 		hs_node_get_usage(n->node, &u);
-		if (u.members[HS_MEMBER_ALIVE] != sim->cfg.nodes)
+		/* Byzantine cores (--attack false-suspect) heartbeat like anyone: members too. */
+		if (u.members[HS_MEMBER_ALIVE] != sim->cfg.nodes + sim->cfg.byzantine)
 			return false;
 	}
 	return true;

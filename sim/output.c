@@ -92,6 +92,12 @@ static void json_churn(FILE *f, const struct hs_sim *sim, const struct hs_sim_re
 	        "\"loss\": %.6f,\n  \"heartbeat_interval_s\": %.3f,\n",
 	        r->nodes, (unsigned long long)r->seed, sim->cfg.loss,
 	        (double)sim->cfg.heartbeat_interval_ns / 1e9);
+	if (sim->cfg.byzantine > 0) /* --attack false-suspect: liars among the members */
+		fprintf(f,
+		        "  \"attack\": {\"name\": \"%s\", \"byzantine\": %zu, \"attacker_groups\": "
+		        "%zu},\n  \"honest_banned\": %zu,\n  \"attackers_banned\": %zu,\n",
+		        hs_sim_attack_name(sim->cfg.attack), sim->cfg.byzantine,
+		        sim->cfg.attacker_groups, r->adv.honest_banned, r->adv.attackers_banned);
 	fprintf(f,
 	        "  \"false_dead\": %llu,\n  \"undetected\": %llu,\n  \"recovered_ratio\": %.6f,\n",
 	        (unsigned long long)c->false_dead, (unsigned long long)c->undetected,
@@ -358,6 +364,10 @@ static void json_attack(FILE *f, const struct hs_sim *sim, const struct hs_sim_r
 void hs_sim_write_attack_json(FILE *f, const struct hs_sim *sim, const struct hs_sim_report *r,
                               const struct hs_sim_report *b, long peak_rss_kb)
 {
+	if (sim->cfg.churn) { /* the churn figures are the verdict; the twin ran the same */
+		json_churn(f, sim, r, peak_rss_kb);
+		return;
+	}
 	json_body(f, sim, r, peak_rss_kb);
 	json_attack(f, sim, r);
 	json_pct(f, "benign_latency_ms", &b->latency_ms);

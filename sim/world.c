@@ -172,8 +172,11 @@ const char *hs_sim_config_check(const struct hs_sim_config *c)
 		return "nodes must be 1..1000000";
 	if ((c->rumors < 1 && !c->churn) || c->rumors > 1000000 || c->rumors * c->nodes > 50000000)
 		return "rumors must be 1..1000000, and rumors x nodes at most 50000000";
-	if (c->churn && (c->rumors != 0 || c->state || c->partition || c->byzantine > 0))
-		return "the churn scenario publishes no rumors and takes no partition or attack";
+	if (c->churn && (c->rumors != 0 || c->state || c->partition ||
+	                 (c->byzantine > 0 && c->attack != HS_SIM_ATTACK_FALSE_SUSPECT)))
+		return "the churn scenario publishes no rumors and takes no partition or attack "
+		       "but "
+		       "false-suspect";
 	if (c->churn && c->heartbeat_interval_ns == 0)
 		return "the churn scenario needs heartbeats (heartbeat-interval-s > 0)";
 	if (c->churn && c->nodes < 2)
