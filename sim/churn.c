@@ -9,7 +9,9 @@
  * eligible node — not a seed, up, and if it crashed before, up for at least W since, so the
  * window judging its last restart is over — and restarts it from its saved bytes
  * after a downtime: even k short, uniform in [0.05 D, 0.95 D), odd k long, uniform in
- * [1.5 D, 2.5 D). The run ends when the churn window and W after the last restart have passed.
+ * [D + S, 2 D + S) (with the default 3 and 6 intervals, [1.5 D, 2.5 D)): long enough to be
+ * noticed within the D + S the report allows. The run ends when the churn window and W after
+ * the last restart have passed.
  *
  * D = dead_heartbeats x interval (the dead timeout), S = suspect_heartbeats x interval (the
  * suspicion timeout), W = D (the recovery window: a restart must be known everywhere before
@@ -94,9 +96,9 @@ static void begin(struct hs_sim *sim)
 	uint64_t end = ch->end_ns;
 	for (size_t k = 0; k < c->crashes; k++) {
 		uint64_t at = sim->now + (c->churn_ns ? sim_rng_below(&sim->rng, c->churn_ns) : 0);
-		double lo = k % 2 ? 1.5 : 0.05, hi = k % 2 ? 2.5 : 0.95;
-		double f = lo + (hi - lo) * sim_rng_unit(&sim->rng);
-		ch->plan_down[k] = (uint64_t)(f * (double)ch->dead_ns);
+		double d = (double)ch->dead_ns, s = (double)ch->suspect_ns;
+		double lo = k % 2 ? d + s : 0.05 * d, hi = k % 2 ? 2 * d + s : 0.95 * d;
+		ch->plan_down[k] = (uint64_t)(lo + (hi - lo) * sim_rng_unit(&sim->rng));
 		uint64_t done = at + ch->plan_down[k] + ch->dead_ns; /* + W */
 		end = done > end ? done : end;
 		must_push(sim, at, SIM_EV_CRASH, (uint32_t)k, 0);

@@ -485,9 +485,9 @@ static void progress(void *ctx, const struct hs_sim_progress *p)
 		format_duration(eta, sizeof(eta),
 		                (t - ps->started) * (1 - p->fraction) / p->fraction);
 	/* What the run counts: deliveries, or the churn scenario's crashes. */
-	const char *what = p->crashes_max ? "crashes" : "deliveries";
-	unsigned long long done = p->crashes_max ? p->crashes : p->deliveries;
-	unsigned long long all = p->crashes_max ? p->crashes_max : p->deliveries_max;
+	const char *what = p->churn ? "crashes" : "deliveries";
+	unsigned long long done = p->churn ? p->crashes : p->deliveries;
+	unsigned long long all = p->churn ? p->crashes_max : p->deliveries_max;
 	if (!ps->tty) {
 		if (t - ps->last < 10)
 			return;

@@ -81,6 +81,7 @@ struct hs_sim_progress {
 	double virtual_s;        /* since the start of the clock */
 	uint64_t deliveries;     /* rumor deliveries so far */
 	uint64_t deliveries_max; /* rumors x nodes */
+	bool churn;              /* the churn scenario: it counts crashes, not deliveries */
 	uint64_t crashes, crashes_max; /* churn: crashes so far, planned */
 };
 

@@ -1094,6 +1094,7 @@ static void report_progress(const struct hs_sim *sim)
 		                                                         : "tail";
 		p.fraction = end > 0 ? since * 1e9 / (double)end : 0;
 		p.fraction = p.fraction < 1 ? p.fraction : 1;
+		p.churn = true;
 		p.crashes = ch->ncrashes;
 		p.crashes_max = sim->cfg.crashes;
 		sim->cfg.progress(sim->cfg.progress_ctx, &p);
