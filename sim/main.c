@@ -79,7 +79,7 @@ static const struct opt opts[] = {
 	  "state: each publish also sets a state entry; churn: crashes and restarts under "
 	  "membership" },
 	{ "churn-s", K_S, AT(cfg.churn_ns), 0, "S",
-	  "churn: crashes happen over this (default 120)" },
+	  "churn: crashes happen over this (default 60)" },
 	{ "crashes", K_SIZE, AT(cfg.crashes), 1e6, "N", "churn: crashes (default nodes/10, >= 2)" },
 	{ "csv", K_STR, AT(csv), 0, "FILE", "write coverage over time as CSV" },
 	{ "plot", K_STR, AT(plot), 0, "FILE", "write coverage over time as an SVG chart" },

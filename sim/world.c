@@ -20,7 +20,7 @@
 #define PROGRESS_EVERY  16384
 #define SIM_NETWORK     "sim"
 #define SIM_TOPIC       "sim"
-#define CHURN_DEFAULT_S 120 /* --scenario churn: the churn window (docs/SIM.md §10) */
+#define CHURN_DEFAULT_S 60 /* --scenario churn: the churn window (docs/SIM.md §10) */
 
 _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node)
 {
