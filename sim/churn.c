@@ -57,6 +57,7 @@ void sim_churn_free(struct hs_sim *sim)
 	for (size_t k = 0; k < ch->ncrashes; k++) {
 		free(ch->crashes[k].failed_at);
 		free(ch->crashes[k].alive_at);
+		free(ch->crashes[k].alive_first);
 	}
 	free(ch->crashes);
 	free(ch->plan_down);
@@ -171,6 +172,9 @@ static void crash(struct hs_sim *sim, size_t k)
 	if (cr->long_) {
 		cr->failed_at = never_array(sim);
 		cr->alive_at = never_array(sim);
+		cr->alive_first = calloc(sim->cfg.nodes, 1);
+		if (!cr->alive_first)
+			sim_die(sim, "out of memory", i);
 	}
 	n->last_crash = (uint32_t)ch->ncrashes++;
 	sim_node_crash(sim, i);
@@ -269,8 +273,12 @@ void sim_churn_member(struct hs_sim *sim, struct sim_node *o, const struct hs_ev
 	case HS_MEMBER_JOINED:
 	case HS_MEMBER_RECOVERED:
 		if (!x->down && cr && cr->long_ && cr->restart_ns != SIM_NEVER &&
-		    ev->member.generation == x->generation && cr->alive_at[o->index] == SIM_NEVER)
+		    ev->member.generation == x->generation && cr->alive_at[o->index] == SIM_NEVER) {
 			cr->alive_at[o->index] = now;
+			/* A new core's first heartbeat has version 1: it is signed as the core
+			 * starts, before it has any session. */
+			cr->alive_first[o->index] = ev->member.heartbeat == 1;
+		}
 		break;
 	case HS_MEMBER_DEPARTED:
 		ch->departed++;
@@ -349,6 +357,7 @@ static void judge_long(const struct hs_sim *sim, const struct sim_crash *cr,
 		r->recovery_pairs++;
 		if (cr->alive_at[o] != SIM_NEVER) {
 			r->recovered_pairs += cr->alive_at[o] <= w_end;
+			r->recovered_first_heartbeat += cr->alive_first[o];
 			add_sample(rec, cr->alive_at[o] - cr->restart_ns);
 		}
 	}
