@@ -9,7 +9,9 @@
  * eligible node — not a seed, up, and if it crashed before, up for at least W since, so the
  * window judging its last restart is over — and restarts it from its saved bytes
  * after a downtime: even k short, uniform in [0.05 D, 0.95 D), odd k long, uniform in
- * [1.5 D, 2.5 D). The run ends when the churn window and W after the last restart have passed.
+ * [D + S, 2 D + S) (with the default 3 and 6 intervals, [1.5 D, 2.5 D)): long enough to be
+ * noticed within the D + S the report allows. The run ends when the churn window and W after
+ * the last restart have passed.
  *
  * D = dead_heartbeats x interval (the dead timeout), S = suspect_heartbeats x interval (the
  * suspicion timeout), W = D (the recovery window: a restart must be known everywhere before
@@ -55,6 +57,7 @@ void sim_churn_free(struct hs_sim *sim)
 	for (size_t k = 0; k < ch->ncrashes; k++) {
 		free(ch->crashes[k].failed_at);
 		free(ch->crashes[k].alive_at);
+		free(ch->crashes[k].alive_first);
 	}
 	free(ch->crashes);
 	free(ch->plan_down);
@@ -95,9 +98,9 @@ static void begin(struct hs_sim *sim)
 	uint64_t end = ch->end_ns;
 	for (size_t k = 0; k < c->crashes; k++) {
 		uint64_t at = sim->now + (c->churn_ns ? sim_rng_below(&sim->rng, c->churn_ns) : 0);
-		double lo = k % 2 ? 1.5 : 0.05, hi = k % 2 ? 2.5 : 0.95;
-		double f = lo + (hi - lo) * sim_rng_unit(&sim->rng);
-		ch->plan_down[k] = (uint64_t)(f * (double)ch->dead_ns);
+		double d = (double)ch->dead_ns, s = (double)ch->suspect_ns;
+		double lo = k % 2 ? d + s : 0.05 * d, hi = k % 2 ? 2 * d + s : 0.95 * d;
+		ch->plan_down[k] = (uint64_t)(lo + (hi - lo) * sim_rng_unit(&sim->rng));
 		uint64_t done = at + ch->plan_down[k] + ch->dead_ns; /* + W */
 		end = done > end ? done : end;
 		must_push(sim, at, SIM_EV_CRASH, (uint32_t)k, 0);
@@ -170,6 +173,9 @@ static void crash(struct hs_sim *sim, size_t k)
 	if (cr->long_) {
 		cr->failed_at = never_array(sim);
 		cr->alive_at = never_array(sim);
+		cr->alive_first = calloc(sim->cfg.nodes, 1);
+		if (!cr->alive_first)
+			sim_die(sim, "out of memory", i);
 	}
 	n->last_crash = (uint32_t)ch->ncrashes++;
 	sim_node_crash(sim, i);
@@ -271,8 +277,12 @@ void sim_churn_member(struct hs_sim *sim, struct sim_node *o, const struct hs_ev
 	case HS_MEMBER_JOINED:
 	case HS_MEMBER_RECOVERED:
 		if (!x->down && cr && cr->long_ && cr->restart_ns != SIM_NEVER &&
-		    ev->member.generation == x->generation && cr->alive_at[o->index] == SIM_NEVER)
+		    ev->member.generation == x->generation && cr->alive_at[o->index] == SIM_NEVER) {
 			cr->alive_at[o->index] = now;
+			/* A new core's first heartbeat has version 1: it is signed as the core
+			 * starts, before it has any session. */
+			cr->alive_first[o->index] = ev->member.heartbeat == 1;
+		}
 		break;
 	case HS_MEMBER_DEPARTED:
 		ch->departed++;
@@ -351,6 +361,7 @@ static void judge_long(const struct hs_sim *sim, const struct sim_crash *cr,
 		r->recovery_pairs++;
 		if (cr->alive_at[o] != SIM_NEVER) {
 			r->recovered_pairs += cr->alive_at[o] <= w_end;
+			r->recovered_first_heartbeat += cr->alive_first[o];
 			add_sample(rec, cr->alive_at[o] - cr->restart_ns);
 		}
 	}

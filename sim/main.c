@@ -79,7 +79,7 @@ static const struct opt opts[] = {
 	  "state: each publish also sets a state entry; churn: crashes and restarts under "
 	  "membership" },
 	{ "churn-s", K_S, AT(cfg.churn_ns), 0, "S",
-	  "churn: crashes happen over this (default 120)" },
+	  "churn: crashes happen over this (default 60)" },
 	{ "crashes", K_SIZE, AT(cfg.crashes), 1e6, "N", "churn: crashes (default nodes/10, >= 2)" },
 	{ "csv", K_STR, AT(csv), 0, "FILE", "write coverage over time as CSV" },
 	{ "plot", K_STR, AT(plot), 0, "FILE", "write coverage over time as an SVG chart" },
@@ -489,9 +489,9 @@ static void progress(void *ctx, const struct hs_sim_progress *p)
 		format_duration(eta, sizeof(eta),
 		                (t - ps->started) * (1 - p->fraction) / p->fraction);
 	/* What the run counts: deliveries, or the churn scenario's crashes. */
-	const char *what = p->crashes_max ? "crashes" : "deliveries";
-	unsigned long long done = p->crashes_max ? p->crashes : p->deliveries;
-	unsigned long long all = p->crashes_max ? p->crashes_max : p->deliveries_max;
+	const char *what = p->churn ? "crashes" : "deliveries";
+	unsigned long long done = p->churn ? p->crashes : p->deliveries;
+	unsigned long long all = p->churn ? p->crashes_max : p->deliveries_max;
 	if (!ps->tty) {
 		if (t - ps->last < 10)
 			return;

@@ -115,9 +115,10 @@ static void json_churn(FILE *f, const struct hs_sim *sim, const struct hs_sim_re
 	        (unsigned long long)c->short_failed);
 	fprintf(f,
 	        "  \"pairs\": {\"detection\": %llu, \"undetected\": %llu, \"recovery\": %llu, "
-	        "\"recovered\": %llu},\n",
+	        "\"recovered\": %llu, \"recovered_first_heartbeat\": %llu},\n",
 	        (unsigned long long)c->detection_pairs, (unsigned long long)c->undetected_pairs,
-	        (unsigned long long)c->recovery_pairs, (unsigned long long)c->recovered_pairs);
+	        (unsigned long long)c->recovery_pairs, (unsigned long long)c->recovered_pairs,
+	        (unsigned long long)c->recovered_first_heartbeat);
 	fprintf(f,
 	        "  \"events\": {\"suspected\": %llu, \"failed\": %llu, \"departed\": %llu, "
 	        "\"heartbeats_signed\": %llu},\n",

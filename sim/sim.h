@@ -83,6 +83,7 @@ struct hs_sim_progress {
 	double virtual_s;        /* since the start of the clock */
 	uint64_t deliveries;     /* rumor deliveries so far */
 	uint64_t deliveries_max; /* rumors x nodes */
+	bool churn;              /* the churn scenario: it counts crashes, not deliveries */
 	uint64_t crashes, crashes_max; /* churn: crashes so far, planned */
 };
 
@@ -193,7 +194,8 @@ struct hs_sim_churn_report {
 	uint64_t undetected, undetected_pairs;
 	double recovered_ratio; /* observers that saw the new generation alive within W */
 	uint64_t recovery_pairs, recovered_pairs;
-	struct hs_sim_pct recovery_ms;            /* restart to each observer's alive event */
+	uint64_t recovered_first_heartbeat; /* ... whose alive event carried its first heartbeat */
+	struct hs_sim_pct recovery_ms;      /* restart to each observer's alive event */
 	double anti_entropy_bytes_per_node_per_s; /* sync and state frames */
 	double heartbeat_bytes_per_node_per_s;    /* inv, getdata, notfound and state frames */
 	double wire_bytes_per_node_per_s;         /* every frame after the handshake */

@@ -235,6 +235,7 @@ struct sim_crash {
 	uint32_t prev;                 /* the node's previous crash record, SIM_NONE if none */
 	uint64_t crash_ns, restart_ns; /* restart_ns: SIM_NEVER until it starts again */
 	uint64_t *failed_at, *alive_at;
+	uint8_t *alive_first; /* that alive event carried the new life's first heartbeat */
 };
 
 struct sim_churn {

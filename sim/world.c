@@ -20,7 +20,7 @@
 #define PROGRESS_EVERY  16384
 #define SIM_NETWORK     "sim"
 #define SIM_TOPIC       "sim"
-#define CHURN_DEFAULT_S 120 /* --scenario churn: the churn window (docs/SIM.md §10) */
+#define CHURN_DEFAULT_S 60 /* --scenario churn: the churn window (docs/SIM.md §10) */
 
 _Noreturn void sim_die(const struct hs_sim *sim, const char *what, uint32_t node)
 {
@@ -1103,6 +1103,7 @@ static void report_progress(const struct hs_sim *sim)
 		                                                         : "tail";
 		p.fraction = end > 0 ? since * 1e9 / (double)end : 0;
 		p.fraction = p.fraction < 1 ? p.fraction : 1;
+		p.churn = true;
 		p.crashes = ch->ncrashes;
 		p.crashes_max = sim->cfg.crashes;
 		sim->cfg.progress(sim->cfg.progress_ctx, &p);
