@@ -138,8 +138,8 @@ static int enc_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 static bool same_slot(const struct hs_entry *a, const struct hs_entry *b)
 {
 	return memcmp(a->origin, b->origin, HS_KEY_LEN) == 0 && a->key_len == b->key_len &&
-	       memcmp(a->key, b->key, a->key_len) == 0 && a->generation == b->generation &&
-	       a->version == b->version;
+	       (a->key_len == 0 || memcmp(a->key, b->key, a->key_len) == 0) &&
+	       a->generation == b->generation && a->version == b->version;
 }
 
 static void read_equivocation(struct hs_reader *r, struct hs_msg_equivocation *q)
