@@ -39,7 +39,9 @@ DEFENCES = {
     "replay": "the seen cache and the retention window drop old rumors before any signature "
     "check; (generation, version) ordering ignores old state",
     "equivocate": "two signed entries for one (origin, key, generation, version) are kept as a "
-    "proof and every node settles on the smaller id",
+    "proof and every node settles on the smaller id; the proof is gossiped (frame 15) and bans "
+    "the origin wherever it is checked (score_equivocation -120). The rows above predate "
+    "that: at 200 + 200, seed 1, 50 of 50 equivocators are now banned",
     "censor": "many independent paths (one outbound per /16, a group chosen first) and pull "
     "repair; the p99 bound holds here but not at 200 + 200 (the ctest)",
     "covert-flash": "as withhold: earned first-teller credit is lost with the first timeout and a "
