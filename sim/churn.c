@@ -199,8 +199,8 @@ void sim_churn_event(struct hs_sim *sim, const struct sim_event *ev)
 		crash(sim, ev->a);
 		break;
 	case SIM_EV_START:
-		sim_node_start(sim, ev->a);
 		ch->crashes[ev->b].restart_ns = sim->now;
+		sim_node_start(sim, ev->a);
 		break;
 	default:
 		break;
@@ -344,7 +344,11 @@ static void judge_long(const struct hs_sim *sim, const struct sim_crash *cr,
                        struct hs_sim_churn_report *r, struct samples *det, struct samples *rec)
 {
 	const struct sim_churn *ch = &sim->churn;
+	/* Observers knew the node alive when it crashed: up since the churn began (after a
+	 * converged warm-up every node saw every node alive) or for a dead timeout before. */
 	uint64_t from = before(cr->crash_ns, ch->dead_ns), w_end = cr->restart_ns + ch->dead_ns;
+	if (ch->converged && from < ch->start_ns)
+		from = ch->start_ns;
 	bool missed = false;
 	for (uint32_t o = 0; o < sim->cfg.nodes; o++) {
 		if (o == cr->node || !up_throughout(sim, o, from, cr->restart_ns))
